@@ -1,0 +1,181 @@
+"""Tessera settings, read from the environment.
+
+Every value a deployment changes comes from an environment variable; the defaults are for a
+developer's machine and are refused where they would be unsafe (no SECRET_KEY unless DEBUG).
+"""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+# Development defaults for secrets are allowed only when DEBUG is on or under pytest.
+DEV_DEFAULTS_ALLOWED = DEBUG or "PYTEST_VERSION" in os.environ
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEV_DEFAULTS_ALLOWED:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "tessera",  # first: its db_worker extends django_tasks_db's with retries, recovery, schedule
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_fsm",
+    "django_tasks_db",
+    "orders",
+    "suppliers",
+    "payments",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "tessera.correlation.CorrelationIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite has no row locks: IMMEDIATE transactions take the write lock up front, so the
+    # services' select_for_update() sections still serialize; WAL lets readers run meanwhile.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": [],
+    }
+}
+
+# --- Tessera ---------------------------------------------------------------------------------
+
+# How long a PENDING order lives after its last change, and how far ahead it may be set.
+ORDER_EXPIRY_DEFAULT = timedelta(minutes=int(os.environ.get("ORDER_EXPIRY_MINUTES", "20")))
+ORDER_EXPIRY_MAX = timedelta(days=183)
+OFFER_VALIDITY = timedelta(minutes=int(os.environ.get("OFFER_VALIDITY_MINUTES", "30")))
+
+# Retries of retryable supplier errors: delay = base * 2**(attempt-1), capped, with jitter.
+TASK_RETRY_BASE_SECONDS = float(os.environ.get("TASK_RETRY_BASE_SECONDS", "2"))
+TASK_RETRY_MAX_DELAY_SECONDS = float(os.environ.get("TASK_RETRY_MAX_DELAY_SECONDS", "300"))
+TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "6"))
+
+# Worker housekeeping: heartbeat, recovery of tasks left RUNNING by a dead worker, schedule.
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "5"))
+WORKER_DEAD_AFTER_SECONDS = float(os.environ.get("WORKER_DEAD_AFTER_SECONDS", "30"))
+# A RUNNING task older than this is recovered even if no heartbeat tells its worker is dead.
+TASK_STUCK_AFTER_SECONDS = float(os.environ.get("TASK_STUCK_AFTER_SECONDS", "900"))
+# Lines waiting on a supplier longer than this are looked at again by the reconcile sweep.
+LINE_STALE_AFTER_SECONDS = float(os.environ.get("LINE_STALE_AFTER_SECONDS", "120"))
+
+PERIODIC_TASKS = {
+    # task path: interval in seconds
+    "orders.tasks.expire_orders": float(os.environ.get("EXPIRY_SWEEP_SECONDS", "30")),
+    "orders.tasks.reconcile_lines": float(os.environ.get("RECONCILE_SWEEP_SECONDS", "60")),
+    "tessera.tasks.prune_task_results": 3600.0,
+}
+TASK_RESULT_RETENTION = timedelta(days=int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "7")))
+
+# The sandbox supplier's latencies are multiplied by this (tests make them short).
+SANDBOX_TIME_SCALE = float(os.environ.get("SANDBOX_TIME_SCALE", "1"))
+
+# Voucher encryption keys: "keyid:base64key,keyid2:base64key2"; the first encrypts new values.
+VOUCHER_KEYS = os.environ.get("VOUCHER_KEYS", "")
+if not VOUCHER_KEYS:
+    if not DEV_DEFAULTS_ALLOWED:
+        raise ImproperlyConfigured("VOUCHER_KEYS must be set when DEBUG is off.")
+    VOUCHER_KEYS = "dev1:dGVzc2VyYS1kZXYtb25seS12b3VjaGVyLWtleS0zMmI="
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"correlation": {"()": "tessera.correlation.CorrelationIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["correlation"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,75 @@
+"""The audit trail: the one way a status changes, and the events it leaves.
+
+``apply_transition`` calls a django-fsm transition on a row the caller has locked, saves the row
+and writes exactly one OrderEvent (from, to, transition, actor, correlation id, payload). Every
+service changes a status through it, so no transition goes unrecorded.
+"""
+from typing import Any
+
+from django.db import models
+
+from orders.models import Order, OrderEvent
+from tessera import correlation
+from tessera.actors import Actor
+
+_SUBJECT_TYPES = {
+    "Order": "order",
+    "OrderLine": "line",
+    "Payment": "payment",
+    "Refund": "refund",
+}
+
+
+def _order_id_of(instance: models.Model):
+    return instance.pk if isinstance(instance, Order) else instance.order_id
+
+
+def record(
+    *,
+    order_id,
+    subject_type: str,
+    subject_id: Any,
+    name: str,
+    actor: Actor,
+    from_status: str = "",
+    to_status: str = "",
+    payload: dict | None = None,
+) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order_id=order_id,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        transition=name,
+        from_status=from_status,
+        to_status=to_status,
+        actor_kind=actor.kind,
+        actor_label=actor.label,
+        actor_user_id=actor.user_id,
+        actor_partner_id=actor.partner_id,
+        correlation_id=correlation.current(),
+        payload=payload or {},
+    )
+
+
+def apply_transition(
+    instance: models.Model,
+    name: str,
+    *,
+    actor: Actor,
+    payload: dict | None = None,
+    **kwargs: Any,
+) -> OrderEvent:
+    """Run transition ``name`` on a locked ``instance``, save it, and audit it."""
+    from_status = instance.status
+    getattr(instance, name)(**kwargs)
+    instance.save()
+    return record(
+        order_id=_order_id_of(instance),
+        subject_type=_SUBJECT_TYPES[type(instance).__name__],
+        subject_id=instance.pk,
+        name=name,
+        actor=actor,
+        from_status=from_status,
+        to_status=instance.status,
+        payload=payload,
+    )

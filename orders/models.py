@@ -1,0 +1,364 @@
+"""The demand side: partners, orders, their lines, travellers, vouchers and the audit trail.
+
+Models hold data and FSM transitions only. A transition changes its own row; services call it
+inside ``transaction.atomic()`` on a locked row, save, and record the OrderEvent.
+"""
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from orders.statuses import (
+    ActorKind,
+    BillingMode,
+    LinePhase,
+    LineStatus,
+    OrderStatus,
+    VoucherKind,
+)
+from tessera.money import DECIMAL_PLACES, MAX_DIGITS
+
+
+def amount_field(**kwargs) -> models.DecimalField:
+    return models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs)
+
+
+def new_order_reference() -> str:
+    """A short reference people can read out on the phone: ``T-`` and 10 unambiguous chars."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "T-" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def new_order_key() -> str:
+    """The customer's unguessable key for checkout and status pages (192 random bits)."""
+    return secrets.token_urlsafe(24)
+
+
+class Partner(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=64, unique=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    allows_wallet = models.BooleanField("may pay by wallet credits", default=False)
+    allows_invoice = models.BooleanField("may pay by monthly invoice", default=False)
+    allows_gateway = models.BooleanField("may use the payment gateway", default=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def billing_modes(self) -> list[str]:
+        allowed = {
+            BillingMode.WALLET: self.allows_wallet,
+            BillingMode.INVOICE: self.allows_invoice,
+            BillingMode.GATEWAY: self.allows_gateway,
+        }
+        return [mode.value for mode, on in allowed.items() if on]
+
+
+class Order(ConcurrentTransitionMixin, models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=16, unique=True, default=new_order_reference, editable=False)
+    order_key = models.CharField(max_length=64, unique=True, default=new_order_key, editable=False)
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="orders")
+    status = FSMField(
+        max_length=24, choices=OrderStatus.choices, default=OrderStatus.PENDING, protected=True
+    )
+    currency = models.CharField(max_length=3)
+    total_amount = amount_field()
+    payment_method = models.CharField(max_length=16, choices=BillingMode.choices, blank=True)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    external_reference = models.CharField(max_length=128, blank=True)
+    client_name = models.CharField(max_length=100, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    expires_at = models.DateTimeField()
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["partner", "-created_at"], name="order_partner_created"),
+            models.Index(fields=["partner", "status", "-created_at"], name="order_partner_status"),
+            models.Index(fields=["partner", "-updated_at"], name="order_partner_updated"),
+            models.Index(fields=["partner", "external_reference"], name="order_partner_extref"),
+            models.Index(Lower("contact_email"), name="order_contact_email_ci"),
+            models.Index(fields=["status", "-created_at"], name="order_status_created"),
+            models.Index(
+                fields=["expires_at"], name="order_pending_expiry", condition=Q(status="PENDING")
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_amount__gte=0), name="order_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    # --- transitions: each changes this row only -------------------------------------------
+
+    @transition(field=status, source=OrderStatus.PENDING, target=OrderStatus.PROCESSING)
+    def finalize(self, *, payment_method: str, at) -> None:
+        self.payment_method = payment_method
+        self.finalized_at = at
+
+    @transition(field=status, source=OrderStatus.PENDING, target=OrderStatus.CANCELED)
+    def cancel(self) -> None:
+        pass
+
+    @transition(field=status, source=OrderStatus.PENDING, target=OrderStatus.EXPIRED)
+    def expire(self) -> None:
+        pass
+
+    @transition(field=status, source=OrderStatus.PENDING, target=OrderStatus.FAILED)
+    def fail_reservation(self) -> None:
+        pass
+
+    @transition(field=status, source=OrderStatus.PROCESSING, target=OrderStatus.FAILED)
+    def fail_issuance(self) -> None:
+        pass
+
+    @transition(field=status, source=OrderStatus.PROCESSING, target=OrderStatus.FULFILLED)
+    def fulfill(self) -> None:
+        pass
+
+    @transition(field=status, source=OrderStatus.PROCESSING, target=OrderStatus.PARTIALLY_FULFILLED)
+    def fulfill_partially(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[
+            OrderStatus.FULFILLED,
+            OrderStatus.PARTIALLY_FULFILLED,
+            OrderStatus.PARTIALLY_REFUNDED,
+        ],
+        target=OrderStatus.PARTIALLY_REFUNDED,
+    )
+    def refund_partially(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[
+            OrderStatus.FULFILLED,
+            OrderStatus.PARTIALLY_FULFILLED,
+            OrderStatus.PARTIALLY_REFUNDED,
+        ],
+        target=OrderStatus.REFUNDED,
+    )
+    def refund_fully(self) -> None:
+        pass
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == OrderStatus.PENDING
+
+
+class Traveller(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="travellers")
+    position = models.PositiveSmallIntegerField()
+    external_id = models.CharField("partner's traveller id", max_length=64, blank=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    born_on = models.DateField(null=True, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["order", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "position"], name="traveller_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class OrderLine(ConcurrentTransitionMixin, models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    offer = models.ForeignKey("suppliers.Offer", on_delete=models.PROTECT, related_name="lines")
+    product = models.ForeignKey("suppliers.Product", on_delete=models.PROTECT, related_name="lines")
+    supplier = models.ForeignKey("suppliers.Supplier", on_delete=models.PROTECT, related_name="lines")
+    traveller = models.ForeignKey(
+        Traveller, on_delete=models.SET_NULL, null=True, blank=True, related_name="lines"
+    )
+    status = FSMField(
+        max_length=16, choices=LineStatus.choices, default=LineStatus.RESERVING, protected=True
+    )
+    phase = models.CharField(max_length=8, choices=LinePhase.choices, default=LinePhase.RESERVE)
+    description = models.CharField(max_length=255)
+    amount = amount_field()
+    currency = models.CharField(max_length=3)
+    denomination = amount_field(null=True, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    from_place = models.CharField(max_length=100, blank=True)
+    to_place = models.CharField(max_length=100, blank=True)
+    supplier_reservation_ref = models.CharField(max_length=100, blank=True)
+    supplier_booking_ref = models.CharField(max_length=100, blank=True, db_index=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=255, blank=True)
+    supplier_attempts = models.PositiveSmallIntegerField(default=0)
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "position"], name="line_position_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="line_amount_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="line_status_updated"),
+            models.Index(fields=["starts_at"], name="line_starts_at"),
+            models.Index(fields=["from_place"], name="line_from_place"),
+            models.Index(fields=["to_place"], name="line_to_place"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}#{self.position} {self.description}"
+
+    # Idempotency keys for supplier calls: stable per line and operation, so any retry, any
+    # re-run after a crash and any duplicate task sends the supplier the same key.
+    def supplier_key(self, operation: str) -> str:
+        return f"tessera:{self.pk}:{operation}"
+
+    # --- transitions ------------------------------------------------------------------------
+
+    @transition(field=status, source=LineStatus.RESERVING, target=LineStatus.RESERVED)
+    def mark_reserved(self, *, reservation_ref: str) -> None:
+        self.supplier_reservation_ref = reservation_ref
+        self.waiting_since = None
+
+    @transition(
+        field=status,
+        source=[LineStatus.RESERVING, LineStatus.ISSUING, LineStatus.UNKNOWN],
+        target=LineStatus.FAILED,
+    )
+    def mark_failed(self, *, code: str, reason: str) -> None:
+        self.failure_code = code
+        self.failure_reason = reason[:255]
+        self.waiting_since = None
+
+    @transition(
+        field=status,
+        source=[LineStatus.RESERVING, LineStatus.ISSUING],
+        target=LineStatus.UNKNOWN,
+    )
+    def mark_unknown(self, *, reason: str) -> None:
+        self.failure_reason = reason[:255]
+
+    @transition(
+        field=status,
+        source=[LineStatus.RESERVING, LineStatus.RESERVED, LineStatus.UNKNOWN],
+        target=LineStatus.RELEASED,
+        conditions=[lambda line: line.phase == LinePhase.RESERVE],
+    )
+    def release(self) -> None:
+        self.waiting_since = None
+
+    @transition(field=status, source=LineStatus.RESERVED, target=LineStatus.ISSUING)
+    def start_issuing(self, *, at) -> None:
+        self.phase = LinePhase.ISSUE
+        self.supplier_attempts = 0
+        self.waiting_since = at
+
+    @transition(
+        field=status, source=[LineStatus.ISSUING, LineStatus.UNKNOWN], target=LineStatus.ISSUED,
+        conditions=[lambda line: line.phase == LinePhase.ISSUE],
+    )
+    def mark_issued(self, *, booking_ref: str) -> None:
+        self.supplier_booking_ref = booking_ref
+        self.waiting_since = None
+        self.failure_reason = ""
+
+    @transition(
+        field=status, source=LineStatus.UNKNOWN, target=LineStatus.RESERVED,
+        conditions=[lambda line: line.phase == LinePhase.RESERVE],
+    )
+    def resolve_reserved(self, *, reservation_ref: str) -> None:
+        self.supplier_reservation_ref = reservation_ref
+        self.waiting_since = None
+        self.failure_reason = ""
+
+    @transition(
+        field=status, source=LineStatus.UNKNOWN, target=LineStatus.RESERVING,
+        conditions=[lambda line: line.phase == LinePhase.RESERVE],
+    )
+    def retry_reservation(self, *, at) -> None:
+        self.waiting_since = at
+        self.failure_reason = ""
+
+    @transition(
+        field=status, source=LineStatus.UNKNOWN, target=LineStatus.ISSUING,
+        conditions=[lambda line: line.phase == LinePhase.ISSUE],
+    )
+    def retry_issuance(self, *, at) -> None:
+        self.waiting_since = at
+        self.failure_reason = ""
+
+    @transition(field=status, source=LineStatus.ISSUED, target=LineStatus.REFUNDED)
+    def mark_refunded(self) -> None:
+        pass
+
+
+class Voucher(models.Model):
+    """What a delivered line yields: a ticket or a code. Secrets are stored sealed (AES-GCM)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    line = models.OneToOneField(OrderLine, on_delete=models.PROTECT, related_name="voucher")
+    kind = models.CharField(max_length=8, choices=VoucherKind.choices)
+    collection_reference = models.CharField(max_length=100, blank=True)
+    key_id = models.CharField(max_length=32, blank=True)
+    code_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    pin_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    url_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for line {self.line_id}"
+
+
+class OrderEvent(models.Model):
+    """One row per state transition or audited action: who, what, when, and from where."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    subject_type = models.CharField(max_length=16)  # order, line, payment, refund, wallet
+    subject_id = models.CharField(max_length=64)
+    transition = models.CharField(max_length=64)
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    actor_kind = models.CharField(max_length=8, choices=ActorKind.choices)
+    actor_label = models.CharField(max_length=200)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    correlation_id = models.CharField(max_length=64, db_index=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="event_order_created")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type} {self.transition}: {self.from_status} → {self.to_status}"

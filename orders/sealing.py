@@ -1,0 +1,61 @@
+"""Sealing voucher secrets at rest with AES-256-GCM.
+
+Keys come from settings.VOUCHER_KEYS ("kid:base64key,..."); the first key seals new values and
+every listed key can open old ones, so keys can rotate. Each value gets a random 96-bit nonce,
+and the caller binds it to its row and field as associated data, so a sealed value copied to
+another row or field does not open.
+"""
+import base64
+import os
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+NONCE_BYTES = 12
+
+
+class SealError(Exception):
+    pass
+
+
+@lru_cache(maxsize=8)
+def _keyring(spec: str) -> tuple[str, dict[str, AESGCM]]:
+    ring: dict[str, AESGCM] = {}
+    first = ""
+    for entry in (part.strip() for part in spec.split(",") if part.strip()):
+        kid, _, encoded = entry.partition(":")
+        key = base64.b64decode(encoded)
+        if not kid or len(key) != 32:
+            raise SealError(f"voucher key {kid or '?'} must be 32 bytes, base64-encoded")
+        ring[kid] = AESGCM(key)
+        first = first or kid
+    if not ring:
+        raise SealError("VOUCHER_KEYS holds no key")
+    return first, ring
+
+
+def current_key_id() -> str:
+    return _keyring(settings.VOUCHER_KEYS)[0]
+
+
+def seal(plaintext: str, *, associated_data: str, key_id: str | None = None) -> tuple[str, bytes]:
+    first, ring = _keyring(settings.VOUCHER_KEYS)
+    kid = key_id or first
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = ring[kid].encrypt(nonce, plaintext.encode(), associated_data.encode())
+    return kid, nonce + sealed
+
+
+def unseal(blob: bytes, *, key_id: str, associated_data: str) -> str:
+    _, ring = _keyring(settings.VOUCHER_KEYS)
+    try:
+        aead = ring[key_id]
+    except KeyError as exc:
+        raise SealError(f"unknown voucher key id {key_id!r}") from exc
+    data = bytes(blob)
+    try:
+        return aead.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], associated_data.encode()).decode()
+    except InvalidTag as exc:
+        raise SealError("sealed value does not open: wrong key, row or tampered data") from exc

@@ -1,0 +1,31 @@
+"""The order use cases. Every write to orders goes through one of these."""
+from orders.services.cancellation import order_cancel, order_expire, orders_expire_due
+from orders.services.creation import order_create
+from orders.services.editing import order_replace_travellers, order_set_expiry, order_update_details
+from orders.services.finalization import order_finalize
+from orders.services.fulfilment import (
+    line_issue,
+    line_reconcile,
+    line_release_at_supplier,
+    line_reserve,
+    lines_reconcile_due,
+)
+from orders.services.inputs import ContactInput, TravellerInput
+
+__all__ = [
+    "ContactInput",
+    "TravellerInput",
+    "line_issue",
+    "line_reconcile",
+    "line_release_at_supplier",
+    "line_reserve",
+    "lines_reconcile_due",
+    "order_cancel",
+    "order_create",
+    "order_expire",
+    "order_finalize",
+    "order_replace_travellers",
+    "order_set_expiry",
+    "order_update_details",
+    "orders_expire_due",
+]

@@ -1,0 +1,170 @@
+"""Creating an order from offers: lines start RESERVING and their reservation is queued."""
+from collections.abc import Sequence
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders import queue
+from orders.errors import InvalidTravellers, OfferNotFound
+from orders.events import record
+from orders.models import Order, OrderLine, Partner, Traveller
+from orders.services import expiry
+from orders.services.inputs import ContactInput, TravellerInput
+from suppliers.models import Offer
+from tessera.actors import Actor
+from tessera.errors import CurrencyMismatch, InvalidInput, OfferAlreadyUsed, OfferExpired
+from tessera.money import ZERO, format_amount, quantize
+
+MAX_OFFERS = 20
+MAX_TRAVELLERS = 20
+
+
+def order_create(
+    *,
+    partner: Partner,
+    offer_ids: Sequence[UUID],
+    travellers: Sequence[TravellerInput] = (),
+    contact: ContactInput = ContactInput(),
+    external_reference: str = "",
+    metadata: dict | None = None,
+    client_name: str = "",
+    actor: Actor,
+) -> Order:
+    if not offer_ids:
+        raise InvalidInput("An order needs at least one offer.")
+    if len(offer_ids) > MAX_OFFERS:
+        raise InvalidInput(f"An order takes at most {MAX_OFFERS} offers.")
+    if len(set(offer_ids)) != len(offer_ids):
+        raise InvalidInput("The same offer is listed twice.")
+    validate_travellers(travellers)
+    now = timezone.now()
+    with transaction.atomic():
+        offers = _lock_offers(partner, offer_ids)
+        _check_offers(offers, now)
+        _check_traveller_count(offers, travellers)
+        currency = offers[0].currency
+        total = quantize(sum((offer.total_amount for offer in offers), ZERO), currency)
+        order = Order.objects.create(
+            partner=partner,
+            currency=currency,
+            total_amount=total,
+            contact_name=contact.name,
+            contact_email=contact.email.strip().lower(),
+            contact_phone=contact.phone,
+            external_reference=external_reference,
+            metadata=metadata or {},
+            client_name=client_name,
+            expires_at=expiry.default_expiry(now),
+        )
+        people = create_travellers(order, travellers)
+        lines = _create_lines(order, offers, people)
+        Offer.objects.filter(pk__in=[offer.pk for offer in offers]).update(used_at=now)
+        record(
+            order_id=order.pk, subject_type="order", subject_id=order.pk, name="create", actor=actor,
+            to_status=order.status,
+            payload={
+                "lines": len(lines),
+                "travellers": len(people),
+                "totalAmount": format_amount(total, currency),
+                "currency": currency,
+                "offers": [str(offer.pk) for offer in offers],
+            },
+        )
+        queue.reservation(line.pk for line in lines)
+    return order
+
+
+def validate_travellers(travellers: Sequence[TravellerInput]) -> None:
+    if len(travellers) > MAX_TRAVELLERS:
+        raise InvalidTravellers(f"An order takes at most {MAX_TRAVELLERS} travellers.")
+    errors = {}
+    for index, traveller in enumerate(travellers):
+        missing = [name for name in ("given_name", "family_name") if not getattr(traveller, name).strip()]
+        if missing:
+            errors[str(index)] = [f"{name} is required" for name in missing]
+    if errors:
+        raise InvalidTravellers("Some travellers are incomplete.", errors=errors)
+
+
+def _lock_offers(partner: Partner, offer_ids: Sequence[UUID]) -> list[Offer]:
+    found = {
+        offer.pk: offer
+        for offer in Offer.objects.select_for_update()
+        .filter(pk__in=offer_ids, partner=partner)
+        .select_related("product__supplier")
+        .order_by("pk")
+    }
+    missing = [str(pk) for pk in offer_ids if pk not in found]
+    if missing:
+        raise OfferNotFound("Some offers do not exist.", offers=missing)
+    return [found[pk] for pk in offer_ids]
+
+
+def _check_offers(offers: list[Offer], now) -> None:
+    for offer in offers:
+        if offer.used_at is not None:
+            raise OfferAlreadyUsed("This offer has already been ordered.", offer=str(offer.pk))
+        if offer.expires_at <= now:
+            raise OfferExpired("This offer has expired.", offer=str(offer.pk))
+        if not (offer.product.is_active and offer.product.supplier.is_active):
+            raise OfferExpired("This product is no longer sold.", offer=str(offer.pk))
+    currencies = {offer.currency for offer in offers}
+    if len(currencies) > 1:
+        raise CurrencyMismatch("All offers of an order must be in one currency.", currencies=sorted(currencies))
+
+
+def _check_traveller_count(offers: list[Offer], travellers: Sequence[TravellerInput]) -> None:
+    needed = max((offer.quantity for offer in offers if offer.product.requires_traveller), default=0)
+    if len(travellers) < needed:
+        raise InvalidTravellers(
+            f"These tickets need {needed} traveller(s); {len(travellers)} given.",
+            needed=needed,
+            given=len(travellers),
+        )
+
+
+def create_travellers(order: Order, travellers: Sequence[TravellerInput]) -> list[Traveller]:
+    return Traveller.objects.bulk_create(
+        [
+            Traveller(
+                order=order,
+                position=position,
+                given_name=t.given_name.strip(),
+                family_name=t.family_name.strip(),
+                born_on=t.born_on,
+                email=t.email,
+                phone=t.phone,
+                external_id=t.external_id,
+            )
+            for position, t in enumerate(travellers, start=1)
+        ]
+    )
+
+
+def _create_lines(order: Order, offers: list[Offer], people: list[Traveller]) -> list[OrderLine]:
+    lines = []
+    now = timezone.now()
+    for offer in offers:
+        product = offer.product
+        for unit in range(offer.quantity):
+            traveller = people[unit] if product.requires_traveller and unit < len(people) else None
+            lines.append(
+                OrderLine(
+                    order=order,
+                    position=len(lines) + 1,
+                    offer=offer,
+                    product=product,
+                    supplier=product.supplier,
+                    traveller=traveller,
+                    description=product.name,
+                    amount=offer.unit_price,
+                    currency=offer.currency,
+                    denomination=offer.denomination,
+                    starts_at=product.starts_at,
+                    from_place=product.from_place,
+                    to_place=product.to_place,
+                    waiting_since=now,
+                )
+            )
+    return OrderLine.objects.bulk_create(lines)

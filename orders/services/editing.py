@@ -1,0 +1,139 @@
+"""Changing a PENDING order: travellers, contact, external reference, metadata, expiry.
+
+From PROCESSING on an order is immutable; these refuse with OrderNotEditable and change nothing.
+"""
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.errors import InvalidTravellers
+from orders.events import record
+from orders.locks import lock_lines, lock_order
+from orders.models import Order, OrderLine, Traveller
+from orders.services import expiry
+from orders.services.creation import create_travellers, validate_travellers
+from orders.services.inputs import ContactInput, TravellerInput
+from orders.statuses import OrderStatus
+from tessera.actors import Actor
+from tessera.errors import InvalidInput, OrderNotEditable
+
+_UNSET = object()
+
+
+def _lock_editable(order_id, partner_id: int | None) -> Order:
+    order = lock_order(order_id, partner_id=partner_id)
+    if order.status != OrderStatus.PENDING:
+        raise OrderNotEditable(
+            f"Order {order.reference} is {order.status}; only PENDING orders can be changed.",
+            status=order.status,
+        )
+    return order
+
+
+def _changed(order: Order, now: datetime) -> None:
+    order.version += 1
+    expiry.touch(order, now)
+    order.save()
+
+
+def order_update_details(
+    *,
+    order_id,
+    actor: Actor,
+    partner_id: int | None = None,
+    contact: ContactInput | None = None,
+    external_reference: str | object = _UNSET,
+    metadata: dict | object = _UNSET,
+) -> Order:
+    with transaction.atomic():
+        order = _lock_editable(order_id, partner_id)
+        changed = []
+        if contact is not None:
+            order.contact_name = contact.name
+            order.contact_email = contact.email.strip().lower()
+            order.contact_phone = contact.phone
+            changed.append("contact")
+        if external_reference is not _UNSET:
+            order.external_reference = external_reference
+            changed.append("externalReference")
+        if metadata is not _UNSET:
+            if not isinstance(metadata, dict):
+                raise InvalidInput("metadata must be an object.")
+            order.metadata = metadata
+            changed.append("metadata")
+        if not changed:
+            return order
+        _changed(order, timezone.now())
+        record(
+            order_id=order.pk, subject_type="order", subject_id=order.pk, name="update_details",
+            actor=actor, payload={"fields": changed, "version": order.version},
+        )
+        return order
+
+
+def order_replace_travellers(
+    *, order_id, travellers: Sequence[TravellerInput], actor: Actor, partner_id: int | None = None
+) -> Order:
+    validate_travellers(travellers)
+    with transaction.atomic():
+        order = _lock_editable(order_id, partner_id)
+        lines = lock_lines(order)
+        needed = _travellers_needed(lines)
+        if len(travellers) < needed:
+            raise InvalidTravellers(
+                f"These tickets need {needed} traveller(s); {len(travellers)} given.",
+                needed=needed, given=len(travellers),
+            )
+        OrderLine.objects.filter(order=order).update(traveller=None)
+        Traveller.objects.filter(order=order).delete()
+        people = create_travellers(order, travellers)
+        _assign(lines, people)
+        _changed(order, timezone.now())
+        record(
+            order_id=order.pk, subject_type="order", subject_id=order.pk, name="replace_travellers",
+            actor=actor, payload={"travellers": len(people), "version": order.version},
+        )
+        return order
+
+
+def order_set_expiry(
+    *, order_id, expires_at: datetime, actor: Actor, partner_id: int | None = None
+) -> Order:
+    now = timezone.now()
+    expiry.validate(expires_at, now)
+    with transaction.atomic():
+        order = _lock_editable(order_id, partner_id)
+        previous = order.expires_at
+        order.expires_at = expires_at
+        order.version += 1
+        order.save()
+        record(
+            order_id=order.pk, subject_type="order", subject_id=order.pk, name="set_expiry",
+            actor=actor,
+            payload={"from": previous.isoformat(), "to": expires_at.isoformat(), "version": order.version},
+        )
+        return order
+
+
+def _travellers_needed(lines: list[OrderLine]) -> int:
+    per_offer: dict[int, int] = {}
+    for line in lines:
+        if line.product.requires_traveller:
+            per_offer[line.offer_id] = per_offer.get(line.offer_id, 0) + 1
+    return max(per_offer.values(), default=0)
+
+
+def _assign(lines: list[OrderLine], people: list[Traveller]) -> None:
+    unit_of_offer: dict[int, int] = {}
+    changed = []
+    for line in lines:
+        if not line.product.requires_traveller:
+            continue
+        unit = unit_of_offer.get(line.offer_id, 0)
+        unit_of_offer[line.offer_id] = unit + 1
+        if unit < len(people):
+            line.traveller = people[unit]
+            changed.append(line)
+    OrderLine.objects.bulk_update(changed, ["traveller"])

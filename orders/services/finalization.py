@@ -1,0 +1,84 @@
+"""Finalizing a PENDING order: payment is collected and issuance starts in the background."""
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders import queue
+from orders.events import apply_transition
+from orders.locks import lock_lines, lock_order
+from orders.models import Order
+from orders.statuses import BillingMode, LineStatus, OrderStatus
+from payments import services as payments
+from tessera.actors import Actor
+from tessera.errors import (
+    BillingModeNotAllowed,
+    InvalidInput,
+    InvalidState,
+    OrderExpired,
+    OrderNotReady,
+    PriceChanged,
+)
+from tessera.money import format_amount, quantize
+
+FINALIZE_METHODS = (BillingMode.WALLET, BillingMode.INVOICE)
+
+
+def order_finalize(
+    *,
+    order_id,
+    method: str,
+    actor: Actor,
+    partner_id: int | None = None,
+    expected_total: Decimal | str | None = None,
+) -> Order:
+    """Collect payment (wallet debit or invoice accrual) and start issuing every line.
+
+    Allowed only for a PENDING, unexpired order whose lines are all RESERVED. Everything happens
+    in one transaction on the locked order, so two finalizations at once debit once.
+    """
+    if method == BillingMode.GATEWAY:
+        raise InvalidInput("Gateway orders are finalized by their payment; use checkout.")
+    if method not in FINALIZE_METHODS:
+        raise InvalidInput(f"Unknown payment method {method!r}.", allowed=list(FINALIZE_METHODS))
+    now = timezone.now()
+    with transaction.atomic():
+        order = lock_order(order_id, partner_id=partner_id)
+        if order.status != OrderStatus.PENDING:
+            raise InvalidState(
+                f"Order {order.reference} is {order.status}; only PENDING orders can be finalized.",
+                status=order.status,
+            )
+        if order.expires_at <= now:
+            raise OrderExpired(f"Order {order.reference} expired at {order.expires_at.isoformat()}.")
+        if method not in order.partner.billing_modes:
+            raise BillingModeNotAllowed(
+                f"Billing mode {method!r} is not enabled for this partner.",
+                allowed=order.partner.billing_modes,
+            )
+        if expected_total is not None:
+            _check_expected_total(order, expected_total)
+        lines = lock_lines(order)
+        not_reserved = {line.position: line.status for line in lines if line.status != LineStatus.RESERVED}
+        if not_reserved:
+            raise OrderNotReady("Some lines are not reserved yet.", lines=not_reserved)
+        payments.payment_collect(order=order, method=method, actor=actor)
+        apply_transition(order, "finalize", actor=actor, payment_method=method, at=now)
+        for line in lines:
+            apply_transition(line, "start_issuing", actor=actor, at=now)
+        queue.issuance(line.pk for line in lines)
+    return order
+
+
+def _check_expected_total(order: Order, expected_total) -> None:
+    try:
+        expected = quantize(expected_total, order.currency)
+    except ValueError as exc:
+        raise InvalidInput("expectedTotal is not an amount.") from exc
+    if expected != order.total_amount:
+        raise PriceChanged(
+            f"The order's total is {format_amount(order.total_amount, order.currency)} {order.currency}, "
+            f"not {format_amount(expected, order.currency)}.",
+            total=format_amount(order.total_amount, order.currency),
+            currency=order.currency,
+        )

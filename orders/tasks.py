@@ -1,0 +1,45 @@
+"""Background work for orders. Thin: each task binds the correlation id and calls a service.
+
+Every task is idempotent (see orders.services.fulfilment), so a retry, a duplicate, or a re-run
+after a killed worker never reserves, issues or debits twice.
+"""
+from django.tasks import task
+
+from orders import services
+from tessera import correlation
+
+
+@task()
+def reserve_line(line_id: int, attempt: int = 1, correlation_id: str | None = None) -> str:
+    with correlation.bound(correlation_id):
+        return services.line_reserve(line_id=line_id, attempt=attempt)
+
+
+@task()
+def issue_line(line_id: int, attempt: int = 1, correlation_id: str | None = None) -> str:
+    with correlation.bound(correlation_id):
+        return services.line_issue(line_id=line_id, attempt=attempt)
+
+
+@task()
+def release_line(line_id: int, attempt: int = 1, correlation_id: str | None = None) -> str:
+    with correlation.bound(correlation_id):
+        return services.line_release_at_supplier(line_id=line_id, attempt=attempt)
+
+
+@task()
+def reconcile_line(line_id: int, attempt: int = 1, correlation_id: str | None = None) -> str:
+    with correlation.bound(correlation_id):
+        return services.line_reconcile(line_id=line_id, attempt=attempt)
+
+
+@task()
+def expire_orders() -> int:
+    with correlation.bound(None):
+        return services.orders_expire_due()
+
+
+@task()
+def reconcile_lines() -> dict[str, int]:
+    with correlation.bound(None):
+        return services.lines_reconcile_due()

@@ -1,0 +1,223 @@
+"""The sandbox supplier: deterministic, configurable per product, no outside service.
+
+A product's ``settings`` choose how the sandbox behaves (all optional):
+
+``latency``             seconds each reserve/issue call takes (0-30; scaled by SANDBOX_TIME_SCALE)
+``fail``                "reserve" or "issue": that call is refused for good
+``transient_failures``  the first N calls of each operation fail with a retryable error
+``timeout``             "reserve" or "issue": the call is carried out but its answer is lost
+                        (SupplierTimeout), so the line goes UNKNOWN until reconciled
+``partial``             true: issuing fails for every second line of the order (positions 2, 4, ...)
+``late``                seconds after acceptance before issued vouchers are delivered (delayed)
+``refund``              "refuse" to refuse refunds; ``refund_fee`` a fee kept on refunds
+
+The sandbox remembers what it was asked in SandboxBooking, as a real supplier's system would:
+a repeated call with the same idempotency key returns the first answer, and an issue call with a
+new key issues again (which is what Tessera must never cause).
+"""
+import hashlib
+import hmac
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from suppliers.adapters import register
+from suppliers.adapters.base import (
+    DeliveredItem,
+    Issuance,
+    IssueState,
+    PermanentSupplierError,
+    RefundResult,
+    RemoteState,
+    Reservation,
+    RetryableSupplierError,
+    StatusReport,
+    SupplierTimeout,
+)
+from suppliers.models import SandboxBooking, SupplierKind
+
+MAX_LATENCY_SECONDS = 30.0
+
+
+@register("sandbox")
+class SandboxAdapter:
+    def __init__(self, supplier) -> None:
+        self.supplier = supplier
+
+    # --- the protocol ---------------------------------------------------------------------
+
+    def reserve(self, line, *, idempotency_key: str) -> Reservation:
+        behaviour = _behaviour(line)
+        _maybe_transient(behaviour, _count_call(line, "reserve_calls"), "reserve")
+        if behaviour.get("fail") == "reserve":
+            _sleep(behaviour)
+            raise PermanentSupplierError("Sold out on the requested departure.", code="SOLD_OUT")
+        with transaction.atomic():
+            booking = _booking_for(line, lock=True)
+            if booking.state == RemoteState.NOT_FOUND:
+                booking.state = RemoteState.RESERVED
+                booking.reserved_at = timezone.now()
+                booking.save(update_fields=["state", "reserved_at"])
+        _sleep(behaviour)
+        if behaviour.get("timeout") == "reserve":
+            raise SupplierTimeout("The supplier did not answer the reservation in time.")
+        return Reservation(reference=booking.booking_ref, expires_at=None)
+
+    def issue(self, line, *, idempotency_key: str) -> Issuance:
+        behaviour = _behaviour(line)
+        _maybe_transient(behaviour, _count_call(line, "issue_calls"), "issue")
+        with transaction.atomic():
+            booking = _booking_for(line, lock=True)
+            refusal = _issue_refusal(behaviour, line)
+            if refusal is None and idempotency_key not in booking.issued_keys:
+                booking.issued_keys = [*booking.issued_keys, idempotency_key]
+                booking.state = RemoteState.ISSUE_PENDING if behaviour.get("late") else RemoteState.ISSUED
+                booking.issue_accepted_at = timezone.now()
+                booking.save(update_fields=["issued_keys", "state", "issue_accepted_at"])
+        _sleep(behaviour)
+        if refusal is not None:
+            raise refusal
+        if behaviour.get("timeout") == "issue":
+            raise SupplierTimeout("The supplier did not answer the issue request in time.")
+        report = self.status(line, idempotency_key=idempotency_key)
+        if report.state == RemoteState.ISSUED:
+            return Issuance(IssueState.ISSUED, booking.booking_ref, report.items)
+        return Issuance(IssueState.PENDING, booking.booking_ref)
+
+    def cancel(self, line, *, idempotency_key: str) -> None:
+        with transaction.atomic():
+            booking = _booking_for(line, lock=True)
+            if booking.state in {RemoteState.ISSUED, RemoteState.ISSUE_PENDING}:
+                raise PermanentSupplierError("Already issued; ask for a refund.", code="ALREADY_ISSUED")
+            if booking.state != RemoteState.RELEASED:
+                booking.state = RemoteState.RELEASED
+                booking.released_at = timezone.now()
+                booking.save(update_fields=["state", "released_at"])
+
+    def refund(self, line, *, idempotency_key: str, amount: Decimal) -> RefundResult:
+        behaviour = _behaviour(line)
+        if behaviour.get("refund") == "refuse":
+            raise PermanentSupplierError("This fare is not refundable.", code="NOT_REFUNDABLE")
+        with transaction.atomic():
+            booking = _booking_for(line, lock=True)
+            if booking.state not in {RemoteState.ISSUED, RemoteState.REFUNDED}:
+                raise PermanentSupplierError("Nothing issued to refund.", code="NOT_ISSUED")
+            booking.state = RemoteState.REFUNDED
+            booking.save(update_fields=["state"])
+        fee = min(Decimal(str(behaviour.get("refund_fee", "0"))), amount)
+        return RefundResult(refunded=amount - fee, fee=fee, reference=f"{booking.booking_ref}-R")
+
+    def status(self, line, *, idempotency_key: str) -> StatusReport:
+        behaviour = _behaviour(line)
+        booking = SandboxBooking.objects.filter(line_key=_line_key(line)).first()
+        if booking is None or booking.state == RemoteState.NOT_FOUND:
+            return StatusReport(RemoteState.NOT_FOUND)
+        if booking.state == RemoteState.ISSUE_PENDING:
+            due = booking.issue_accepted_at + timedelta(seconds=_scaled(behaviour.get("late", 0)))
+            if timezone.now() < due:
+                return StatusReport(RemoteState.ISSUE_PENDING, booking.booking_ref)
+            SandboxBooking.objects.filter(
+                pk=booking.pk, state=RemoteState.ISSUE_PENDING
+            ).update(state=RemoteState.ISSUED)
+            booking.state = RemoteState.ISSUED
+        if booking.state == RemoteState.ISSUED:
+            return StatusReport(RemoteState.ISSUED, booking.booking_ref, _items(line, booking))
+        return StatusReport(RemoteState(booking.state), booking.booking_ref)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _behaviour(line) -> dict:
+    return line.product.settings or {}
+
+
+def _line_key(line) -> str:
+    return f"line:{line.pk}"
+
+
+def _booking_for(line, *, lock: bool) -> SandboxBooking:
+    key = _line_key(line)
+    queryset = SandboxBooking.objects.select_for_update() if lock else SandboxBooking.objects
+    booking = queryset.filter(line_key=key).first()
+    if booking is not None:
+        return booking
+    try:
+        with transaction.atomic():
+            return SandboxBooking.objects.create(
+                booking_ref=_booking_ref(key), line_key=key, state=RemoteState.NOT_FOUND
+            )
+    except IntegrityError:
+        return queryset.get(line_key=key)
+
+
+def _count_call(line, counter: str) -> int:
+    """Count a call in its own transaction, so a refusal that follows does not undo the count."""
+    with transaction.atomic():
+        booking = _booking_for(line, lock=True)
+        setattr(booking, counter, getattr(booking, counter) + 1)
+        booking.save(update_fields=[counter])
+        return getattr(booking, counter)
+
+
+def _booking_ref(key: str) -> str:
+    digest = hmac.new(settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()
+    return "SBX" + digest[:12].upper()
+
+
+def _scaled(seconds) -> float:
+    return min(float(seconds or 0), MAX_LATENCY_SECONDS) * settings.SANDBOX_TIME_SCALE
+
+
+def _sleep(behaviour: dict) -> None:
+    delay = _scaled(behaviour.get("latency", 0))
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _maybe_transient(behaviour: dict, call_number: int, operation: str) -> None:
+    if call_number <= int(behaviour.get("transient_failures", 0)):
+        raise RetryableSupplierError(
+            f"Supplier busy ({operation} call {call_number}); try again shortly.", code="BUSY"
+        )
+
+
+def _issue_refusal(behaviour: dict, line) -> PermanentSupplierError | None:
+    if behaviour.get("fail") == "issue":
+        return PermanentSupplierError("The supplier could not issue this item.", code="ISSUE_REFUSED")
+    if behaviour.get("partial") and line.position % 2 == 0:
+        return PermanentSupplierError("Out of stock for this item.", code="OUT_OF_STOCK")
+    return None
+
+
+def _items(line, booking: SandboxBooking) -> list[DeliveredItem]:
+    """What the supplier delivers for a line: derived, so the sandbox stores no secrets."""
+    seed = hmac.new(settings.SECRET_KEY.encode(), booking.booking_ref.encode(), hashlib.sha256)
+    digits = str(int(seed.hexdigest(), 16))
+    now = timezone.now()
+    if line.product.kind == SupplierKind.VOUCHER:
+        code = "-".join(seed.hexdigest()[i : i + 4].upper() for i in range(0, 16, 4))
+        return [
+            DeliveredItem(
+                kind="code",
+                collection_reference=booking.booking_ref,
+                code=code,
+                pin=digits[:4],
+                url=f"https://sandbox.tessera.invalid/redeem/{seed.hexdigest()[:24]}",
+                valid_from=now,
+                valid_until=now + timedelta(days=365),
+            )
+        ]
+    return [
+        DeliveredItem(
+            kind="ticket",
+            collection_reference=booking.booking_ref,
+            code=f"TKT{digits[:10]}",
+            valid_from=line.starts_at - timedelta(hours=2) if line.starts_at else now,
+            valid_until=line.starts_at + timedelta(hours=12) if line.starts_at else None,
+        )
+    ]

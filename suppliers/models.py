@@ -1,0 +1,125 @@
+"""The supply side: suppliers, their products, and the priced offers partners order from."""
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from tessera.money import DECIMAL_PLACES, MAX_DIGITS
+
+
+def amount_field(**kwargs) -> models.DecimalField:
+    return models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs)
+
+
+class SupplierKind(models.TextChoices):
+    RAIL = "rail", "Rail"
+    AIR = "air", "Air"
+    EVENT = "event", "Event"
+    VOUCHER = "voucher", "Voucher"
+
+
+class Delivery(models.TextChoices):
+    REALTIME = "realtime", "Realtime"
+    DELAYED = "delayed", "Delayed"
+
+
+class Supplier(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=64, unique=True)
+    kind = models.CharField(max_length=8, choices=SupplierKind.choices)
+    adapter = models.CharField(max_length=64, help_text="Name of a registered supplier adapter.")
+    settings = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="products")
+    kind = models.CharField(max_length=8, choices=SupplierKind.choices)
+    name = models.CharField(max_length=200)
+    supplier_reference = models.CharField(max_length=100)
+    price = amount_field(null=True, blank=True, help_text="Unit price; empty for denominated vouchers.")
+    currency = models.CharField(max_length=3)
+    denominations = models.JSONField(
+        default=list, blank=True, help_text='Voucher face values as decimal strings, e.g. ["25.00"].'
+    )
+    delivery = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.REALTIME)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    from_place = models.CharField(max_length=100, blank=True)
+    to_place = models.CharField(max_length=100, blank=True)
+    settings = models.JSONField(
+        default=dict, blank=True, help_text="Adapter settings for this product (the sandbox's behaviour)."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["supplier", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supplier", "supplier_reference"], name="product_supplier_ref_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0), name="product_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def requires_traveller(self) -> bool:
+        return self.kind in {SupplierKind.RAIL, SupplierKind.AIR}
+
+
+class Offer(models.Model):
+    """A priced quote for one partner that expires; the snapshot is what the partner was shown."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey("orders.Partner", on_delete=models.CASCADE, related_name="offers")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="offers")
+    quantity = models.PositiveSmallIntegerField()
+    unit_price = amount_field()
+    total_amount = amount_field()
+    currency = models.CharField(max_length=3)
+    denomination = amount_field(null=True, blank=True)
+    snapshot = models.JSONField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["partner", "-created_at"], name="offer_partner_created")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="offer_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product} ({self.total_amount} {self.currency})"
+
+
+class SandboxBooking(models.Model):
+    """The sandbox supplier's own memory of what it was asked, as a real supplier's system would.
+
+    It is not Tessera's state: it lets the sandbox answer idempotently per key, remember what a
+    timed-out call really did (so reconciliation has something true to find), and count how
+    many times it issued, which is how tests prove nothing was issued twice.
+    """
+
+    booking_ref = models.CharField(max_length=32, primary_key=True)
+    line_key = models.CharField(max_length=64, unique=True)
+    reserve_calls = models.PositiveIntegerField(default=0)
+    issue_calls = models.PositiveIntegerField(default=0)
+    issued_keys = models.JSONField(default=list)
+    state = models.CharField(max_length=16)
+    reserved_at = models.DateTimeField(null=True)
+    issue_accepted_at = models.DateTimeField(null=True)
+    released_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.booking_ref} {self.state}"

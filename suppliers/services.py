@@ -1,0 +1,81 @@
+"""Use cases of the supply side: quoting offers."""
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from suppliers.errors import InvalidDenomination, InvalidQuantity, ProductNotFound
+from suppliers.models import Offer, Product
+from tessera.money import format_amount, quantize
+
+MAX_QUANTITY = 20
+
+
+def offer_quote(
+    *, partner, product_id: int, quantity: int = 1, denomination: Decimal | str | None = None
+) -> Offer:
+    """A priced offer for ``partner`` that holds for OFFER_VALIDITY."""
+    product = (
+        Product.objects.select_related("supplier")
+        .filter(pk=product_id, is_active=True, supplier__is_active=True)
+        .first()
+    )
+    if product is None:
+        raise ProductNotFound("No such product.", product_id=product_id)
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise InvalidQuantity(f"Quantity must be between 1 and {MAX_QUANTITY}.", quantity=quantity)
+    unit_price, face_value = _unit_price(product, denomination)
+    now = timezone.now()
+    snapshot = {
+        "product": {
+            "id": product.pk,
+            "name": product.name,
+            "kind": product.kind,
+            "supplier": product.supplier.name,
+            "supplierReference": product.supplier_reference,
+            "delivery": product.delivery,
+        },
+        "itinerary": {
+            "from": product.from_place,
+            "to": product.to_place,
+            "startsAt": product.starts_at.isoformat() if product.starts_at else None,
+        },
+        "quantity": quantity,
+        "unitPrice": format_amount(unit_price, product.currency),
+        "denomination": format_amount(face_value, product.currency) if face_value is not None else None,
+        "totalAmount": format_amount(unit_price * quantity, product.currency),
+        "currency": product.currency,
+        "quotedAt": now.isoformat(),
+    }
+    with transaction.atomic():
+        return Offer.objects.create(
+            partner=partner,
+            product=product,
+            quantity=quantity,
+            unit_price=unit_price,
+            total_amount=quantize(unit_price * quantity, product.currency),
+            currency=product.currency,
+            denomination=face_value,
+            snapshot=snapshot,
+            expires_at=now + settings.OFFER_VALIDITY,
+        )
+
+
+def _unit_price(product: Product, denomination) -> tuple[Decimal, Decimal | None]:
+    if product.denominations:
+        if denomination is None:
+            raise InvalidDenomination("This voucher needs a denomination.", choices=product.denominations)
+        try:
+            value = quantize(denomination, product.currency)
+        except ValueError as exc:
+            raise InvalidDenomination(str(exc)) from exc
+        allowed = {quantize(d, product.currency) for d in product.denominations}
+        if value not in allowed:
+            raise InvalidDenomination(
+                f"{value} is not a denomination of this product.", choices=product.denominations
+            )
+        return value, value
+    if denomination is not None:
+        raise InvalidDenomination("This product has no denominations.")
+    return quantize(product.price, product.currency), None

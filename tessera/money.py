@@ -1,0 +1,30 @@
+"""Money: Decimal amounts quantized to their currency's exponent, never floats."""
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+# ISO 4217 minor-unit exponents that differ from 2; every other code uses 2.
+_EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3}
+SUPPORTED_CURRENCIES = ("EUR", "USD", "GBP", "NOK", "SEK", "DKK", "CHF", "JPY", "KWD")
+
+MAX_DIGITS = 15
+DECIMAL_PLACES = 3
+ZERO = Decimal("0")
+
+
+def exponent(currency: str) -> int:
+    return _EXPONENTS.get(currency.upper(), 2)
+
+
+def quantize(amount: Decimal | int | str, currency: str) -> Decimal:
+    """The amount rounded half-even to the currency's minor unit."""
+    try:
+        value = Decimal(amount)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise ValueError(f"not an amount: {amount!r}") from exc
+    if not value.is_finite():
+        raise ValueError(f"not an amount: {amount!r}")
+    return value.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_EVEN)
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """The decimal string the API and pages show, e.g. ``"260.32"``."""
+    return f"{quantize(amount, currency):f}"

@@ -1,0 +1,12 @@
+from django.conf import settings
+from django.tasks import task
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+
+@task()
+def prune_task_results() -> int:
+    """Delete finished task results older than TASK_RESULT_RETENTION."""
+    cutoff = timezone.now() - settings.TASK_RESULT_RETENTION
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return deleted
