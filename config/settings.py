@@ -98,7 +98,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}
+    # A file, not memory, so that worker processes started by tests see the test database.
+    # TEST_DB_SUFFIX lets several test runs share a checkout.
+    test_db = f".pytest-db{os.environ.get('TEST_DB_SUFFIX', '')}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / test_db)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

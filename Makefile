@@ -1,0 +1,48 @@
+# Tessera's two commands: `make run` and `make test`. Both create .venv when needed.
+# Set DATABASE_URL=postgres://postgres@127.0.0.1:5432/tessera to use PostgreSQL instead of SQLite.
+
+PYTHON_BOOTSTRAP ?= $(shell command -v python3.13 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 3
+export DEBUG ?= 1
+
+.PHONY: run test install migrate demo graph clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 13) else "Tessera needs Python 3.13 (see .python-version)")'
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+demo: migrate
+	$(PY) manage.py seed_demo
+	$(PY) manage.py ensure_admin
+
+run: demo
+	@echo ""
+	@echo "  Tessera is starting (web server + $(WORKERS) task workers). Open:"
+	@echo "    back office  http://$(HOST):$(PORT)/admin/"
+	@echo "  Stop with Ctrl+C."
+	@echo ""
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev -c worker=$(WORKERS)
+
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Draw the lifecycle from the code (needs Graphviz's `dot`: apt-get install graphviz).
+graph: install
+	$(PY) manage.py graph_transitions -o docs/lifecycle.dot orders.Order orders.OrderLine payments.Payment payments.Refund
+	dot -Tpng docs/lifecycle.dot -o docs/lifecycle.png
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest-db.sqlite3*

@@ -1,0 +1,196 @@
+"""Back-office views of the demand side. Statuses are read-only: only services change them."""
+from django.contrib import admin
+from django.utils.html import format_html
+
+from orders.models import Order, OrderEvent, OrderLine, Partner, Traveller, Voucher
+from tessera.money import format_amount
+
+STATUS_COLOURS = {
+    "PENDING": "#8a6d00", "PROCESSING": "#0b5cad", "FULFILLED": "#1e7b34",
+    "PARTIALLY_FULFILLED": "#7a5c00", "PARTIALLY_REFUNDED": "#6b4fa3", "REFUNDED": "#6b4fa3",
+    "CANCELED": "#555", "EXPIRED": "#555", "FAILED": "#b00020",
+    "RESERVING": "#8a6d00", "RESERVED": "#0b5cad", "ISSUING": "#0b5cad", "ISSUED": "#1e7b34",
+    "RELEASED": "#555", "UNKNOWN": "#b00020",
+}
+
+
+def status_badge(status: str) -> str:
+    colour = STATUS_COLOURS.get(status, "#333")
+    return format_html(
+        '<span style="color:#fff;background:{};padding:2px 6px;border-radius:3px;'
+        'font-size:11px;white-space:nowrap">{}</span>',
+        colour,
+        status,
+    )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TravellerInline(ReadOnlyInline):
+    model = Traveller
+    fields = ["position", "given_name", "family_name", "born_on", "email", "external_id"]
+    readonly_fields = fields
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = [
+        "position", "description", "line_status", "amount", "currency", "traveller",
+        "supplier_booking_ref", "failure_reason",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="status")
+    def line_status(self, line: OrderLine) -> str:
+        return status_badge(line.status)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("traveller")
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    fields = [
+        "created_at", "subject_type", "transition", "from_status", "to_status", "actor_kind",
+        "actor_label", "correlation_id",
+    ]
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name_plural = "timeline"
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "currency", "allows_wallet", "allows_invoice", "allows_gateway", "is_active"]
+    list_filter = ["is_active", "allows_wallet", "allows_invoice", "allows_gateway"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference", "partner", "badge", "payment_method", "total", "created_at", "expires_at",
+        "finalized_at",
+    ]
+    list_filter = ["status", "payment_method", "partner"]
+    list_select_related = ["partner"]
+    search_fields = ["=reference", "=id", "=external_reference", "=contact_email"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = [
+        "id", "reference", "order_key", "partner", "status", "currency", "total_amount",
+        "payment_method", "version", "expires_at", "finalized_at", "created_at", "updated_at",
+        "contact_name", "contact_email", "contact_phone", "external_reference", "client_name",
+        "metadata",
+    ]
+    fieldsets = [
+        (None, {"fields": ["reference", "id", "partner", "status", "total_amount", "currency", "payment_method"]}),
+        ("Contact", {"fields": ["contact_name", "contact_email", "contact_phone"]}),
+        ("Partner data", {"fields": ["external_reference", "client_name", "metadata"]}),
+        ("Times", {"fields": ["created_at", "updated_at", "expires_at", "finalized_at", "version"]}),
+        ("Customer", {"fields": ["order_key"], "classes": ["collapse"]}),
+    ]
+    inlines = [OrderLineInline, TravellerInline, OrderEventInline]
+
+    @admin.display(description="status", ordering="status")
+    def badge(self, order: Order) -> str:
+        return status_badge(order.status)
+
+    @admin.display(description="total", ordering="total_amount")
+    def total(self, order: Order) -> str:
+        return f"{format_amount(order.total_amount, order.currency)} {order.currency}"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "order", "badge", "supplier", "amount", "currency", "phase", "updated_at"]
+    list_filter = ["status", "phase", "supplier"]
+    list_select_related = ["order", "supplier"]
+    search_fields = ["=order__reference", "=supplier_booking_ref", "=supplier_reservation_ref"]
+    show_full_result_count = False
+    raw_id_fields = ["order", "offer", "product", "supplier", "traveller"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    @admin.display(description="status", ordering="status")
+    def badge(self, line: OrderLine) -> str:
+        return status_badge(line.status)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Traveller)
+class TravellerAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "order", "position", "email"]
+    list_select_related = ["order"]
+    search_fields = ["=order__reference", "family_name", "email"]
+    raw_id_fields = ["order"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Voucher)
+class VoucherAdmin(admin.ModelAdmin):
+    """Secrets stay sealed here: revealing them is a separate, audited permission."""
+
+    list_display = ["id", "line", "kind", "collection_reference", "valid_until", "delivered_at"]
+    list_filter = ["kind"]
+    list_select_related = ["line"]
+    search_fields = ["=collection_reference", "=line__order__reference"]
+    fields = ["id", "line", "kind", "collection_reference", "key_id", "valid_from", "valid_until", "delivered_at"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at", "order", "subject_type", "transition", "from_status", "to_status",
+        "actor_kind", "actor_label", "correlation_id",
+    ]
+    list_filter = ["subject_type", "actor_kind", "transition"]
+    list_select_related = ["order"]
+    search_fields = ["=order__reference", "=correlation_id"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

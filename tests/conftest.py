@@ -1,0 +1,53 @@
+"""Shared fixtures. Tests run on SQLite by default and on PostgreSQL when DATABASE_URL says so."""
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django_tasks_db.models import DBTaskResult
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def fast_sandbox(settings):
+    """Sandbox latencies and retry delays shrink so the real lifecycle runs in milliseconds."""
+    settings.SANDBOX_TIME_SCALE = 0.0
+    settings.TASK_RETRY_BASE_SECONDS = 0.0
+    settings.TASK_RETRY_MAX_DELAY_SECONDS = 0.0
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    if is_postgres():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (row locks with real threads)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+def run_worker(max_rounds: int = 20) -> None:
+    """Run the real db_worker until no task is ready (tasks may enqueue more tasks)."""
+    for _ in range(max_rounds):
+        if not DBTaskResult.objects.ready().exists():
+            return
+        call_command("db_worker", batch=True, verbosity=0, startup_delay=False, reload=False)
+    raise AssertionError("tasks kept coming after %d worker rounds" % max_rounds)
+
+
+@pytest.fixture
+def worker():
+    """Call ``worker()`` to drain the task queue through the real worker."""
+    return run_worker
+
+
+@pytest.fixture
+def wallet_partner(db):
+    return factories.partner(wallet="1000.00")
+
+
+@pytest.fixture
+def invoice_partner(db):
+    return factories.partner(invoice=True)
