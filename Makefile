@@ -40,9 +40,14 @@ test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Draw the lifecycle from the code (needs Graphviz's `dot`: apt-get install graphviz).
+LIFECYCLES := orders.Order orders.OrderLine payments.Payment payments.Refund
 graph: install
-	$(PY) manage.py graph_transitions -o docs/lifecycle.dot orders.Order orders.OrderLine payments.Payment payments.Refund
-	dot -Tpng docs/lifecycle.dot -o docs/lifecycle.png
+	@for model in $(LIFECYCLES); do \
+		name=$$(echo $${model#*.} | tr A-Z a-z); \
+		$(PY) manage.py graph_transitions $$model > docs/lifecycle-$$name.dot; \
+		dot -Tpng docs/lifecycle-$$name.dot -o docs/lifecycle-$$name.png; \
+		echo "docs/lifecycle-$$name.png"; \
+	done
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest-db.sqlite3*
