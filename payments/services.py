@@ -40,6 +40,32 @@ def wallet_top_up(
         )
 
 
+def wallet_debit(
+    *, partner_id: int, currency: str, amount: Decimal, reference: str, actor: Actor,
+    order: Order | None = None, memo: str = "",
+) -> LedgerEntry:
+    """Take money from a wallet; InsufficientBalance if it does not hold enough (nothing changes)."""
+    with transaction.atomic():
+        wallet = ledger.lock_wallet(partner_id=partner_id, currency=currency)
+        return ledger.book(
+            wallet, kind=LedgerKind.DEBIT, amount=amount, reference=reference, actor=actor,
+            order=order, memo=memo,
+        )
+
+
+def wallet_credit(
+    *, partner_id: int, currency: str, amount: Decimal, reference: str, actor: Actor,
+    order: Order | None = None, memo: str = "",
+) -> LedgerEntry:
+    """Give money back to a wallet (a refund or a correction)."""
+    with transaction.atomic():
+        wallet = ledger.lock_wallet(partner_id=partner_id, currency=currency)
+        return ledger.book(
+            wallet, kind=LedgerKind.CREDIT, amount=amount, reference=reference, actor=actor,
+            order=order, memo=memo,
+        )
+
+
 def wallet_ledger_total(wallet: Wallet) -> Decimal:
     """The balance as the ledger tells it; equals ``wallet.balance`` at all times."""
     return wallet.entries.aggregate(total=Sum("amount"))["total"] or ZERO
@@ -65,10 +91,9 @@ def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
     )
     apply_transition(payment, "start", actor=actor)
     if method == BillingMode.WALLET and payment.amount > 0:
-        wallet = ledger.lock_wallet(partner_id=order.partner_id, currency=order.currency)
-        entry = ledger.book(
-            wallet, kind=LedgerKind.DEBIT, amount=payment.amount, reference=f"order:{order.pk}:debit",
-            actor=actor, order=order, memo=f"Order {order.reference}",
+        entry = wallet_debit(
+            partner_id=order.partner_id, currency=order.currency, amount=payment.amount,
+            reference=f"order:{order.pk}:debit", actor=actor, order=order, memo=f"Order {order.reference}",
         )
         payment.provider_reference = f"ledger:{entry.pk}"
     apply_transition(payment, "capture", actor=actor, at=timezone.now())
@@ -104,10 +129,10 @@ def refund_undelivered(*, order: Order, lines: list[OrderLine], actor: Actor) ->
     )
     apply_transition(refund, "process", actor=actor)
     if payment.method == BillingMode.WALLET:
-        wallet = ledger.lock_wallet(partner_id=order.partner_id, currency=order.currency)
-        ledger.book(
-            wallet, kind=LedgerKind.CREDIT, amount=amount, reference=f"refund:{refund.pk}",
-            actor=actor, order=order, memo=f"Undelivered items of order {order.reference}",
+        wallet_credit(
+            partner_id=order.partner_id, currency=order.currency, amount=amount,
+            reference=f"refund:{refund.pk}", actor=actor, order=order,
+            memo=f"Undelivered items of order {order.reference}",
         )
     apply_transition(refund, "succeed", actor=actor)
     fully = refundable_amount(payment) <= 0
