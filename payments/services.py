@@ -112,13 +112,17 @@ def refund_undelivered(*, order: Order, lines: list[OrderLine], actor: Actor) ->
     ).first()
     if payment is None or not lines:
         return None
+    key = f"order:{order.pk}:undelivered"
+    existing = Refund.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
     wanted = quantize(sum((line.amount for line in lines), ZERO), order.currency)
     amount = min(wanted, refundable_amount(payment))
     if amount <= 0:
         return None
     refund = Refund.objects.create(
         order=order, payment=payment, reason=RefundReason.NOT_DELIVERED, amount=amount,
-        currency=order.currency, idempotency_key=f"order:{order.pk}:undelivered",
+        currency=order.currency, idempotency_key=key,
         note="Not delivered by the supplier; returned automatically.",
     )
     refund.lines.set(lines)

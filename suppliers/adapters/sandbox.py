@@ -73,7 +73,8 @@ class SandboxAdapter:
         with transaction.atomic():
             booking = _booking_for(line, lock=True)
             refusal = _issue_refusal(behaviour, line)
-            if refusal is None and idempotency_key not in booking.issued_keys:
+            newly_accepted = refusal is None and idempotency_key not in booking.issued_keys
+            if newly_accepted:
                 booking.issued_keys = [*booking.issued_keys, idempotency_key]
                 booking.state = RemoteState.ISSUE_PENDING if behaviour.get("late") else RemoteState.ISSUED
                 booking.issue_accepted_at = timezone.now()
@@ -83,6 +84,9 @@ class SandboxAdapter:
             raise refusal
         if behaviour.get("timeout") == "issue":
             raise SupplierTimeout("The supplier did not answer the issue request in time.")
+        if newly_accepted and behaviour.get("late"):
+            # Delayed delivery: the first answer is only an acceptance; vouchers come via status.
+            return Issuance(IssueState.PENDING, booking.booking_ref)
         report = self.status(line, idempotency_key=idempotency_key)
         if report.state == RemoteState.ISSUED:
             return Issuance(IssueState.ISSUED, booking.booking_ref, report.items)
