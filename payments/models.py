@@ -43,8 +43,20 @@ class ImmutableRowError(Exception):
     pass
 
 
+class LedgerEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRowError("Ledger entries are immutable; book a new entry instead.")
+
+    def delete(self):
+        raise ImmutableRowError("Ledger entries are immutable; book a new entry instead.")
+
+
 class LedgerEntry(models.Model):
-    """One movement of a wallet's money. Written once; never updated or deleted."""
+    """One movement of a wallet's money. Written once; never updated or deleted.
+
+    Enforced three times: ``save``/``delete`` here, the queryset's bulk ``update``/``delete``, and
+    on PostgreSQL a trigger that refuses UPDATE and DELETE of rows (migration 0002).
+    """
 
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=8, choices=LedgerKind.choices)
@@ -60,6 +72,8 @@ class LedgerEntry(models.Model):
     actor_label = models.CharField(max_length=200)
     correlation_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LedgerEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["wallet", "-created_at", "-id"]

@@ -22,7 +22,7 @@ def is_postgres() -> bool:
 def pytest_collection_modifyitems(config, items):
     if is_postgres():
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (row locks with real threads)")
+    skip = pytest.mark.skip(reason="needs PostgreSQL")
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
