@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from suppliers.errors import InvalidDenomination, InvalidQuantity, ProductNotFound
 from suppliers.models import Offer, Product
-from tessera.money import format_amount, quantize
+from tessera.money import format_amount, parse_exact, quantize
 
 MAX_QUANTITY = 20
 
@@ -67,7 +67,7 @@ def _unit_price(product: Product, denomination) -> tuple[Decimal, Decimal | None
         if denomination is None:
             raise InvalidDenomination("This voucher needs a denomination.", choices=product.denominations)
         try:
-            value = quantize(denomination, product.currency)
+            value = parse_exact(denomination, product.currency)
         except ValueError as exc:
             raise InvalidDenomination(str(exc)) from exc
         allowed = {quantize(d, product.currency) for d in product.denominations}

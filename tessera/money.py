@@ -25,6 +25,17 @@ def quantize(amount: Decimal | int | str, currency: str) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_EVEN)
 
 
+def parse_exact(amount: Decimal | int | str, currency: str) -> Decimal:
+    """An amount given by a caller, refused (ValueError) if finer than the currency's minor unit.
+
+    Input is never rounded silently: "25.001" EUR is an error, not 25.00.
+    """
+    exact = quantize(amount, currency)
+    if exact != Decimal(amount):
+        raise ValueError(f"{amount} has more decimals than {currency.upper()} allows ({exponent(currency)})")
+    return exact
+
+
 def format_amount(amount: Decimal, currency: str) -> str:
     """The decimal string the API and pages show, e.g. ``"260.32"``."""
     return f"{quantize(amount, currency):f}"

@@ -19,7 +19,7 @@ from tessera.errors import (
     OrderNotReady,
     PriceChanged,
 )
-from tessera.money import format_amount, quantize
+from tessera.money import format_amount, parse_exact
 
 FINALIZE_METHODS = (BillingMode.WALLET, BillingMode.INVOICE)
 
@@ -72,9 +72,9 @@ def order_finalize(
 
 def _check_expected_total(order: Order, expected_total) -> None:
     try:
-        expected = quantize(expected_total, order.currency)
+        expected = parse_exact(expected_total, order.currency)
     except ValueError as exc:
-        raise InvalidInput("expectedTotal is not an amount.") from exc
+        raise InvalidInput(f"expectedTotal is not an amount in {order.currency}: {exc}") from exc
     if expected != order.total_amount:
         raise PriceChanged(
             f"The order's total is {format_amount(order.total_amount, order.currency)} {order.currency}, "
