@@ -10,7 +10,7 @@ PORT ?= 8000
 WORKERS ?= 3
 export DEBUG ?= 1
 
-.PHONY: run test install migrate demo graph clean
+.PHONY: run test lint install migrate demo graph clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -38,6 +38,10 @@ run: demo
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # Draw the lifecycle from the code (needs Graphviz's `dot`: apt-get install graphviz).
 LIFECYCLES := orders.Order orders.OrderLine payments.Payment payments.Refund

@@ -3,6 +3,7 @@
 Every value a deployment changes comes from an environment variable; the defaults are for a
 developer's machine and are refused where they would be unsafe (no SECRET_KEY unless DEBUG).
 """
+
 import os
 from datetime import timedelta
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Back-office views of the demand side. Statuses are read-only: only services change them."""
+
 from django.contrib import admin
 from django.utils.html import format_html
 
@@ -6,11 +7,21 @@ from orders.models import Order, OrderEvent, OrderLine, Partner, Traveller, Vouc
 from tessera.money import format_amount
 
 STATUS_COLOURS = {
-    "PENDING": "#8a6d00", "PROCESSING": "#0b5cad", "FULFILLED": "#1e7b34",
-    "PARTIALLY_FULFILLED": "#7a5c00", "PARTIALLY_REFUNDED": "#6b4fa3", "REFUNDED": "#6b4fa3",
-    "CANCELED": "#555", "EXPIRED": "#555", "FAILED": "#b00020",
-    "RESERVING": "#8a6d00", "RESERVED": "#0b5cad", "ISSUING": "#0b5cad", "ISSUED": "#1e7b34",
-    "RELEASED": "#555", "UNKNOWN": "#b00020",
+    "PENDING": "#8a6d00",
+    "PROCESSING": "#0b5cad",
+    "FULFILLED": "#1e7b34",
+    "PARTIALLY_FULFILLED": "#7a5c00",
+    "PARTIALLY_REFUNDED": "#6b4fa3",
+    "REFUNDED": "#6b4fa3",
+    "CANCELED": "#555",
+    "EXPIRED": "#555",
+    "FAILED": "#b00020",
+    "RESERVING": "#8a6d00",
+    "RESERVED": "#0b5cad",
+    "ISSUING": "#0b5cad",
+    "ISSUED": "#1e7b34",
+    "RELEASED": "#555",
+    "UNKNOWN": "#b00020",
 }
 
 
@@ -45,8 +56,14 @@ class TravellerInline(ReadOnlyInline):
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = [
-        "position", "description", "line_status", "amount", "currency", "traveller",
-        "supplier_booking_ref", "failure_reason",
+        "position",
+        "description",
+        "line_status",
+        "amount",
+        "currency",
+        "traveller",
+        "supplier_booking_ref",
+        "failure_reason",
     ]
     readonly_fields = fields
 
@@ -61,8 +78,14 @@ class OrderLineInline(ReadOnlyInline):
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     fields = [
-        "created_at", "subject_type", "transition", "from_status", "to_status", "actor_kind",
-        "actor_label", "correlation_id",
+        "created_at",
+        "subject_type",
+        "transition",
+        "from_status",
+        "to_status",
+        "actor_kind",
+        "actor_label",
+        "correlation_id",
     ]
     readonly_fields = fields
     show_change_link = False
@@ -71,7 +94,15 @@ class OrderEventInline(ReadOnlyInline):
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "currency", "allows_wallet", "allows_invoice", "allows_gateway", "is_active"]
+    list_display = [
+        "name",
+        "slug",
+        "currency",
+        "allows_wallet",
+        "allows_invoice",
+        "allows_gateway",
+        "is_active",
+    ]
     list_filter = ["is_active", "allows_wallet", "allows_invoice", "allows_gateway"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -80,7 +111,13 @@ class PartnerAdmin(admin.ModelAdmin):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
-        "reference", "partner", "badge", "payment_method", "total", "created_at", "expires_at",
+        "reference",
+        "partner",
+        "badge",
+        "payment_method",
+        "total",
+        "created_at",
+        "expires_at",
         "finalized_at",
     ]
     list_filter = ["status", "payment_method", "partner"]
@@ -89,13 +126,41 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     readonly_fields = [
-        "id", "reference", "order_key", "partner", "status", "currency", "total_amount",
-        "payment_method", "version", "expires_at", "finalized_at", "created_at", "updated_at",
-        "contact_name", "contact_email", "contact_phone", "external_reference", "client_name",
+        "id",
+        "reference",
+        "order_key",
+        "partner",
+        "status",
+        "currency",
+        "total_amount",
+        "payment_method",
+        "version",
+        "expires_at",
+        "finalized_at",
+        "created_at",
+        "updated_at",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "external_reference",
+        "client_name",
         "metadata",
     ]
     fieldsets = [
-        (None, {"fields": ["reference", "id", "partner", "status", "total_amount", "currency", "payment_method"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "reference",
+                    "id",
+                    "partner",
+                    "status",
+                    "total_amount",
+                    "currency",
+                    "payment_method",
+                ]
+            },
+        ),
         ("Contact", {"fields": ["contact_name", "contact_email", "contact_phone"]}),
         ("Partner data", {"fields": ["external_reference", "client_name", "metadata"]}),
         ("Times", {"fields": ["created_at", "updated_at", "expires_at", "finalized_at", "version"]}),
@@ -164,7 +229,16 @@ class VoucherAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     list_select_related = ["line"]
     search_fields = ["=collection_reference", "=line__order__reference"]
-    fields = ["id", "line", "kind", "collection_reference", "key_id", "valid_from", "valid_until", "delivered_at"]
+    fields = [
+        "id",
+        "line",
+        "kind",
+        "collection_reference",
+        "key_id",
+        "valid_from",
+        "valid_until",
+        "delivered_at",
+    ]
     readonly_fields = fields
     show_full_result_count = False
 
@@ -178,8 +252,15 @@ class VoucherAdmin(admin.ModelAdmin):
 @admin.register(OrderEvent)
 class OrderEventAdmin(admin.ModelAdmin):
     list_display = [
-        "created_at", "order", "subject_type", "transition", "from_status", "to_status",
-        "actor_kind", "actor_label", "correlation_id",
+        "created_at",
+        "order",
+        "subject_type",
+        "transition",
+        "from_status",
+        "to_status",
+        "actor_kind",
+        "actor_label",
+        "correlation_id",
     ]
     list_filter = ["subject_type", "actor_kind", "transition"]
     list_select_related = ["order"]

@@ -1,4 +1,5 @@
 """Errors of the orders domain (the shared ones live in tessera.errors)."""
+
 from tessera.errors import InvalidInput, NotFound
 
 

@@ -4,6 +4,7 @@
 and writes exactly one OrderEvent (from, to, transition, actor, correlation id, payload). Every
 service changes a status through it, so no transition goes unrecorded.
 """
+
 from typing import Any
 
 from django.db import models

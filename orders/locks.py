@@ -4,6 +4,7 @@ The order of locking is: Order, then its OrderLines by primary key, then Offers 
 then Wallet, then Payment/Refund. Every querySet here is ordered by ``pk`` before
 ``select_for_update()``.
 """
+
 from orders.errors import OrderNotFound
 from orders.models import Order, OrderLine
 
@@ -25,5 +26,3 @@ def lock_lines(order: Order) -> list[OrderLine]:
         .filter(order_id=order.pk)
         .order_by("pk")
     )
-
-

@@ -3,6 +3,7 @@
 Models hold data and FSM transitions only. A transition changes its own row; services call it
 inside ``transaction.atomic()`` on a locked row, save, and record the OrderEvent.
 """
+
 import secrets
 import uuid
 
@@ -69,9 +70,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(max_length=16, unique=True, default=new_order_reference, editable=False)
     order_key = models.CharField(max_length=64, unique=True, default=new_order_key, editable=False)
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="orders")
-    status = FSMField(
-        max_length=24, choices=OrderStatus.choices, default=OrderStatus.PENDING, protected=True
-    )
+    status = FSMField(max_length=24, choices=OrderStatus.choices, default=OrderStatus.PENDING, protected=True)
     currency = models.CharField(max_length=3)
     total_amount = amount_field()
     payment_method = models.CharField(max_length=16, choices=BillingMode.choices, blank=True)
@@ -96,9 +95,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["partner", "external_reference"], name="order_partner_extref"),
             models.Index(Lower("contact_email"), name="order_contact_email_ci"),
             models.Index(fields=["status", "-created_at"], name="order_status_created"),
-            models.Index(
-                fields=["expires_at"], name="order_pending_expiry", condition=Q(status="PENDING")
-            ),
+            models.Index(fields=["expires_at"], name="order_pending_expiry", condition=Q(status="PENDING")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total_amount__gte=0), name="order_total_not_negative"),
@@ -196,9 +193,7 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
     traveller = models.ForeignKey(
         Traveller, on_delete=models.SET_NULL, null=True, blank=True, related_name="lines"
     )
-    status = FSMField(
-        max_length=16, choices=LineStatus.choices, default=LineStatus.RESERVING, protected=True
-    )
+    status = FSMField(max_length=16, choices=LineStatus.choices, default=LineStatus.RESERVING, protected=True)
     phase = models.CharField(max_length=8, choices=LinePhase.choices, default=LinePhase.RESERVE)
     description = models.CharField(max_length=255)
     amount = amount_field()
@@ -278,7 +273,9 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         self.waiting_since = at
 
     @transition(
-        field=status, source=[LineStatus.ISSUING, LineStatus.UNKNOWN], target=LineStatus.ISSUED,
+        field=status,
+        source=[LineStatus.ISSUING, LineStatus.UNKNOWN],
+        target=LineStatus.ISSUED,
         conditions=[lambda line: line.phase == LinePhase.ISSUE],
     )
     def mark_issued(self, *, booking_ref: str) -> None:
@@ -287,7 +284,9 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         self.failure_reason = ""
 
     @transition(
-        field=status, source=LineStatus.UNKNOWN, target=LineStatus.RESERVED,
+        field=status,
+        source=LineStatus.UNKNOWN,
+        target=LineStatus.RESERVED,
         conditions=[lambda line: line.phase == LinePhase.RESERVE],
     )
     def resolve_reserved(self, *, reservation_ref: str) -> None:
@@ -296,7 +295,9 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         self.failure_reason = ""
 
     @transition(
-        field=status, source=LineStatus.UNKNOWN, target=LineStatus.RESERVING,
+        field=status,
+        source=LineStatus.UNKNOWN,
+        target=LineStatus.RESERVING,
         conditions=[lambda line: line.phase == LinePhase.RESERVE],
     )
     def retry_reservation(self, *, at) -> None:
@@ -304,7 +305,9 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         self.failure_reason = ""
 
     @transition(
-        field=status, source=LineStatus.UNKNOWN, target=LineStatus.ISSUING,
+        field=status,
+        source=LineStatus.UNKNOWN,
+        target=LineStatus.ISSUING,
         conditions=[lambda line: line.phase == LinePhase.ISSUE],
     )
     def retry_issuance(self, *, at) -> None:

@@ -2,6 +2,7 @@
 
 Each task carries the correlation id in force, so the worker's audit events join the request's.
 """
+
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -10,7 +11,9 @@ from django.db import transaction
 from tessera import correlation
 
 
-def _enqueue_after_commit(task_name: str, line_ids: Iterable[int], *, run_after: datetime | None = None, **kwargs) -> None:
+def _enqueue_after_commit(
+    task_name: str, line_ids: Iterable[int], *, run_after: datetime | None = None, **kwargs
+) -> None:
     ids = list(line_ids)
     if not ids:
         return

@@ -5,6 +5,7 @@ every listed key can open old ones, so keys can rotate. Each value gets a random
 and the caller binds it to its row and field as associated data, so a sealed value copied to
 another row or field does not open.
 """
+
 import base64
 import os
 from functools import lru_cache

@@ -1,4 +1,5 @@
 """The vocabularies of the lifecycle (DESIGN.md §3)."""
+
 from django.db import models
 
 

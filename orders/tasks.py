@@ -3,6 +3,7 @@
 Every task is idempotent (see orders.services.fulfilment), so a retry, a duplicate, or a re-run
 after a killed worker never reserves, issues or debits twice.
 """
+
 from django.tasks import task
 
 from orders import services

@@ -1,4 +1,5 @@
 """Storing what a supplier delivered for a line, sealed."""
+
 from django.utils import timezone
 
 from orders import sealing

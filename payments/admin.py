@@ -1,4 +1,5 @@
 """Money is read-only in the admin: top-ups and refunds go through services (later issues)."""
+
 from django.contrib import admin
 
 from payments.models import LedgerEntry, Payment, Refund, Wallet

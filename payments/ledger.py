@@ -3,6 +3,7 @@
 ``book`` takes a wallet row the caller has locked, refuses to let the balance go below zero,
 and is idempotent by ``reference``: booking the same movement twice returns the first entry.
 """
+
 from decimal import Decimal
 
 from orders.models import Order
@@ -15,9 +16,7 @@ from tessera.money import format_amount, quantize
 
 
 def lock_wallet(*, partner_id: int, currency: str) -> Wallet:
-    wallet = (
-        Wallet.objects.select_for_update().filter(partner_id=partner_id, currency=currency).first()
-    )
+    wallet = Wallet.objects.select_for_update().filter(partner_id=partner_id, currency=currency).first()
     if wallet is None:
         raise WalletNotFound(f"No {currency} wallet for this partner.", currency=currency)
     return wallet

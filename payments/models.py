@@ -3,6 +3,7 @@
 A wallet's balance is the sum of its ledger entries; the balance column caches it, is changed in
 the same transaction as the entry, and a database constraint keeps it from going below zero.
 """
+
 import uuid
 
 from django.db import models

@@ -1,4 +1,5 @@
 """Use cases of the money side: wallets, collecting payment at finalize, automatic refunds."""
+
 from decimal import Decimal
 
 from django.db import transaction
@@ -41,28 +42,50 @@ def wallet_top_up(
 
 
 def wallet_debit(
-    *, partner_id: int, currency: str, amount: Decimal, reference: str, actor: Actor,
-    order: Order | None = None, memo: str = "",
+    *,
+    partner_id: int,
+    currency: str,
+    amount: Decimal,
+    reference: str,
+    actor: Actor,
+    order: Order | None = None,
+    memo: str = "",
 ) -> LedgerEntry:
     """Take money from a wallet; InsufficientBalance if it does not hold enough (nothing changes)."""
     with transaction.atomic():
         wallet = ledger.lock_wallet(partner_id=partner_id, currency=currency)
         return ledger.book(
-            wallet, kind=LedgerKind.DEBIT, amount=amount, reference=reference, actor=actor,
-            order=order, memo=memo,
+            wallet,
+            kind=LedgerKind.DEBIT,
+            amount=amount,
+            reference=reference,
+            actor=actor,
+            order=order,
+            memo=memo,
         )
 
 
 def wallet_credit(
-    *, partner_id: int, currency: str, amount: Decimal, reference: str, actor: Actor,
-    order: Order | None = None, memo: str = "",
+    *,
+    partner_id: int,
+    currency: str,
+    amount: Decimal,
+    reference: str,
+    actor: Actor,
+    order: Order | None = None,
+    memo: str = "",
 ) -> LedgerEntry:
     """Give money back to a wallet (a refund or a correction)."""
     with transaction.atomic():
         wallet = ledger.lock_wallet(partner_id=partner_id, currency=currency)
         return ledger.book(
-            wallet, kind=LedgerKind.CREDIT, amount=amount, reference=reference, actor=actor,
-            order=order, memo=memo,
+            wallet,
+            kind=LedgerKind.CREDIT,
+            amount=amount,
+            reference=reference,
+            actor=actor,
+            order=order,
+            memo=memo,
         )
 
 
@@ -85,15 +108,24 @@ def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
         idempotency_key=f"order:{order.pk}:payment",
     )
     record(
-        order_id=order.pk, subject_type="payment", subject_id=payment.pk, name="create",
-        actor=actor, to_status=payment.status,
+        order_id=order.pk,
+        subject_type="payment",
+        subject_id=payment.pk,
+        name="create",
+        actor=actor,
+        to_status=payment.status,
         payload={"method": method, "amount": format_amount(payment.amount, payment.currency)},
     )
     apply_transition(payment, "start", actor=actor)
     if method == BillingMode.WALLET and payment.amount > 0:
         entry = wallet_debit(
-            partner_id=order.partner_id, currency=order.currency, amount=payment.amount,
-            reference=f"order:{order.pk}:debit", actor=actor, order=order, memo=f"Order {order.reference}",
+            partner_id=order.partner_id,
+            currency=order.currency,
+            amount=payment.amount,
+            reference=f"order:{order.pk}:debit",
+            actor=actor,
+            order=order,
+            memo=f"Order {order.reference}",
         )
         payment.provider_reference = f"ledger:{entry.pk}"
     apply_transition(payment, "capture", actor=actor, at=timezone.now())
@@ -121,21 +153,33 @@ def refund_undelivered(*, order: Order, lines: list[OrderLine], actor: Actor) ->
     if amount <= 0:
         return None
     refund = Refund.objects.create(
-        order=order, payment=payment, reason=RefundReason.NOT_DELIVERED, amount=amount,
-        currency=order.currency, idempotency_key=key,
+        order=order,
+        payment=payment,
+        reason=RefundReason.NOT_DELIVERED,
+        amount=amount,
+        currency=order.currency,
+        idempotency_key=key,
         note="Not delivered by the supplier; returned automatically.",
     )
     refund.lines.set(lines)
     record(
-        order_id=order.pk, subject_type="refund", subject_id=refund.pk, name="create", actor=actor,
+        order_id=order.pk,
+        subject_type="refund",
+        subject_id=refund.pk,
+        name="create",
+        actor=actor,
         to_status=refund.status,
         payload={"amount": format_amount(amount, refund.currency), "lines": [line.pk for line in lines]},
     )
     apply_transition(refund, "process", actor=actor)
     if payment.method == BillingMode.WALLET:
         wallet_credit(
-            partner_id=order.partner_id, currency=order.currency, amount=amount,
-            reference=f"refund:{refund.pk}", actor=actor, order=order,
+            partner_id=order.partner_id,
+            currency=order.currency,
+            amount=amount,
+            reference=f"refund:{refund.pk}",
+            actor=actor,
+            order=order,
             memo=f"Undelivered items of order {order.reference}",
         )
     apply_transition(refund, "succeed", actor=actor)
@@ -147,7 +191,6 @@ def refund_undelivered(*, order: Order, lines: list[OrderLine], actor: Actor) ->
 def refundable_amount(payment: Payment) -> Decimal:
     """What may still be refunded on a payment: paid minus refunds succeeded or under way."""
     refunded = (
-        payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount"))["total"]
-        or ZERO
+        payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount"))["total"] or ZERO
     )
     return payment.amount - refunded

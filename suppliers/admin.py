@@ -21,7 +21,17 @@ class SupplierAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "supplier", "kind", "supplier_reference", "price", "currency", "delivery", "starts_at", "is_active"]
+    list_display = [
+        "name",
+        "supplier",
+        "kind",
+        "supplier_reference",
+        "price",
+        "currency",
+        "delivery",
+        "starts_at",
+        "is_active",
+    ]
     list_filter = ["kind", "delivery", "is_active", "supplier"]
     list_select_related = ["supplier"]
     search_fields = ["name", "=supplier_reference"]
@@ -29,7 +39,16 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
-    list_display = ["id", "partner", "product", "quantity", "total_amount", "currency", "expires_at", "used_at"]
+    list_display = [
+        "id",
+        "partner",
+        "product",
+        "quantity",
+        "total_amount",
+        "currency",
+        "expires_at",
+        "used_at",
+    ]
     list_select_related = ["partner", "product"]
     list_filter = ["currency"]
     search_fields = ["=id"]
@@ -45,7 +64,15 @@ class OfferAdmin(admin.ModelAdmin):
 
 @admin.register(SandboxBooking)
 class SandboxBookingAdmin(admin.ModelAdmin):
-    list_display = ["booking_ref", "line_key", "state", "reserve_calls", "issue_calls", "reserved_at", "issue_accepted_at"]
+    list_display = [
+        "booking_ref",
+        "line_key",
+        "state",
+        "reserve_calls",
+        "issue_calls",
+        "reserved_at",
+        "issue_accepted_at",
+    ]
     list_filter = ["state"]
     search_fields = ["=booking_ref", "=line_key"]
 

@@ -1,4 +1,5 @@
 """The supply side: suppliers, their products, and the priced offers partners order from."""
+
 import uuid
 
 from django.db import models

@@ -1,4 +1,5 @@
 """Use cases of the supply side: quoting offers."""
+
 from decimal import Decimal
 
 from django.conf import settings

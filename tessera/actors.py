@@ -1,4 +1,5 @@
 """Who did something: a staff user, a partner, or the system itself."""
+
 from dataclasses import dataclass
 from typing import Literal
 

@@ -1,4 +1,5 @@
 """The correlation id that ties a request, the tasks it starts and their audit events together."""
+
 import contextvars
 import logging
 import re

@@ -5,6 +5,7 @@ Every error a use case can refuse with is a subclass of ``TesseraError`` carryin
 layer turns them into problem+json bodies; services raise them before writing anything, or
 inside ``transaction.atomic()`` so nothing is half-written.
 """
+
 from typing import ClassVar
 
 

@@ -1,4 +1,5 @@
 """The worker's own bookkeeping: liveness of worker processes and the periodic schedule."""
+
 from django.db import models
 
 

@@ -1,4 +1,5 @@
 """Money: Decimal amounts quantized to their currency's exponent, never floats."""
+
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 # ISO 4217 minor-unit exponents that differ from 2; every other code uses 2.

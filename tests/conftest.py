@@ -1,4 +1,5 @@
 """Shared fixtures. Tests run on SQLite by default and on PostgreSQL when DATABASE_URL says so."""
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -34,7 +35,7 @@ def run_worker(max_rounds: int = 20) -> None:
         if not DBTaskResult.objects.ready().exists():
             return
         call_command("db_worker", batch=True, verbosity=0, startup_delay=False, reload=False)
-    raise AssertionError("tasks kept coming after %d worker rounds" % max_rounds)
+    raise AssertionError(f"tasks kept coming after {max_rounds} worker rounds")
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Small factories that build valid domain objects through the real services where they exist."""
+
 import itertools
 from decimal import Decimal
 
@@ -12,19 +13,32 @@ from tessera.actors import Actor
 _seq = itertools.count(1)
 
 
-def partner(*, wallet: Decimal | str | None = None, invoice: bool = False, gateway: bool = False,
-            currency: str = "EUR", name: str | None = None) -> Partner:
+def partner(
+    *,
+    wallet: Decimal | str | None = None,
+    invoice: bool = False,
+    gateway: bool = False,
+    currency: str = "EUR",
+    name: str | None = None,
+) -> Partner:
     n = next(_seq)
     p = Partner.objects.create(
-        name=name or f"Partner {n}", slug=f"partner-{n}", currency=currency,
-        allows_wallet=wallet is not None, allows_invoice=invoice, allows_gateway=gateway,
+        name=name or f"Partner {n}",
+        slug=f"partner-{n}",
+        currency=currency,
+        allows_wallet=wallet is not None,
+        allows_invoice=invoice,
+        allows_gateway=gateway,
     )
     if wallet is not None:
         payments.wallet_open(partner=p, currency=currency)
         if Decimal(wallet) > 0:
             payments.wallet_top_up(
-                partner_id=p.pk, currency=currency, amount=Decimal(wallet),
-                reference=f"test-credit-{n}", actor=Actor.system("tests"),
+                partner_id=p.pk,
+                currency=currency,
+                amount=Decimal(wallet),
+                reference=f"test-credit-{n}",
+                actor=Actor.system("tests"),
             )
     return p
 
@@ -34,16 +48,27 @@ def supplier(kind: str = SupplierKind.RAIL) -> Supplier:
     return Supplier.objects.create(name=f"Supplier {n}", slug=f"supplier-{n}", kind=kind, adapter="sandbox")
 
 
-def product(*, kind: str = SupplierKind.RAIL, price: str | None = "100.00", currency: str = "EUR",
-            denominations: list[str] | None = None, behaviour: dict | None = None,
-            supplier_obj: Supplier | None = None) -> Product:
+def product(
+    *,
+    kind: str = SupplierKind.RAIL,
+    price: str | None = "100.00",
+    currency: str = "EUR",
+    denominations: list[str] | None = None,
+    behaviour: dict | None = None,
+    supplier_obj: Supplier | None = None,
+) -> Product:
     n = next(_seq)
     if denominations:
         price = None
     return Product.objects.create(
-        supplier=supplier_obj or supplier(kind), kind=kind, name=f"{kind} product {n}",
-        supplier_reference=f"REF-{n}", price=Decimal(price) if price is not None else None,
-        currency=currency, denominations=denominations or [], settings=behaviour or {},
+        supplier=supplier_obj or supplier(kind),
+        kind=kind,
+        name=f"{kind} product {n}",
+        supplier_reference=f"REF-{n}",
+        price=Decimal(price) if price is not None else None,
+        currency=currency,
+        denominations=denominations or [],
+        settings=behaviour or {},
         from_place="Oslo S" if kind in (SupplierKind.RAIL, SupplierKind.AIR) else "",
         to_place="Bergen" if kind in (SupplierKind.RAIL, SupplierKind.AIR) else "",
     )
@@ -53,13 +78,25 @@ def travellers(count: int) -> list[services.TravellerInput]:
     return [services.TravellerInput(given_name="Ada", family_name=f"Traveller{i}") for i in range(count)]
 
 
-def order(*, owner: Partner, product_obj: Product, quantity: int = 1, denomination: str | None = None,
-          contact_email: str = "buyer@example.com", **kwargs) -> Order:
+def order(
+    *,
+    owner: Partner,
+    product_obj: Product,
+    quantity: int = 1,
+    denomination: str | None = None,
+    contact_email: str = "buyer@example.com",
+    **kwargs,
+) -> Order:
     """Create a PENDING order (lines RESERVING) for one product, through the real services."""
-    offer = offer_quote(partner=owner, product_id=product_obj.pk, quantity=quantity, denomination=denomination)
+    offer = offer_quote(
+        partner=owner, product_id=product_obj.pk, quantity=quantity, denomination=denomination
+    )
     people = travellers(quantity) if product_obj.requires_traveller else []
     return services.order_create(
-        partner=owner, offer_ids=[offer.pk], travellers=people,
+        partner=owner,
+        offer_ids=[offer.pk],
+        travellers=people,
         contact=services.ContactInput(name="Buyer", email=contact_email),
-        actor=Actor.partner(owner), **kwargs,
+        actor=Actor.partner(owner),
+        **kwargs,
     )

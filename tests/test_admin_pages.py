@@ -1,4 +1,5 @@
 """Staff can follow an order in the admin: every model listed, searchable, read-only statuses."""
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
@@ -25,8 +26,14 @@ def fulfilled_orders(worker):
     for kind in ("rail", "voucher"):
         product = factories.product(kind=kind, denominations=["25.00"] if kind == "voucher" else None)
         for _ in range(3):
-            orders.append(factories.order(owner=owner, product_obj=product, quantity=2,
-                                          denomination="25.00" if kind == "voucher" else None))
+            orders.append(
+                factories.order(
+                    owner=owner,
+                    product_obj=product,
+                    quantity=2,
+                    denomination="25.00" if kind == "voucher" else None,
+                )
+            )
     worker()
     for order in orders:
         services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(owner))
@@ -49,7 +56,9 @@ def test_every_registered_model_lists_with_a_bounded_number_of_queries(
         assert response.status_code == 200, label
 
 
-def test_order_page_shows_lines_travellers_and_timeline(staff_client, fulfilled_orders, django_assert_max_num_queries):
+def test_order_page_shows_lines_travellers_and_timeline(
+    staff_client, fulfilled_orders, django_assert_max_num_queries
+):
     order = fulfilled_orders[0]
     with django_assert_max_num_queries(25):
         response = staff_client.get(reverse("admin:orders_order_change", args=[order.pk]))
@@ -67,7 +76,9 @@ def test_order_status_cannot_be_edited_from_the_admin(staff_client, fulfilled_or
     assert Order.objects.get(pk=order.pk).status == "FULFILLED"
 
 
-@pytest.mark.parametrize("term", ["T-NOTHING", "buyer@example.com", "not-a-uuid", "6c1c3a2e-0000-4000-8000-000000000000"])
+@pytest.mark.parametrize(
+    "term", ["T-NOTHING", "buyer@example.com", "not-a-uuid", "6c1c3a2e-0000-4000-8000-000000000000"]
+)
 def test_order_search_answers_for_any_term(staff_client, fulfilled_orders, term):
     response = staff_client.get(reverse("admin:orders_order_changelist"), {"q": term})
     assert response.status_code == 200

@@ -42,9 +42,7 @@ class Outcome:
     error: BaseException | None = None
 
 
-def run_concurrently(
-    call: Callable[[Any], Any], items: Iterable[Any], *, threads: int
-) -> list[Outcome]:
+def run_concurrently(call: Callable[[Any], Any], items: Iterable[Any], *, threads: int) -> list[Outcome]:
     """Call ``call(item)`` for every item from ``threads`` real threads released together.
 
     Each thread has its own database connection (Django's are per thread) and closes it when done,
@@ -125,15 +123,11 @@ def finalize_with_wallet(partner) -> Callable[[int], Order]:
 def test_twenty_finalizations_of_one_order_at_once_pay_and_issue_once(worker):
     # given a reserved order of two tickets (200.00) and a wallet of 1000.00
     partner = factories.partner(wallet="1000.00")
-    order = factories.order(
-        owner=partner, product_obj=factories.product(price="100.00"), quantity=2
-    )
+    order = factories.order(owner=partner, product_obj=factories.product(price="100.00"), quantity=2)
     worker()
     line_ids = set(OrderLine.objects.filter(order=order).values_list("pk", flat=True))
     assert len(line_ids) == 2
-    assert set(OrderLine.objects.filter(order=order).values_list("status", flat=True)) == {
-        "RESERVED"
-    }
+    assert set(OrderLine.objects.filter(order=order).values_list("status", flat=True)) == {"RESERVED"}
 
     # when twenty requests finalize it at the same moment
     outcomes = run_concurrently(finalize_with_wallet(partner), [order.pk] * 20, threads=20)
@@ -202,12 +196,8 @@ def test_two_hundred_finalizations_on_one_wallet_spend_exactly_the_balance(worke
     # and the orders that won are the PROCESSING ones, each with one paid payment and one debit
     paid_ids = {o.item for o in won}
     refused_ids = {o.item for o in lost}
-    processing = set(
-        Order.objects.filter(pk__in=order_ids, status="PROCESSING").values_list("pk", flat=True)
-    )
-    pending = set(
-        Order.objects.filter(pk__in=order_ids, status="PENDING").values_list("pk", flat=True)
-    )
+    processing = set(Order.objects.filter(pk__in=order_ids, status="PROCESSING").values_list("pk", flat=True))
+    pending = set(Order.objects.filter(pk__in=order_ids, status="PENDING").values_list("pk", flat=True))
     assert processing == paid_ids
     assert pending == refused_ids
     assert {entry.order_id for entry in debits} == paid_ids
@@ -230,9 +220,7 @@ def test_two_hundred_finalizations_on_one_wallet_spend_exactly_the_balance(worke
 def test_ten_orders_from_one_offer_at_once_create_one_order():
     # given one offer for two tickets
     partner = factories.partner(wallet="1000.00")
-    offer = offer_quote(
-        partner=partner, product_id=factories.product(kind=SupplierKind.EVENT).pk, quantity=2
-    )
+    offer = offer_quote(partner=partner, product_id=factories.product(kind=SupplierKind.EVENT).pk, quantity=2)
     actor = Actor.partner(partner)
 
     def create(_: int) -> Order:
@@ -299,9 +287,7 @@ def test_top_ups_and_debits_racing_on_one_wallet_keep_the_ledger_consistent(work
     # and each top-up reference moved money once, whichever of its two requests came first
     wallet = wallet_of(partner)
     entries = assert_ledger_chain_consistent(wallet)
-    top_ups = [
-        e for e in entries if e.kind == LedgerKind.TOP_UP and e.reference.startswith("race-top-up-")
-    ]
+    top_ups = [e for e in entries if e.kind == LedgerKind.TOP_UP and e.reference.startswith("race-top-up-")]
     assert sorted(e.reference for e in top_ups) == sorted(set(top_up_refs))
     for o in won:
         if o.item[0] == "top_up":
@@ -315,10 +301,7 @@ def test_top_ups_and_debits_racing_on_one_wallet_keep_the_ledger_consistent(work
     assert len(debits) == len(paid)
     assert wallet.balance == Decimal("30.00") + Decimal("5.00") * 10 - Decimal("10.00") * len(paid)
     assert (
-        set(
-            Order.objects.filter(pk__in=order_ids, status="PROCESSING").values_list("pk", flat=True)
-        )
-        == paid
+        set(Order.objects.filter(pk__in=order_ids, status="PROCESSING").values_list("pk", flat=True)) == paid
     )
     # 80.00 in total can pay for at most 8 orders, and at least the first 3 were covered
     assert 3 <= len(paid) <= 8

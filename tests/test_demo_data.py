@@ -1,4 +1,5 @@
 """``make run`` loads demo data and an admin login; both are safe to run again."""
+
 from io import StringIO
 
 import pytest
@@ -49,7 +50,9 @@ def test_demo_products_show_every_path_of_the_lifecycle(worker):
     for reference in expected:
         product = Product.objects.get(supplier_reference=reference)
         offer = offer_quote(
-            partner=partner, product_id=product.pk, quantity=2,
+            partner=partner,
+            product_id=product.pk,
+            quantity=2,
             denomination=product.denominations[0] if product.denominations else None,
         )
         travellers = [services.TravellerInput(given_name="Demo", family_name=f"T{i}") for i in range(2)]
@@ -62,7 +65,9 @@ def test_demo_products_show_every_path_of_the_lifecycle(worker):
     worker()
 
     assert {ref: Order.objects.get(pk=o.pk).status for ref, o in orders.items()} == expected
-    assert Order.objects.get(pk=orders["FESTIVAL-TIMEOUT"].pk).events.filter(transition="mark_unknown").exists()
+    assert (
+        Order.objects.get(pk=orders["FESTIVAL-TIMEOUT"].pk).events.filter(transition="mark_unknown").exists()
+    )
 
 
 def test_ensure_admin_creates_the_login_once(monkeypatch, settings):

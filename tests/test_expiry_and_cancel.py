@@ -4,6 +4,7 @@ Either way the order's lines become RELEASED at once and the reservation is give
 supplier in the background, including a reservation the supplier was still making when the
 order ended. Orders not yet due, and orders past PENDING, are left alone.
 """
+
 from datetime import timedelta
 
 import pytest

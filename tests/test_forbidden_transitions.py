@@ -5,6 +5,7 @@ added to Order, OrderLine, Payment or Refund is covered without touching this mo
 service-level cases check that the use cases refuse before anything is written: no status,
 payment, ledger entry, event or task.
 """
+
 import inspect
 import uuid
 from contextlib import contextmanager
@@ -98,15 +99,24 @@ def make_row(model, status: str):
         OrderLine.objects.filter(pk=line.pk).update(status=status, phase=phase)
         return OrderLine.objects.get(pk=line.pk)
     payment = Payment.objects.create(
-        order=order, method="wallet", amount=order.total_amount, currency=order.currency,
-        provider="wallet", idempotency_key=f"test:{uuid.uuid4()}",
+        order=order,
+        method="wallet",
+        amount=order.total_amount,
+        currency=order.currency,
+        provider="wallet",
+        idempotency_key=f"test:{uuid.uuid4()}",
         status=status if model is Payment else "PAID",
     )
     if model is Payment:
         return Payment.objects.get(pk=payment.pk)
     refund = Refund.objects.create(
-        order=order, payment=payment, reason="requested", amount=order.total_amount,
-        currency=order.currency, idempotency_key=f"test:{uuid.uuid4()}", status=status,
+        order=order,
+        payment=payment,
+        reason="requested",
+        amount=order.total_amount,
+        currency=order.currency,
+        idempotency_key=f"test:{uuid.uuid4()}",
+        status=status,
     )
     return Refund.objects.get(pk=refund.pk)
 
@@ -139,9 +149,7 @@ def assert_refused_and_unchanged(row, name: str):
 def test_the_generated_cases_cover_every_transition_method():
     """Every @transition method of each model is found, and each is forbidden from somewhere."""
     for model in MODELS:
-        declared = {
-            name for name, member in inspect.getmembers(model) if hasattr(member, "_django_fsm")
-        }
+        declared = {name for name, member in inspect.getmembers(model) if hasattr(member, "_django_fsm")}
         assert declared, model
         assert declared == set(transitions_of(model)), model
         covered = {values[1] for values in (case.values for case in forbidden_cases()) if values[0] is model}

@@ -1,4 +1,5 @@
 """The lifecycle drawings in docs/ show exactly the transitions the code has."""
+
 import re
 from io import StringIO
 from pathlib import Path

@@ -5,6 +5,7 @@ reserves, the partner finalizes and the worker issues, then the order is FULFILL
 is ISSUED with exactly one voucher, the money moved exactly once, and the timeline tells who did
 what under which correlation id.
 """
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -90,7 +91,10 @@ def test_order_of_each_kind_is_fulfilled_with_one_voucher_per_line(request, flow
     # one payment, paid in full
     payment = Payment.objects.get(order=order)
     assert (payment.method, payment.status, payment.amount, payment.currency) == (
-        method, PaymentStatus.PAID, total, "EUR",
+        method,
+        PaymentStatus.PAID,
+        total,
+        "EUR",
     )
     assert payment.paid_at is not None
 
@@ -134,10 +138,14 @@ def test_one_line_order_leaves_the_expected_trail_of_events(wallet_partner, work
     assert all(event.subject_id == subjects[event.subject_type] for event in events)
     # the line's status path, read from the events, is the lifecycle's
     assert [(e.from_status, e.to_status) for e in events if e.subject_type == "line"] == [
-        ("RESERVING", "RESERVED"), ("RESERVED", "ISSUING"), ("ISSUING", "ISSUED"),
+        ("RESERVING", "RESERVED"),
+        ("RESERVED", "ISSUING"),
+        ("ISSUING", "ISSUED"),
     ]
     assert [(e.from_status, e.to_status) for e in events if e.subject_type == "order"] == [
-        ("", "PENDING"), ("PENDING", "PROCESSING"), ("PROCESSING", "FULFILLED"),
+        ("", "PENDING"),
+        ("PENDING", "PROCESSING"),
+        ("PROCESSING", "FULFILLED"),
     ]
 
 
@@ -149,7 +157,9 @@ def test_every_event_names_its_actor_and_a_correlation_id(wallet_partner, worker
     events = list(OrderEvent.objects.filter(order=order))
     assert len(events) == len(EXPECTED_TRAIL)
     assert all(event.correlation_id for event in events)
-    actors = {(event.transition, event.subject_type): (event.actor_kind, event.actor_label) for event in events}
+    actors = {
+        (event.transition, event.subject_type): (event.actor_kind, event.actor_label) for event in events
+    }
     partner_actor = ("partner", wallet_partner.name)
     worker_actor = ("system", "worker")
     assert actors == {
@@ -181,7 +191,9 @@ def test_worker_events_carry_the_correlation_id_of_the_request_that_queued_them(
     worker()
 
     # then: the reservation joins the creation, the issuance joins the finalization
-    trail = list(OrderEvent.objects.filter(order=order).values_list("transition", "subject_type", "correlation_id"))
+    trail = list(
+        OrderEvent.objects.filter(order=order).values_list("transition", "subject_type", "correlation_id")
+    )
     assert trail == [
         ("create", "order", "corr-test-1"),
         ("mark_reserved", "line", "corr-test-1"),
@@ -202,7 +214,9 @@ def test_worker_events_carry_the_correlation_id_of_the_request_that_queued_them(
 
 def line_transitions(line) -> list[str]:
     return list(
-        OrderEvent.objects.filter(subject_type="line", subject_id=str(line.pk)).values_list("transition", flat=True)
+        OrderEvent.objects.filter(subject_type="line", subject_id=str(line.pk)).values_list(
+            "transition", flat=True
+        )
     )
 
 
@@ -217,9 +231,11 @@ def test_late_delivery_is_accepted_first_and_issued_by_reconciliation(wallet_par
     assert_no_task_crashed()
     line = order.lines.get()
     assert line_transitions(line) == ["mark_reserved", "start_issuing", "issue_accepted", "mark_issued"]
-    assert DBTaskResult.objects.successful().filter(
-        task_path="orders.tasks.reconcile_line", return_value="issued"
-    ).exists()
+    assert (
+        DBTaskResult.objects.successful()
+        .filter(task_path="orders.tasks.reconcile_line", return_value="issued")
+        .exists()
+    )
     assert line.status == "ISSUED"
     assert Voucher.objects.filter(line=line).count() == 1
     assert order.status == "FULFILLED"
@@ -247,9 +263,12 @@ def test_late_delivery_waits_for_the_supplier_then_reconciliation_fulfils(settin
     assert line_transitions(line)[-1] == "issue_accepted"
     assert not Voucher.objects.filter(line=line).exists()
     assert Order.objects.get(pk=order.pk).status == "PROCESSING"
-    assert DBTaskResult.objects.filter(
-        task_path="orders.tasks.reconcile_line", status="READY", args_kwargs__kwargs__line_id=line.pk
-    ).count() == 1
+    assert (
+        DBTaskResult.objects.filter(
+            task_path="orders.tasks.reconcile_line", status="READY", args_kwargs__kwargs__line_id=line.pk
+        ).count()
+        == 1
+    )
 
     # when: the supplier's delivery time passes and the worker reconciles
     SandboxBooking.objects.filter(line_key=f"line:{line.pk}").update(

@@ -1,4 +1,5 @@
 """Amounts from callers are taken exactly or refused; never rounded behind their back."""
+
 from decimal import Decimal
 
 import pytest
@@ -6,19 +7,30 @@ import pytest
 from tessera.money import format_amount, parse_exact
 
 
-@pytest.mark.parametrize(("amount", "currency", "expected"), [
-    ("260.32", "EUR", Decimal("260.32")),
-    ("260.3", "EUR", Decimal("260.30")),
-    ("1000", "JPY", Decimal("1000")),
-    ("1.234", "KWD", Decimal("1.234")),
-])
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        ("260.32", "EUR", Decimal("260.32")),
+        ("260.3", "EUR", Decimal("260.30")),
+        ("1000", "JPY", Decimal("1000")),
+        ("1.234", "KWD", Decimal("1.234")),
+    ],
+)
 def test_exact_amounts_are_taken(amount, currency, expected):
     assert parse_exact(amount, currency) == expected
 
 
-@pytest.mark.parametrize(("amount", "currency"), [
-    ("260.325", "EUR"), ("1000.5", "JPY"), ("1.2345", "KWD"), ("abc", "EUR"), ("NaN", "EUR"), ("Infinity", "EUR"),
-])
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [
+        ("260.325", "EUR"),
+        ("1000.5", "JPY"),
+        ("1.2345", "KWD"),
+        ("abc", "EUR"),
+        ("NaN", "EUR"),
+        ("Infinity", "EUR"),
+    ],
+)
 def test_amounts_finer_than_the_currency_or_not_numbers_are_refused(amount, currency):
     with pytest.raises(ValueError):
         parse_exact(amount, currency)

@@ -4,6 +4,7 @@ An accepted order is PENDING with RESERVING lines and a reservation task per lin
 once the transaction commits. A refused order changes nothing: no order, line, traveller or
 event, no offer marked used and no task queued.
 """
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -32,9 +33,7 @@ RESERVE_TASK = "orders.tasks.reserve_line"
 
 
 def quote(partner, product, quantity=1, denomination=None) -> Offer:
-    return offer_quote(
-        partner=partner, product_id=product.pk, quantity=quantity, denomination=denomination
-    )
+    return offer_quote(partner=partner, product_id=product.pk, quantity=quantity, denomination=denomination)
 
 
 def people(*names: str) -> list[services.TravellerInput]:
@@ -124,7 +123,10 @@ def test_order_from_several_offers_is_pending_with_one_reserving_line_per_unit(
     assert [line.position for line in lines] == [1, 2, 3, 4]
     assert {line.status for line in lines} == {"RESERVING"}
     assert [line.amount for line in lines] == [
-        Decimal("100.00"), Decimal("100.00"), Decimal("249.90"), Decimal("50.00"),
+        Decimal("100.00"),
+        Decimal("100.00"),
+        Decimal("249.90"),
+        Decimal("50.00"),
     ]
     assert [line.offer_id for line in lines] == [offers[0].pk, offers[0].pk, offers[1].pk, offers[2].pk]
     assert [line.product_id for line in lines] == [rail.pk, rail.pk, air.pk, voucher.pk]
@@ -136,7 +138,10 @@ def test_order_from_several_offers_is_pending_with_one_reserving_line_per_unit(
     assert [(t.position, t.given_name) for t in travellers] == [(1, "Ada"), (2, "Bo")]
     # each rail/air offer's units take the travellers in order; vouchers need none
     assert [line.traveller_id for line in lines] == [
-        travellers[0].pk, travellers[1].pk, travellers[0].pk, None,
+        travellers[0].pk,
+        travellers[1].pk,
+        travellers[0].pk,
+        None,
     ]
 
 

@@ -4,6 +4,7 @@ While PENDING, every change bumps ``version``, keeps the order alive at least th
 lifetime from now (never shortening it) and leaves an audit event. ``expires_at`` itself may be
 set to any aware time in the future up to six months ahead.
 """
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -144,11 +145,13 @@ def test_replace_travellers_swaps_the_people_on_the_tickets(rail_order, partner)
     order = Order.objects.get(pk=rail_order.pk)
     travellers = list(order.travellers.order_by("position"))
     assert [(t.position, t.given_name, t.family_name) for t in travellers] == [
-        (1, "Ola", "Berg"), (2, "Kari", "Berg"),
+        (1, "Ola", "Berg"),
+        (2, "Kari", "Berg"),
     ]
     assert not old & {t.pk for t in travellers}
     assert list(order.lines.order_by("position").values_list("traveller_id", flat=True)) == [
-        travellers[0].pk, travellers[1].pk,
+        travellers[0].pk,
+        travellers[1].pk,
     ]
     assert order.version == 2
     event = OrderEvent.objects.filter(order=order, transition="replace_travellers").get()
@@ -269,7 +272,9 @@ def test_set_expiry_is_refused_on_a_canceled_order(rail_order, partner):
             order_id=order.pk, partner_id=partner_id, actor=Actor.system("t"), travellers=people("A", "B")
         ),
         lambda order, partner_id: services.order_set_expiry(
-            order_id=order.pk, partner_id=partner_id, actor=Actor.system("t"),
+            order_id=order.pk,
+            partner_id=partner_id,
+            actor=Actor.system("t"),
             expires_at=timezone.now() + timedelta(days=1),
         ),
     ],

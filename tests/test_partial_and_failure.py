@@ -5,6 +5,7 @@ PARTIALLY_FULFILLED or FAILED, the undelivered part is refunded exactly once (a 
 wallet partners, nothing billed for invoice partners), and the wallet's balance always equals the
 sum of its ledger.
 """
+
 from decimal import Decimal
 
 import pytest
@@ -79,17 +80,26 @@ def test_partial_delivery_refunds_exactly_the_undelivered_lines_to_the_wallet(wa
     assert order.status == "PARTIALLY_FULFILLED"
     lines = {line.position: line for line in order.lines.all()}
     assert {position: line.status for position, line in lines.items()} == {
-        1: "ISSUED", 2: "FAILED", 3: "ISSUED", 4: "FAILED",
+        1: "ISSUED",
+        2: "FAILED",
+        3: "ISSUED",
+        4: "FAILED",
     }
     assert {lines[2].failure_code, lines[4].failure_code} == {"OUT_OF_STOCK"}
-    assert sorted(Voucher.objects.filter(line__order=order).values_list("line__position", flat=True)) == [1, 3]
+    assert sorted(Voucher.objects.filter(line__order=order).values_list("line__position", flat=True)) == [
+        1,
+        3,
+    ]
 
     # one automatic refund of exactly the failed lines
     refund = Refund.objects.get(order=order)
     failed_amount = lines[2].amount + lines[4].amount
     assert failed_amount == Decimal("50.00")
     assert (refund.status, refund.reason, refund.amount, refund.currency) == (
-        RefundStatus.SUCCEEDED, "not_delivered", failed_amount, "EUR",
+        RefundStatus.SUCCEEDED,
+        "not_delivered",
+        failed_amount,
+        "EUR",
     )
     assert sorted(refund.lines.values_list("position", flat=True)) == [2, 4]
 
@@ -116,15 +126,22 @@ def test_partial_delivery_is_recorded_on_the_order_timeline(wallet_partner, work
         OrderEvent.objects.filter(order=order, subject_type="refund").values_list("transition", "to_status")
     )
     assert refund_trail == [("create", "REQUESTED"), ("process", "PROCESSING"), ("succeed", "SUCCEEDED")]
-    assert OrderEvent.objects.filter(
-        order=order, subject_type="payment", transition="refund_partially", to_status="PARTIALLY_REFUNDED"
-    ).count() == 1
+    assert (
+        OrderEvent.objects.filter(
+            order=order, subject_type="payment", transition="refund_partially", to_status="PARTIALLY_REFUNDED"
+        ).count()
+        == 1
+    )
 
 
 def test_invoice_partial_delivery_records_the_refund_without_any_ledger_entry(invoice_partner, worker):
     # given / when
     order = fulfil(
-        invoice_partner, partial_voucher_product(), quantity=4, denomination="25.00", method="invoice",
+        invoice_partner,
+        partial_voucher_product(),
+        quantity=4,
+        denomination="25.00",
+        method="invoice",
         worker=worker,
     )
 
@@ -133,7 +150,9 @@ def test_invoice_partial_delivery_records_the_refund_without_any_ledger_entry(in
     assert order.status == "PARTIALLY_FULFILLED"
     refund = Refund.objects.get(order=order)
     assert (refund.status, refund.reason, refund.amount) == (
-        RefundStatus.SUCCEEDED, "not_delivered", Decimal("50.00"),
+        RefundStatus.SUCCEEDED,
+        "not_delivered",
+        Decimal("50.00"),
     )
     assert not LedgerEntry.objects.filter(order=order).exists()
     assert not Wallet.objects.filter(partner=invoice_partner).exists()
@@ -199,7 +218,9 @@ def test_nothing_issued_fails_the_order_and_returns_all_money(wallet_partner, wo
     assert not Voucher.objects.filter(line__order=order).exists()
     refund = Refund.objects.get(order=order)
     assert (refund.status, refund.reason, refund.amount) == (
-        RefundStatus.SUCCEEDED, "not_delivered", Decimal("240.00"),
+        RefundStatus.SUCCEEDED,
+        "not_delivered",
+        Decimal("240.00"),
     )
     assert Payment.objects.get(order=order).status == PaymentStatus.REFUNDED
     assert sorted(LedgerEntry.objects.filter(order=order).values_list("kind", "amount")) == sorted(
@@ -208,7 +229,9 @@ def test_nothing_issued_fails_the_order_and_returns_all_money(wallet_partner, wo
     wallet = wallet_of(wallet_partner)
     assert wallet.balance == STARTING_BALANCE
     assert wallet_ledger_total(wallet) == wallet.balance
-    assert OrderEvent.objects.filter(order=order, subject_type="order", transition="fail_issuance").count() == 1
+    assert (
+        OrderEvent.objects.filter(order=order, subject_type="order", transition="fail_issuance").count() == 1
+    )
 
 
 # --- reservation refused ------------------------------------------------------------------------------
@@ -231,18 +254,21 @@ def test_refused_reservation_fails_the_pending_order_and_releases_the_other_line
     assert_no_task_crashed()
     order.refresh_from_db()
     assert order.status == "FAILED"
-    assert OrderEvent.objects.get(order=order, subject_type="order", transition="fail_reservation").from_status == (
-        "PENDING"
-    )
+    assert OrderEvent.objects.get(
+        order=order, subject_type="order", transition="fail_reservation"
+    ).from_status == ("PENDING")
     lines = {line.position: line for line in order.lines.all()}
     assert (lines[1].status, lines[2].status) == ("RELEASED", "FAILED")
     assert lines[2].failure_code == "SOLD_OUT"
     booking = SandboxBooking.objects.get(line_key=f"line:{lines[1].pk}")
     assert booking.state == "RELEASED"
     assert booking.released_at is not None
-    assert OrderEvent.objects.filter(
-        order=order, subject_type="line", subject_id=str(lines[1].pk), transition="supplier_released"
-    ).count() == 1
+    assert (
+        OrderEvent.objects.filter(
+            order=order, subject_type="line", subject_id=str(lines[1].pk), transition="supplier_released"
+        ).count()
+        == 1
+    )
 
     # and no money moved
     assert not Payment.objects.filter(order=order).exists()

@@ -1,4 +1,5 @@
 """Periodic work (expiry, reconciliation) runs by itself wherever a worker runs."""
+
 from datetime import timedelta
 
 import pytest
@@ -48,7 +49,9 @@ def test_schedule_drops_tasks_no_longer_configured(settings):
     settings.PERIODIC_TASKS = {"orders.tasks.expire_orders": 60.0}
     schedule.ensure_schedule()
 
-    assert list(PeriodicSchedule.objects.values_list("task_path", flat=True)) == ["orders.tasks.expire_orders"]
+    assert list(PeriodicSchedule.objects.values_list("task_path", flat=True)) == [
+        "orders.tasks.expire_orders"
+    ]
 
 
 @pytest.mark.worker
@@ -60,7 +63,8 @@ def test_running_worker_expires_pending_orders_by_itself():
     process = WorkerProcess("sweeper", SANDBOX_TIME_SCALE="0", EXPIRY_SWEEP_SECONDS="1")
     try:
         wait_until(
-            lambda: Order.objects.get(pk=order.pk).status == "EXPIRED", timeout=20,
+            lambda: Order.objects.get(pk=order.pk).status == "EXPIRED",
+            timeout=20,
             what="the worker's own expiry sweep",
         )
     finally:

@@ -5,6 +5,7 @@ runs, then the line is UNKNOWN and nothing is decided for the order; when reconc
 supplier, then the line takes the state the supplier really holds, without doing anything twice.
 The periodic sweep finds lines that have waited too long and queues their next step.
 """
+
 from datetime import timedelta
 
 import pytest
@@ -40,7 +41,9 @@ def booking_of(line) -> SandboxBooking:
 
 def line_transitions(line) -> list[str]:
     return list(
-        OrderEvent.objects.filter(subject_type="line", subject_id=str(line.pk)).values_list("transition", flat=True)
+        OrderEvent.objects.filter(subject_type="line", subject_id=str(line.pk)).values_list(
+            "transition", flat=True
+        )
     )
 
 
@@ -217,8 +220,12 @@ def test_sweep_queues_the_next_step_for_lines_that_waited_too_long(settings, wal
 
     # then: only the old lines are picked, each for its own next step
     assert picked == {"reconcile": 1, "reserve": 1}
-    assert list(queued("reconcile_line").values_list("args_kwargs__kwargs__line_id", flat=True)) == [old_unknown.pk]
-    assert list(queued("reserve_line").values_list("args_kwargs__kwargs__line_id", flat=True)) == [old_reserving.pk]
+    assert list(queued("reconcile_line").values_list("args_kwargs__kwargs__line_id", flat=True)) == [
+        old_unknown.pk
+    ]
+    assert list(queued("reserve_line").values_list("args_kwargs__kwargs__line_id", flat=True)) == [
+        old_reserving.pk
+    ]
     for fresh in (fresh_unknown, fresh_reserving):
         assert not DBTaskResult.objects.filter(args_kwargs__kwargs__line_id=fresh.pk).exists()
 

@@ -5,6 +5,7 @@ re-queues the step for later with the next attempt number, and the step succeeds
 supplier answers; when the attempts run out, the line is UNKNOWN (the supplier may still have
 done it), never FAILED.
 """
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -59,7 +60,11 @@ def test_backoff_delay_doubles_with_each_attempt_within_the_jitter(settings):
 
     for attempt, expected in zip(range(1, 6), [2, 4, 8, 16, 32], strict=True):
         delays = [backoff_delay(attempt) for _ in range(200)]
-        assert all(0.8 * expected <= delay <= 1.2 * expected for delay in delays), (attempt, min(delays), max(delays))
+        assert all(0.8 * expected <= delay <= 1.2 * expected for delay in delays), (
+            attempt,
+            min(delays),
+            max(delays),
+        )
     # the jitter is real (retries of many lines do not all come back at the same instant)
     assert len({round(backoff_delay(3), 6) for _ in range(20)}) > 1
 
@@ -84,7 +89,9 @@ def test_backoff_delay_stays_capped_for_any_attempt_number(settings):
 # --- a transient failure is retried later --------------------------------------------------------
 
 
-def test_busy_supplier_requeues_the_reservation_for_later_with_the_next_attempt(settings, wallet_partner, worker):
+def test_busy_supplier_requeues_the_reservation_for_later_with_the_next_attempt(
+    settings, wallet_partner, worker
+):
     # given: retry delays as in production, and a supplier busy for its first two calls
     settings.TASK_RETRY_BASE_SECONDS = 10.0
     settings.TASK_RETRY_MAX_DELAY_SECONDS = 300.0
@@ -180,7 +187,9 @@ def test_reservation_attempts_running_out_leave_the_line_unknown_not_failed(sett
     assert queued("reconcile_line", line.pk).count() == 1
 
 
-def test_issue_attempts_running_out_leave_the_line_unknown_and_keep_the_money(settings, wallet_partner, worker):
+def test_issue_attempts_running_out_leave_the_line_unknown_and_keep_the_money(
+    settings, wallet_partner, worker
+):
     # given: two attempts allowed, and a supplier busy for far longer when issuing
     # (reserving is busy for five calls too; six attempts get it reserved)
     settings.TASK_MAX_ATTEMPTS = 6
@@ -225,7 +234,9 @@ def test_issue_task_delivered_twice_issues_once(wallet_partner, worker):
     # then
     assert not DBTaskResult.objects.failed().exists()
     assert sorted(
-        DBTaskResult.objects.filter(task_path="orders.tasks.issue_line").values_list("return_value", flat=True)
+        DBTaskResult.objects.filter(task_path="orders.tasks.issue_line").values_list(
+            "return_value", flat=True
+        )
     ) == ["issued", "skipped"]
     assert Voucher.objects.filter(line=line).count() == 1
     assert len(booking_of(line).issued_keys) == 1

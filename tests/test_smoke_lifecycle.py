@@ -2,8 +2,8 @@ import pytest
 
 from orders import services
 from orders.models import Order
-from tests import factories
 from tessera.actors import Actor
+from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

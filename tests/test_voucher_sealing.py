@@ -57,18 +57,14 @@ def every_cell_in_the_database() -> dict[str, list[tuple[str, object]]]:
         for table in connection.introspection.table_names(cursor):
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             columns = [column[0] for column in cursor.description]
-            cells[table] = [
-                pair for row in cursor.fetchall() for pair in zip(columns, row, strict=True)
-            ]
+            cells[table] = [pair for row in cursor.fetchall() for pair in zip(columns, row, strict=True)]
     return cells
 
 
 # --- nothing in plaintext -----------------------------------------------------------------
 
 
-def test_a_delivered_vouchers_secrets_appear_nowhere_in_the_database(
-    wallet_partner, worker, caplog
-):
+def test_a_delivered_vouchers_secrets_appear_nowhere_in_the_database(wallet_partner, worker, caplog):
     # given a voucher delivered through the worker (with every log line kept)
     caplog.set_level(logging.DEBUG)
     (voucher,) = fulfilled_vouchers(wallet_partner, worker)
@@ -98,10 +94,7 @@ def test_a_delivered_vouchers_secrets_appear_nowhere_in_the_database(
         for table, pairs in cells.items()
         for column, value in pairs
         if isinstance(value, str | bytes | memoryview)
-        and (
-            (as_bytes(value) == pin.encode() and column != "subject_id")
-            or quoted in as_bytes(value)
-        )
+        and ((as_bytes(value) == pin.encode() and column != "subject_id") or quoted in as_bytes(value))
     ]
     assert leaks == [], f"the PIN is stored in plaintext in {leaks}"
 
@@ -134,9 +127,7 @@ def test_a_sealed_code_copied_to_another_voucher_does_not_open(wallet_partner, w
     assert voucher_secret(reloaded(first), "code") == first_code
 
 
-def test_a_sealed_value_moved_to_another_field_of_the_same_voucher_does_not_open(
-    wallet_partner, worker
-):
+def test_a_sealed_value_moved_to_another_field_of_the_same_voucher_does_not_open(wallet_partner, worker):
     (voucher,) = fulfilled_vouchers(wallet_partner, worker)
 
     Voucher.objects.filter(pk=voucher.pk).update(pin_sealed=voucher.code_sealed)

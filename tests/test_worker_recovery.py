@@ -1,4 +1,5 @@
 """A worker killed mid-task: its task is recovered and re-run, and nothing is issued twice."""
+
 from datetime import timedelta
 
 import pytest
@@ -20,16 +21,24 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def running_task(*, worker_id: str, started_ago: float) -> DBTaskResult:
     started = timezone.now() - timedelta(seconds=started_ago)
     return DBTaskResult.objects.create(
-        status="RUNNING", args_kwargs={"args": [], "kwargs": {"line_id": 1}},
-        task_path="orders.tasks.issue_line", backend_name="default", queue_name="default",
-        run_after=started, started_at=started, worker_ids=[worker_id],
+        status="RUNNING",
+        args_kwargs={"args": [], "kwargs": {"line_id": 1}},
+        task_path="orders.tasks.issue_line",
+        backend_name="default",
+        queue_name="default",
+        run_after=started,
+        started_at=started,
+        worker_ids=[worker_id],
     )
 
 
 def beat(worker_id: str, seen_ago: float) -> None:
     now = timezone.now()
     WorkerHeartbeat.objects.create(
-        worker_id=worker_id, hostname="test", pid=1, started_at=now - timedelta(hours=1),
+        worker_id=worker_id,
+        hostname="test",
+        pid=1,
+        started_at=now - timedelta(hours=1),
         last_seen_at=now - timedelta(seconds=seen_ago),
     )
 
@@ -87,8 +96,13 @@ def test_worker_killed_mid_issuance_restarts_and_issues_nothing_twice(worker):
     try:
         # The supplier has issued and the worker is waiting for its answer: kill it there.
         wait_until(
-            lambda: bool(SandboxBooking.objects.filter(line_key=booking_key).values_list("issued_keys", flat=True).first()),
-            timeout=30, what="the supplier to accept the issue call",
+            lambda: bool(
+                SandboxBooking.objects.filter(line_key=booking_key)
+                .values_list("issued_keys", flat=True)
+                .first()
+            ),
+            timeout=30,
+            what="the supplier to accept the issue call",
         )
         first.kill()
     finally:
@@ -101,7 +115,8 @@ def test_worker_killed_mid_issuance_restarts_and_issues_nothing_twice(worker):
     try:
         wait_until(
             lambda: Order.objects.get(pk=order.pk).status == "FULFILLED",
-            timeout=45, what="the restarted worker to fulfil the order",
+            timeout=45,
+            what="the restarted worker to fulfil the order",
         )
     finally:
         second.stop()
@@ -127,17 +142,20 @@ def test_slow_supplier_blocks_neither_requests_nor_other_orders(worker):
         assert (timezone.now() - started).total_seconds() < 2, "creating orders waited on the supplier"
 
         wait_until(
-            lambda: fast_order.lines.get().status == "RESERVED", timeout=5,
+            lambda: fast_order.lines.get().status == "RESERVED",
+            timeout=5,
             what="the fast order to be reserved beside the slow one",
         )
         services.order_finalize(order_id=fast_order.pk, method="wallet", actor=Actor.partner(owner))
         wait_until(
-            lambda: Order.objects.get(pk=fast_order.pk).status == "FULFILLED", timeout=5,
+            lambda: Order.objects.get(pk=fast_order.pk).status == "FULFILLED",
+            timeout=5,
             what="the fast order to be fulfilled while the slow one reserves",
         )
         assert slow_order.lines.get().status == "RESERVING"
         wait_until(
-            lambda: slow_order.lines.get().status == "RESERVED", timeout=15,
+            lambda: slow_order.lines.get().status == "RESERVED",
+            timeout=15,
             what="the slow reservation to finish",
         )
     finally:

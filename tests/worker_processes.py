@@ -1,4 +1,5 @@
 """Real ``manage.py db_worker`` processes against the test database, for tests that kill them."""
+
 import os
 import signal
 import subprocess
@@ -35,9 +36,23 @@ class WorkerProcess:
         }
         self.log = open(ROOT / f".pytest-worker-{name}-{os.getpid()}.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen(  # noqa: S603 - our own manage.py
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay",
-             "--queue-name", "*", "--interval", "0.1", "--worker-id", name],
-            cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--no-reload",
+                "--no-startup-delay",
+                "--queue-name",
+                "*",
+                "--interval",
+                "0.1",
+                "--worker-id",
+                name,
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def kill(self) -> None:

@@ -1,4 +1,5 @@
 """The order use cases. Every write to orders goes through one of these."""
+
 from orders.services.cancellation import order_cancel, order_expire, orders_expire_due
 from orders.services.creation import order_create
 from orders.services.editing import order_replace_travellers, order_set_expiry, order_update_details

@@ -3,6 +3,7 @@
 Both release every reservation: the lines become RELEASED at once and the supplier is told in
 the background (``release_line``), so a slow supplier never holds up the caller.
 """
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,9 +21,7 @@ EXPIRY_BATCH = 500
 
 def release_lines(lines: list[OrderLine], *, actor: Actor) -> list[OrderLine]:
     """Release every releasable line of a locked order and queue the supplier cancellations."""
-    released = [
-        line for line in lines if line.status in RELEASABLE and line.phase == LinePhase.RESERVE
-    ]
+    released = [line for line in lines if line.status in RELEASABLE and line.phase == LinePhase.RESERVE]
     for line in released:
         apply_transition(line, "release", actor=actor)
     queue.release(line.pk for line in released)
@@ -50,9 +49,7 @@ def order_expire(*, order_id, actor: Actor = SYSTEM) -> bool:
         if order.status != OrderStatus.PENDING or order.expires_at > timezone.now():
             return False
         lines = lock_lines(order)
-        apply_transition(
-            order, "expire", actor=actor, payload={"expiresAt": order.expires_at.isoformat()}
-        )
+        apply_transition(order, "expire", actor=actor, payload={"expiresAt": order.expires_at.isoformat()})
         release_lines(lines, actor=actor)
         return True
 

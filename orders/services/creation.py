@@ -1,4 +1,5 @@
 """Creating an order from offers: lines start RESERVING and their reservation is queued."""
+
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from tessera.money import ZERO, format_amount, quantize
 
 MAX_OFFERS = 20
 MAX_TRAVELLERS = 20
+NO_CONTACT = ContactInput()
 
 
 def order_create(
@@ -25,7 +27,7 @@ def order_create(
     partner: Partner,
     offer_ids: Sequence[UUID],
     travellers: Sequence[TravellerInput] = (),
-    contact: ContactInput = ContactInput(),
+    contact: ContactInput = NO_CONTACT,
     external_reference: str = "",
     metadata: dict | None = None,
     client_name: str = "",
@@ -61,7 +63,11 @@ def order_create(
         lines = _create_lines(order, offers, people)
         Offer.objects.filter(pk__in=[offer.pk for offer in offers]).update(used_at=now)
         record(
-            order_id=order.pk, subject_type="order", subject_id=order.pk, name="create", actor=actor,
+            order_id=order.pk,
+            subject_type="order",
+            subject_id=order.pk,
+            name="create",
+            actor=actor,
             to_status=order.status,
             payload={
                 "lines": len(lines),
@@ -111,7 +117,9 @@ def _check_offers(offers: list[Offer], now) -> None:
             raise OfferExpired("This product is no longer sold.", offer=str(offer.pk))
     currencies = {offer.currency for offer in offers}
     if len(currencies) > 1:
-        raise CurrencyMismatch("All offers of an order must be in one currency.", currencies=sorted(currencies))
+        raise CurrencyMismatch(
+            "All offers of an order must be in one currency.", currencies=sorted(currencies)
+        )
 
 
 def _check_traveller_count(offers: list[Offer], travellers: Sequence[TravellerInput]) -> None:

@@ -2,6 +2,7 @@
 
 From PROCESSING on an order is immutable; these refuse with OrderNotEditable and change nothing.
 """
+
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -67,8 +68,12 @@ def order_update_details(
             return order
         _changed(order, timezone.now())
         record(
-            order_id=order.pk, subject_type="order", subject_id=order.pk, name="update_details",
-            actor=actor, payload={"fields": changed, "version": order.version},
+            order_id=order.pk,
+            subject_type="order",
+            subject_id=order.pk,
+            name="update_details",
+            actor=actor,
+            payload={"fields": changed, "version": order.version},
         )
         return order
 
@@ -84,7 +89,8 @@ def order_replace_travellers(
         if len(travellers) < needed:
             raise InvalidTravellers(
                 f"These tickets need {needed} traveller(s); {len(travellers)} given.",
-                needed=needed, given=len(travellers),
+                needed=needed,
+                given=len(travellers),
             )
         OrderLine.objects.filter(order=order).update(traveller=None)
         Traveller.objects.filter(order=order).delete()
@@ -92,15 +98,17 @@ def order_replace_travellers(
         _assign(lines, people)
         _changed(order, timezone.now())
         record(
-            order_id=order.pk, subject_type="order", subject_id=order.pk, name="replace_travellers",
-            actor=actor, payload={"travellers": len(people), "version": order.version},
+            order_id=order.pk,
+            subject_type="order",
+            subject_id=order.pk,
+            name="replace_travellers",
+            actor=actor,
+            payload={"travellers": len(people), "version": order.version},
         )
         return order
 
 
-def order_set_expiry(
-    *, order_id, expires_at: datetime, actor: Actor, partner_id: int | None = None
-) -> Order:
+def order_set_expiry(*, order_id, expires_at: datetime, actor: Actor, partner_id: int | None = None) -> Order:
     now = timezone.now()
     expiry.validate(expires_at, now)
     with transaction.atomic():
@@ -110,7 +118,10 @@ def order_set_expiry(
         order.version += 1
         order.save()
         record(
-            order_id=order.pk, subject_type="order", subject_id=order.pk, name="set_expiry",
+            order_id=order.pk,
+            subject_type="order",
+            subject_id=order.pk,
+            name="set_expiry",
             actor=actor,
             payload={"from": previous.isoformat(), "to": expires_at.isoformat(), "version": order.version},
         )

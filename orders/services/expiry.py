@@ -1,4 +1,5 @@
 """The rules of ``expires_at`` for PENDING orders (after Entur's expireAt)."""
+
 from datetime import datetime
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """Finalizing a PENDING order: payment is collected and issuance starts in the background."""
+
 from decimal import Decimal
 
 from django.db import transaction

@@ -8,6 +8,7 @@ Each use case follows one shape, so a crash at any point is safe to run again:
 3. lock the order and its lines, check the line is still where step 1 saw it, apply the outcome
    through a transition, and settle the order's status from its lines.
 """
+
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -105,8 +106,12 @@ def line_issue(*, line_id: int, attempt: int = 1) -> Outcome:
         return _retry(line, LineStatus.ISSUING, exc, attempt, queue.issuance)
     if issuance.state == IssueState.PENDING:
         record(
-            order_id=line.order_id, subject_type="line", subject_id=line.pk, name="issue_accepted",
-            actor=WORKER, payload={"bookingReference": issuance.booking_reference, "delivery": "delayed"},
+            order_id=line.order_id,
+            subject_type="line",
+            subject_id=line.pk,
+            name="issue_accepted",
+            actor=WORKER,
+            payload={"bookingReference": issuance.booking_reference, "delivery": "delayed"},
         )
         _touch(line_id)
         queue.reconciliation([line_id], run_after=retry_at(1))
@@ -121,7 +126,10 @@ def _deliver(booking_ref: str, items: list[DeliveredItem]) -> Callable[[Order, O
         if items:
             voucher_store(line=line, item=items[0])
         apply_transition(
-            line, "mark_issued", actor=WORKER, booking_ref=booking_ref,
+            line,
+            "mark_issued",
+            actor=WORKER,
+            booking_ref=booking_ref,
             payload={"bookingReference": booking_ref, "items": len(items)},
         )
         return "issued"
@@ -141,8 +149,11 @@ def line_release_at_supplier(*, line_id: int, attempt: int = 1) -> Outcome:
         adapter_for(line.supplier).cancel(line, idempotency_key=line.supplier_key("cancel"))
     except PermanentSupplierError as exc:
         record(
-            order_id=line.order_id, subject_type="line", subject_id=line.pk,
-            name="supplier_release_refused", actor=WORKER,
+            order_id=line.order_id,
+            subject_type="line",
+            subject_id=line.pk,
+            name="supplier_release_refused",
+            actor=WORKER,
             payload={"code": exc.code, "reason": str(exc)},
         )
         return "refused"
@@ -153,7 +164,10 @@ def line_release_at_supplier(*, line_id: int, attempt: int = 1) -> Outcome:
         logger.error("giving up releasing line %s at the supplier: %s", line_id, exc)
         return "gave_up"
     record(
-        order_id=line.order_id, subject_type="line", subject_id=line.pk, name="supplier_released",
+        order_id=line.order_id,
+        subject_type="line",
+        subject_id=line.pk,
+        name="supplier_released",
         actor=WORKER,
     )
     return "released"
@@ -191,15 +205,21 @@ def line_reconcile(*, line_id: int, attempt: int = 1) -> Outcome:
 def _resolve_reservation(line: OrderLine, report, payload: dict) -> Outcome:
     now = timezone.now()
     if report.state == RemoteState.RESERVED:
-        apply_transition(line, "resolve_reserved", actor=WORKER, reservation_ref=report.reference, payload=payload)
+        apply_transition(
+            line, "resolve_reserved", actor=WORKER, reservation_ref=report.reference, payload=payload
+        )
         return "reserved"
     if report.state == RemoteState.NOT_FOUND:
         apply_transition(line, "retry_reservation", actor=WORKER, at=now, payload=payload)
         queue.reservation([line.pk])
         return "reserving"
     apply_transition(
-        line, "mark_failed", actor=WORKER, code="RESERVATION_LOST",
-        reason=report.reason or f"supplier reports {report.state}", payload=payload,
+        line,
+        "mark_failed",
+        actor=WORKER,
+        code="RESERVATION_LOST",
+        reason=report.reason or f"supplier reports {report.state}",
+        payload=payload,
     )
     return "failed"
 
@@ -219,8 +239,12 @@ def _resolve_issuance(order: Order, line: OrderLine, report, attempt: int, paylo
         queue.issuance([line.pk])  # the supplier never got the request: send it again, same key
         return "issuing"
     apply_transition(
-        line, "mark_failed", actor=WORKER, code="ISSUE_LOST",
-        reason=report.reason or f"supplier reports {report.state}", payload=payload,
+        line,
+        "mark_failed",
+        actor=WORKER,
+        code="ISSUE_LOST",
+        reason=report.reason or f"supplier reports {report.state}",
+        payload=payload,
     )
     return "failed"
 
@@ -264,7 +288,11 @@ def _mark_failed(line_id: int, expected: str, exc: SupplierError) -> Outcome:
         if line.status != expected:
             return "stale"
         apply_transition(
-            line, "mark_failed", actor=WORKER, code=exc.code, reason=str(exc),
+            line,
+            "mark_failed",
+            actor=WORKER,
+            code=exc.code,
+            reason=str(exc),
             payload={"code": exc.code, "reason": str(exc)},
         )
         return "failed"
@@ -280,7 +308,10 @@ def _retry(line: OrderLine, expected: str, exc: SupplierError, attempt: int, req
         supplier_attempts=F("supplier_attempts") + 1, updated_at=timezone.now()
     )
     record(
-        order_id=line.order_id, subject_type="line", subject_id=line.pk, name="supplier_retry",
+        order_id=line.order_id,
+        subject_type="line",
+        subject_id=line.pk,
+        name="supplier_retry",
         actor=WORKER,
         payload={"attempt": attempt, "code": exc.code, "reason": str(exc), "nextAttemptAt": when.isoformat()},
     )
@@ -297,7 +328,9 @@ def settle_order(order: Order, lines: list[OrderLine]) -> None:
         failed = [line for line in lines if line.status == LineStatus.FAILED]
         if failed:
             apply_transition(
-                order, "fail_reservation", actor=WORKER,
+                order,
+                "fail_reservation",
+                actor=WORKER,
                 payload={"lines": [line.position for line in failed], "reason": failed[0].failure_reason},
             )
             release_lines(lines, actor=WORKER)
@@ -313,7 +346,9 @@ def settle_order(order: Order, lines: list[OrderLine]) -> None:
         return
     name = "fulfill_partially" if issued else "fail_issuance"
     apply_transition(
-        order, name, actor=WORKER,
+        order,
+        name,
+        actor=WORKER,
         payload={"issued": [line.position for line in issued], "failed": [line.position for line in failed]},
     )
     payments.refund_undelivered(order=order, lines=failed, actor=WORKER)

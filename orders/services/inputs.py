@@ -1,4 +1,5 @@
 """The plain data a caller hands to the order services (API serializers build these)."""
+
 from dataclasses import dataclass
 from datetime import date
 

@@ -1,4 +1,5 @@
 """The registry of supplier adapters, by the name a Supplier row gives in ``adapter``."""
+
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 

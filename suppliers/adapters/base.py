@@ -8,6 +8,7 @@ every retry of one operation on one line) and returns a result or raises a typed
 * ``PermanentSupplierError``: the supplier refused; retrying will not help.
 * ``SupplierTimeout``: no answer; the outcome is unknown until ``status`` tells.
 """
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal

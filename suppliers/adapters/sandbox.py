@@ -15,6 +15,7 @@ The sandbox remembers what it was asked in SandboxBooking, as a real supplier's 
 a repeated call with the same idempotency key returns the first answer, and an issue call with a
 new key issues again (which is what Tessera must never cause).
 """
+
 import hashlib
 import hmac
 import time
@@ -124,9 +125,9 @@ class SandboxAdapter:
             due = booking.issue_accepted_at + timedelta(seconds=_scaled(behaviour.get("late", 0)))
             if timezone.now() < due:
                 return StatusReport(RemoteState.ISSUE_PENDING, booking.booking_ref)
-            SandboxBooking.objects.filter(
-                pk=booking.pk, state=RemoteState.ISSUE_PENDING
-            ).update(state=RemoteState.ISSUED)
+            SandboxBooking.objects.filter(pk=booking.pk, state=RemoteState.ISSUE_PENDING).update(
+                state=RemoteState.ISSUED
+            )
             booking.state = RemoteState.ISSUED
         if booking.state == RemoteState.ISSUED:
             return StatusReport(RemoteState.ISSUED, booking.booking_ref, _items(line, booking))

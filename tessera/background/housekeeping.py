@@ -1,4 +1,5 @@
 """The loop each worker runs beside its tasks: heartbeat, recovery, periodic schedule."""
+
 import logging
 import threading
 

@@ -5,6 +5,7 @@ worker dies (SIGKILL, OOM, lost machine). Workers here write a heartbeat; a RUNN
 worker has stopped beating (or that has run far longer than any task may) is marked FAILED with
 the reason and enqueued afresh. Tessera's tasks are idempotent, so running one again is safe.
 """
+
 import logging
 import os
 import socket
@@ -41,9 +42,7 @@ def forget(worker_id: str) -> None:
 
 def live_worker_ids() -> set[str]:
     cutoff = timezone.now() - timedelta(seconds=settings.WORKER_DEAD_AFTER_SECONDS)
-    return set(
-        WorkerHeartbeat.objects.filter(last_seen_at__gte=cutoff).values_list("worker_id", flat=True)
-    )
+    return set(WorkerHeartbeat.objects.filter(last_seen_at__gte=cutoff).values_list("worker_id", flat=True))
 
 
 def recover_stuck_tasks() -> int:

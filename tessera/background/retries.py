@@ -1,10 +1,10 @@
 """Retries with exponential backoff, which the django-tasks-db backend does not have."""
+
 import random
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
-
 
 MAX_EXPONENT = 32  # 2**32 base delays is far past any cap; keeps the float finite
 

@@ -4,6 +4,7 @@ Each periodic task has a row holding when it is next due. Every worker's houseke
 to claim due rows with a conditional UPDATE; only the worker whose UPDATE matched enqueues the
 task, so any number of workers enqueue each run once.
 """
+
 import logging
 from datetime import timedelta
 
@@ -37,9 +38,7 @@ def enqueue_due() -> list[str]:
     now = timezone.now()
     for task_path, interval in settings.PERIODIC_TASKS.items():
         with transaction.atomic():
-            claimed = PeriodicSchedule.objects.filter(
-                task_path=task_path, next_run_at__lte=now
-            ).update(
+            claimed = PeriodicSchedule.objects.filter(task_path=task_path, next_run_at__lte=now).update(
                 next_run_at=now + timedelta(seconds=interval),
                 interval_seconds=interval,
                 last_enqueued_at=now,

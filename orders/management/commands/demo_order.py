@@ -3,6 +3,7 @@
 With ``--finalize`` it waits for the worker to reserve every line, finalizes with the partner's
 billing mode, and follows the order until it settles, printing each status it sees.
 """
+
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -29,7 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("--finalize", action="store_true", help="finalize once reserved and follow it")
         parser.add_argument("--timeout", type=float, default=120, help="seconds to follow the order")
 
-    def handle(self, *args, product: str, partner: str, quantity: int, finalize: bool, timeout: float, **options):
+    def handle(
+        self, *args, product: str, partner: str, quantity: int, finalize: bool, timeout: float, **options
+    ):
         owner = Partner.objects.filter(slug=partner).first()
         item = Product.objects.filter(supplier_reference=product).first()
         if owner is None or item is None:
@@ -37,7 +40,9 @@ class Command(BaseCommand):
         actor = Actor.partner(owner)
         try:
             offer = offer_quote(
-                partner=owner, product_id=item.pk, quantity=quantity,
+                partner=owner,
+                product_id=item.pk,
+                quantity=quantity,
                 denomination=item.denominations[0] if item.denominations else None,
             )
             travellers = [
@@ -45,7 +50,10 @@ class Command(BaseCommand):
                 for n in range(1, quantity + 1)
             ]
             order = services.order_create(
-                partner=owner, offer_ids=[offer.pk], travellers=travellers, actor=actor,
+                partner=owner,
+                offer_ids=[offer.pk],
+                travellers=travellers,
+                actor=actor,
                 contact=services.ContactInput(name="Demo Customer", email="demo@example.com"),
             )
         except TesseraError as exc:
@@ -58,7 +66,9 @@ class Command(BaseCommand):
             self._report(order)
             return
         deadline = time.monotonic() + timeout
-        self._follow(order, until=lambda o: o.status != OrderStatus.PENDING or self._reserved(o), deadline=deadline)
+        self._follow(
+            order, until=lambda o: o.status != OrderStatus.PENDING or self._reserved(o), deadline=deadline
+        )
         order.refresh_from_db()
         if order.status != OrderStatus.PENDING:
             return

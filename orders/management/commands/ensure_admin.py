@@ -1,4 +1,5 @@
 """``manage.py ensure_admin``: make sure a superuser exists and print how to log in."""
+
 import os
 
 from django.conf import settings

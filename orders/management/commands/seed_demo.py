@@ -1,4 +1,5 @@
 """``manage.py seed_demo``: the demo partners, suppliers and products. Safe to run again."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -33,43 +34,109 @@ def _products(now):
     tomorrow = (now + timedelta(days=1)).replace(hour=7, minute=25, second=0, microsecond=0)
     next_week = (now + timedelta(days=7)).replace(hour=19, minute=30, second=0, microsecond=0)
     return [
-        ("sandbox-rail", "OSL-BGO-0725", {
-            "name": "Oslo S → Bergen, 07:25 (instant)", "price": "899.00", "currency": "EUR",
-            "starts_at": tomorrow, "from_place": "NSR:StopPlace:337", "to_place": "NSR:StopPlace:548",
-        }),
-        ("sandbox-rail", "OSL-TRD-SLOW", {
-            "name": "Oslo S → Trondheim (operator takes 30 s to pre-book)", "price": "749.00",
-            "currency": "EUR", "starts_at": tomorrow, "from_place": "NSR:StopPlace:337",
-            "to_place": "NSR:StopPlace:659", "settings": {"latency": 30},
-        }),
-        ("sandbox-air", "AMS-LHR-TB201", {
-            "name": "Amsterdam → London TB201 (instant)", "price": "260.32", "currency": "EUR",
-            "starts_at": tomorrow, "from_place": "AMS", "to_place": "LHR",
-        }),
-        ("sandbox-air", "AMS-CDG-FAILS", {
-            "name": "Amsterdam → Paris (ticketing always fails)", "price": "180.00", "currency": "EUR",
-            "starts_at": tomorrow, "from_place": "AMS", "to_place": "CDG", "settings": {"fail": "issue"},
-        }),
-        ("sandbox-events", "CONCERT-GA", {
-            "name": "Concert, general admission (instant)", "price": "45.00", "currency": "EUR",
-            "starts_at": next_week, "from_place": "Spektrum Oslo",
-        }),
-        ("sandbox-events", "FESTIVAL-TIMEOUT", {
-            "name": "Festival pass (supplier times out → UNKNOWN, then reconciled)", "price": "120.00",
-            "currency": "EUR", "starts_at": next_week, "from_place": "Tons of Rock",
-            "settings": {"timeout": "issue", "latency": 2},
-        }),
-        ("sandbox-vouchers", "GIFT-INSTANT", {
-            "name": "Gift card (instant)", "denominations": ["25.00", "50.00", "100.00"], "currency": "EUR",
-        }),
-        ("sandbox-vouchers", "GIFT-PARTIAL", {
-            "name": "Gift card (supplier delivers every other card)", "denominations": ["25.00", "50.00"],
-            "currency": "EUR", "settings": {"partial": True},
-        }),
-        ("sandbox-vouchers", "GIFT-DELAYED", {
-            "name": "Gift card (delivered 20 s later)", "denominations": ["50.00"], "currency": "EUR",
-            "delivery": Delivery.DELAYED, "settings": {"late": 20},
-        }),
+        (
+            "sandbox-rail",
+            "OSL-BGO-0725",
+            {
+                "name": "Oslo S → Bergen, 07:25 (instant)",
+                "price": "899.00",
+                "currency": "EUR",
+                "starts_at": tomorrow,
+                "from_place": "NSR:StopPlace:337",
+                "to_place": "NSR:StopPlace:548",
+            },
+        ),
+        (
+            "sandbox-rail",
+            "OSL-TRD-SLOW",
+            {
+                "name": "Oslo S → Trondheim (operator takes 30 s to pre-book)",
+                "price": "749.00",
+                "currency": "EUR",
+                "starts_at": tomorrow,
+                "from_place": "NSR:StopPlace:337",
+                "to_place": "NSR:StopPlace:659",
+                "settings": {"latency": 30},
+            },
+        ),
+        (
+            "sandbox-air",
+            "AMS-LHR-TB201",
+            {
+                "name": "Amsterdam → London TB201 (instant)",
+                "price": "260.32",
+                "currency": "EUR",
+                "starts_at": tomorrow,
+                "from_place": "AMS",
+                "to_place": "LHR",
+            },
+        ),
+        (
+            "sandbox-air",
+            "AMS-CDG-FAILS",
+            {
+                "name": "Amsterdam → Paris (ticketing always fails)",
+                "price": "180.00",
+                "currency": "EUR",
+                "starts_at": tomorrow,
+                "from_place": "AMS",
+                "to_place": "CDG",
+                "settings": {"fail": "issue"},
+            },
+        ),
+        (
+            "sandbox-events",
+            "CONCERT-GA",
+            {
+                "name": "Concert, general admission (instant)",
+                "price": "45.00",
+                "currency": "EUR",
+                "starts_at": next_week,
+                "from_place": "Spektrum Oslo",
+            },
+        ),
+        (
+            "sandbox-events",
+            "FESTIVAL-TIMEOUT",
+            {
+                "name": "Festival pass (supplier times out → UNKNOWN, then reconciled)",
+                "price": "120.00",
+                "currency": "EUR",
+                "starts_at": next_week,
+                "from_place": "Tons of Rock",
+                "settings": {"timeout": "issue", "latency": 2},
+            },
+        ),
+        (
+            "sandbox-vouchers",
+            "GIFT-INSTANT",
+            {
+                "name": "Gift card (instant)",
+                "denominations": ["25.00", "50.00", "100.00"],
+                "currency": "EUR",
+            },
+        ),
+        (
+            "sandbox-vouchers",
+            "GIFT-PARTIAL",
+            {
+                "name": "Gift card (supplier delivers every other card)",
+                "denominations": ["25.00", "50.00"],
+                "currency": "EUR",
+                "settings": {"partial": True},
+            },
+        ),
+        (
+            "sandbox-vouchers",
+            "GIFT-DELAYED",
+            {
+                "name": "Gift card (delivered 20 s later)",
+                "denominations": ["50.00"],
+                "currency": "EUR",
+                "delivery": Delivery.DELAYED,
+                "settings": {"late": 20},
+            },
+        ),
     ]
 
 
@@ -109,12 +176,16 @@ class Command(BaseCommand):
         wallet = Wallet.objects.get(partner=wallet_partner, currency="EUR")
         if not wallet.entries.exists():
             payments.wallet_top_up(
-                partner_id=wallet_partner.pk, currency="EUR", amount=WALLET_CREDITS,
-                reference="demo:initial-credits", actor=Actor.system("seed_demo"),
+                partner_id=wallet_partner.pk,
+                currency="EUR",
+                amount=WALLET_CREDITS,
+                reference="demo:initial-credits",
+                actor=Actor.system("seed_demo"),
                 memo="Demo credits",
             )
         wallet.refresh_from_db()
         self.stdout.write(
             f"Demo data ready: {Partner.objects.count()} partners, {Supplier.objects.count()} suppliers, "
-            f"{Product.objects.count()} products; {wallet_partner.name} wallet holds {format_amount(wallet.balance, wallet.currency)} EUR."
+            f"{Product.objects.count()} products; {wallet_partner.name} wallet holds "
+            f"{format_amount(wallet.balance, wallet.currency)} EUR."
         )

@@ -4,6 +4,7 @@ Besides running tasks, each worker beats a heartbeat, re-enqueues tasks a killed
 RUNNING, and enqueues periodic tasks when they are due, so that expiry and reconciliation run by
 themselves wherever a worker runs. Pass ``--no-housekeeping`` for a bare worker.
 """
+
 import os
 
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
