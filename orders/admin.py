@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from orders.models import Order, OrderEvent, OrderLine, Partner, Traveller, Voucher
+from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin
 from tessera.money import format_amount
 
 STATUS_COLOURS = {
@@ -35,25 +36,15 @@ def status_badge(status: str) -> str:
     )
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 class TravellerInline(ReadOnlyInline):
+    show_change_link = True
     model = Traveller
     fields = ["position", "given_name", "family_name", "born_on", "email", "external_id"]
     readonly_fields = fields
 
 
 class OrderLineInline(ReadOnlyInline):
+    show_change_link = True
     model = OrderLine
     fields = [
         "position",
@@ -88,7 +79,6 @@ class OrderEventInline(ReadOnlyInline):
         "correlation_id",
     ]
     readonly_fields = fields
-    show_change_link = False
     verbose_name_plural = "timeline"
 
 
@@ -109,7 +99,7 @@ class PartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyModelAdmin):
     list_display = [
         "reference",
         "partner",
@@ -124,28 +114,6 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["partner"]
     search_fields = ["=reference", "=id", "=external_reference", "=contact_email"]
     date_hierarchy = "created_at"
-    show_full_result_count = False
-    readonly_fields = [
-        "id",
-        "reference",
-        "order_key",
-        "partner",
-        "status",
-        "currency",
-        "total_amount",
-        "payment_method",
-        "version",
-        "expires_at",
-        "finalized_at",
-        "created_at",
-        "updated_at",
-        "contact_name",
-        "contact_email",
-        "contact_phone",
-        "external_reference",
-        "client_name",
-        "metadata",
-    ]
     fieldsets = [
         (
             None,
@@ -176,53 +144,30 @@ class OrderAdmin(admin.ModelAdmin):
     def total(self, order: Order) -> str:
         return f"{format_amount(order.total_amount, order.currency)} {order.currency}"
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(OrderLine)
-class OrderLineAdmin(admin.ModelAdmin):
+class OrderLineAdmin(ReadOnlyModelAdmin):
     list_display = ["__str__", "order", "badge", "supplier", "amount", "currency", "phase", "updated_at"]
     list_filter = ["status", "phase", "supplier"]
     list_select_related = ["order", "supplier"]
     search_fields = ["=order__reference", "=supplier_booking_ref", "=supplier_reservation_ref"]
-    show_full_result_count = False
     raw_id_fields = ["order", "offer", "product", "supplier", "traveller"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
 
     @admin.display(description="status", ordering="status")
     def badge(self, line: OrderLine) -> str:
         return status_badge(line.status)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Traveller)
-class TravellerAdmin(admin.ModelAdmin):
+class TravellerAdmin(ReadOnlyModelAdmin):
     list_display = ["__str__", "order", "position", "email"]
     list_select_related = ["order"]
     search_fields = ["=order__reference", "family_name", "email"]
     raw_id_fields = ["order"]
-    show_full_result_count = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
 
 @admin.register(Voucher)
-class VoucherAdmin(admin.ModelAdmin):
+class VoucherAdmin(ReadOnlyModelAdmin):
     """Secrets stay sealed here: revealing them is a separate, audited permission."""
 
     list_display = ["id", "line", "kind", "collection_reference", "valid_until", "delivered_at"]
@@ -239,18 +184,10 @@ class VoucherAdmin(admin.ModelAdmin):
         "valid_until",
         "delivered_at",
     ]
-    readonly_fields = fields
-    show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(admin.ModelAdmin):
+class OrderEventAdmin(ReadOnlyModelAdmin):
     list_display = [
         "created_at",
         "order",
@@ -265,13 +202,3 @@ class OrderEventAdmin(admin.ModelAdmin):
     list_filter = ["subject_type", "actor_kind", "transition"]
     list_select_related = ["order"]
     search_fields = ["=order__reference", "=correlation_id"]
-    show_full_result_count = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

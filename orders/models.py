@@ -21,11 +21,7 @@ from orders.statuses import (
     OrderStatus,
     VoucherKind,
 )
-from tessera.money import DECIMAL_PLACES, MAX_DIGITS
-
-
-def amount_field(**kwargs) -> models.DecimalField:
-    return models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs)
+from tessera.fields import amount_field
 
 
 def new_order_reference() -> str:

@@ -3,41 +3,21 @@
 from django.contrib import admin
 
 from payments.models import LedgerEntry, Payment, Refund, Wallet
+from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class LedgerEntryInline(admin.TabularInline):
+class LedgerEntryInline(ReadOnlyInline):
     model = LedgerEntry
-    extra = 0
-    can_delete = False
     fields = ["created_at", "kind", "amount", "balance_after", "reference", "order", "memo", "actor_label"]
     readonly_fields = fields
     ordering = ["-created_at", "-id"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order")
 
 
 @admin.register(Wallet)
-class WalletAdmin(ReadOnlyAdmin):
+class WalletAdmin(ReadOnlyModelAdmin):
     list_display = ["partner", "currency", "balance", "updated_at"]
     list_select_related = ["partner"]
     search_fields = ["partner__name"]
@@ -45,7 +25,7 @@ class WalletAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(ReadOnlyModelAdmin):
     list_display = ["created_at", "wallet", "kind", "amount", "balance_after", "reference", "order"]
     list_filter = ["kind"]
     list_select_related = ["wallet__partner", "order"]
@@ -53,7 +33,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "order", "method", "status", "amount", "currency", "provider", "paid_at"]
     list_filter = ["status", "method", "provider"]
     list_select_related = ["order"]
@@ -61,7 +41,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "order", "status", "reason", "amount", "currency", "created_at"]
     list_filter = ["status", "reason"]
     list_select_related = ["order"]

@@ -11,11 +11,7 @@ from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders.statuses import BillingMode
-from tessera.money import DECIMAL_PLACES, MAX_DIGITS
-
-
-def amount_field(**kwargs) -> models.DecimalField:
-    return models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs)
+from tessera.fields import amount_field
 
 
 class Wallet(models.Model):

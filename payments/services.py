@@ -31,62 +31,40 @@ def wallet_open(*, partner, currency: str) -> Wallet:
     return wallet
 
 
+def wallet_book(
+    *,
+    kind: LedgerKind,
+    partner_id: int,
+    currency: str,
+    amount: Decimal,
+    reference: str,
+    actor: Actor,
+    order: Order | None = None,
+    memo: str = "",
+) -> LedgerEntry:
+    """Move money in or out of a partner's wallet: one immutable ledger entry, idempotent by
+    ``reference``. A DEBIT larger than the balance raises InsufficientBalance and changes nothing;
+    TOP_UP and CREDIT add money (a purchase of credits; money given back).
+    """
+    with transaction.atomic():
+        wallet = ledger.lock_wallet(partner_id=partner_id, currency=currency)
+        return ledger.book(
+            wallet, kind=kind, amount=amount, reference=reference, actor=actor, order=order, memo=memo
+        )
+
+
 def wallet_top_up(
     *, partner_id: int, currency: str, amount: Decimal, reference: str, actor: Actor, memo: str = ""
 ) -> LedgerEntry:
-    with transaction.atomic():
-        wallet = ledger.lock_wallet(partner_id=partner_id, currency=currency)
-        return ledger.book(
-            wallet, kind=LedgerKind.TOP_UP, amount=amount, reference=reference, actor=actor, memo=memo
-        )
-
-
-def wallet_debit(
-    *,
-    partner_id: int,
-    currency: str,
-    amount: Decimal,
-    reference: str,
-    actor: Actor,
-    order: Order | None = None,
-    memo: str = "",
-) -> LedgerEntry:
-    """Take money from a wallet; InsufficientBalance if it does not hold enough (nothing changes)."""
-    with transaction.atomic():
-        wallet = ledger.lock_wallet(partner_id=partner_id, currency=currency)
-        return ledger.book(
-            wallet,
-            kind=LedgerKind.DEBIT,
-            amount=amount,
-            reference=reference,
-            actor=actor,
-            order=order,
-            memo=memo,
-        )
-
-
-def wallet_credit(
-    *,
-    partner_id: int,
-    currency: str,
-    amount: Decimal,
-    reference: str,
-    actor: Actor,
-    order: Order | None = None,
-    memo: str = "",
-) -> LedgerEntry:
-    """Give money back to a wallet (a refund or a correction)."""
-    with transaction.atomic():
-        wallet = ledger.lock_wallet(partner_id=partner_id, currency=currency)
-        return ledger.book(
-            wallet,
-            kind=LedgerKind.CREDIT,
-            amount=amount,
-            reference=reference,
-            actor=actor,
-            order=order,
-            memo=memo,
-        )
+    return wallet_book(
+        kind=LedgerKind.TOP_UP,
+        partner_id=partner_id,
+        currency=currency,
+        amount=amount,
+        reference=reference,
+        actor=actor,
+        memo=memo,
+    )
 
 
 def wallet_ledger_total(wallet: Wallet) -> Decimal:
@@ -118,7 +96,8 @@ def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
     )
     apply_transition(payment, "start", actor=actor)
     if method == BillingMode.WALLET and payment.amount > 0:
-        entry = wallet_debit(
+        entry = wallet_book(
+            kind=LedgerKind.DEBIT,
             partner_id=order.partner_id,
             currency=order.currency,
             amount=payment.amount,
@@ -173,7 +152,8 @@ def refund_undelivered(*, order: Order, lines: list[OrderLine], actor: Actor) ->
     )
     apply_transition(refund, "process", actor=actor)
     if payment.method == BillingMode.WALLET:
-        wallet_credit(
+        wallet_book(
+            kind=LedgerKind.CREDIT,
             partner_id=order.partner_id,
             currency=order.currency,
             amount=amount,

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from suppliers.models import Offer, Product, SandboxBooking, Supplier
+from tessera.admin_base import ReadOnlyModelAdmin
 
 
 class ProductInline(admin.TabularInline):
@@ -38,7 +39,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(ReadOnlyModelAdmin):
     list_display = [
         "id",
         "partner",
@@ -52,18 +53,11 @@ class OfferAdmin(admin.ModelAdmin):
     list_select_related = ["partner", "product"]
     list_filter = ["currency"]
     search_fields = ["=id"]
-    show_full_result_count = False
     raw_id_fields = ["partner", "product"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
 
 @admin.register(SandboxBooking)
-class SandboxBookingAdmin(admin.ModelAdmin):
+class SandboxBookingAdmin(ReadOnlyModelAdmin):
     list_display = [
         "booking_ref",
         "line_key",
@@ -75,9 +69,3 @@ class SandboxBookingAdmin(admin.ModelAdmin):
     ]
     list_filter = ["state"]
     search_fields = ["=booking_ref", "=line_key"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False

@@ -5,11 +5,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from tessera.money import DECIMAL_PLACES, MAX_DIGITS
-
-
-def amount_field(**kwargs) -> models.DecimalField:
-    return models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs)
+from tessera.fields import amount_field
 
 
 class SupplierKind(models.TextChoices):

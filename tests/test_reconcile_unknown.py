@@ -15,28 +15,11 @@ from django_tasks_db.models import DBTaskResult
 from orders import services
 from orders.models import Order, OrderEvent, OrderLine, Voucher
 from payments.models import Refund
-from suppliers.models import SandboxBooking
 from tessera.actors import Actor
 from tests import factories
+from tests.queue_helpers import booking_of, queued, take_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def queued(task_name: str, line_id: int | None = None):
-    """READY rows of ``orders.tasks.<task_name>`` in the task queue (due now or later)."""
-    rows = DBTaskResult.objects.filter(status="READY", task_path=f"orders.tasks.{task_name}")
-    if line_id is not None:
-        rows = rows.filter(args_kwargs__kwargs__line_id=line_id)
-    return rows
-
-
-def take_queued(task_name: str) -> None:
-    """Take a step's tasks off the queue: the test runs that step itself, by calling the service."""
-    queued(task_name).delete()
-
-
-def booking_of(line) -> SandboxBooking:
-    return SandboxBooking.objects.get(line_key=f"line:{line.pk}")
 
 
 def line_transitions(line) -> list[str]:

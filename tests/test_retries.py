@@ -16,28 +16,12 @@ from orders import services, tasks
 from orders.models import Order, OrderEvent, Voucher
 from payments.models import LedgerEntry, Refund, Wallet
 from suppliers.adapters import adapter_for
-from suppliers.models import SandboxBooking
 from tessera.actors import Actor
 from tessera.background.retries import backoff_delay
 from tests import factories
+from tests.queue_helpers import booking_of, queued, take_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def queued(task_name: str, line_id: int | None = None):
-    rows = DBTaskResult.objects.filter(status="READY", task_path=f"orders.tasks.{task_name}")
-    if line_id is not None:
-        rows = rows.filter(args_kwargs__kwargs__line_id=line_id)
-    return rows
-
-
-def take_queued(task_name: str) -> None:
-    """Take a step's tasks off the queue: the test runs that step itself, by calling the service."""
-    queued(task_name).delete()
-
-
-def booking_of(line) -> SandboxBooking:
-    return SandboxBooking.objects.get(line_key=f"line:{line.pk}")
 
 
 def line_events(line, name: str) -> list[OrderEvent]:

@@ -1,0 +1,22 @@
+"""Looking into the task queue from tests that run a step themselves."""
+
+from django_tasks_db.models import DBTaskResult
+
+from suppliers.models import SandboxBooking
+
+
+def queued(task_name: str, line_id: int | None = None):
+    """READY rows of ``orders.tasks.<task_name>`` in the task queue (due now or later)."""
+    rows = DBTaskResult.objects.filter(status="READY", task_path=f"orders.tasks.{task_name}")
+    if line_id is not None:
+        rows = rows.filter(args_kwargs__kwargs__line_id=line_id)
+    return rows
+
+
+def take_queued(task_name: str) -> None:
+    """Take a step's tasks off the queue: the test runs that step itself, by calling the service."""
+    queued(task_name).delete()
+
+
+def booking_of(line) -> SandboxBooking:
+    return SandboxBooking.objects.get(line_key=f"line:{line.pk}")
