@@ -155,10 +155,6 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def refund_fully(self) -> None:
         pass
 
-    @property
-    def is_editable(self) -> bool:
-        return self.status == OrderStatus.PENDING
-
 
 class Traveller(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="travellers")

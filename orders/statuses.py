@@ -50,8 +50,6 @@ class VoucherKind(models.TextChoices):
     CODE = "code", "Voucher code"
 
 
-ORDER_EDITABLE = frozenset({OrderStatus.PENDING})
 ORDER_TERMINAL = frozenset(
     {OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.FAILED, OrderStatus.REFUNDED}
 )
-LINE_WAITING_ON_SUPPLIER = frozenset({LineStatus.RESERVING, LineStatus.ISSUING, LineStatus.UNKNOWN})

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -33,6 +34,14 @@ class Supplier(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from suppliers.adapters import registered_names
+
+        if self.adapter not in registered_names():
+            raise ValidationError(
+                {"adapter": f"No adapter named {self.adapter!r}; known: {registered_names()}"}
+            )
 
 
 class Product(models.Model):

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from orders import services
 from orders.models import Order
+from suppliers.models import Supplier
 from tessera.actors import Actor
 from tests import factories
 
@@ -90,3 +91,22 @@ def test_order_search_finds_by_reference_and_contact_email(staff_client, fulfill
     assert order.reference in staff_client.get(url, {"q": order.reference}).content.decode()
     by_email = staff_client.get(url, {"q": "BUYER@example.com"}).content.decode()
     assert order.reference in by_email
+
+
+def test_supplier_with_an_unknown_adapter_is_refused_with_a_clear_error(staff_client):
+    response = staff_client.post(
+        reverse("admin:suppliers_supplier_add"),
+        {
+            "name": "Rail Co",
+            "slug": "rail-co",
+            "kind": "rail",
+            "adapter": "telepathy",
+            "settings": "{}",
+            "is_active": "on",
+            "products-TOTAL_FORMS": "0",
+            "products-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "No adapter named" in response.content.decode()
+    assert not Supplier.objects.exists()
