@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_fsm",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "orders",
     "suppliers",
     "payments",
@@ -119,6 +122,43 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# The partner API accepts bodies up to 1 MiB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tessera"}
+    )
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["tessera.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["tessera.api.auth.IsPartner"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["tessera.api.parsers.SafeJSONParser"],
+    "DEFAULT_THROTTLE_RATES": {"partner": os.environ.get("API_RATE_LIMIT", "1200/min")},
+    "EXCEPTION_HANDLER": "tessera.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tessera partner API",
+    "DESCRIPTION": "See docs/api.md for the guide; the error catalog is in the errorCode schema.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
@@ -151,6 +191,7 @@ PERIODIC_TASKS = {
     "orders.tasks.expire_orders": float(os.environ.get("EXPIRY_SWEEP_SECONDS", "30")),
     "orders.tasks.reconcile_lines": float(os.environ.get("RECONCILE_SWEEP_SECONDS", "60")),
     "tessera.tasks.prune_task_results": 3600.0,
+    "tessera.tasks.prune_idempotency_records": 3600.0,
 }
 TASK_RESULT_RETENTION = timedelta(days=int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "7")))
 

@@ -1,5 +1,8 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from django.views import defaults
+
+from tessera.api.errors import api_not_found, api_server_error
 
 admin.site.site_header = "Tessera back office"
 admin.site.site_title = "Tessera"
@@ -7,4 +10,17 @@ admin.site.index_title = "Orders, suppliers and money"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
 ]
+
+
+def handler404(request, exception):
+    if request.path.startswith("/api/"):
+        return api_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return api_server_error(request)
+    return defaults.server_error(request)

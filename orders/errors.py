@@ -7,10 +7,6 @@ class OrderNotFound(NotFound):
     code = "ORDER_NOT_FOUND"
 
 
-class OfferNotFound(NotFound):
-    code = "OFFER_NOT_FOUND"
-
-
 class InvalidExpiry(InvalidInput):
     code = "INVALID_EXPIRY"
     suggested_action = "Choose a time in the future and at most six months ahead."

@@ -8,6 +8,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -75,6 +76,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
     contact_phone = models.CharField(max_length=40, blank=True)
     external_reference = models.CharField(max_length=128, blank=True)
     client_name = models.CharField(max_length=100, blank=True)
+    idempotency_key = models.CharField(
+        max_length=255, blank=True, help_text="The partner's Idempotency-Key that created this order."
+    )
     metadata = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
     expires_at = models.DateTimeField()
@@ -95,6 +99,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total_amount__gte=0), name="order_total_not_negative"),
+            models.UniqueConstraint(
+                fields=["partner", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="order_partner_idempotency_key",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -357,3 +366,58 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_type} {self.transition}: {self.from_status} → {self.to_status}"
+
+
+class ApiKey(models.Model):
+    """A partner's key to the API. Only a hash is stored; the key is shown once, at creation.
+
+    A key reads ``tsk_<prefix>_<secret>``: the prefix (stored in clear, unique) finds the row,
+    and the SHA-256 of the whole key is compared in constant time.
+    """
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, help_text="What the key is for, e.g. 'production app'.")
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["partner", "-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.partner} · {self.name} (tsk_{self.prefix}_…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class IdempotencyState(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a partner's Idempotency-Key, replayed to every retry of it."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    endpoint = models.CharField(max_length=300, help_text="Method and path the key was first used on.")
+    request_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=IdempotencyState.choices)
+    locked_until = models.DateTimeField(help_text="An IN_PROGRESS record older than this was abandoned.")
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "key"], name="idempotency_partner_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}:{self.key} {self.state}"

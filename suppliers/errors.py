@@ -5,6 +5,10 @@ class ProductNotFound(NotFound):
     code = "PRODUCT_NOT_FOUND"
 
 
+class OfferNotFound(NotFound):
+    code = "OFFER_NOT_FOUND"
+
+
 class InvalidQuantity(InvalidInput):
     code = "INVALID_QUANTITY"
 

@@ -3,6 +3,8 @@ from django.tasks import task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from tessera.api import idempotency
+
 
 @task()
 def prune_task_results() -> int:
@@ -10,3 +12,9 @@ def prune_task_results() -> int:
     cutoff = timezone.now() - settings.TASK_RESULT_RETENTION
     deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
     return deleted
+
+
+@task()
+def prune_idempotency_records() -> int:
+    """Forget Idempotency-Keys older than their retention (48 hours)."""
+    return idempotency.prune_expired()

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from orders import services
-from orders.errors import InvalidTravellers, OfferNotFound
+from orders.errors import InvalidTravellers
 from orders.models import Order, OrderEvent, OrderLine, Traveller
-from suppliers.errors import InvalidDenomination, InvalidQuantity
+from suppliers.errors import InvalidDenomination, InvalidQuantity, OfferNotFound
 from suppliers.models import Offer, SupplierKind
 from suppliers.services import offer_quote
 from tessera import correlation

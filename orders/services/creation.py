@@ -7,11 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders import queue
-from orders.errors import InvalidTravellers, OfferNotFound
+from orders.errors import InvalidTravellers
 from orders.events import record
 from orders.models import Order, OrderLine, Partner, Traveller
 from orders.services import expiry
 from orders.services.inputs import ContactInput, TravellerInput
+from suppliers.errors import OfferNotFound
 from suppliers.models import Offer
 from tessera.actors import Actor
 from tessera.errors import CurrencyMismatch, InvalidInput, OfferAlreadyUsed, OfferExpired
@@ -31,8 +32,14 @@ def order_create(
     external_reference: str = "",
     metadata: dict | None = None,
     client_name: str = "",
+    idempotency_key: str = "",
     actor: Actor,
 ) -> Order:
+    """Create a PENDING order; with ``idempotency_key``, a repeat returns the order made first."""
+    if idempotency_key:
+        existing = Order.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
     if not offer_ids:
         raise InvalidInput("An order needs at least one offer.")
     if len(offer_ids) > MAX_OFFERS:
@@ -57,6 +64,7 @@ def order_create(
             external_reference=external_reference,
             metadata=metadata or {},
             client_name=client_name,
+            idempotency_key=idempotency_key,
             expires_at=expiry.default_expiry(now),
         )
         people = create_travellers(order, travellers)

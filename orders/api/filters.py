@@ -1,0 +1,97 @@
+"""The filters and orderings of ``GET /api/v1/orders``. Each is backed by an index (orders/models.py)."""
+
+import uuid
+
+from django.db.models import Exists, OuterRef, Q
+
+from orders.models import OrderLine
+from orders.statuses import BillingMode, OrderStatus
+from tessera.api.filtering import (
+    EQUALITY,
+    ORDERED,
+    Filter,
+    parse_choice,
+    parse_decimal,
+    parse_int,
+    parse_lower_text,
+    parse_text,
+    parse_timestamp,
+)
+
+TIME_OPERATORS = ORDERED - {"in", "nin"}
+
+
+def parse_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an order id.") from exc
+
+
+def parse_currency(value: str) -> str:
+    if len(value) != 3 or not value.isalpha():
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code.")
+    return value.upper()
+
+
+def line_condition(field: str):
+    """A filter on the order's lines: the order matches if one of its lines does (ne/nin: none)."""
+
+    def build(operator: str, values: list) -> Q:
+        if operator in {"ne", "nin"}:
+            return ~Exists(OrderLine.objects.filter(order=OuterRef("pk"), **{f"{field}__in": values}))
+        lookup = {"eq": "exact", "in": "in"}.get(operator, operator)
+        value = values if operator == "in" else values[0]
+        return Exists(OrderLine.objects.filter(order=OuterRef("pk"), **{f"{field}__{lookup}": value}))
+
+    return build
+
+
+ORDER_FILTERS: dict[str, Filter] = {
+    "id": Filter("id", parse_uuid, EQUALITY, "Order id."),
+    "status": Filter("status", parse_choice(OrderStatus.values), EQUALITY, "Order status."),
+    "createdAt": Filter("created_at", parse_timestamp, TIME_OPERATORS, "When the order was created."),
+    "updatedAt": Filter("updated_at", parse_timestamp, TIME_OPERATORS, "When the order last changed."),
+    "finalizedAt": Filter("finalized_at", parse_timestamp, TIME_OPERATORS, "When the order was finalized."),
+    "expiresAt": Filter("expires_at", parse_timestamp, TIME_OPERATORS, "When a PENDING order expires."),
+    "externalReference": Filter("external_reference", parse_text(128), EQUALITY, "Your reference."),
+    "currency": Filter("currency", parse_currency, EQUALITY, "ISO 4217 currency of the order."),
+    "totalAmount": Filter("total_amount", parse_decimal, ORDERED, "Order total, e.g. lt:100."),
+    "paymentMethod": Filter(
+        "payment_method", parse_choice(BillingMode.values), EQUALITY, "wallet, invoice, gateway."
+    ),
+    "contactEmail": Filter("contact_email", parse_lower_text(), EQUALITY, "Contact email (case ignored)."),
+    "clientName": Filter("client_name", parse_text(100), EQUALITY, "X-Client-Name that created the order."),
+    "supplier": Filter(
+        "supplier__slug",
+        parse_text(64),
+        EQUALITY,
+        "Supplier slug of a line.",
+        line_condition("supplier__slug"),
+    ),
+    "product": Filter(
+        "product_id", parse_int, EQUALITY, "Product id of a line.", line_condition("product_id")
+    ),
+    "startTime": Filter(
+        "starts_at",
+        parse_timestamp,
+        TIME_OPERATORS,
+        "Start time of a line (departure, event).",
+        line_condition("starts_at"),
+    ),
+    "fromPlace": Filter(
+        "from_place", parse_text(100), EQUALITY, "Origin of a line.", line_condition("from_place")
+    ),
+    "toPlace": Filter(
+        "to_place", parse_text(100), EQUALITY, "Destination of a line.", line_condition("to_place")
+    ),
+}
+
+ORDERINGS = {
+    "createdAt": "created_at",
+    "updatedAt": "updated_at",
+    "totalAmount": "total_amount",
+    "expiresAt": "expires_at",
+    "finalizedAt": "finalized_at",
+}
+ORDERING_PARAMS = ("orderBy", "sortBy")

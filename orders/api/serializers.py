@@ -1,0 +1,277 @@
+"""Input and output shapes of the orders API (camelCase, amounts as decimal strings)."""
+
+import json
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orders.actions import available_actions
+from orders.models import Order, OrderEvent, OrderLine, Traveller
+from orders.services import ContactInput, TravellerInput
+from payments.models import Payment, Refund
+from tessera.api.fields import MoneySerializer, money
+
+MAX_METADATA_BYTES = 4096
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+class TravellerIn(serializers.Serializer):
+    id = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, help_text="Your traveller id."
+    )
+    givenName = serializers.CharField(max_length=100)
+    familyName = serializers.CharField(max_length=100)
+    bornOn = serializers.DateField(required=False, allow_null=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+
+def travellers_input(items: list[dict]) -> list[TravellerInput]:
+    return [
+        TravellerInput(
+            given_name=t["givenName"],
+            family_name=t["familyName"],
+            born_on=t.get("bornOn"),
+            email=t.get("email", ""),
+            phone=t.get("phone", ""),
+            external_id=t.get("id", ""),
+        )
+        for t in items
+    ]
+
+
+class ContactIn(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+    @staticmethod
+    def to_input(data: dict) -> ContactInput:
+        return ContactInput(
+            name=data.get("name", ""), email=data.get("email", ""), phone=data.get("phone", "")
+        )
+
+
+def validate_metadata(value):
+    if not isinstance(value, dict):
+        raise serializers.ValidationError("metadata must be an object.")
+    if len(json.dumps(value, default=str)) > MAX_METADATA_BYTES:
+        raise serializers.ValidationError(f"metadata must be at most {MAX_METADATA_BYTES} bytes.")
+    return value
+
+
+class OrderCreateIn(serializers.Serializer):
+    offers = serializers.ListField(
+        child=serializers.UUIDField(), min_length=1, max_length=20, help_text="Ids of offers to order."
+    )
+    travellers = TravellerIn(many=True, required=False, max_length=20)
+    contact = ContactIn(required=False)
+    externalReference = serializers.CharField(required=False, allow_blank=True, max_length=128)
+    metadata = serializers.JSONField(required=False, validators=[validate_metadata])
+
+
+class OrderUpdateIn(serializers.Serializer):
+    contact = ContactIn(required=False)
+    externalReference = serializers.CharField(required=False, allow_blank=True, max_length=128)
+    metadata = serializers.JSONField(required=False, validators=[validate_metadata])
+    expiresAt = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                "Give at least one of contact, externalReference, metadata, expiresAt."
+            )
+        return attrs
+
+
+class TravellersIn(serializers.Serializer):
+    travellers = TravellerIn(many=True, max_length=20)
+
+
+class FinalizeIn(serializers.Serializer):
+    method = serializers.ChoiceField(choices=["wallet", "invoice"], help_text="How you pay.")
+    expectedTotal = serializers.CharField(
+        required=False, max_length=32, help_text="The total you expect; a different total is PRICE_CHANGED."
+    )
+
+
+class CancelIn(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class TravellerOut(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="pk")
+    externalId = serializers.CharField(source="external_id")
+    givenName = serializers.CharField(source="given_name")
+    familyName = serializers.CharField(source="family_name")
+    bornOn = serializers.DateField(source="born_on")
+
+    class Meta:
+        model = Traveller
+        fields = ["id", "externalId", "position", "givenName", "familyName", "bornOn", "email", "phone"]
+
+
+class LineOut(serializers.ModelSerializer):
+    price = serializers.SerializerMethodField()
+    product = serializers.SerializerMethodField()
+    supplier = serializers.CharField(source="supplier.slug")
+    offerId = serializers.UUIDField(source="offer_id")
+    travellerId = serializers.IntegerField(source="traveller_id", allow_null=True)
+    startsAt = serializers.DateTimeField(source="starts_at")
+    fromPlace = serializers.CharField(source="from_place")
+    toPlace = serializers.CharField(source="to_place")
+    supplierReference = serializers.CharField(source="supplier_booking_ref")
+    failureReason = serializers.CharField(source="failure_reason")
+
+    class Meta:
+        model = OrderLine
+        fields = [
+            "id",
+            "position",
+            "status",
+            "description",
+            "price",
+            "product",
+            "supplier",
+            "offerId",
+            "travellerId",
+            "startsAt",
+            "fromPlace",
+            "toPlace",
+            "supplierReference",
+            "failureReason",
+        ]
+
+    @extend_schema_field(MoneySerializer)
+    def get_price(self, line: OrderLine) -> dict:
+        return money(line.amount, line.currency)
+
+    def get_product(self, line: OrderLine) -> dict:
+        return {"id": line.product_id, "name": line.product.name, "kind": line.product.kind}
+
+
+class PaymentOut(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+    paidAt = serializers.DateTimeField(source="paid_at")
+
+    class Meta:
+        model = Payment
+        fields = ["id", "method", "status", "amount", "paidAt"]
+
+    @extend_schema_field(MoneySerializer)
+    def get_amount(self, payment: Payment) -> dict:
+        return money(payment.amount, payment.currency)
+
+
+class RefundOut(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = Refund
+        fields = ["id", "status", "reason", "amount", "createdAt"]
+
+    @extend_schema_field(MoneySerializer)
+    def get_amount(self, refund: Refund) -> dict:
+        return money(refund.amount, refund.currency)
+
+
+class ContactOut(serializers.Serializer):
+    name = serializers.CharField(source="contact_name")
+    email = serializers.CharField(source="contact_email")
+    phone = serializers.CharField(source="contact_phone")
+
+
+class OrderOut(serializers.ModelSerializer):
+    total = serializers.SerializerMethodField()
+    contact = ContactOut(source="*")
+    externalReference = serializers.CharField(source="external_reference")
+    clientName = serializers.CharField(source="client_name")
+    paymentMethod = serializers.CharField(source="payment_method")
+    expiresAt = serializers.SerializerMethodField()
+    finalizedAt = serializers.DateTimeField(source="finalized_at")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+    lines = LineOut(many=True)
+    travellers = TravellerOut(many=True)
+    payments = PaymentOut(many=True)
+    refunds = RefundOut(many=True)
+    offers = serializers.SerializerMethodField(help_text="The offer snapshots the order was made from.")
+    availableActions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "version",
+            "total",
+            "paymentMethod",
+            "contact",
+            "externalReference",
+            "clientName",
+            "metadata",
+            "expiresAt",
+            "finalizedAt",
+            "createdAt",
+            "updatedAt",
+            "availableActions",
+            "lines",
+            "travellers",
+            "payments",
+            "refunds",
+            "offers",
+        ]
+
+    @extend_schema_field(MoneySerializer)
+    def get_total(self, order: Order) -> dict:
+        return money(order.total_amount, order.currency)
+
+    def get_expiresAt(self, order: Order) -> str | None:  # noqa: N802 - API name
+        return order.expires_at.isoformat().replace("+00:00", "Z") if order.status == "PENDING" else None
+
+    def get_offers(self, order: Order) -> list[dict]:
+        seen = {}
+        for line in order.lines.all():
+            seen.setdefault(line.offer_id, {"id": str(line.offer_id), **line.offer.snapshot})
+        return list(seen.values())
+
+    def get_availableActions(self, order: Order) -> list[str]:  # noqa: N802 - API name
+        return available_actions(order, list(order.lines.all()))
+
+
+class EventOut(serializers.ModelSerializer):
+    subjectType = serializers.CharField(source="subject_type")
+    subjectId = serializers.CharField(source="subject_id")
+    fromStatus = serializers.CharField(source="from_status")
+    toStatus = serializers.CharField(source="to_status")
+    actor = serializers.SerializerMethodField()
+    correlationId = serializers.CharField(source="correlation_id")
+    at = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = OrderEvent
+        fields = [
+            "id",
+            "at",
+            "subjectType",
+            "subjectId",
+            "transition",
+            "fromStatus",
+            "toStatus",
+            "actor",
+            "correlationId",
+            "payload",
+        ]
+
+    def get_actor(self, event: OrderEvent) -> dict:
+        return {
+            "kind": event.actor_kind,
+            "label": event.actor_label if event.actor_kind != "staff" else "Tessera staff",
+        }

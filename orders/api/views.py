@@ -1,0 +1,240 @@
+"""The orders API: one view per operation, each calling one service or selector."""
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from orders import selectors, services
+from orders.api.filters import ORDER_FILTERS, ORDERING_PARAMS, ORDERINGS
+from orders.api.serializers import (
+    CancelIn,
+    ContactIn,
+    EventOut,
+    FinalizeIn,
+    OrderCreateIn,
+    OrderOut,
+    OrderUpdateIn,
+    TravellersIn,
+    travellers_input,
+)
+from orders.errors import OrderNotFound
+from tessera.api.base import PartnerAPIView, read_errors, write_errors
+from tessera.api.filtering import InvalidFilter, apply_filters, check_params
+from tessera.api.idempotency import idempotent
+from tessera.api.pagination import CURSOR_PARAMS, PAGE_PARAMS, cursor_page, page_request, paginate
+from tessera.api.throttling import client_name
+
+ORDER_ID = OpenApiParameter("order_id", str, OpenApiParameter.PATH, description="Order id (UUID).")
+
+
+def _order_response(request, order_id, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
+    order = selectors.order_for_partner(partner_id=request.user.partner.pk, order_id=order_id)
+    return Response(OrderOut(order).data, status=status_code, headers=headers)
+
+
+def _ordering(params) -> list[str]:
+    order_by = params.get("orderBy", "createdAt")
+    sort_by = params.get("sortBy", "desc")
+    errors = {}
+    if order_by not in ORDERINGS:
+        errors["orderBy"] = [f"Use one of {', '.join(ORDERINGS)}."]
+    if sort_by not in {"asc", "desc"}:
+        errors["sortBy"] = ["Use asc or desc."]
+    if errors:
+        raise InvalidFilter("Ordering is not valid.", errors=errors)
+    prefix = "-" if sort_by == "desc" else ""
+    return [f"{prefix}{ORDERINGS[order_by]}", f"{prefix}id"]
+
+
+LIST_PARAMETERS = [
+    *[
+        OpenApiParameter(
+            name, str, description=f"{spec.description} Operators: {', '.join(sorted(spec.operators))}."
+        )
+        for name, spec in ORDER_FILTERS.items()
+    ],
+    OpenApiParameter("orderBy", str, enum=list(ORDERINGS), description="Sort field (default createdAt)."),
+    OpenApiParameter("sortBy", str, enum=["asc", "desc"], description="Sort direction (default desc)."),
+    OpenApiParameter("page", int, description="Page number, from 1."),
+    OpenApiParameter("perPage", int, description="Items per page, 1 to 100 (default 25)."),
+    OpenApiParameter("limit", int, description="Shortcut for the first page of this many items."),
+    OpenApiParameter("cursor", str, description="Sync mode: the nextCursor of the previous page."),
+    OpenApiParameter("updatedSince", str, description="Sync mode: start at orders updated since this time."),
+]
+
+
+class OrderCollection(PartnerAPIView):
+    @extend_schema(
+        operation_id="listOrders",
+        summary="List and filter your orders",
+        parameters=LIST_PARAMETERS,
+        responses={200: OrderOut(many=True), **read_errors()},
+    )
+    def get(self, request):
+        params = request.query_params
+        reserved = (*ORDERING_PARAMS, *PAGE_PARAMS, *CURSOR_PARAMS)
+        queryset = apply_filters(
+            selectors.orders_of(request.user.partner.pk), params, ORDER_FILTERS, reserved=reserved
+        )
+        if "cursor" in params or "updatedSince" in params:
+            per_page = page_request(params).per_page
+            items, meta = cursor_page(selectors.with_details(queryset), params, per_page=per_page)
+        else:
+            queryset = queryset.order_by(*_ordering(params))
+            items, meta = paginate(selectors.with_details(queryset), page_request(params))
+        return Response({"items": OrderOut(items, many=True).data, **meta})
+
+    @extend_schema(
+        operation_id="createOrder",
+        summary="Create an order from offers",
+        description="Answers 202 with the order PENDING and its lines RESERVING; poll it (Location).",
+        request=OrderCreateIn,
+        responses={202: OrderOut, **write_errors()},
+    )
+    @idempotent
+    def post(self, request):
+        data = self.validated(OrderCreateIn, request)
+        order = services.order_create(
+            partner=request.user.partner,
+            offer_ids=data["offers"],
+            travellers=travellers_input(data.get("travellers", [])),
+            contact=ContactIn.to_input(data.get("contact", {})),
+            external_reference=data.get("externalReference", ""),
+            metadata=data.get("metadata"),
+            client_name=client_name(request),
+            idempotency_key=request.idempotency_key,
+            actor=request.user.actor,
+        )
+        location = reverse("api:order", args=[order.pk])
+        return _order_response(
+            request, order.pk, status_code=status.HTTP_202_ACCEPTED, headers={"Location": location}
+        )
+
+
+class OrderItem(PartnerAPIView):
+    @extend_schema(
+        operation_id="getOrder",
+        summary="Get an order",
+        parameters=[ORDER_ID],
+        responses={200: OrderOut, **read_errors()},
+    )
+    def get(self, request, order_id):
+        order = selectors.order_for_partner(partner_id=request.user.partner.pk, order_id=order_id)
+        if order is None:
+            raise OrderNotFound("No such order.")
+        return Response(OrderOut(order).data)
+
+    @extend_schema(
+        operation_id="updateOrder",
+        summary="Change contact, external reference, metadata or expiresAt (PENDING only)",
+        parameters=[ORDER_ID],
+        request=OrderUpdateIn,
+        responses={200: OrderOut, **write_errors()},
+    )
+    @idempotent
+    def patch(self, request, order_id):
+        data = self.validated(OrderUpdateIn, request)
+        partner_id = request.user.partner.pk
+        details = {
+            key: data[name]
+            for name, key in (("externalReference", "external_reference"), ("metadata", "metadata"))
+            if name in data
+        }
+        if "contact" in data:
+            details["contact"] = ContactIn.to_input(data["contact"])
+        if details:
+            services.order_update_details(
+                order_id=order_id, partner_id=partner_id, actor=request.user.actor, **details
+            )
+        if "expiresAt" in data:
+            services.order_set_expiry(
+                order_id=order_id,
+                partner_id=partner_id,
+                expires_at=data["expiresAt"],
+                actor=request.user.actor,
+            )
+        return _order_response(request, order_id)
+
+
+class OrderTravellers(PartnerAPIView):
+    @extend_schema(
+        operation_id="replaceTravellers",
+        summary="Replace the travellers (PENDING only)",
+        parameters=[ORDER_ID],
+        request=TravellersIn,
+        responses={200: OrderOut, **write_errors()},
+    )
+    @idempotent
+    def put(self, request, order_id):
+        data = self.validated(TravellersIn, request)
+        services.order_replace_travellers(
+            order_id=order_id,
+            partner_id=request.user.partner.pk,
+            travellers=travellers_input(data["travellers"]),
+            actor=request.user.actor,
+        )
+        return _order_response(request, order_id)
+
+
+class OrderFinalize(PartnerAPIView):
+    @extend_schema(
+        operation_id="finalizeOrder",
+        summary="Finalize: pay by wallet or invoice and start issuing",
+        description="Allowed when availableActions has finalize. Answers with the order PROCESSING.",
+        parameters=[ORDER_ID],
+        request=FinalizeIn,
+        responses={200: OrderOut, **write_errors()},
+    )
+    @idempotent
+    def post(self, request, order_id):
+        data = self.validated(FinalizeIn, request)
+        services.order_finalize(
+            order_id=order_id,
+            partner_id=request.user.partner.pk,
+            method=data["method"],
+            expected_total=data.get("expectedTotal"),
+            actor=request.user.actor,
+        )
+        return _order_response(request, order_id)
+
+
+class OrderCancel(PartnerAPIView):
+    @extend_schema(
+        operation_id="cancelOrder",
+        summary="Cancel a PENDING order and release its reservations",
+        parameters=[ORDER_ID],
+        request=CancelIn,
+        responses={200: OrderOut, **write_errors()},
+    )
+    @idempotent
+    def post(self, request, order_id):
+        data = self.validated(CancelIn, request)
+        services.order_cancel(
+            order_id=order_id,
+            partner_id=request.user.partner.pk,
+            reason=data.get("reason", ""),
+            actor=request.user.actor,
+        )
+        return _order_response(request, order_id)
+
+
+class OrderEvents(PartnerAPIView):
+    @extend_schema(
+        operation_id="listOrderEvents",
+        summary="The order's audit trail",
+        parameters=[
+            ORDER_ID,
+            OpenApiParameter("page", int),
+            OpenApiParameter("perPage", int),
+            OpenApiParameter("limit", int),
+        ],
+        responses={200: EventOut(many=True), **read_errors()},
+    )
+    def get(self, request, order_id):
+        check_params(request.query_params, PAGE_PARAMS)
+        events = selectors.events_of(partner_id=request.user.partner.pk, order_id=order_id)
+        if events is None:
+            raise OrderNotFound("No such order.")
+        items, meta = paginate(events, page_request(request.query_params))
+        return Response({"items": EventOut(items, many=True).data, **meta})

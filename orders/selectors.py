@@ -1,0 +1,33 @@
+"""Reads of orders, always scoped to one partner and prefetched for constant query counts."""
+
+from django.db.models import Prefetch, QuerySet
+
+from orders.models import Order, OrderEvent, OrderLine
+from payments.models import Payment, Refund
+
+
+def orders_of(partner_id: int) -> QuerySet[Order]:
+    return Order.objects.filter(partner_id=partner_id)
+
+
+def with_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    """Everything an order's API representation shows, in a fixed number of queries."""
+    return queryset.select_related("partner").prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=OrderLine.objects.select_related("product", "supplier", "offer").order_by("position"),
+        ),
+        "travellers",
+        Prefetch("payments", queryset=Payment.objects.order_by("created_at")),
+        Prefetch("refunds", queryset=Refund.objects.order_by("created_at")),
+    )
+
+
+def order_for_partner(*, partner_id: int, order_id) -> Order | None:
+    return with_details(orders_of(partner_id)).filter(pk=order_id).first()
+
+
+def events_of(*, partner_id: int, order_id) -> QuerySet[OrderEvent] | None:
+    if not orders_of(partner_id).filter(pk=order_id).exists():
+        return None
+    return OrderEvent.objects.filter(order_id=order_id).order_by("created_at", "id")

@@ -1,0 +1,150 @@
+"""Products and offers: what a partner can buy, and a priced quote that holds for a while."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from suppliers.errors import OfferNotFound, ProductNotFound
+from suppliers.models import Offer, Product, SupplierKind
+from suppliers.services import MAX_QUANTITY, offer_quote
+from tessera.api.base import PartnerAPIView, read_errors, write_errors
+from tessera.api.fields import money
+from tessera.api.filtering import EQUALITY, Filter, apply_filters, parse_choice, parse_text
+from tessera.api.idempotency import idempotent
+from tessera.api.pagination import PAGE_PARAMS, page_request, paginate
+
+
+class ProductOut(serializers.ModelSerializer):
+    price = serializers.SerializerMethodField()
+    supplier = serializers.CharField(source="supplier.slug")
+    supplierReference = serializers.CharField(source="supplier_reference")
+    startsAt = serializers.DateTimeField(source="starts_at")
+    fromPlace = serializers.CharField(source="from_place")
+    toPlace = serializers.CharField(source="to_place")
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "supplier",
+            "supplierReference",
+            "price",
+            "currency",
+            "denominations",
+            "delivery",
+            "startsAt",
+            "fromPlace",
+            "toPlace",
+        ]
+
+    def get_price(self, product: Product) -> dict | None:
+        return money(product.price, product.currency) if product.price is not None else None
+
+
+class OfferIn(serializers.Serializer):
+    productId = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+    denomination = serializers.CharField(
+        required=False, max_length=32, help_text="For vouchers: a face value."
+    )
+
+
+class OfferOut(serializers.ModelSerializer):
+    productId = serializers.IntegerField(source="product_id")
+    unitPrice = serializers.SerializerMethodField()
+    total = serializers.SerializerMethodField()
+    expiresAt = serializers.DateTimeField(source="expires_at")
+    usedAt = serializers.DateTimeField(source="used_at")
+    createdAt = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = Offer
+        fields = [
+            "id",
+            "productId",
+            "quantity",
+            "unitPrice",
+            "total",
+            "snapshot",
+            "expiresAt",
+            "usedAt",
+            "createdAt",
+        ]
+
+    def get_unitPrice(self, offer: Offer) -> dict:  # noqa: N802 - API name
+        return money(offer.unit_price, offer.currency)
+
+    def get_total(self, offer: Offer) -> dict:
+        return money(offer.total_amount, offer.currency)
+
+
+PRODUCT_FILTERS = {
+    "kind": Filter("kind", parse_choice(SupplierKind.values), EQUALITY, "rail, air, event or voucher."),
+    "supplier": Filter("supplier__slug", parse_text(64), EQUALITY, "Supplier slug."),
+}
+
+
+def _sellable():
+    return Product.objects.filter(is_active=True, supplier__is_active=True).select_related("supplier")
+
+
+class ProductCollection(PartnerAPIView):
+    @extend_schema(
+        operation_id="listProducts",
+        summary="List the products you can order",
+        parameters=[
+            OpenApiParameter("kind", str),
+            OpenApiParameter("supplier", str),
+            OpenApiParameter("page", int),
+            OpenApiParameter("perPage", int),
+            OpenApiParameter("limit", int),
+        ],
+        responses={200: ProductOut(many=True), **read_errors()},
+    )
+    def get(self, request):
+        queryset = apply_filters(_sellable(), request.query_params, PRODUCT_FILTERS, reserved=PAGE_PARAMS)
+        items, meta = paginate(queryset.order_by("pk"), page_request(request.query_params))
+        return Response({"items": ProductOut(items, many=True).data, **meta})
+
+
+class ProductItem(PartnerAPIView):
+    @extend_schema(
+        operation_id="getProduct", summary="Get a product", responses={200: ProductOut, **read_errors()}
+    )
+    def get(self, request, product_id: int):
+        product = _sellable().filter(pk=product_id).first()
+        if product is None:
+            raise ProductNotFound("No such product.")
+        return Response(ProductOut(product).data)
+
+
+class OfferCollection(PartnerAPIView):
+    @extend_schema(
+        operation_id="createOffer",
+        summary="Quote an offer: a price that holds until expiresAt",
+        request=OfferIn,
+        responses={201: OfferOut, **write_errors()},
+    )
+    @idempotent
+    def post(self, request):
+        data = self.validated(OfferIn, request)
+        offer = offer_quote(
+            partner=request.user.partner,
+            product_id=data["productId"],
+            quantity=data["quantity"],
+            denomination=data.get("denomination"),
+        )
+        return Response(OfferOut(offer).data, status=status.HTTP_201_CREATED)
+
+
+class OfferItem(PartnerAPIView):
+    @extend_schema(
+        operation_id="getOffer", summary="Get one of your offers", responses={200: OfferOut, **read_errors()}
+    )
+    def get(self, request, offer_id):
+        offer = Offer.objects.filter(pk=offer_id, partner=request.user.partner).first()
+        if offer is None:
+            raise OfferNotFound("No such offer.")
+        return Response(OfferOut(offer).data)

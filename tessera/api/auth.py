@@ -1,0 +1,65 @@
+"""Bearer API keys: the only way into the partner API (staff sessions do not reach it)."""
+
+from dataclasses import dataclass
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+from rest_framework.permissions import BasePermission
+
+from orders.models import ApiKey, Partner
+from orders.services.api_keys import api_key_authenticate
+from tessera.actors import Actor
+
+
+@dataclass(frozen=True)
+class PartnerPrincipal:
+    """What ``request.user`` is in the partner API: the partner behind the key."""
+
+    partner: Partner
+    api_key: ApiKey
+
+    is_authenticated = True
+    is_anonymous = False
+    is_staff = False
+
+    @property
+    def pk(self) -> int:
+        return self.partner.pk
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.partner(self.partner)
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        scheme, _, raw_key = header.partition(" ")
+        if scheme != self.keyword or not raw_key.strip():
+            raise exceptions.AuthenticationFailed("Send Authorization: Bearer <api key>.")
+        key = api_key_authenticate(raw_key.strip())
+        if key is None:
+            raise exceptions.AuthenticationFailed("This API key is not valid or has been revoked.")
+        return PartnerPrincipal(partner=key.partner, api_key=key), key
+
+    def authenticate_header(self, request) -> str:
+        return f'{self.keyword} realm="tessera"'
+
+
+class IsPartner(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.user, PartnerPrincipal)
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """Documents the API key as an HTTP bearer scheme in the OpenAPI schema."""
+
+    target_class = ApiKeyAuthentication
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "tsk_<prefix>_<secret>"}

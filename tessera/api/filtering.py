@@ -1,0 +1,154 @@
+"""List filters whose value may carry an operator prefix, after Entur's order search.
+
+``status=in:PENDING,PROCESSING``, ``createdAt=gte:2026-01-01T00:00:00Z``, ``totalAmount=lt:100``.
+Without a prefix the operator is ``eq``. A parameter given twice must hold both times (AND).
+An unknown parameter, operator or value is refused with a 400 naming it: a typo never silently
+widens a partner's result.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
+
+from tessera.errors import InvalidInput
+
+OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin")
+EQUALITY = frozenset({"eq", "ne", "in", "nin"})
+ORDERED = frozenset(OPERATORS)
+MAX_IN_VALUES = 100
+
+
+class InvalidFilter(InvalidInput):
+    code = "INVALID_FILTER"
+    suggested_action = "Check the filter names, operators (eq ne gt gte lt lte in nin) and values."
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One filter parameter: what it filters and how its values are read."""
+
+    field: str
+    parse: Callable[[str], Any]
+    operators: frozenset[str] = EQUALITY
+    description: str = ""
+    # Builds the condition for (operator, values); defaults to a lookup on ``field``.
+    condition: Callable[[str, str, list], Q] | None = None
+
+
+def field_condition(field: str, operator: str, values: list) -> Q:
+    if operator in {"in", "nin"}:
+        q = Q(**{f"{field}__in": values})
+    elif operator in {"eq", "ne"}:
+        q = Q(**{field: values[0]})
+    else:
+        q = Q(**{f"{field}__{operator}": values[0]})
+    return ~q if operator in {"ne", "nin"} else q
+
+
+def split_operator(raw: str) -> tuple[str, str]:
+    head, sep, rest = raw.partition(":")
+    if sep and head in OPERATORS:
+        return head, rest
+    return "eq", raw
+
+
+def apply_filters(
+    queryset: QuerySet, params, filters: dict[str, Filter], *, reserved: Iterable[str] = ()
+) -> QuerySet:
+    errors = unknown_params(params, (*filters, *reserved))
+    conditions = []
+    for name, spec in filters.items():
+        for raw in params.getlist(name):
+            try:
+                conditions.append(_condition(name, spec, raw))
+            except ValueError as exc:
+                errors.setdefault(name, []).append(str(exc))
+    if errors:
+        raise InvalidFilter(f"Some filters are not valid: {', '.join(sorted(errors))}.", errors=errors)
+    for condition in conditions:
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+def unknown_params(params, allowed: Iterable[str]) -> dict[str, list[str]]:
+    known = set(allowed)
+    message = f"Unknown parameter. Known here: {', '.join(sorted(known)) or 'none'}."
+    return {name: [message] for name in params if name not in known}
+
+
+def check_params(params, allowed: Iterable[str]) -> None:
+    """Refuse query parameters this endpoint does not know, naming them."""
+    unknown = unknown_params(params, allowed)
+    if unknown:
+        raise InvalidFilter("Some query parameters are not known here.", errors=unknown)
+
+
+def _condition(name: str, spec: Filter, raw: str) -> Q:
+    operator, text = split_operator(raw)
+    if operator not in spec.operators:
+        raise ValueError(f"Operator {operator!r} is not allowed; use {', '.join(sorted(spec.operators))}.")
+    texts = text.split(",") if operator in {"in", "nin"} else [text]
+    if len(texts) > MAX_IN_VALUES:
+        raise ValueError(f"At most {MAX_IN_VALUES} values.")
+    values = [spec.parse(item.strip()) for item in texts]
+    build = spec.condition or (lambda op, vals: field_condition(spec.field, op, vals))
+    return build(operator, values)
+
+
+# --- value parsers: each raises ValueError with a message a partner can act on -------------
+
+
+def parse_text(max_length: int = 200) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if not value or len(value) > max_length or not value.isprintable():
+            raise ValueError(f"Expected text of 1 to {max_length} characters.")
+        return value
+
+    return parse
+
+
+def parse_lower_text(max_length: int = 254) -> Callable[[str], str]:
+    text = parse_text(max_length)
+    return lambda value: text(value).lower()
+
+
+def parse_choice(choices: Iterable[str]) -> Callable[[str], str]:
+    allowed = tuple(choices)
+
+    def parse(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}.")
+        return value
+
+    return parse
+
+
+def parse_timestamp(value: str) -> datetime:
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise ValueError(f"{value!r} is not an ISO 8601 time with a zone, e.g. 2026-01-01T00:00:00Z.")
+    return parsed
+
+
+def parse_decimal(value: str) -> Decimal:
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or abs(number) >= Decimal("1e12"):
+        raise ValueError(f"{value!r} is not an amount, e.g. 100 or 99.50.")
+    return number
+
+
+def parse_int(value: str) -> int:
+    if not value.isdigit() or len(value) > 12:
+        raise ValueError(f"{value!r} is not a whole number.")
+    return int(value)
