@@ -94,7 +94,7 @@ def order_reference(n: int) -> str:
 
 def sequence_uuid(n: int, salt: int) -> uuid.UUID:
     """A random-looking UUID4, unique by construction: its low 62 bits are a bijection of n."""
-    low = n * 0x9E3779B97F4A7C15 % 2**62
+    low = (n + salt * 0x5851F42D4C957F2D) * 0x9E3779B97F4A7C15 % 2**62
     high = (n + salt) * 0xD1B54A32D192ED03 % 2**64
     return uuid.UUID(int=high << 64 | low, version=4)
 

@@ -1,9 +1,11 @@
 """Back-office views of the demand side. Statuses are read-only: only services change them."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from orders.models import Order, OrderEvent, OrderLine, Partner, Traveller, Voucher
+from orders.models import ApiKey, Order, OrderEvent, OrderLine, Partner, Traveller, Voucher
+from orders.services.api_keys import api_key_create, api_key_revoke
+from tessera.actors import Actor
 from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin
 from tessera.money import format_amount
 
@@ -202,3 +204,41 @@ class OrderEventAdmin(ReadOnlyModelAdmin):
     list_filter = ["subject_type", "actor_kind", "transition"]
     list_select_related = ["order"]
     search_fields = ["=order__reference", "=correlation_id"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are created here (shown once, in the confirmation message) and revoked, never edited."""
+
+    list_display = ["partner", "name", "masked", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["partner"]
+    list_select_related = ["partner"]
+    search_fields = ["=prefix", "name", "partner__name"]
+    fields = ["partner", "name", "masked", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["masked", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    @admin.display(description="key")
+    def masked(self, key: ApiKey) -> str:
+        return f"tsk_{key.prefix}_••••" if key.prefix else "shown once, after saving"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "partner", "name"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj: ApiKey, form, change: bool) -> None:
+        if change:
+            return
+        key, raw_key = api_key_create(partner=obj.partner, name=obj.name, actor=Actor.staff(request.user))
+        obj.pk, obj.prefix, obj.created_at = key.pk, key.prefix, key.created_at
+        messages.warning(
+            request, f"New API key for {key.partner}: {raw_key} — copy it now, it is not shown again."
+        )
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke(self, request, queryset) -> None:
+        for key in queryset.filter(revoked_at__isnull=True):
+            api_key_revoke(key_id=key.pk, actor=Actor.staff(request.user))
+        messages.success(request, "Revoked.")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders.statuses import (
@@ -88,12 +87,20 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # One index behind every filter and ordering of the partner API (all scoped to a
+        # partner), plus the worker's expiry sweep and the back office's status list.
         indexes = [
             models.Index(fields=["partner", "-created_at"], name="order_partner_created"),
             models.Index(fields=["partner", "status", "-created_at"], name="order_partner_status"),
-            models.Index(fields=["partner", "-updated_at"], name="order_partner_updated"),
+            models.Index(fields=["partner", "updated_at", "id"], name="order_partner_updated"),
             models.Index(fields=["partner", "external_reference"], name="order_partner_extref"),
-            models.Index(Lower("contact_email"), name="order_contact_email_ci"),
+            models.Index(fields=["partner", "contact_email"], name="order_partner_email"),
+            models.Index(fields=["partner", "total_amount"], name="order_partner_total"),
+            models.Index(fields=["partner", "finalized_at"], name="order_partner_finalized"),
+            models.Index(fields=["partner", "expires_at"], name="order_partner_expires"),
+            models.Index(fields=["partner", "currency", "-created_at"], name="order_partner_currency"),
+            models.Index(fields=["partner", "payment_method", "-created_at"], name="order_partner_method"),
+            models.Index(fields=["partner", "client_name", "-created_at"], name="order_partner_client"),
             models.Index(fields=["status", "-created_at"], name="order_status_created"),
             models.Index(fields=["expires_at"], name="order_pending_expiry", condition=Q(status="PENDING")),
         ]

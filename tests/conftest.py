@@ -52,3 +52,6 @@ def wallet_partner(db):
 @pytest.fixture
 def invoice_partner(db):
     return factories.partner(invoice=True)
+
+
+pytest_plugins = ["tests.api_support"]
