@@ -23,3 +23,15 @@ def test_committed_diagram_matches_the_state_machine(model):
 
     assert edges(out.getvalue()), "graph_transitions drew no transition"
     assert edges(drawn) == edges(out.getvalue()), "run `make graph` and commit docs/"
+
+
+def test_lifecycle_doc_maps_every_provider_status_the_api_documents():
+    from orders.vocabulary import PROVIDER_STATUSES
+
+    page = (DOCS / "lifecycle.md").read_text()
+    missing = [
+        (provider, word)
+        for provider, word, _ in PROVIDER_STATUSES
+        if f"| {word} |" not in page and f"`{word}`" not in page
+    ]
+    assert not missing
