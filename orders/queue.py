@@ -14,6 +14,11 @@ from tessera import correlation
 def _enqueue_after_commit(
     task_name: str, line_ids: Iterable[int], *, run_after: datetime | None = None, **kwargs
 ) -> None:
+    """Queue ``task_name`` for each line once the transaction commits.
+
+    One line gets its task directly. Several lines get one ``fan_out`` task that queues theirs
+    from the worker, so a request writes one task row whatever the number of lines.
+    """
     ids = list(line_ids)
     if not ids:
         return
@@ -22,13 +27,28 @@ def _enqueue_after_commit(
     def enqueue() -> None:
         from orders import tasks
 
-        task = getattr(tasks, task_name)
+        if len(ids) == 1:
+            task = getattr(tasks, task_name)
+            arguments = {"line_id": ids[0], **kwargs}
+        else:
+            task = tasks.fan_out
+            arguments = {"task_name": task_name, "line_ids": ids, "arguments": kwargs}
         if run_after is not None:
             task = task.using(run_after=run_after)
-        for line_id in ids:
-            task.enqueue(line_id=line_id, correlation_id=correlation_id, **kwargs)
+        task.enqueue(correlation_id=correlation_id, **arguments)
 
     transaction.on_commit(enqueue)
+
+
+def fan_out(task_name: str, line_ids: list[int], arguments: dict) -> int:
+    """In the worker: queue one ``task_name`` per line (each runs, retries and fails alone)."""
+    from orders import tasks
+
+    task = getattr(tasks, task_name)
+    correlation_id = correlation.current()
+    for line_id in line_ids:
+        task.enqueue(line_id=line_id, correlation_id=correlation_id, **arguments)
+    return len(line_ids)
 
 
 def reservation(line_ids: Iterable[int], *, attempt: int = 1, run_after: datetime | None = None) -> None:

@@ -6,8 +6,19 @@ after a killed worker never reserves, issues or debits twice.
 
 from django.tasks import task
 
-from orders import services
+from orders import queue, services
 from tessera import correlation
+
+
+FAN_OUT_TASKS = frozenset({"reserve_line", "issue_line", "release_line", "reconcile_line"})
+
+
+@task()
+def fan_out(task_name: str, line_ids: list[int], arguments: dict, correlation_id: str | None = None) -> int:
+    if task_name not in FAN_OUT_TASKS:
+        raise ValueError(f"{task_name!r} is not a line task")
+    with correlation.bound(correlation_id):
+        return queue.fan_out(task_name, line_ids, arguments)
 
 
 @task()

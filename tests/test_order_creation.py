@@ -193,7 +193,7 @@ def test_creating_writes_one_create_event_with_actor_and_correlation_id(partner)
     assert event.payload["offers"] == [str(offer.pk)]
 
 
-def test_reservation_tasks_are_queued_only_after_commit_one_per_line(
+def test_reservation_is_queued_only_after_commit_with_one_task_row_fanning_out_per_line(
     partner, django_capture_on_commit_callbacks
 ):
     product = factories.product(kind=SupplierKind.RAIL)
@@ -208,7 +208,15 @@ def test_reservation_tasks_are_queued_only_after_commit_one_per_line(
     for callback in callbacks:
         callback()
 
-    tasks = list(DBTaskResult.objects.all())
+    # the request wrote one task row whatever the number of lines ...
+    fan_out = DBTaskResult.objects.get()
+    assert fan_out.task_path == "orders.tasks.fan_out"
+    assert fan_out.args_kwargs["kwargs"]["task_name"] == "reserve_line"
+    assert fan_out.args_kwargs["kwargs"]["correlation_id"] == "corr-create-3"
+
+    # ... which the worker turns into one reservation task per line
+    fan_out.task.call(**fan_out.args_kwargs["kwargs"])
+    tasks = list(DBTaskResult.objects.exclude(pk=fan_out.pk))
     assert {task.task_path for task in tasks} == {RESERVE_TASK}
     queued_lines = sorted(task.args_kwargs["kwargs"]["line_id"] for task in tasks)
     assert queued_lines == sorted(order.lines.values_list("pk", flat=True))

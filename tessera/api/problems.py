@@ -46,13 +46,19 @@ ERROR_CATALOG: dict[str, ErrorSpec] = {
         "expiresAt is not allowed",
         suggested_action="Choose a time in the future and at most six months ahead.",
     ),
-    "INVALID_TRAVELLERS": ErrorSpec(400, "Travellers are missing or incomplete"),
-    "INVALID_QUANTITY": ErrorSpec(400, "Quantity is out of range"),
+    "INVALID_TRAVELLERS": ErrorSpec(
+        400, "Travellers are missing or incomplete", suggested_action="Give a named traveller per ticket."
+    ),
+    "INVALID_QUANTITY": ErrorSpec(400, "Quantity is out of range", suggested_action="Order 1 to 20 units."),
     "INVALID_DENOMINATION": ErrorSpec(
         400, "Denomination is not offered", suggested_action="Choose one of the product's denominations."
     ),
-    "INVALID_AMOUNT": ErrorSpec(400, "Amount is not valid"),
-    "CURRENCY_MISMATCH": ErrorSpec(400, "Offers are in different currencies"),
+    "INVALID_AMOUNT": ErrorSpec(
+        400, "Amount is not valid", suggested_action="Send a positive decimal string in the currency's unit."
+    ),
+    "CURRENCY_MISMATCH": ErrorSpec(
+        400, "Offers are in different currencies", suggested_action="Order offers of one currency together."
+    ),
     "UNAUTHENTICATED": ErrorSpec(
         401, "A valid API key is required", suggested_action="Send Authorization: Bearer <api key>."
     ),
@@ -67,13 +73,25 @@ ERROR_CATALOG: dict[str, ErrorSpec] = {
         "This billing mode is not enabled for you",
         suggested_action="Use a billing mode enabled for your account.",
     ),
-    "PERMISSION_DENIED": ErrorSpec(403, "Not allowed"),
-    "NOT_FOUND": ErrorSpec(404, "Not found"),
-    "ORDER_NOT_FOUND": ErrorSpec(404, "Order not found"),
-    "OFFER_NOT_FOUND": ErrorSpec(404, "Offer not found"),
-    "PRODUCT_NOT_FOUND": ErrorSpec(404, "Product not found"),
-    "WALLET_NOT_FOUND": ErrorSpec(404, "Wallet not found"),
-    "METHOD_NOT_ALLOWED": ErrorSpec(405, "Method not allowed"),
+    "PERMISSION_DENIED": ErrorSpec(403, "Not allowed", suggested_action="Use your own API key."),
+    "NOT_FOUND": ErrorSpec(
+        404, "Not found", suggested_action="Check the URL and the id; you see only your own data."
+    ),
+    "ORDER_NOT_FOUND": ErrorSpec(
+        404, "Order not found", suggested_action="Check the order id; you see only your own orders."
+    ),
+    "OFFER_NOT_FOUND": ErrorSpec(
+        404, "Offer not found", suggested_action="Quote an offer with POST /api/v1/offers."
+    ),
+    "PRODUCT_NOT_FOUND": ErrorSpec(
+        404, "Product not found", suggested_action="List products with GET /api/v1/products."
+    ),
+    "WALLET_NOT_FOUND": ErrorSpec(
+        404, "Wallet not found", suggested_action="List your wallets with GET /api/v1/wallets."
+    ),
+    "METHOD_NOT_ALLOWED": ErrorSpec(
+        405, "Method not allowed", suggested_action="Use one of the methods in the Allow header."
+    ),
     "NOT_ACCEPTABLE": ErrorSpec(
         406, "Cannot answer in the requested format", suggested_action="Accept application/json."
     ),
@@ -82,7 +100,11 @@ ERROR_CATALOG: dict[str, ErrorSpec] = {
         "The order is not in a state that allows this",
         suggested_action="Read the order's status and availableActions.",
     ),
-    "ORDER_NOT_EDITABLE": ErrorSpec(409, "Only PENDING orders can be changed"),
+    "ORDER_NOT_EDITABLE": ErrorSpec(
+        409,
+        "Only PENDING orders can be changed",
+        suggested_action="Read the order's status and availableActions.",
+    ),
     "ORDER_NOT_READY": ErrorSpec(
         409,
         "Lines are still being reserved",
@@ -107,7 +129,9 @@ ERROR_CATALOG: dict[str, ErrorSpec] = {
         retryable=True,
         suggested_action="Retry after the Retry-After delay with the same key.",
     ),
-    "PAYLOAD_TOO_LARGE": ErrorSpec(413, "The request body is too large"),
+    "PAYLOAD_TOO_LARGE": ErrorSpec(
+        413, "The request body is too large", suggested_action="Send a body under 1 MiB."
+    ),
     "UNSUPPORTED_MEDIA_TYPE": ErrorSpec(
         415, "Send application/json", suggested_action="Set Content-Type: application/json."
     ),
@@ -126,7 +150,6 @@ ERROR_CATALOG: dict[str, ErrorSpec] = {
         retryable=True,
         suggested_action="Retry with the same Idempotency-Key; the request had no effect or will resume.",
     ),
-    "SUPPLIER_UNAVAILABLE": ErrorSpec(503, "The supplier is not answering", fault="supplier", retryable=True),
 }
 
 
