@@ -8,6 +8,7 @@ service changes a status through it, so no transition goes unrecorded.
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from orders.models import Order, OrderEvent
 from tessera import correlation
@@ -64,6 +65,9 @@ def apply_transition(
     from_status = instance.status
     getattr(instance, name)(**kwargs)
     instance.save()
+    if not isinstance(instance, Order):
+        # The order changes when any part of it does (partners sync on its updatedAt).
+        Order.objects.filter(pk=instance.order_id).update(updated_at=timezone.now())
     return record(
         order_id=_order_id_of(instance),
         subject_type=_SUBJECT_TYPES[type(instance).__name__],

@@ -96,6 +96,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["partner", "external_reference"], name="order_partner_extref"),
             models.Index(fields=["partner", "contact_email"], name="order_partner_email"),
             models.Index(fields=["partner", "total_amount"], name="order_partner_total"),
+            # (partner, finalized_at DESC NULLS LAST) is PostgreSQL-only: migration 0005.
             models.Index(fields=["partner", "finalized_at"], name="order_partner_finalized"),
             models.Index(fields=["partner", "expires_at"], name="order_partner_expires"),
             models.Index(fields=["partner", "currency", "-created_at"], name="order_partner_currency"),

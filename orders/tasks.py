@@ -9,7 +9,6 @@ from django.tasks import task
 from orders import queue, services
 from tessera import correlation
 
-
 FAN_OUT_TASKS = frozenset({"reserve_line", "issue_line", "release_line", "reconcile_line"})
 
 

@@ -20,3 +20,18 @@ def take_queued(task_name: str) -> None:
 
 def booking_of(line) -> SandboxBooking:
     return SandboxBooking.objects.get(line_key=f"line:{line.pk}")
+
+
+def queued_line_ids(task_name: str) -> list[int]:
+    """Line ids queued for ``orders.tasks.<task_name>``, directly or inside a fan-out task."""
+    ids = []
+    for row in DBTaskResult.objects.filter(
+        task_path__in=[f"orders.tasks.{task_name}", "orders.tasks.fan_out"]
+    ):
+        kwargs = row.args_kwargs["kwargs"]
+        if row.task_path.endswith(".fan_out"):
+            if kwargs["task_name"] == task_name:
+                ids.extend(kwargs["line_ids"])
+        else:
+            ids.append(kwargs["line_id"])
+    return ids

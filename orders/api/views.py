@@ -1,12 +1,13 @@
 """The orders API: one view per operation, each calling one service or selector."""
 
+from django.db.models import F
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from orders import selectors, services
-from orders.api.filters import ORDER_FILTERS, ORDERING_PARAMS, ORDERINGS
+from orders.api.filters import NULLABLE_ORDERINGS, ORDER_FILTERS, ORDERING_PARAMS, ORDERINGS
 from orders.api.serializers import (
     CancelIn,
     ContactIn,
@@ -43,8 +44,12 @@ def _ordering(params) -> list[str]:
         errors["sortBy"] = ["Use asc or desc."]
     if errors:
         raise InvalidFilter("Ordering is not valid.", errors=errors)
-    prefix = "-" if sort_by == "desc" else ""
-    return [f"{prefix}{ORDERINGS[order_by]}", f"{prefix}id"]
+    # Orders without the value (never finalized) come last either way, on every database. Only
+    # nullable fields say NULLS LAST when descending: elsewhere it would not match the index.
+    field = ORDERINGS[order_by]
+    if sort_by == "desc":
+        return [F(field).desc(nulls_last=field in NULLABLE_ORDERINGS or None), F("id").desc()]
+    return [F(field).asc(nulls_last=True), F("id").asc()]
 
 
 LIST_PARAMETERS = [
@@ -78,6 +83,12 @@ class OrderCollection(PartnerAPIView):
             selectors.orders_of(request.user.partner.pk), params, ORDER_FILTERS, reserved=reserved
         )
         if "cursor" in params or "updatedSince" in params:
+            sync_only = [name for name in ("orderBy", "sortBy", "page", "limit") if name in params]
+            if sync_only:
+                message = "Sync mode walks orders by updatedAt; drop this parameter."
+                raise InvalidFilter(
+                    "Cursor mode has its own order.", errors={n: [message] for n in sync_only}
+                )
             per_page = page_request(params).per_page
             items, meta = cursor_page(selectors.with_details(queryset), params, per_page=per_page)
         else:

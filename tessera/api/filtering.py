@@ -30,24 +30,28 @@ class InvalidFilter(InvalidInput):
 
 @dataclass(frozen=True)
 class Filter:
-    """One filter parameter: what it filters and how its values are read."""
+    """One filter parameter: what it filters and how its values are read.
+
+    ``scope`` turns a condition on ``field`` into a condition on the listed rows, for filters on
+    related rows (an order's lines): every positive condition of one parameter is put in one
+    scope, so ``startTime=gt:X&startTime=lt:Y`` means one line inside the range; ``ne``/``nin``
+    mean no related row matches.
+    """
 
     field: str
     parse: Callable[[str], Any]
     operators: frozenset[str] = EQUALITY
     description: str = ""
-    # Builds the condition for (operator, values); defaults to a lookup on ``field``.
-    condition: Callable[[str, str, list], Q] | None = None
+    scope: Callable[[Q], Q] | None = None
 
 
 def field_condition(field: str, operator: str, values: list) -> Q:
+    """The condition for one operator, always in positive form (``ne`` as eq, ``nin`` as in)."""
     if operator in {"in", "nin"}:
-        q = Q(**{f"{field}__in": values})
-    elif operator in {"eq", "ne"}:
-        q = Q(**{field: values[0]})
-    else:
-        q = Q(**{f"{field}__{operator}": values[0]})
-    return ~q if operator in {"ne", "nin"} else q
+        return Q(**{f"{field}__in": values})
+    if operator in {"eq", "ne"}:
+        return Q(**{field: values[0]})
+    return Q(**{f"{field}__{operator}": values[0]})
 
 
 def split_operator(raw: str) -> tuple[str, str]:
@@ -63,11 +67,22 @@ def apply_filters(
     errors = unknown_params(params, (*filters, *reserved))
     conditions = []
     for name, spec in filters.items():
+        positive, negative = Q(), []
         for raw in params.getlist(name):
             try:
-                conditions.append(_condition(name, spec, raw))
+                operator, values = _parse(spec, raw)
             except ValueError as exc:
                 errors.setdefault(name, []).append(str(exc))
+                continue
+            condition = field_condition(spec.field, operator, values)
+            if operator in {"ne", "nin"}:
+                negative.append(condition)
+            else:
+                positive &= condition
+        scope = spec.scope or (lambda condition: condition)
+        if positive:
+            conditions.append(scope(positive))
+        conditions.extend(~scope(condition) for condition in negative)
     if errors:
         raise InvalidFilter(f"Some filters are not valid: {', '.join(sorted(errors))}.", errors=errors)
     for condition in conditions:
@@ -88,16 +103,14 @@ def check_params(params, allowed: Iterable[str]) -> None:
         raise InvalidFilter("Some query parameters are not known here.", errors=unknown)
 
 
-def _condition(name: str, spec: Filter, raw: str) -> Q:
+def _parse(spec: Filter, raw: str) -> tuple[str, list]:
     operator, text = split_operator(raw)
     if operator not in spec.operators:
         raise ValueError(f"Operator {operator!r} is not allowed; use {', '.join(sorted(spec.operators))}.")
     texts = text.split(",") if operator in {"in", "nin"} else [text]
     if len(texts) > MAX_IN_VALUES:
         raise ValueError(f"At most {MAX_IN_VALUES} values.")
-    values = [spec.parse(item.strip()) for item in texts]
-    build = spec.condition or (lambda op, vals: field_condition(spec.field, op, vals))
-    return build(operator, values)
+    return operator, [spec.parse(item.strip()) for item in texts]
 
 
 # --- value parsers: each raises ValueError with a message a partner can act on -------------

@@ -4,8 +4,9 @@ The first request with a key claims it (an IN_PROGRESS row, committed before any
 A repeat with the same method, path and body gets the first response again, marked with
 ``Idempotent-Replayed: true``; a repeat with anything else is 422; a repeat while the first
 still runs is 409 with Retry-After. Errors of the client (4xx) are stored and replayed like
-successes; a server error (5xx) releases the key, so a retry runs again and resumes from the
-real state of the order (order creation finds the order the key already made).
+successes, except those marked retryable: those and server errors (5xx) release the key, so a
+retry runs again and resumes from the real state of the order (order creation finds the order
+the key already made).
 
 A claim left IN_PROGRESS by a crashed process can be taken over once its lease ends. Keys are
 scoped to the partner and kept for RETENTION (48 hours), then pruned.
@@ -71,13 +72,25 @@ def idempotent(handler):
             response = handler(view, request, *args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every outcome is stored or released below
             response = problem_response(exc)
-        if response.status_code >= 500:
+        if _worth_another_try(response):
             IdempotencyRecord.objects.filter(pk=record.pk).delete()
         else:
             _complete(record, response)
         return response
 
     return wrapper
+
+
+def _worth_another_try(response: Response) -> bool:
+    """Server errors and problems marked retryable (lines not yet reserved, balance too low)
+    are not stored: a retry with the same key runs again once the cause is gone."""
+    if response.status_code >= 500:
+        return True
+    return (
+        response.status_code >= 400
+        and isinstance(response.data, dict)
+        and response.data.get("retryable") is True
+    )
 
 
 def _key_of(request) -> str:

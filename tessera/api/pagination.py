@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-from django.utils.dateparse import parse_datetime
 
 from tessera.api.filtering import InvalidFilter, parse_timestamp
 
@@ -91,10 +90,7 @@ def _decode(cursor: str):
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         updated_at, last_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        moment = parse_datetime(updated_at)
-        if moment is None:
-            raise ValueError
-        return moment, uuid.UUID(last_id)
+        return parse_timestamp(updated_at), uuid.UUID(last_id)
     except (ValueError, TypeError, AttributeError, binascii.Error) as exc:
         raise InvalidFilter(
             "cursor is not valid.", errors={"cursor": ["Use the nextCursor of a previous page."]}

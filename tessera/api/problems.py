@@ -186,5 +186,17 @@ def problem_body(
     }
     if errors:
         body["errors"] = errors
-    body.update({key: value for key, value in extensions.items() if value is not None})
+    for key, value in extensions.items():
+        if value is not None:
+            body[key] = _camel_keys(value) if key == "context" else value
     return body
+
+
+def _camel_keys(context: dict) -> dict:
+    """Context details in the API's own spelling: ``first_used_for`` → ``firstUsedFor``."""
+
+    def camel(name: str) -> str:
+        head, *rest = str(name).split("_")
+        return head + "".join(part.capitalize() for part in rest)
+
+    return {camel(key): value for key, value in context.items()}

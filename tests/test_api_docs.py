@@ -1,0 +1,166 @@
+"""docs/api.md and the OpenAPI schema stay true to the code: endpoints, filters, errors."""
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.urls import Resolver404, resolve
+
+from config import api_urls
+from orders.api.filters import ORDER_FILTERS
+from tessera.api.problems import ERROR_CATALOG
+from tests import factories
+
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "api.md"
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+ENDPOINT_ROW = re.compile(r"^\| `(GET|POST|PUT|PATCH|DELETE)` \| `(/api/v1/[^`]*)` \|", re.M)
+FILTER_ROW = re.compile(r"^\| `(\w+)` \| ([a-z, ]+) \| [^|]+ \| `([^`]+)` \|$", re.M)
+ERROR_ROW = re.compile(r"^\| `([A-Z_]+)` \| (\d{3}) \| (\w+) \| (yes|no) \| .+ \|$", re.M)
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+ROUTE_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+@pytest.fixture(scope="module")
+def guide() -> str:
+    return GUIDE.read_text()
+
+
+def section(text: str, heading: str) -> str:
+    start = text.index(heading)
+    following = text.find("\n## ", start + len(heading))
+    return text[start : following if following != -1 else None]
+
+
+def concrete(path: str) -> str:
+    """A documented path template with its {placeholders} filled in with plausible values."""
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        return {"productId": "1", "currency": "EUR"}.get(name, str(uuid.uuid4()))
+
+    return PLACEHOLDER.sub(fill, path)
+
+
+def documented_endpoints(guide: str) -> set[tuple[str, str]]:
+    """(METHOD, url name) of every row of the guide's endpoint table, each checked to resolve."""
+    rows = ENDPOINT_ROW.findall(section(guide, "## Endpoints"))
+    assert rows, "the endpoint table is missing"
+    endpoints = set()
+    for method, path in rows:
+        try:
+            match = resolve(concrete(path))
+        except Resolver404:
+            pytest.fail(f"docs/api.md lists {method} {path}, which no URL serves")
+        view_class = match.func.view_class
+        assert hasattr(view_class, method.lower()), f"docs/api.md lists {method} {path}: not implemented"
+        endpoints.add((method, match.url_name))
+    return endpoints
+
+
+def test_the_guide_documents_every_endpoint_and_method_the_api_serves(guide):
+    served = {
+        (method.upper(), pattern.name)
+        for pattern in api_urls.urlpatterns
+        for method in HTTP_METHODS
+        if hasattr(pattern.callback.view_class, method)
+    }
+
+    documented = documented_endpoints(guide)
+
+    assert served - documented == set(), "endpoints served but missing from docs/api.md"
+    assert documented - served == set()
+
+
+def test_the_guide_lists_every_order_filter_with_its_real_operators(guide):
+    rows = {name: (ops, example) for name, ops, example in FILTER_ROW.findall(section(guide, "### Filters"))}
+
+    assert set(rows) == set(ORDER_FILTERS), "the filter table and ORDER_FILTERS differ"
+    for name, spec in ORDER_FILTERS.items():
+        documented = {op.strip() for op in rows[name][0].split(",")}
+        assert documented == set(spec.operators), f"{name}: docs say {documented}, code has {spec.operators}"
+        assert rows[name][1].startswith(f"{name}="), f"the example of {name} does not use {name}"
+
+
+def test_every_filter_example_in_the_guide_is_accepted_by_the_api(api, guide):
+    examples = [example for _, _, example in FILTER_ROW.findall(section(guide, "### Filters"))]
+    assert len(examples) == len(ORDER_FILTERS)
+
+    for example in examples:
+        name, _, value = example.partition("=")
+        response = api.get("/orders", {name: value})
+        assert response.status_code == 200, (example, response.json())
+
+
+def test_the_guide_lists_every_error_code_with_its_real_status_fault_and_retryable(guide):
+    rows = {
+        code: (int(status), fault, retryable == "yes")
+        for code, status, fault, retryable in ERROR_ROW.findall(section(guide, "## Errors"))
+    }
+
+    assert set(rows) == set(ERROR_CATALOG), "the error table and ERROR_CATALOG differ"
+    for code, spec in ERROR_CATALOG.items():
+        assert rows[code] == (spec.status, spec.fault, spec.retryable), code
+
+
+def test_the_generated_openapi_schema_validates_without_warnings_and_carries_the_catalog(tmp_path):
+    target = tmp_path / "openapi.yaml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+
+    schema = yaml.safe_load(target.read_text())
+    assert schema["openapi"].startswith("3.")
+    description = schema["info"]["description"]
+    assert [code for code in ERROR_CATALOG if f"`{code}`" not in description] == []
+    assert sorted(schema["components"]["schemas"]["Problem"]["properties"]["errorCode"]["enum"]) == sorted(
+        ERROR_CATALOG
+    )
+    served = {"/api/v1/" + ROUTE_PARAMETER.sub(r"{\1}", str(p.pattern)) for p in api_urls.urlpatterns}
+    assert set(schema["paths"]) == served - {"/api/v1/schema", "/api/v1/docs"}
+
+
+@pytest.mark.django_db
+def test_schema_and_interactive_docs_answer_without_a_key(client):
+    schema = client.get("/api/v1/schema")
+    schema_json = client.get("/api/v1/schema", {"format": "json"})
+    docs = client.get("/api/v1/docs")
+
+    assert schema.status_code == 200
+    assert schema["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert b"/api/v1/orders/{order_id}/finalize" in schema.content
+    assert schema_json.status_code == 200
+    assert "listOrders" in {
+        operation["operationId"]
+        for path in schema_json.json()["paths"].values()
+        for operation in path.values()
+    }
+    assert docs.status_code == 200
+    assert docs["Content-Type"].startswith("text/html")
+    assert b"/api/v1/schema" in docs.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retryable_error_retried_with_the_same_key_succeeds_once_its_cause_is_gone(api, worker):
+    """The schema promises: ``retryable`` true means retrying with the same Idempotency-Key is safe
+    and may succeed (tessera/api/fields.py ProblemSerializer, tessera/api/problems.py).
+
+    Given an order whose line is still RESERVING, finalize answers 409 ORDER_NOT_READY, retryable.
+    When the line is reserved and the partner retries with the same key and body,
+    then the finalize runs, instead of the stored 409 being replayed.
+    """
+    order = api.create_order(factories.product(), 1)
+    key = str(uuid.uuid4())
+    first = api.post(f"/orders/{order['id']}/finalize", {"method": "wallet"}, key=key)
+    assert first.status_code == 409
+    assert first.json()["errorCode"] == "ORDER_NOT_READY"
+    assert first.json()["retryable"] is True
+
+    worker()
+    assert "finalize" in api.get(f"/orders/{order['id']}").json()["availableActions"]
+    retry = api.post(f"/orders/{order['id']}/finalize", {"method": "wallet"}, key=key)
+
+    assert retry.status_code == 200, retry.json()
+    assert retry.json()["status"] == "PROCESSING"
