@@ -32,6 +32,9 @@ run: demo
 	@echo ""
 	@echo "  Tessera is starting (web server + $(WORKERS) task workers). Open:"
 	@echo "    back office  http://$(HOST):$(PORT)/admin/"
+	@echo "    partner API  http://$(HOST):$(PORT)/api/v1/docs  (guide: docs/api.md)"
+	@echo "  An API key for the demo wallet partner:"
+	@echo "    .venv/bin/python manage.py create_api_key fjord-travel"
 	@echo "  Stop with Ctrl+C."
 	@echo ""
 	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev -c worker=$(WORKERS)
