@@ -16,7 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "1")
+# Production-like settings: DEBUG off (no query log), throttling effectively off.
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+os.environ.setdefault("VOUCHER_KEYS", "bench:dGVzc2VyYS1kZXYtb25seS12b3VjaGVyLWtleS0zMmI=")
 os.environ.setdefault("API_RATE_LIMIT", "1000000/min")
 
 import django  # noqa: E402
@@ -76,7 +79,7 @@ def main() -> None:
     partner = Partner.objects.get(pk=partner_id)
     _, raw_key = api_key_create(partner=partner, name="bench", actor=Actor.system("bench"))
     headers = {"Authorization": f"Bearer {raw_key}"}
-    client = Client()
+    client = Client(HTTP_HOST="localhost")
     print(f"{total:,} orders in the table; partner {partner_id} has {count:,}; {RUNS} runs each\n")
     print(f"{'scenario':42} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for name, params in scenarios(partner_id).items():

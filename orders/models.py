@@ -228,6 +228,9 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "updated_at"], name="line_status_updated"),
+            # "Does this order have a line from supplier / of product X?" answered from the index.
+            models.Index(fields=["order", "supplier"], name="line_order_supplier"),
+            models.Index(fields=["order", "product"], name="line_order_product"),
             models.Index(fields=["starts_at"], name="line_starts_at"),
             models.Index(fields=["from_place"], name="line_from_place"),
             models.Index(fields=["to_place"], name="line_to_place"),

@@ -20,6 +20,7 @@ from orders import services
 from orders.models import Order
 from suppliers.models import SupplierKind
 from tessera.actors import Actor
+from tessera.api import pagination
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,13 @@ def test_pages_visit_every_order_once_with_totals(api, orders):
 
     assert [len(ids_of(page)) for page in pages] == [10, 10, 3]
     for number, page in enumerate(pages, start=1):
-        assert meta_of(page) == {"page": number, "perPage": 10, "totalItems": TOTAL, "totalPages": 3}
+        assert meta_of(page) == {
+            "page": number,
+            "perPage": 10,
+            "totalItems": TOTAL,
+            "totalPages": 3,
+            "totalItemsExact": True,
+        }
     walked = [order_id for page in pages for order_id in ids_of(page)]
     assert walked == newest_first(api.partner)
 
@@ -80,21 +87,39 @@ def test_a_page_beyond_the_end_is_empty_with_the_same_totals(api, orders):
     response = api.get("/orders", {"page": 4, "perPage": 10})
 
     assert ids_of(response) == []
-    assert meta_of(response) == {"page": 4, "perPage": 10, "totalItems": TOTAL, "totalPages": 3}
+    assert meta_of(response) == {
+        "page": 4,
+        "perPage": 10,
+        "totalItems": TOTAL,
+        "totalPages": 3,
+        "totalItemsExact": True,
+    }
 
 
 def test_default_page_holds_25_orders(api, orders):
     response = api.get("/orders")
 
     assert len(ids_of(response)) == TOTAL
-    assert meta_of(response) == {"page": 1, "perPage": 25, "totalItems": TOTAL, "totalPages": 1}
+    assert meta_of(response) == {
+        "page": 1,
+        "perPage": 25,
+        "totalItems": TOTAL,
+        "totalPages": 1,
+        "totalItemsExact": True,
+    }
 
 
 def test_no_orders_is_zero_pages(api):
     response = api.get("/orders", {"perPage": 10})
 
     assert ids_of(response) == []
-    assert meta_of(response) == {"page": 1, "perPage": 10, "totalItems": 0, "totalPages": 0}
+    assert meta_of(response) == {
+        "page": 1,
+        "perPage": 10,
+        "totalItems": 0,
+        "totalPages": 0,
+        "totalItemsExact": True,
+    }
 
 
 def test_totals_count_only_the_filtered_orders(api, orders):
@@ -104,7 +129,13 @@ def test_totals_count_only_the_filtered_orders(api, orders):
     response = api.get("/orders", {"status": "CANCELED", "perPage": 3})
 
     assert len(ids_of(response)) == 3
-    assert meta_of(response) == {"page": 1, "perPage": 3, "totalItems": 4, "totalPages": 2}
+    assert meta_of(response) == {
+        "page": 1,
+        "perPage": 3,
+        "totalItems": 4,
+        "totalPages": 2,
+        "totalItemsExact": True,
+    }
 
 
 def test_per_page_is_at_most_100(api, orders):
@@ -117,7 +148,13 @@ def test_limit_is_a_shortcut_for_the_first_page(api, orders):
     response = api.get("/orders", {"limit": 5})
 
     assert ids_of(response) == newest_first(api.partner)[:5]
-    assert meta_of(response) == {"page": 1, "perPage": 5, "totalItems": TOTAL, "totalPages": 5}
+    assert meta_of(response) == {
+        "page": 1,
+        "perPage": 5,
+        "totalItems": TOTAL,
+        "totalPages": 5,
+        "totalItemsExact": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -291,3 +328,17 @@ def test_a_cursor_with_a_time_without_zone_is_refused(api, synced):
 @pytest.mark.parametrize("since", ["yesterday", "2020-01-01T00:00:00", "2020-02-30T00:00:00Z"])
 def test_a_bad_updated_since_is_refused_naming_it(api, since):
     assert_refused(api.get("/orders", {"updatedSince": since}), "updatedSince")
+
+
+def test_counting_stops_at_the_limit_and_says_so(api, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 5)
+    for _ in range(7):
+        api.create_order(factories.product())
+
+    first = api.get("/orders", {"perPage": 2}).json()
+    assert (first["totalItems"], first["totalItemsExact"], first["totalPages"]) == (5, False, 3)
+    assert api.get("/orders", {"perPage": 2, "page": 3}).status_code == 200
+    beyond = api.get("/orders", {"perPage": 2, "page": 4})
+    assert beyond.status_code == 400
+    assert beyond.json()["errorCode"] == "INVALID_FILTER"
+    assert "page" in beyond.json()["errors"]

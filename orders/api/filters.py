@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from orders.models import OrderLine
 from orders.statuses import BillingMode, OrderStatus
+from suppliers.models import Supplier
 from tessera.api.filtering import (
     EQUALITY,
     ORDERED,
@@ -26,6 +27,16 @@ def parse_uuid(value: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError as exc:
         raise ValueError(f"{value!r} is not an order id.") from exc
+
+
+NO_SUPPLIER = 0
+
+
+def parse_supplier(value: str) -> int:
+    """A supplier slug, looked up once, so line conditions use supplier_id and its statistics.
+    An unknown slug matches nothing, as any other unknown value does."""
+    slug = parse_text(64)(value)
+    return Supplier.objects.filter(slug=slug).values_list("pk", flat=True).first() or NO_SUPPLIER
 
 
 def parse_currency(value: str) -> str:
@@ -62,8 +73,8 @@ ORDER_FILTERS: dict[str, Filter] = {
     "contactEmail": Filter("contact_email", parse_lower_text(), EQUALITY, "Contact email (case ignored)."),
     "clientName": Filter("client_name", parse_text(100), EQUALITY, "X-Client-Name that created the order."),
     "supplier": Filter(
-        "supplier__slug",
-        parse_text(64),
+        "supplier_id",
+        parse_supplier,
         EQUALITY,
         "Supplier slug of a line.",
         on_lines,

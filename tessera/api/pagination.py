@@ -1,7 +1,8 @@
 """Pages (``page``/``perPage`` with totals, or ``limit``) and cursors (``cursor``/``updatedSince``).
 
-Pages count the matching rows, so a partner sees ``totalItems`` and ``totalPages``. Cursors
-walk the rows in ``(updatedAt, id)`` order with no count at all, for partners who sync.
+Pages count the matching rows (exactly up to COUNT_LIMIT), so a partner sees ``totalItems`` and
+``totalPages``. Cursors walk the rows in ``(updatedAt, id)`` order with no count at all, for
+partners who sync or need everything.
 """
 
 import base64
@@ -18,6 +19,7 @@ from tessera.api.filtering import InvalidFilter, parse_timestamp
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
+COUNT_LIMIT = 10_000
 PAGE_PARAMS = ("page", "perPage", "limit")
 CURSOR_PARAMS = ("cursor", "updatedSince")
 
@@ -51,13 +53,23 @@ def page_request(params) -> PageRequest:
 
 
 def paginate(queryset: QuerySet, request: PageRequest) -> tuple[list, dict]:
-    total = queryset.count()
+    """One page with totals. Counting stops at COUNT_LIMIT matches, so a page costs the same at a
+    million orders as at a thousand: beyond it ``totalItems`` is COUNT_LIMIT and
+    ``totalItemsExact`` is false, and pages end there (narrow the filters or use the cursor)."""
     start = (request.page - 1) * request.per_page
+    if start >= COUNT_LIMIT:
+        raise InvalidFilter(
+            f"Pages reach the first {COUNT_LIMIT:,} matches; narrow the filters or walk with the cursor.",
+            errors={"page": [f"page × perPage may reach at most {COUNT_LIMIT:,} items."]},
+        )
+    counted = queryset.order_by().values("pk")[: COUNT_LIMIT + 1].count()
+    total = min(counted, COUNT_LIMIT)
     items = list(queryset[start : start + request.per_page])
     meta = {
         "page": request.page,
         "perPage": request.per_page,
         "totalItems": total,
+        "totalItemsExact": counted <= COUNT_LIMIT,
         "totalPages": math.ceil(total / request.per_page) if total else 0,
     }
     return items, meta
