@@ -141,7 +141,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["tessera.api.parsers.SafeJSONParser"],
     "DEFAULT_THROTTLE_RATES": {"partner": os.environ.get("API_RATE_LIMIT", "1200/min")},
     "EXCEPTION_HANDLER": "tessera.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tessera.api.schema.PartnerAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views import defaults
 
 from tessera.api.errors import api_not_found, api_server_error
@@ -11,6 +11,8 @@ admin.site.index_title = "Orders, suppliers and money"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
+    # Anything else under /api/ is a problem+json 404, in development (DEBUG) too.
+    re_path(r"^api/", api_not_found),
 ]
 
 

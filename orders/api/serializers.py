@@ -109,7 +109,7 @@ class TravellerOut(serializers.ModelSerializer):
     externalId = serializers.CharField(source="external_id")
     givenName = serializers.CharField(source="given_name")
     familyName = serializers.CharField(source="family_name")
-    bornOn = serializers.DateField(source="born_on")
+    bornOn = serializers.DateField(source="born_on", allow_null=True)
 
     class Meta:
         model = Traveller
@@ -122,7 +122,7 @@ class LineOut(serializers.ModelSerializer):
     supplier = serializers.CharField(source="supplier.slug")
     offerId = serializers.UUIDField(source="offer_id")
     travellerId = serializers.IntegerField(source="traveller_id", allow_null=True)
-    startsAt = serializers.DateTimeField(source="starts_at")
+    startsAt = serializers.DateTimeField(source="starts_at", allow_null=True)
     fromPlace = serializers.CharField(source="from_place")
     toPlace = serializers.CharField(source="to_place")
     supplierReference = serializers.CharField(source="supplier_booking_ref")
@@ -157,7 +157,7 @@ class LineOut(serializers.ModelSerializer):
 
 class PaymentOut(serializers.ModelSerializer):
     amount = serializers.SerializerMethodField()
-    paidAt = serializers.DateTimeField(source="paid_at")
+    paidAt = serializers.DateTimeField(source="paid_at", allow_null=True)
 
     class Meta:
         model = Payment
@@ -194,7 +194,7 @@ class OrderOut(serializers.ModelSerializer):
     clientName = serializers.CharField(source="client_name")
     paymentMethod = serializers.CharField(source="payment_method")
     expiresAt = serializers.SerializerMethodField()
-    finalizedAt = serializers.DateTimeField(source="finalized_at")
+    finalizedAt = serializers.DateTimeField(source="finalized_at", allow_null=True)
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
     lines = LineOut(many=True)
@@ -233,6 +233,7 @@ class OrderOut(serializers.ModelSerializer):
     def get_total(self, order: Order) -> dict:
         return money(order.total_amount, order.currency)
 
+    @extend_schema_field(serializers.DateTimeField(allow_null=True, help_text="Set while PENDING."))
     def get_expiresAt(self, order: Order) -> str | None:  # noqa: N802 - API name
         return order.expires_at.isoformat().replace("+00:00", "Z") if order.status == "PENDING" else None
 

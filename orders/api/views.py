@@ -20,10 +20,17 @@ from orders.api.serializers import (
     travellers_input,
 )
 from orders.errors import OrderNotFound
-from tessera.api.base import PartnerAPIView, read_errors, write_errors
+from tessera.api.base import PartnerAPIView, paged, read_errors, write_errors
 from tessera.api.filtering import InvalidFilter, apply_filters, check_params
 from tessera.api.idempotency import idempotent
-from tessera.api.pagination import CURSOR_PARAMS, PAGE_PARAMS, cursor_page, page_request, paginate
+from tessera.api.pagination import (
+    CURSOR_PARAMS,
+    PAGE_PARAMS,
+    cursor_page,
+    page_parameters,
+    page_request,
+    paginate,
+)
 from tessera.api.throttling import client_name
 
 ORDER_ID = OpenApiParameter("order_id", str, OpenApiParameter.PATH, description="Order id (UUID).")
@@ -55,17 +62,25 @@ def _ordering(params) -> list[str]:
 LIST_PARAMETERS = [
     *[
         OpenApiParameter(
-            name, str, description=f"{spec.description} Operators: {', '.join(sorted(spec.operators))}."
+            name,
+            {"type": "string", "minLength": 1},
+            description=f"{spec.description} Operators: {', '.join(sorted(spec.operators))}.",
         )
         for name, spec in ORDER_FILTERS.items()
     ],
     OpenApiParameter("orderBy", str, enum=list(ORDERINGS), description="Sort field (default createdAt)."),
     OpenApiParameter("sortBy", str, enum=["asc", "desc"], description="Sort direction (default desc)."),
-    OpenApiParameter("page", int, description="Page number, from 1."),
-    OpenApiParameter("perPage", int, description="Items per page, 1 to 100 (default 25)."),
-    OpenApiParameter("limit", int, description="Shortcut for the first page of this many items."),
-    OpenApiParameter("cursor", str, description="Sync mode: the nextCursor of the previous page."),
-    OpenApiParameter("updatedSince", str, description="Sync mode: start at orders updated since this time."),
+    *page_parameters(),
+    OpenApiParameter(
+        "cursor",
+        {"type": "string", "minLength": 1},
+        description="Sync mode: the nextCursor of the last page.",
+    ),
+    OpenApiParameter(
+        "updatedSince",
+        {"type": "string", "format": "date-time"},
+        description="Sync mode: start at orders updated since this time.",
+    ),
 ]
 
 
@@ -74,7 +89,7 @@ class OrderCollection(PartnerAPIView):
         operation_id="listOrders",
         summary="List and filter your orders",
         parameters=LIST_PARAMETERS,
-        responses={200: OrderOut(many=True), **read_errors()},
+        responses={200: paged(OrderOut, "OrderPage", cursor=True), **read_errors()},
     )
     def get(self, request):
         params = request.query_params
@@ -236,11 +251,9 @@ class OrderEvents(PartnerAPIView):
         summary="The order's audit trail",
         parameters=[
             ORDER_ID,
-            OpenApiParameter("page", int),
-            OpenApiParameter("perPage", int),
-            OpenApiParameter("limit", int),
+            *page_parameters(),
         ],
-        responses={200: EventOut(many=True), **read_errors()},
+        responses={200: paged(EventOut, "EventPage"), **read_errors()},
     )
     def get(self, request, order_id):
         check_params(request.query_params, PAGE_PARAMS)

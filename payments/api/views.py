@@ -1,15 +1,15 @@
 """The partner's wallet: balances and the ledger of every movement."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from payments.errors import WalletNotFound
 from payments.models import LedgerEntry, Wallet
-from tessera.api.base import PartnerAPIView, read_errors
+from tessera.api.base import PartnerAPIView, paged, read_errors
 from tessera.api.fields import money
 from tessera.api.filtering import check_params
-from tessera.api.pagination import PAGE_PARAMS, page_request, paginate
+from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
 
 
 class WalletOut(serializers.ModelSerializer):
@@ -27,7 +27,7 @@ class WalletOut(serializers.ModelSerializer):
 class LedgerEntryOut(serializers.ModelSerializer):
     amount = serializers.SerializerMethodField()
     balanceAfter = serializers.SerializerMethodField()
-    orderId = serializers.UUIDField(source="order_id")
+    orderId = serializers.UUIDField(source="order_id", allow_null=True)
     correlationId = serializers.CharField(source="correlation_id")
     at = serializers.DateTimeField(source="created_at")
 
@@ -56,7 +56,7 @@ class WalletView(PartnerAPIView):
     @extend_schema(
         operation_id="getWallets",
         summary="Your wallet balances",
-        responses={200: WalletOut(many=True), **read_errors()},
+        responses={200: inline_serializer("WalletList", {"items": WalletOut(many=True)}), **read_errors()},
     )
     def get(self, request):
         check_params(request.query_params, ())
@@ -70,11 +70,9 @@ class LedgerView(PartnerAPIView):
         summary="The ledger of one of your wallets, newest first",
         parameters=[
             OpenApiParameter("currency", str, OpenApiParameter.PATH),
-            OpenApiParameter("page", int),
-            OpenApiParameter("perPage", int),
-            OpenApiParameter("limit", int),
+            *page_parameters(),
         ],
-        responses={200: LedgerEntryOut(many=True), **read_errors()},
+        responses={200: paged(LedgerEntryOut, "LedgerPage"), **read_errors()},
     )
     def get(self, request, currency: str):
         check_params(request.query_params, PAGE_PARAMS)

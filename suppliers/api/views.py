@@ -1,24 +1,24 @@
 """Products and offers: what a partner can buy, and a priced quote that holds for a while."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from suppliers.errors import OfferNotFound, ProductNotFound
 from suppliers.models import Offer, Product, SupplierKind
 from suppliers.services import MAX_QUANTITY, offer_quote
-from tessera.api.base import PartnerAPIView, read_errors, write_errors
-from tessera.api.fields import money
+from tessera.api.base import PartnerAPIView, paged, read_errors, write_errors
+from tessera.api.fields import MoneySerializer, money
 from tessera.api.filtering import EQUALITY, Filter, apply_filters, parse_choice, parse_text
 from tessera.api.idempotency import idempotent
-from tessera.api.pagination import PAGE_PARAMS, page_request, paginate
+from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
 
 
 class ProductOut(serializers.ModelSerializer):
     price = serializers.SerializerMethodField()
     supplier = serializers.CharField(source="supplier.slug")
     supplierReference = serializers.CharField(source="supplier_reference")
-    startsAt = serializers.DateTimeField(source="starts_at")
+    startsAt = serializers.DateTimeField(source="starts_at", allow_null=True)
     fromPlace = serializers.CharField(source="from_place")
     toPlace = serializers.CharField(source="to_place")
 
@@ -39,6 +39,7 @@ class ProductOut(serializers.ModelSerializer):
             "toPlace",
         ]
 
+    @extend_schema_field(MoneySerializer(allow_null=True))
     def get_price(self, product: Product) -> dict | None:
         return money(product.price, product.currency) if product.price is not None else None
 
@@ -56,7 +57,7 @@ class OfferOut(serializers.ModelSerializer):
     unitPrice = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
     expiresAt = serializers.DateTimeField(source="expires_at")
-    usedAt = serializers.DateTimeField(source="used_at")
+    usedAt = serializers.DateTimeField(source="used_at", allow_null=True)
     createdAt = serializers.DateTimeField(source="created_at")
 
     class Meta:
@@ -95,13 +96,11 @@ class ProductCollection(PartnerAPIView):
         operation_id="listProducts",
         summary="List the products you can order",
         parameters=[
-            OpenApiParameter("kind", str),
-            OpenApiParameter("supplier", str),
-            OpenApiParameter("page", int),
-            OpenApiParameter("perPage", int),
-            OpenApiParameter("limit", int),
+            OpenApiParameter("kind", str, enum=list(SupplierKind.values)),
+            OpenApiParameter("supplier", {"type": "string", "minLength": 1, "maxLength": 64}),
+            *page_parameters(),
         ],
-        responses={200: ProductOut(many=True), **read_errors()},
+        responses={200: paged(ProductOut, "ProductPage"), **read_errors()},
     )
     def get(self, request):
         queryset = apply_filters(_sellable(), request.query_params, PRODUCT_FILTERS, reserved=PAGE_PARAMS)

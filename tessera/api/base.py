@@ -1,6 +1,6 @@
 """The base of every partner API view: key auth, JSON only, rate limits, problem errors."""
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from tessera.api.auth import ApiKeyAuthentication, IsPartner
 from tessera.api.fields import ProblemSerializer
 from tessera.api.parsers import SafeJSONParser
+from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.throttling import PartnerClientThrottle
 
 
@@ -23,19 +24,41 @@ class PartnerAPIView(APIView):
         if not isinstance(request.data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
         serializer = serializer_class(data=request.data)
+        unknown = sorted(set(request.data) - set(serializer.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
 
-def _problems(*statuses: int) -> dict[int, OpenApiResponse]:
+def _problems(*statuses: int) -> dict:
+    """Error responses, documented with the media type they really have."""
     return {
-        code: OpenApiResponse(ProblemSerializer, description="application/problem+json") for code in statuses
+        (code, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description="A problem (RFC 9457).")
+        for code in (*statuses, 500)
     }
 
 
-def read_errors() -> dict[int, OpenApiResponse]:
+def read_errors() -> dict:
     return _problems(400, 401, 404, 429)
 
 
-def write_errors() -> dict[int, OpenApiResponse]:
+def write_errors() -> dict:
     return _problems(400, 401, 402, 403, 404, 409, 413, 415, 422, 429)
+
+
+def paged(item: type[serializers.Serializer], name: str, *, cursor: bool = False):
+    """The envelope of a list: items plus page totals (and, for sync lists, the cursor)."""
+    fields = {
+        "items": item(many=True),
+        "page": serializers.IntegerField(required=False),
+        "perPage": serializers.IntegerField(),
+        "totalItems": serializers.IntegerField(required=False, help_text="Exact up to 10,000."),
+        "totalItemsExact": serializers.BooleanField(required=False),
+        "totalPages": serializers.IntegerField(required=False),
+    }
+    if cursor:
+        fields["nextCursor"] = serializers.CharField(
+            required=False, allow_null=True, help_text="Pass as cursor for the next page; null at the end."
+        )
+    return inline_serializer(name=name, fields=fields)

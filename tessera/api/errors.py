@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -75,6 +76,7 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     return problem_response(exc)
 
 
+@csrf_exempt
 def api_not_found(request, exception=None):
     return problem("NOT_FOUND", f"Nothing at {request.path}.")
 

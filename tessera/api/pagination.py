@@ -107,3 +107,22 @@ def _decode(cursor: str):
         raise InvalidFilter(
             "cursor is not valid.", errors={"cursor": ["Use the nextCursor of a previous page."]}
         ) from exc
+
+
+def page_parameters():
+    """The paging parameters as OpenAPI documents them, with their real bounds."""
+    from drf_spectacular.utils import OpenApiParameter
+
+    return [
+        OpenApiParameter(
+            "page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, description="From 1."
+        ),
+        OpenApiParameter(
+            "perPage", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, description="Default 25."
+        ),
+        OpenApiParameter(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            description="The first page of this many items; not with page or perPage.",
+        ),
+    ]

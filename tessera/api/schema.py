@@ -1,5 +1,8 @@
 """Additions to the generated OpenAPI document: the error catalog and the status vocabulary."""
 
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
+
 from orders.vocabulary import PROVIDER_STATUSES
 from tessera.api.problems import ERROR_CATALOG
 
@@ -33,3 +36,42 @@ def describe_catalogs(result, generator, request, public):
     if problem:
         problem["properties"]["errorCode"]["enum"] = sorted(ERROR_CATALOG)
     return result
+
+
+class PartnerAutoSchema(AutoSchema):
+    """Documents the headers every partner operation takes, so a client generated from the
+    schema alone sends them: Idempotency-Key (required on writes), X-Correlation-Id and
+    X-Client-Name."""
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self.method in {"POST", "PUT", "PATCH"}:
+            parameters.append(IDEMPOTENCY_KEY)
+        return [*parameters, CORRELATION_ID, CLIENT_NAME]
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": 255},
+    OpenApiParameter.HEADER,
+    required=True,
+    description="Unique per intended change (e.g. a UUID); retries reuse it. Kept 48 hours.",
+)
+CORRELATION_ID = OpenApiParameter(
+    "X-Correlation-Id",
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        "Your id for this request (1-64 of A-Z a-z 0-9 . _ : -); echoed and written on every audit "
+        "event it causes. Anything else is replaced by a generated id, never refused."
+    ),
+)
+CLIENT_NAME = OpenApiParameter(
+    "X-Client-Name",
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        "Names your integration (<company>-<application>; first 100 characters are kept); "
+        "rate limits are per client name."
+    ),
+)
