@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "tessera.correlation.CorrelationIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,6 +122,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The admin's and the API docs' assets are served by the app itself through WhiteNoise, from
+# STATIC_ROOT (run collectstatic on deploy).
 
 # The partner API accepts bodies up to 1 MiB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
