@@ -14,25 +14,18 @@ field's default. Ends with VACUUM ANALYZE and a summary. Load into a fresh datab
 import argparse
 import hashlib
 import json
-import os
 import random
-import sys
 import time
 import uuid
 from base64 import urlsafe_b64encode
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import NamedTuple
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "1")
+import setup_django  # noqa: F401 - puts the project on sys.path and starts Django
 
-import django
-
-django.setup()
+# isort: split
 
 from django.conf import settings
 from django.core.management import call_command

@@ -12,27 +12,18 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# Production-like settings: DEBUG off (no query log), throttling effectively off.
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
-os.environ.setdefault("VOUCHER_KEYS", "bench:dGVzc2VyYS1kZXYtb25seS12b3VjaGVyLWtleS0zMmI=")
-os.environ.setdefault("API_RATE_LIMIT", "1000000/min")
+import setup_django  # noqa: F401 - puts the project on sys.path and starts Django
 
-import django  # noqa: E402
+# isort: split
 
-django.setup()
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
 
-from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
-from django.test import Client  # noqa: E402
-
-from orders.models import Order, Partner  # noqa: E402
-from orders.services.api_keys import api_key_create  # noqa: E402
-from tessera.actors import Actor  # noqa: E402
+from orders.models import Order, Partner
+from orders.services.api_keys import api_key_create
+from tessera.actors import Actor
 
 RUNS = int(os.environ.get("BENCH_RUNS", "60"))
 

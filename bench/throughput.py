@@ -21,29 +21,19 @@ import threading
 import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# Production-like settings: DEBUG off (no query log), throttling effectively off.
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
-os.environ.setdefault("VOUCHER_KEYS", "bench:dGVzc2VyYS1kZXYtb25seS12b3VjaGVyLWtleS0zMmI=")
-os.environ.setdefault("API_RATE_LIMIT", "1000000/min")
+import setup_django  # puts the project on sys.path and starts Django
 
-import django  # noqa: E402
+# isort: split
 
-django.setup()
+from django.core.management import call_command
+from django.db import connection
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-
-from orders.models import Order, Partner  # noqa: E402
-from orders.services.api_keys import api_key_create  # noqa: E402
-from payments import services as payments  # noqa: E402
-from suppliers.models import Product  # noqa: E402
-from tessera.actors import Actor  # noqa: E402
+from orders.models import Order, Partner
+from orders.services.api_keys import api_key_create
+from payments import services as payments
+from suppliers.models import Product
+from tessera.actors import Actor
 
 PORT = 8031
 
@@ -118,8 +108,8 @@ def prepare(orders: int) -> tuple[str, int]:
 
 def start(command: list[str], log_name: str) -> subprocess.Popen:
     env = {**os.environ, "SANDBOX_TIME_SCALE": "0", "LOG_LEVEL": "WARNING"}
-    log = open(ROOT / f"bench-{log_name}.log", "w")  # noqa: SIM115
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    log = open(setup_django.ROOT / f"bench-{log_name}.log", "w")  # noqa: SIM115
+    return subprocess.Popen(command, cwd=setup_django.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
 
 
 def main() -> None:
