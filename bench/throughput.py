@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import setup_django  # puts the project on sys.path and starts Django
 
@@ -112,6 +113,22 @@ def start(command: list[str], log_name: str) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=setup_django.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (gunicorn's workers), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
+def postgres_cpu_seconds() -> float:
+    pids = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True).stdout.split()  # noqa: S607
+    return sum(cpu_seconds(int(pid)) for pid in pids)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=600)
@@ -160,6 +177,7 @@ def main() -> None:
     ]
     try:
         time.sleep(3)
+        cpu_before = [cpu_seconds(p.pid) for p in processes], postgres_cpu_seconds()
         latencies: dict[str, list[float]] = {}
         quota = Quota(args.orders)
         clients = [Client(key, product_id, quota, latencies) for _ in range(args.clients)]
@@ -175,6 +193,9 @@ def main() -> None:
                 sys.exit("orders did not all reach FULFILLED within 10 minutes")
             time.sleep(0.1)
         elapsed = time.perf_counter() - started
+        web_cpu = cpu_seconds(processes[0].pid) - cpu_before[0][0]
+        worker_cpu = sum(cpu_seconds(p.pid) for p in processes[1:]) - sum(cpu_before[0][1:])
+        database_cpu = postgres_cpu_seconds() - cpu_before[1]
     finally:
         for process in processes:
             process.terminate()
@@ -189,6 +210,11 @@ def main() -> None:
         values.sort()
         p50, p95 = statistics.median(values), values[int(len(values) * 0.95) - 1]
         print(f"  {name:9} n={len(values):5} p50={p50:6.1f} ms  p95={p95:6.1f} ms")
+    per_order = {
+        name: 1000 * cpu / args.orders
+        for name, cpu in (("web", web_cpu), ("workers", worker_cpu), ("PostgreSQL", database_cpu))
+    }
+    print("CPU per order: " + ", ".join(f"{name} {ms:.0f} ms" for name, ms in per_order.items()))
     for error in errors[:5]:
         print("  error:", error)
 
