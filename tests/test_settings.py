@@ -6,21 +6,19 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PROBE = (
-    "import django; django.setup(); from django.conf import settings; "
-    "print(settings.DATABASES['default']['ENGINE'])"
-)
+PROBE = "import django; django.setup(); from django.conf import settings; print({})"
+ENGINE = PROBE.format("settings.DATABASES['default']['ENGINE']")
 SECRETS = {"DEBUG", "SECRET_KEY", "VOUCHER_KEYS", "PYTEST_VERSION", "DATABASE_URL"}
 
 
-def start_django(**env: str) -> subprocess.CompletedProcess:
+def start_django(probe: str = ENGINE, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
         if k not in {"DEBUG", "SECRET_KEY", "VOUCHER_KEYS", "PYTEST_VERSION", "DATABASE_URL"}
     }
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", probe],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
         capture_output=True,
