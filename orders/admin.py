@@ -6,8 +6,7 @@ from django.utils.html import format_html
 from orders.models import ApiKey, Order, OrderEvent, OrderLine, Partner, Traveller, Voucher
 from orders.services.api_keys import api_key_create, api_key_revoke
 from tessera.actors import Actor
-from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin
-from tessera.money import format_amount
+from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, money
 
 STATUS_COLOURS = {
     "PENDING": "#8a6d00",
@@ -52,8 +51,7 @@ class OrderLineInline(ReadOnlyInline):
         "position",
         "description",
         "line_status",
-        "amount",
-        "currency",
+        "price",
         "traveller",
         "supplier_booking_ref",
         "failure_reason",
@@ -63,6 +61,8 @@ class OrderLineInline(ReadOnlyInline):
     @admin.display(description="status")
     def line_status(self, line: OrderLine) -> str:
         return status_badge(line.status)
+
+    price = staticmethod(money("amount", label="price"))
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("traveller")
@@ -125,8 +125,7 @@ class OrderAdmin(ReadOnlyModelAdmin):
                     "id",
                     "partner",
                     "status",
-                    "total_amount",
-                    "currency",
+                    "total",
                     "payment_method",
                 ]
             },
@@ -136,20 +135,19 @@ class OrderAdmin(ReadOnlyModelAdmin):
         ("Times", {"fields": ["created_at", "updated_at", "expires_at", "finalized_at", "version"]}),
         ("Customer", {"fields": ["order_key"], "classes": ["collapse"]}),
     ]
+    readonly_fields = ["total"]
     inlines = [OrderLineInline, TravellerInline, OrderEventInline]
 
     @admin.display(description="status", ordering="status")
     def badge(self, order: Order) -> str:
         return status_badge(order.status)
 
-    @admin.display(description="total", ordering="total_amount")
-    def total(self, order: Order) -> str:
-        return f"{format_amount(order.total_amount, order.currency)} {order.currency}"
+    total = staticmethod(money("total_amount", label="total"))
 
 
 @admin.register(OrderLine)
 class OrderLineAdmin(ReadOnlyModelAdmin):
-    list_display = ["__str__", "order", "badge", "supplier", "amount", "currency", "phase", "updated_at"]
+    list_display = ["__str__", "order", "badge", "supplier", money("amount"), "phase", "updated_at"]
     list_filter = ["status", "phase", "supplier"]
     list_select_related = ["order", "supplier"]
     search_fields = ["=order__reference", "=supplier_booking_ref", "=supplier_reservation_ref"]
