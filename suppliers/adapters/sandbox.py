@@ -53,33 +53,42 @@ class SandboxAdapter:
 
     def reserve(self, line, *, idempotency_key: str) -> Reservation:
         behaviour = _behaviour(line)
-        _maybe_transient(behaviour, _count_call(line, "reserve_calls"), "reserve")
-        if behaviour.get("fail") == "reserve":
-            _sleep(behaviour)
-            raise PermanentSupplierError("Sold out on the requested departure.", code="SOLD_OUT")
         with transaction.atomic():
             booking = _booking_for(line, lock=True)
-            if booking.state == RemoteState.NOT_FOUND:
+            booking.reserve_calls += 1
+            busy = _busy(behaviour, booking.reserve_calls, "reserve")
+            changed = ["reserve_calls"]
+            if busy is None and behaviour.get("fail") != "reserve" and booking.state == RemoteState.NOT_FOUND:
                 booking.state = RemoteState.RESERVED
                 booking.reserved_at = timezone.now()
-                booking.save(update_fields=["state", "reserved_at"])
+                changed += ["state", "reserved_at"]
+            booking.save(update_fields=changed)
+        if busy is not None:
+            raise busy
         _sleep(behaviour)
+        if behaviour.get("fail") == "reserve":
+            raise PermanentSupplierError("Sold out on the requested departure.", code="SOLD_OUT")
         if behaviour.get("timeout") == "reserve":
             raise SupplierTimeout("The supplier did not answer the reservation in time.")
         return Reservation(reference=booking.booking_ref, expires_at=None)
 
     def issue(self, line, *, idempotency_key: str) -> Issuance:
         behaviour = _behaviour(line)
-        _maybe_transient(behaviour, _count_call(line, "issue_calls"), "issue")
         with transaction.atomic():
             booking = _booking_for(line, lock=True)
-            refusal = _issue_refusal(behaviour, line)
+            booking.issue_calls += 1
+            busy = _busy(behaviour, booking.issue_calls, "issue")
+            refusal = busy or _issue_refusal(behaviour, line)
             newly_accepted = refusal is None and idempotency_key not in booking.issued_keys
+            changed = ["issue_calls"]
             if newly_accepted:
                 booking.issued_keys = [*booking.issued_keys, idempotency_key]
                 booking.state = RemoteState.ISSUE_PENDING if behaviour.get("late") else RemoteState.ISSUED
                 booking.issue_accepted_at = timezone.now()
-                booking.save(update_fields=["issued_keys", "state", "issue_accepted_at"])
+                changed += ["issued_keys", "state", "issue_accepted_at"]
+            booking.save(update_fields=changed)
+        if busy is not None:
+            raise busy
         _sleep(behaviour)
         if refusal is not None:
             raise refusal
@@ -88,6 +97,8 @@ class SandboxAdapter:
         if newly_accepted and behaviour.get("late"):
             # Delayed delivery: the first answer is only an acceptance; vouchers come via status.
             return Issuance(IssueState.PENDING, booking.booking_ref)
+        if newly_accepted:
+            return Issuance(IssueState.ISSUED, booking.booking_ref, _items(line, booking))
         report = self.status(line, idempotency_key=idempotency_key)
         if report.state == RemoteState.ISSUED:
             return Issuance(IssueState.ISSUED, booking.booking_ref, report.items)
@@ -160,15 +171,6 @@ def _booking_for(line, *, lock: bool) -> SandboxBooking:
         return queryset.get(line_key=key)
 
 
-def _count_call(line, counter: str) -> int:
-    """Count a call in its own transaction, so a refusal that follows does not undo the count."""
-    with transaction.atomic():
-        booking = _booking_for(line, lock=True)
-        setattr(booking, counter, getattr(booking, counter) + 1)
-        booking.save(update_fields=[counter])
-        return getattr(booking, counter)
-
-
 def _booking_ref(key: str) -> str:
     digest = hmac.new(settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()
     return "SBX" + digest[:12].upper()
@@ -184,11 +186,13 @@ def _sleep(behaviour: dict) -> None:
         time.sleep(delay)
 
 
-def _maybe_transient(behaviour: dict, call_number: int, operation: str) -> None:
+def _busy(behaviour: dict, call_number: int, operation: str) -> RetryableSupplierError | None:
+    """The first ``transient_failures`` calls of an operation find the supplier busy."""
     if call_number <= int(behaviour.get("transient_failures", 0)):
-        raise RetryableSupplierError(
+        return RetryableSupplierError(
             f"Supplier busy ({operation} call {call_number}); try again shortly.", code="BUSY"
         )
+    return None
 
 
 def _issue_refusal(behaviour: dict, line) -> PermanentSupplierError | None:
