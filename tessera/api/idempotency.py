@@ -118,27 +118,36 @@ def _claim(partner, key: str, endpoint: str, request_hash: str) -> tuple[Idempot
         "response_body": None,
         "response_headers": {},
     }
-    with transaction.atomic():
+    for _ in range(3):
         try:
             with transaction.atomic():
                 return IdempotencyRecord.objects.create(partner=partner, key=key, **fresh), None
         except IntegrityError:
             pass
-        record = IdempotencyRecord.objects.select_for_update().get(partner=partner, key=key)
-        if record.created_at < now - RETENTION:
-            return _reset(record, fresh, now), None
-        if (record.endpoint, record.request_hash) != (endpoint, request_hash):
-            raise IdempotencyKeyReused(
-                f"This {HEADER} was first used for {record.endpoint} with another body.",
-                first_used_for=record.endpoint,
-            )
-        if record.state == IdempotencyState.COMPLETED:
-            return record, _replay(record)
-        if record.locked_until > now:
-            raise IdempotencyKeyInUse("The first request with this key is still running.")
-        record.locked_until = now + LEASE
-        record.save(update_fields=["locked_until"])
-        return record, None
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.select_for_update().filter(partner=partner, key=key).first()
+            if record is not None:
+                return _existing(record, fresh, endpoint, request_hash, now)
+        # The first request released its key (a server error) in between: claim it afresh.
+    raise IdempotencyKeyInUse("The first request with this key is still running.")
+
+
+def _existing(record: IdempotencyRecord, fresh: dict, endpoint: str, request_hash: str, now):
+    """What a repeat of a claimed key gets; the caller holds the record's row lock."""
+    if record.created_at < now - RETENTION:
+        return _reset(record, fresh, now), None
+    if (record.endpoint, record.request_hash) != (endpoint, request_hash):
+        raise IdempotencyKeyReused(
+            f"This {HEADER} was first used for {record.endpoint} with another body.",
+            first_used_for=record.endpoint,
+        )
+    if record.state == IdempotencyState.COMPLETED:
+        return record, _replay(record)
+    if record.locked_until > now:
+        raise IdempotencyKeyInUse("The first request with this key is still running.")
+    record.locked_until = now + LEASE
+    record.save(update_fields=["locked_until"])
+    return record, None
 
 
 def _reset(record: IdempotencyRecord, fresh: dict, now) -> IdempotencyRecord:
