@@ -59,13 +59,18 @@ def apply_transition(
     *,
     actor: Actor,
     payload: dict | None = None,
+    touch_order: bool = True,
     **kwargs: Any,
 ) -> OrderEvent:
-    """Run transition ``name`` on a locked ``instance``, save it, and audit it."""
+    """Run transition ``name`` on a locked ``instance``, save it, and audit it.
+
+    A line, payment or refund moves its order's ``updated_at`` too; ``touch_order=False`` skips
+    that when the caller saves the order itself in the same transaction.
+    """
     from_status = instance.status
     getattr(instance, name)(**kwargs)
     instance.save()
-    if not isinstance(instance, Order):
+    if touch_order and not isinstance(instance, Order):
         # The order changes when any part of it does (partners sync on its updatedAt).
         Order.objects.filter(pk=instance.order_id).update(updated_at=timezone.now())
     return record(

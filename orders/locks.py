@@ -10,7 +10,7 @@ from orders.models import Order, OrderLine
 
 
 def lock_order(order_id, *, partner_id: int | None = None) -> Order:
-    queryset = Order.objects.select_for_update().filter(pk=order_id)
+    queryset = Order.objects.select_for_update(of=("self",)).select_related("partner").filter(pk=order_id)
     if partner_id is not None:
         queryset = queryset.filter(partner_id=partner_id)
     order = queryset.first()

@@ -75,7 +75,8 @@ def wallet_ledger_total(wallet: Wallet) -> Decimal:
 def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
     """Take payment for a locked PENDING order being finalized (wallet debit or invoice accrual).
 
-    Runs inside the caller's transaction, so an insufficient balance undoes the finalization.
+    Runs inside the caller's transaction, so an insufficient balance undoes the finalization; the
+    caller saves the order in it too, so the payment's transitions need not touch the order.
     """
     payment = Payment.objects.create(
         order=order,
@@ -94,7 +95,7 @@ def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
         to_status=payment.status,
         payload={"method": method, "amount": format_amount(payment.amount, payment.currency)},
     )
-    apply_transition(payment, "start", actor=actor)
+    apply_transition(payment, "start", actor=actor, touch_order=False)
     if method == BillingMode.WALLET and payment.amount > 0:
         entry = wallet_book(
             kind=LedgerKind.DEBIT,
@@ -107,7 +108,7 @@ def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
             memo=f"Order {order.reference}",
         )
         payment.provider_reference = f"ledger:{entry.pk}"
-    apply_transition(payment, "capture", actor=actor, at=timezone.now())
+    apply_transition(payment, "capture", actor=actor, touch_order=False, at=timezone.now())
     return payment
 
 

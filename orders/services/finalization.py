@@ -66,7 +66,7 @@ def order_finalize(
         payments.payment_collect(order=order, method=method, actor=actor)
         apply_transition(order, "finalize", actor=actor, payment_method=method, at=now)
         for line in lines:
-            apply_transition(line, "start_issuing", actor=actor, at=now)
+            apply_transition(line, "start_issuing", actor=actor, touch_order=False, at=now)
         queue.issuance(line.pk for line in lines)
     return order
 
