@@ -1,6 +1,6 @@
 """Errors of the orders domain (the shared ones live in tessera.errors)."""
 
-from tessera.errors import InvalidInput, NotFound
+from tessera.errors import InvalidInput, NotFound, TesseraError
 
 
 class OrderNotFound(NotFound):
@@ -14,3 +14,19 @@ class InvalidExpiry(InvalidInput):
 
 class InvalidTravellers(InvalidInput):
     code = "INVALID_TRAVELLERS"
+
+
+class IdempotencyKeyReused(TesseraError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+    fault = "client"
+    http_status = 422
+    suggested_action = "Use a new Idempotency-Key for a different request."
+
+
+class IdempotencyKeyInUse(TesseraError):
+    code = "IDEMPOTENCY_KEY_IN_USE"
+    fault = "client"
+    retryable = True
+    http_status = 409
+    suggested_action = "Retry after Retry-After seconds with the same Idempotency-Key."
+    retry_after = 1

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from suppliers.errors import InvalidDenomination, InvalidQuantity, ProductNotFound
 from suppliers.models import Offer, Product
+from suppliers.selectors import sellable_products
 from tessera.money import format_amount, parse_exact, quantize
 
 MAX_QUANTITY = 20
@@ -17,11 +18,7 @@ def offer_quote(
     *, partner, product_id: int, quantity: int = 1, denomination: Decimal | str | None = None
 ) -> Offer:
     """A priced offer for ``partner`` that holds for OFFER_VALIDITY."""
-    product = (
-        Product.objects.select_related("supplier")
-        .filter(pk=product_id, is_active=True, supplier__is_active=True)
-        .first()
-    )
+    product = sellable_products().filter(pk=product_id).first()
     if product is None:
         raise ProductNotFound("No such product.", product_id=product_id)
     if not 1 <= quantity <= MAX_QUANTITY:

@@ -3,7 +3,7 @@ from django.tasks import task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tessera.api import idempotency
+from orders.services.idempotency import idempotency_prune
 
 
 @task()
@@ -17,4 +17,4 @@ def prune_task_results() -> int:
 @task()
 def prune_idempotency_records() -> int:
     """Forget Idempotency-Keys older than their retention (48 hours)."""
-    return idempotency.prune_expired()
+    return idempotency_prune()

@@ -6,20 +6,18 @@ key reused for something else is a 422, a key still running is a 409 with Retry-
 not kept so the retry runs again, and keys older than 48 hours are forgotten.
 """
 
-import queue
-import threading
 import uuid
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from orders import selectors, services
 from orders.models import IdempotencyRecord, IdempotencyState, Order, OrderEvent
+from orders.services.idempotency import idempotency_prune
 from payments.models import Wallet
 from suppliers.models import Offer
 from suppliers.services import offer_quote
@@ -28,6 +26,7 @@ from tessera.actors import Actor
 from tessera.api import idempotency
 from tests import factories
 from tests.api_support import travellers_json
+from tests.threads import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -361,7 +360,7 @@ def _claim(api, key: str, body: dict, *, locked_for: timedelta) -> IdempotencyRe
         partner=api.partner,
         key=key,
         endpoint="POST /api/v1/orders",
-        request_hash=idempotency._hash_body(body),
+        request_hash=idempotency.hash_body(body),
         state=IdempotencyState.IN_PROGRESS,
         locked_until=timezone.now() + locked_for,
     )
@@ -456,7 +455,7 @@ def test_an_expired_key_may_be_reused_before_it_is_pruned(api):
 
     assert reused.status_code == 201, reused.json()
     assert reused.json()["id"] != first.json()["id"]
-    assert idempotency.prune_expired() == 0  # the reuse started a new 48 hours
+    assert idempotency_prune() == 0  # the reuse started a new 48 hours
 
 
 # --- under real concurrency (PostgreSQL) -----------------------------------------------------
@@ -473,46 +472,27 @@ def test_concurrent_duplicates_make_exactly_one_order_per_key(api):
     product = factories.product()
     offers = [offer_quote(partner=api.partner, product_id=product.pk, quantity=1) for _ in range(KEYS)]
     bodies = {f"key-{n}": order_body(str(offer.pk)) for n, offer in enumerate(offers)}
-    work: queue.Queue = queue.Queue()
-    for n, key in enumerate(bodies):  # a key's duplicates back to back, so they overlap
-        for _ in range(DUPLICATES):
-            work.put((n, key))
+    # a key's duplicates back to back, so they overlap
+    requests = [(n, key) for n, key in enumerate(bodies) for _ in range(DUPLICATES)]
+
+    def send(request: tuple[int, str]) -> tuple[int, dict, str | None]:
+        n, key = request
+        http = APIClient()
+        http.credentials(HTTP_AUTHORIZATION=f"Bearer {api.raw_key}")
+        response = http.post(
+            "/api/v1/orders",
+            bodies[key],
+            format="json",
+            headers={"Idempotency-Key": key, "X-Client-Name": f"sync-{n % 10}"},
+        )
+        return response.status_code, response.json(), response.get(REPLAYED)
+
+    outcomes = run_concurrently(send, requests, threads=THREADS)
+
+    assert [o.error for o in outcomes if o.error is not None] == []
     answers: dict[str, list[tuple[int, dict, str | None]]] = defaultdict(list)
-    failures: list[BaseException] = []
-    guard = threading.Lock()
-    barrier = threading.Barrier(THREADS, timeout=60)
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            while True:
-                try:
-                    n, key = work.get_nowait()
-                except queue.Empty:
-                    return
-                http = APIClient()
-                http.credentials(HTTP_AUTHORIZATION=f"Bearer {api.raw_key}")
-                response = http.post(
-                    "/api/v1/orders",
-                    bodies[key],
-                    format="json",
-                    headers={"Idempotency-Key": key, "X-Client-Name": f"sync-{n % 10}"},
-                )
-                with guard:
-                    answers[key].append((response.status_code, response.json(), response.get(REPLAYED)))
-        except BaseException as exc:  # noqa: BLE001 - reported to the test below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    pool = [threading.Thread(target=run, name=f"idempotency-{n}") for n in range(THREADS)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join(timeout=200)
-        assert not thread.is_alive(), "a request never finished"
-
-    assert not failures, failures
+    for outcome in outcomes:
+        answers[outcome.item[1]].append(outcome.result)
     assert sum(len(got) for got in answers.values()) == KEYS * DUPLICATES
     made = {o.idempotency_key: str(o.pk) for o in orders_of(api.partner)}
     assert len(made) == KEYS

@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from orders.models import OrderLine
 from orders.statuses import BillingMode, OrderStatus
@@ -11,6 +11,7 @@ from tessera.api.filtering import (
     EQUALITY,
     ORDERED,
     Filter,
+    InvalidFilter,
     parse_choice,
     parse_decimal,
     parse_int,
@@ -100,3 +101,22 @@ ORDERINGS = {
 }
 NULLABLE_ORDERINGS = frozenset({"finalized_at"})
 ORDERING_PARAMS = ("orderBy", "sortBy")
+
+
+def ordering(params) -> list:
+    """The ORDER BY of ``orderBy``/``sortBy`` (default: newest first), ties broken by id."""
+    order_by = params.get("orderBy", "createdAt")
+    sort_by = params.get("sortBy", "desc")
+    errors = {}
+    if order_by not in ORDERINGS:
+        errors["orderBy"] = [f"Use one of {', '.join(ORDERINGS)}."]
+    if sort_by not in {"asc", "desc"}:
+        errors["sortBy"] = ["Use asc or desc."]
+    if errors:
+        raise InvalidFilter("Ordering is not valid.", errors=errors)
+    # Orders without the value (never finalized) come last either way, on every database. Only
+    # nullable fields say NULLS LAST when descending: elsewhere it would not match the index.
+    field = ORDERINGS[order_by]
+    if sort_by == "desc":
+        return [F(field).desc(nulls_last=field in NULLABLE_ORDERINGS or None), F("id").desc()]
+    return [F(field).asc(nulls_last=True), F("id").asc()]

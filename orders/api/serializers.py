@@ -9,7 +9,7 @@ from orders.actions import available_actions
 from orders.models import Order, OrderEvent, OrderLine, Traveller
 from orders.services import ContactInput, TravellerInput
 from payments.models import Payment, Refund
-from tessera.api.fields import MoneySerializer, money
+from tessera.api.fields import MoneyField
 
 MAX_METADATA_BYTES = 4096
 
@@ -117,7 +117,7 @@ class TravellerOut(serializers.ModelSerializer):
 
 
 class LineOut(serializers.ModelSerializer):
-    price = serializers.SerializerMethodField()
+    price = MoneyField()
     product = serializers.SerializerMethodField()
     supplier = serializers.CharField(source="supplier.slug")
     offerId = serializers.UUIDField(source="offer_id")
@@ -147,38 +147,26 @@ class LineOut(serializers.ModelSerializer):
             "failureReason",
         ]
 
-    @extend_schema_field(MoneySerializer)
-    def get_price(self, line: OrderLine) -> dict:
-        return money(line.amount, line.currency)
-
     def get_product(self, line: OrderLine) -> dict:
         return {"id": line.product_id, "name": line.product.name, "kind": line.product.kind}
 
 
 class PaymentOut(serializers.ModelSerializer):
-    amount = serializers.SerializerMethodField()
+    amount = MoneyField()
     paidAt = serializers.DateTimeField(source="paid_at", allow_null=True)
 
     class Meta:
         model = Payment
         fields = ["id", "method", "status", "amount", "paidAt"]
 
-    @extend_schema_field(MoneySerializer)
-    def get_amount(self, payment: Payment) -> dict:
-        return money(payment.amount, payment.currency)
-
 
 class RefundOut(serializers.ModelSerializer):
-    amount = serializers.SerializerMethodField()
+    amount = MoneyField()
     createdAt = serializers.DateTimeField(source="created_at")
 
     class Meta:
         model = Refund
         fields = ["id", "status", "reason", "amount", "createdAt"]
-
-    @extend_schema_field(MoneySerializer)
-    def get_amount(self, refund: Refund) -> dict:
-        return money(refund.amount, refund.currency)
 
 
 class ContactOut(serializers.Serializer):
@@ -188,7 +176,7 @@ class ContactOut(serializers.Serializer):
 
 
 class OrderOut(serializers.ModelSerializer):
-    total = serializers.SerializerMethodField()
+    total = MoneyField(amount="total_amount")
     contact = ContactOut(source="*")
     externalReference = serializers.CharField(source="external_reference")
     clientName = serializers.CharField(source="client_name")
@@ -228,10 +216,6 @@ class OrderOut(serializers.ModelSerializer):
             "refunds",
             "offers",
         ]
-
-    @extend_schema_field(MoneySerializer)
-    def get_total(self, order: Order) -> dict:
-        return money(order.total_amount, order.currency)
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True, help_text="Set while PENDING."))
     def get_expiresAt(self, order: Order) -> str | None:  # noqa: N802 - API name

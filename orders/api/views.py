@@ -1,13 +1,12 @@
 """The orders API: one view per operation, each calling one service or selector."""
 
-from django.db.models import F
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from orders import selectors, services
-from orders.api.filters import NULLABLE_ORDERINGS, ORDER_FILTERS, ORDERING_PARAMS, ORDERINGS
+from orders.api.filters import ORDER_FILTERS, ORDERING_PARAMS, ORDERINGS, ordering
 from orders.api.serializers import (
     CancelIn,
     ContactIn,
@@ -39,24 +38,6 @@ ORDER_ID = OpenApiParameter("order_id", str, OpenApiParameter.PATH, description=
 def _order_response(request, order_id, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
     order = selectors.order_for_partner(partner_id=request.user.partner.pk, order_id=order_id)
     return Response(OrderOut(order).data, status=status_code, headers=headers)
-
-
-def _ordering(params) -> list[str]:
-    order_by = params.get("orderBy", "createdAt")
-    sort_by = params.get("sortBy", "desc")
-    errors = {}
-    if order_by not in ORDERINGS:
-        errors["orderBy"] = [f"Use one of {', '.join(ORDERINGS)}."]
-    if sort_by not in {"asc", "desc"}:
-        errors["sortBy"] = ["Use asc or desc."]
-    if errors:
-        raise InvalidFilter("Ordering is not valid.", errors=errors)
-    # Orders without the value (never finalized) come last either way, on every database. Only
-    # nullable fields say NULLS LAST when descending: elsewhere it would not match the index.
-    field = ORDERINGS[order_by]
-    if sort_by == "desc":
-        return [F(field).desc(nulls_last=field in NULLABLE_ORDERINGS or None), F("id").desc()]
-    return [F(field).asc(nulls_last=True), F("id").asc()]
 
 
 LIST_PARAMETERS = [
@@ -107,7 +88,7 @@ class OrderCollection(PartnerAPIView):
             per_page = page_request(params).per_page
             items, meta = cursor_page(selectors.with_details(queryset), params, per_page=per_page)
         else:
-            queryset = queryset.order_by(*_ordering(params))
+            queryset = queryset.order_by(*ordering(params))
             items, meta = paginate(selectors.with_details(queryset), page_request(params))
         return Response({"items": OrderOut(items, many=True).data, **meta})
 

@@ -4,29 +4,27 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from payments import selectors
 from payments.errors import WalletNotFound
 from payments.models import LedgerEntry, Wallet
 from tessera.api.base import PartnerAPIView, paged, read_errors
-from tessera.api.fields import money
+from tessera.api.fields import MoneyField
 from tessera.api.filtering import check_params
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
 
 
 class WalletOut(serializers.ModelSerializer):
-    balance = serializers.SerializerMethodField()
+    balance = MoneyField(amount="balance")
     updatedAt = serializers.DateTimeField(source="updated_at")
 
     class Meta:
         model = Wallet
         fields = ["currency", "balance", "updatedAt"]
 
-    def get_balance(self, wallet: Wallet) -> dict:
-        return money(wallet.balance, wallet.currency)
-
 
 class LedgerEntryOut(serializers.ModelSerializer):
-    amount = serializers.SerializerMethodField()
-    balanceAfter = serializers.SerializerMethodField()
+    amount = MoneyField(currency="wallet.currency")
+    balanceAfter = MoneyField(amount="balance_after", currency="wallet.currency")
     orderId = serializers.UUIDField(source="order_id", allow_null=True)
     correlationId = serializers.CharField(source="correlation_id")
     at = serializers.DateTimeField(source="created_at")
@@ -45,12 +43,6 @@ class LedgerEntryOut(serializers.ModelSerializer):
             "correlationId",
         ]
 
-    def get_amount(self, entry: LedgerEntry) -> dict:
-        return money(entry.amount, entry.wallet.currency)
-
-    def get_balanceAfter(self, entry: LedgerEntry) -> dict:  # noqa: N802 - API name
-        return money(entry.balance_after, entry.wallet.currency)
-
 
 class WalletView(PartnerAPIView):
     @extend_schema(
@@ -60,7 +52,7 @@ class WalletView(PartnerAPIView):
     )
     def get(self, request):
         check_params(request.query_params, ())
-        wallets = Wallet.objects.filter(partner=request.user.partner).order_by("currency")
+        wallets = selectors.wallets_of(request.user.partner.pk)
         return Response({"items": WalletOut(wallets, many=True).data})
 
 
@@ -76,9 +68,8 @@ class LedgerView(PartnerAPIView):
     )
     def get(self, request, currency: str):
         check_params(request.query_params, PAGE_PARAMS)
-        wallet = Wallet.objects.filter(partner=request.user.partner, currency=currency.upper()).first()
+        wallet = selectors.wallet_of(partner_id=request.user.partner.pk, currency=currency)
         if wallet is None:
             raise WalletNotFound(f"No {currency.upper()} wallet.")
-        entries = wallet.entries.select_related("wallet").order_by("-created_at", "-id")
-        items, meta = paginate(entries, page_request(request.query_params))
+        items, meta = paginate(selectors.ledger_of(wallet), page_request(request.query_params))
         return Response({"items": LedgerEntryOut(items, many=True).data, **meta})

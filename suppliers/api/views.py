@@ -1,21 +1,22 @@
 """Products and offers: what a partner can buy, and a priced quote that holds for a while."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from suppliers import selectors
 from suppliers.errors import OfferNotFound, ProductNotFound
 from suppliers.models import Offer, Product, SupplierKind
 from suppliers.services import MAX_QUANTITY, offer_quote
 from tessera.api.base import PartnerAPIView, paged, read_errors, write_errors
-from tessera.api.fields import MoneySerializer, money
+from tessera.api.fields import MoneyField
 from tessera.api.filtering import EQUALITY, Filter, apply_filters, parse_choice, parse_text
 from tessera.api.idempotency import idempotent
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
 
 
 class ProductOut(serializers.ModelSerializer):
-    price = serializers.SerializerMethodField()
+    price = MoneyField(amount="price", allow_null=True)
     supplier = serializers.CharField(source="supplier.slug")
     supplierReference = serializers.CharField(source="supplier_reference")
     startsAt = serializers.DateTimeField(source="starts_at", allow_null=True)
@@ -39,10 +40,6 @@ class ProductOut(serializers.ModelSerializer):
             "toPlace",
         ]
 
-    @extend_schema_field(MoneySerializer(allow_null=True))
-    def get_price(self, product: Product) -> dict | None:
-        return money(product.price, product.currency) if product.price is not None else None
-
 
 class OfferIn(serializers.Serializer):
     productId = serializers.IntegerField(min_value=1)
@@ -54,8 +51,8 @@ class OfferIn(serializers.Serializer):
 
 class OfferOut(serializers.ModelSerializer):
     productId = serializers.IntegerField(source="product_id")
-    unitPrice = serializers.SerializerMethodField()
-    total = serializers.SerializerMethodField()
+    unitPrice = MoneyField(amount="unit_price")
+    total = MoneyField(amount="total_amount")
     expiresAt = serializers.DateTimeField(source="expires_at")
     usedAt = serializers.DateTimeField(source="used_at", allow_null=True)
     createdAt = serializers.DateTimeField(source="created_at")
@@ -74,21 +71,11 @@ class OfferOut(serializers.ModelSerializer):
             "createdAt",
         ]
 
-    def get_unitPrice(self, offer: Offer) -> dict:  # noqa: N802 - API name
-        return money(offer.unit_price, offer.currency)
-
-    def get_total(self, offer: Offer) -> dict:
-        return money(offer.total_amount, offer.currency)
-
 
 PRODUCT_FILTERS = {
     "kind": Filter("kind", parse_choice(SupplierKind.values), EQUALITY, "rail, air, event or voucher."),
     "supplier": Filter("supplier__slug", parse_text(64), EQUALITY, "Supplier slug."),
 }
-
-
-def _sellable():
-    return Product.objects.filter(is_active=True, supplier__is_active=True).select_related("supplier")
 
 
 class ProductCollection(PartnerAPIView):
@@ -103,7 +90,9 @@ class ProductCollection(PartnerAPIView):
         responses={200: paged(ProductOut, "ProductPage"), **read_errors()},
     )
     def get(self, request):
-        queryset = apply_filters(_sellable(), request.query_params, PRODUCT_FILTERS, reserved=PAGE_PARAMS)
+        queryset = apply_filters(
+            selectors.sellable_products(), request.query_params, PRODUCT_FILTERS, reserved=PAGE_PARAMS
+        )
         items, meta = paginate(queryset.order_by("pk"), page_request(request.query_params))
         return Response({"items": ProductOut(items, many=True).data, **meta})
 
@@ -113,7 +102,7 @@ class ProductItem(PartnerAPIView):
         operation_id="getProduct", summary="Get a product", responses={200: ProductOut, **read_errors()}
     )
     def get(self, request, product_id: int):
-        product = _sellable().filter(pk=product_id).first()
+        product = selectors.sellable_products().filter(pk=product_id).first()
         if product is None:
             raise ProductNotFound("No such product.")
         return Response(ProductOut(product).data)
@@ -143,7 +132,7 @@ class OfferItem(PartnerAPIView):
         operation_id="getOffer", summary="Get one of your offers", responses={200: OfferOut, **read_errors()}
     )
     def get(self, request, offer_id):
-        offer = Offer.objects.filter(pk=offer_id, partner=request.user.partner).first()
+        offer = selectors.offer_of(partner_id=request.user.partner.pk, offer_id=offer_id)
         if offer is None:
             raise OfferNotFound("No such offer.")
         return Response(OfferOut(offer).data)

@@ -1,5 +1,8 @@
 """Serializer pieces every API resource uses."""
 
+from operator import attrgetter
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tessera.money import format_amount
@@ -14,6 +17,23 @@ class MoneySerializer(serializers.Serializer):
 
     amount = serializers.CharField(help_text='Decimal string, e.g. "260.32".')
     currency = serializers.CharField(help_text="ISO 4217 code.")
+
+
+@extend_schema_field(MoneySerializer)
+class MoneyField(serializers.Field):
+    """An amount and its currency read from the object, written as ``{"amount", "currency"}``.
+
+    ``currency`` may be a dotted path (``wallet.currency``); a missing amount is null.
+    """
+
+    def __init__(self, amount: str = "amount", currency: str = "currency", **kwargs) -> None:
+        self.read_amount = attrgetter(amount)
+        self.read_currency = attrgetter(currency)
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance) -> dict | None:
+        value = self.read_amount(instance)
+        return None if value is None else money(value, self.read_currency(instance))
 
 
 class ProblemSerializer(serializers.Serializer):
