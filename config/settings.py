@@ -211,6 +211,20 @@ if not VOUCHER_KEYS:
         raise ImproperlyConfigured("VOUCHER_KEYS must be set when DEBUG is off.")
     VOUCHER_KEYS = "dev1:dGVzc2VyYS1kZXYtb25seS12b3VjaGVyLWtleS0zMmI="
 
+# Where customers and providers reach this installation (checkout links, provider callbacks).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The payment gateway: which provider hosts the payment page, and the sandbox provider's settings.
+PAYMENT_GATEWAY_PROVIDER = os.environ.get("PAYMENT_GATEWAY_PROVIDER", "sandbox")
+SANDBOX_PROVIDER_SECRET = os.environ.get("SANDBOX_PROVIDER_SECRET", "")
+if not SANDBOX_PROVIDER_SECRET:
+    if not DEV_DEFAULTS_ALLOWED:
+        raise ImproperlyConfigured("SANDBOX_PROVIDER_SECRET must be set when DEBUG is off.")
+    SANDBOX_PROVIDER_SECRET = "tessera-dev-only-sandbox-provider-secret"
+
+# Fonts for PDF documents (receipts, invoices); DejaVu Sans prints every European script.
+PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

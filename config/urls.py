@@ -11,6 +11,8 @@ admin.site.index_title = "Orders, suppliers and money"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
+    path("checkout/", include("payments.checkout.urls")),
+    path("payments/", include("payments.providers.urls")),
     # Anything else under /api/ is a problem+json 404, in development (DEBUG) too.
     re_path(r"^api/", api_not_found),
 ]

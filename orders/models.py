@@ -207,6 +207,9 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
     description = models.CharField(max_length=255)
     amount = amount_field()
     currency = models.CharField(max_length=3)
+    tax_rate = models.DecimalField(
+        "VAT rate (%)", max_digits=5, decimal_places=2, default=0, help_text="Included in the amount."
+    )
     denomination = amount_field(null=True, blank=True)
     starts_at = models.DateTimeField(null=True, blank=True)
     from_place = models.CharField(max_length=100, blank=True)

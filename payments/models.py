@@ -1,4 +1,4 @@
-"""The money: wallets and their immutable ledger, payments and refunds.
+"""The money: wallets and their immutable ledger, payments, refunds, invoices and credit notes.
 
 A wallet's balance is the sum of its ledger entries; the balance column caches it, is changed in
 the same transaction as the entry, and a database constraint keeps it from going below zero.
@@ -123,6 +123,10 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     currency = models.CharField(max_length=3)
     provider = models.CharField(max_length=32)
     provider_reference = models.CharField(max_length=100, blank=True, db_index=True)
+    redirect_url = models.URLField(
+        max_length=1000, blank=True, help_text="The provider's hosted page for this payment (gateway)."
+    )
+    failure_reason = models.CharField(max_length=255, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -135,6 +139,11 @@ class Payment(ConcurrentTransitionMixin, models.Model):
                 fields=["order"],
                 condition=Q(status__in=LIVE_PAYMENT_STATUSES),
                 name="payment_one_live_per_order",
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "provider_reference"],
+                condition=~Q(provider_reference=""),
+                name="payment_provider_reference_unique",
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_not_negative"),
         ]
@@ -150,15 +159,17 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     def capture(self, *, at) -> None:
         self.paid_at = at
 
-    @transition(field=status, source=PaymentStatus.PENDING, target=PaymentStatus.FAILED)
-    def fail(self) -> None:
-        pass
+    @transition(
+        field=status, source=[PaymentStatus.CREATED, PaymentStatus.PENDING], target=PaymentStatus.FAILED
+    )
+    def fail(self, *, reason: str = "") -> None:
+        self.failure_reason = reason[:255]
 
     @transition(
         field=status, source=[PaymentStatus.CREATED, PaymentStatus.PENDING], target=PaymentStatus.CANCELED
     )
-    def cancel(self) -> None:
-        pass
+    def cancel(self, *, reason: str = "") -> None:
+        self.failure_reason = reason[:255]
 
     @transition(
         field=status,
@@ -186,21 +197,38 @@ class RefundStatus(models.TextChoices):
 
 class RefundReason(models.TextChoices):
     NOT_DELIVERED = "not_delivered", "Not delivered by the supplier"
-    REQUESTED = "requested", "Requested"
+    REQUESTED = "requested", "Requested by the customer"
+    CANCELED_EVENT = "canceled_event", "Event or trip canceled"
+    GOODWILL = "goodwill", "Goodwill"
+    DUPLICATE = "duplicate", "Duplicate order"
+    LATE_PAYMENT = "late_payment", "Paid after the order could no longer be finalized"
 
 
 class Refund(ConcurrentTransitionMixin, models.Model):
+    """Money going back for some or all of an order's lines, the way it came.
+
+    ``amount`` is what goes back (the lines' amounts minus any supplier fee); it is reserved
+    against the payment when the refund is requested, so two refunds at once can never exceed what
+    was paid. A FAILED refund reserves nothing.
+    """
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="refunds")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    lines = models.ManyToManyField("orders.OrderLine", blank=True, related_name="refunds")
+    lines = models.ManyToManyField(
+        "orders.OrderLine", through="RefundLine", blank=True, related_name="refunds"
+    )
     status = FSMField(
         max_length=16, choices=RefundStatus.choices, default=RefundStatus.REQUESTED, protected=True
     )
     reason = models.CharField(max_length=16, choices=RefundReason.choices)
     note = models.CharField(max_length=255, blank=True)
     amount = amount_field()
+    supplier_fee = amount_field(default=0, help_text="Kept by the supplier; not returned.")
     currency = models.CharField(max_length=3)
+    provider_reference = models.CharField(max_length=100, blank=True, db_index=True)
+    failure_reason = models.CharField(max_length=255, blank=True)
+    requested_by = models.CharField(max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -208,8 +236,10 @@ class Refund(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="refund_amount_not_negative"),
+            models.CheckConstraint(condition=Q(supplier_fee__gte=0), name="refund_fee_not_negative"),
         ]
+        indexes = [models.Index(fields=["status", "updated_at"], name="refund_status_updated")]
 
     def __str__(self) -> str:
         return f"Refund {self.amount} {self.currency} ({self.status})"
@@ -222,6 +252,219 @@ class Refund(ConcurrentTransitionMixin, models.Model):
     def succeed(self) -> None:
         pass
 
-    @transition(field=status, source=RefundStatus.PROCESSING, target=RefundStatus.FAILED)
-    def fail(self) -> None:
-        pass
+    @transition(
+        field=status, source=[RefundStatus.REQUESTED, RefundStatus.PROCESSING], target=RefundStatus.FAILED
+    )
+    def fail(self, *, reason: str = "") -> None:
+        self.failure_reason = reason[:255]
+
+
+class RefundLine(models.Model):
+    """One line of a refund: what the line cost, what the supplier kept, what goes back."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="refund_lines")
+    line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="refund_lines")
+    amount = amount_field(help_text="What goes back for this line.")
+    supplier_fee = amount_field(default=0)
+    supplier_reference = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["refund", "line"], name="refund_line_unique"),
+        ]
+
+
+class Checkout(models.Model):
+    """A partner's request that its customer pay an order on Tessera's hosted checkout page."""
+
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="checkout")
+    return_url = models.URLField(max_length=1000, help_text="Where the customer goes back to.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Checkout of {self.order_id}"
+
+
+class ProviderEvent(models.Model):
+    """A provider callback already applied: a repeat with the same event id changes nothing."""
+
+    provider = models.CharField(max_length=32)
+    event_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=64)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    payload = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.event_id} {self.kind}"
+
+
+# --- invoices and credit notes -----------------------------------------------------------------
+
+
+class InvoiceStatus(models.TextChoices):
+    OPEN = "OPEN", "Open"
+    CLOSED = "CLOSED", "Closed"
+
+
+class DocumentSequence(models.Model):
+    """Gapless numbering: the last number given out per series, taken under a row lock."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_value}"
+
+
+class Invoice(ConcurrentTransitionMixin, models.Model):
+    """A partner's monthly bill in one currency. OPEN while its period runs; CLOSED for good.
+
+    Closing gives it the next number of its series, fixes its totals and stores its PDF and CSV;
+    after that the row and its items never change.
+    """
+
+    partner = models.ForeignKey("orders.Partner", on_delete=models.PROTECT, related_name="invoices")
+    currency = models.CharField(max_length=3)
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="First day after the period.")
+    status = FSMField(max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN, protected=True)
+    number = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    net_amount = amount_field(default=0)
+    tax_amount = amount_field(default=0)
+    total_amount = amount_field(default=0)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    csv = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period_start", "partner"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "currency", "period_start"], name="invoice_partner_period_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "period_end"], name="invoice_status_period")]
+
+    def __str__(self) -> str:
+        return self.number or f"{self.partner} {self.period_start:%Y-%m} (open)"
+
+    @transition(field=status, source=InvoiceStatus.OPEN, target=InvoiceStatus.CLOSED)
+    def close(self, *, number: str, at) -> None:
+        self.number = number
+        self.closed_at = at
+
+
+class InvoiceItemKind(models.TextChoices):
+    CHARGE = "charge", "Order"
+    CREDIT = "credit", "Credit note"
+
+
+class InvoiceItem(models.Model):
+    """One order billed (a charge) or one credit note deducted (a credit) on an invoice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField(max_length=8, choices=InvoiceItemKind.choices)
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="invoice_items")
+    credit_note = models.OneToOneField(
+        "CreditNote", null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_item"
+    )
+    description = models.CharField(max_length=255)
+    net_amount = amount_field(help_text="Signed: credits are negative.")
+    tax_amount = amount_field()
+    total_amount = amount_field()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invoice", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(kind="charge"), name="invoice_item_one_charge_per_order"
+            ),
+        ]
+
+
+class CreditNote(models.Model):
+    """The document that gives money back on an invoiced order; numbered without gaps, never changed."""
+
+    number = models.CharField(max_length=32, unique=True)
+    partner = models.ForeignKey("orders.Partner", on_delete=models.PROTECT, related_name="credit_notes")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="credit_notes")
+    refund = models.OneToOneField(Refund, on_delete=models.PROTECT, related_name="credit_note")
+    invoice = models.ForeignKey(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+        help_text="The invoice the order was billed on.",
+    )
+    currency = models.CharField(max_length=3)
+    net_amount = amount_field()
+    tax_amount = amount_field()
+    total_amount = amount_field()
+    issued_at = models.DateTimeField()
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+# --- the sandbox payment provider's own records (what a real provider keeps on its side) ----------
+
+
+class SandboxSessionState(models.TextChoices):
+    OPEN = "OPEN", "Open"
+    PAID = "PAID", "Paid"
+    FAILED = "FAILED", "Failed"
+    CANCELED = "CANCELED", "Canceled"
+    EXPIRED = "EXPIRED", "Expired"
+
+
+class SandboxBankSession(models.Model):
+    id = models.CharField(max_length=40, primary_key=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    merchant_reference = models.CharField(max_length=100, help_text="Tessera's payment id.")
+    amount = amount_field()
+    currency = models.CharField(max_length=3)
+    description = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=8, choices=SandboxSessionState.choices, default="OPEN")
+    return_url = models.URLField(max_length=1000)
+    callback_url = models.URLField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.state}"
+
+
+class SandboxRefundState(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    SUCCEEDED = "SUCCEEDED", "Succeeded"
+    FAILED = "FAILED", "Failed"
+
+
+class SandboxBankRefund(models.Model):
+    id = models.CharField(max_length=40, primary_key=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    session = models.ForeignKey(SandboxBankSession, on_delete=models.PROTECT, related_name="refunds")
+    amount = amount_field()
+    state = models.CharField(max_length=10, choices=SandboxRefundState.choices, default="PENDING")
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.state}"

@@ -54,6 +54,13 @@ class Product(models.Model):
     denominations = models.JSONField(
         default=list, blank=True, help_text='Voucher face values as decimal strings, e.g. ["25.00"].'
     )
+    tax_rate = models.DecimalField(
+        "VAT rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        help_text="Value added tax included in the price, in percent (e.g. 12.00).",
+    )
     delivery = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.REALTIME)
     starts_at = models.DateTimeField(null=True, blank=True)
     from_place = models.CharField(max_length=100, blank=True)
@@ -71,6 +78,9 @@ class Product(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(price__isnull=True) | Q(price__gte=0), name="product_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lt=100), name="product_tax_rate_range"
             ),
         ]
 

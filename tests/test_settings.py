@@ -8,15 +8,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = "import django; django.setup(); from django.conf import settings; print({})"
 ENGINE = PROBE.format("settings.DATABASES['default']['ENGINE']")
-SECRETS = {"DEBUG", "SECRET_KEY", "VOUCHER_KEYS", "PYTEST_VERSION", "DATABASE_URL"}
+SECRETS = {"DEBUG", "SECRET_KEY", "VOUCHER_KEYS", "SANDBOX_PROVIDER_SECRET", "PYTEST_VERSION", "DATABASE_URL"}
 
 
 def start_django(probe: str = ENGINE, **env: str) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "VOUCHER_KEYS", "PYTEST_VERSION", "DATABASE_URL"}
-    }
+    clean = {k: v for k, v in os.environ.items() if k not in SECRETS}
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", probe],
         cwd=ROOT,
@@ -37,6 +33,12 @@ def test_production_refuses_to_start_without_voucher_keys():
     result = start_django(DEBUG="0", SECRET_KEY="s3cret-for-this-test")
     assert result.returncode != 0
     assert "VOUCHER_KEYS must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_payment_provider_secret():
+    result = start_django(DEBUG="0", SECRET_KEY="s3cret-for-this-test", VOUCHER_KEYS="k1:" + "A" * 43 + "=")
+    assert result.returncode != 0
+    assert "SANDBOX_PROVIDER_SECRET must be set" in result.stderr
 
 
 def test_development_starts_on_sqlite_and_database_url_switches_to_postgres():

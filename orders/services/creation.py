@@ -176,6 +176,7 @@ def _create_lines(order: Order, offers: list[Offer], people: list[Traveller]) ->
                     description=product.name,
                     amount=offer.unit_price,
                     currency=offer.currency,
+                    tax_rate=product.tax_rate,
                     denomination=offer.denomination,
                     starts_at=product.starts_at,
                     from_place=product.from_place,

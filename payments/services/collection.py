@@ -1,0 +1,53 @@
+"""Taking payment when a PENDING order is finalized by wallet or invoice."""
+
+from django.utils import timezone
+
+from orders.events import apply_transition, record
+from orders.models import Order
+from orders.statuses import BillingMode
+from payments.models import LedgerKind, Payment
+from payments.services.wallets import wallet_book
+from tessera.actors import Actor
+from tessera.money import format_amount
+
+PROVIDER_FOR_METHOD = {BillingMode.WALLET: "wallet", BillingMode.INVOICE: "invoice"}
+
+
+def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
+    """Take payment for a locked PENDING order being finalized (wallet debit or invoice accrual).
+
+    Runs inside the caller's transaction, so an insufficient balance undoes the finalization; the
+    caller saves the order in it too, so the payment's transitions need not touch the order.
+    """
+    payment = Payment.objects.create(
+        order=order,
+        method=method,
+        amount=order.total_amount,
+        currency=order.currency,
+        provider=PROVIDER_FOR_METHOD[method],
+        idempotency_key=f"order:{order.pk}:payment",
+    )
+    record(
+        order_id=order.pk,
+        subject_type="payment",
+        subject_id=payment.pk,
+        name="create",
+        actor=actor,
+        to_status=payment.status,
+        payload={"method": method, "amount": format_amount(payment.amount, payment.currency)},
+    )
+    apply_transition(payment, "start", actor=actor, touch_order=False)
+    if method == BillingMode.WALLET and payment.amount > 0:
+        entry = wallet_book(
+            kind=LedgerKind.DEBIT,
+            partner_id=order.partner_id,
+            currency=order.currency,
+            amount=payment.amount,
+            reference=f"order:{order.pk}:debit",
+            actor=actor,
+            order=order,
+            memo=f"Order {order.reference}",
+        )
+        payment.provider_reference = f"ledger:{entry.pk}"
+    apply_transition(payment, "capture", actor=actor, touch_order=False, at=timezone.now())
+    return payment
