@@ -39,3 +39,11 @@ def parse_exact(amount: Decimal | int | str, currency: str) -> Decimal:
 def format_amount(amount: Decimal, currency: str) -> str:
     """The decimal string the API and pages show, e.g. ``"260.32"``."""
     return f"{quantize(amount, currency):f}"
+
+
+def included_tax(gross: Decimal, rate_percent: Decimal, currency: str) -> Decimal:
+    """The VAT inside a gross (tax-included) amount at ``rate_percent``: gross - gross / (1 + rate)."""
+    rate = Decimal(rate_percent)
+    if rate == 0:
+        return quantize(ZERO, currency)
+    return quantize(gross - gross / (1 + rate / 100), currency)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from tessera.money import format_amount, parse_exact
+from tessera.money import format_amount, included_tax, parse_exact
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,17 @@ def test_amounts_are_written_with_the_currency_exponent():
     assert format_amount(Decimal("260.320"), "EUR") == "260.32"
     assert format_amount(Decimal("1000.000"), "JPY") == "1000"
     assert format_amount(Decimal("5"), "EUR") == "5.00"
+
+
+@pytest.mark.parametrize(
+    ("gross", "rate", "currency", "tax"),
+    [
+        ("112.00", "12", "EUR", "12.00"),
+        ("899.00", "12.00", "EUR", "96.32"),
+        ("45.00", "9", "EUR", "3.72"),
+        ("260.32", "0", "EUR", "0.00"),
+        ("1100", "10", "JPY", "100"),
+    ],
+)
+def test_tax_included_in_a_gross_amount_is_rounded_to_the_currency(gross, rate, currency, tax):
+    assert included_tax(Decimal(gross), Decimal(rate), currency) == Decimal(tax)

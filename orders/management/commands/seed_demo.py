@@ -22,6 +22,14 @@ PARTNERS = [
     {"slug": "citybreaks", "name": "CityBreaks App (gateway)", "allows_gateway": True},
 ]
 
+# VAT included in the demo prices, by kind of product (passenger transport, events, vouchers).
+TAX_RATES = {
+    SupplierKind.RAIL: Decimal("12.00"),
+    SupplierKind.AIR: Decimal("0.00"),
+    SupplierKind.EVENT: Decimal("9.00"),
+    SupplierKind.VOUCHER: Decimal("0.00"),
+}
+
 SUPPLIERS = [
     {"slug": "sandbox-rail", "name": "Sandbox Rail", "kind": SupplierKind.RAIL},
     {"slug": "sandbox-air", "name": "Sandbox Air", "kind": SupplierKind.AIR},
@@ -164,6 +172,7 @@ class Command(BaseCommand):
                     supplier_reference=reference,
                     defaults={
                         "kind": supplier.kind,
+                        "tax_rate": TAX_RATES[supplier.kind],
                         "price": None,
                         "denominations": [],
                         "settings": {},
