@@ -76,3 +76,25 @@ def refundable_amount(payment: Payment) -> Decimal:
         payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount"))["total"] or ZERO
     )
     return payment.amount - refunded
+
+
+# Interfaces the gateway helper calls; the refunds helper replaces these bodies.
+def refund_payment_in_full(*, order: Order, payment: Payment, reason: str, actor: Actor) -> Refund | None:
+    raise NotImplementedError
+
+
+def refund_settle(*, refund_id, state: str, reason: str = "", actor: Actor) -> Refund:
+    raise NotImplementedError
+
+
+def refund_request(
+    *,
+    order_id,
+    line_ids: list[int] | None,
+    reason: str,
+    note: str,
+    actor: Actor,
+    idempotency_key: str,
+    partner_id: int | None = None,
+) -> Refund:
+    raise NotImplementedError
