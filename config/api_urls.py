@@ -4,6 +4,9 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from orders.api import views as orders
+from payments.api import checkout_views as checkouts
+from payments.api import invoice_views as invoices
+from payments.api import refund_views as refunds
 from payments.api import views as payments
 from suppliers.api import views as suppliers
 
@@ -20,8 +23,17 @@ urlpatterns = [
     path("orders/<uuid:order_id>/finalize", orders.OrderFinalize.as_view(), name="order-finalize"),
     path("orders/<uuid:order_id>/cancel", orders.OrderCancel.as_view(), name="order-cancel"),
     path("orders/<uuid:order_id>/events", orders.OrderEvents.as_view(), name="order-events"),
+    path("orders/<uuid:order_id>/checkout", checkouts.OrderCheckout.as_view(), name="order-checkout"),
+    path("orders/<uuid:order_id>/refunds", refunds.OrderRefunds.as_view(), name="order-refunds"),
+    path("refunds/<uuid:refund_id>", refunds.RefundItem.as_view(), name="refund"),
     path("wallets", payments.WalletView.as_view(), name="wallets"),
     path("wallets/<str:currency>/ledger", payments.LedgerView.as_view(), name="ledger"),
+    path("invoices", invoices.InvoiceCollection.as_view(), name="invoices"),
+    path("invoices/<int:invoice_id>", invoices.InvoiceDetail.as_view(), name="invoice"),
+    path("invoices/<int:invoice_id>/pdf", invoices.InvoicePdf.as_view(), name="invoice-pdf"),
+    path("invoices/<int:invoice_id>/csv", invoices.InvoiceCsv.as_view(), name="invoice-csv"),
+    path("credit-notes", invoices.CreditNoteCollection.as_view(), name="credit-notes"),
+    path("credit-notes/<int:credit_note_id>/pdf", invoices.CreditNotePdf.as_view(), name="credit-note-pdf"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -159,6 +159,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"InvoiceStatusEnum": "payments.models.InvoiceStatus"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tessera.api.schema.describe_catalogs",
@@ -196,6 +197,9 @@ PERIODIC_TASKS = {
     # task path: interval in seconds
     "orders.tasks.expire_orders": float(os.environ.get("EXPIRY_SWEEP_SECONDS", "30")),
     "orders.tasks.reconcile_lines": float(os.environ.get("RECONCILE_SWEEP_SECONDS", "60")),
+    "payments.tasks.reconcile_gateway_payments": float(os.environ.get("GATEWAY_SWEEP_SECONDS", "60")),
+    "payments.tasks.close_invoices": float(os.environ.get("INVOICE_CLOSE_SECONDS", "3600")),
+    "payments.tasks.reconcile_refunds": float(os.environ.get("REFUND_SWEEP_SECONDS", "60")),
     "tessera.tasks.prune_task_results": 3600.0,
     "tessera.tasks.prune_idempotency_records": 3600.0,
 }
@@ -222,6 +226,13 @@ if not SANDBOX_PROVIDER_SECRET:
         raise ImproperlyConfigured("SANDBOX_PROVIDER_SECRET must be set when DEBUG is off.")
     SANDBOX_PROVIDER_SECRET = "tessera-dev-only-sandbox-provider-secret"
 
+# The sandbox provider settles a refund this long after accepting it (scaled by
+# SANDBOX_TIME_SCALE): "succeed", or "fail" to show a refund the provider refuses.
+SANDBOX_PROVIDER_REFUNDS = os.environ.get("SANDBOX_PROVIDER_REFUNDS", "succeed")
+SANDBOX_PROVIDER_REFUND_SECONDS = float(os.environ.get("SANDBOX_PROVIDER_REFUND_SECONDS", "2"))
+# A gateway payment PENDING this long is asked about server-side by the reconcile sweep.
+GATEWAY_RECONCILE_AFTER_SECONDS = float(os.environ.get("GATEWAY_RECONCILE_AFTER_SECONDS", "300"))
+
 # Fonts for PDF documents (receipts, invoices); DejaVu Sans prints every European script.
 PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
 
@@ -244,5 +255,7 @@ LOGGING = {
         # Replaces Django's default "django" handlers, which would print every line twice.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # fpdf2 embeds fonts with fontTools, which logs dozens of INFO lines per PDF.
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -2,14 +2,18 @@
 
 from orders.models import Order
 from orders.statuses import BillingMode, LineStatus, OrderStatus
+from payments.refund_rules import refund_possible
 
 
 def available_actions(order: Order, lines) -> list[str]:
     """Names of the API operations allowed now; ``lines`` are the order's (prefetched) lines."""
     if order.status != OrderStatus.PENDING:
-        return []
+        return ["refund"] if refund_possible(order, lines) else []
     actions = ["update", "replaceTravellers", "cancel"]
     modes = set(order.partner.billing_modes) & {BillingMode.WALLET, BillingMode.INVOICE}
-    if modes and lines and all(line.status == LineStatus.RESERVED for line in lines):
+    reserved = bool(lines) and all(line.status == LineStatus.RESERVED for line in lines)
+    if reserved and BillingMode.GATEWAY in order.partner.billing_modes:
+        actions.insert(0, "checkout")
+    if modes and reserved:
         actions.insert(0, "finalize")
     return actions

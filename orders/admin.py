@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from orders.models import ApiKey, Order, OrderEvent, OrderLine, Partner, Traveller, Voucher
 from orders.services.api_keys import api_key_create, api_key_revoke
+from payments.admin_refunds import OrderRefundAdminMixin, RefundInline
 from tessera.actors import Actor
 from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, money
 
@@ -101,7 +102,7 @@ class PartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyModelAdmin):
+class OrderAdmin(OrderRefundAdminMixin, ReadOnlyModelAdmin):
     list_display = [
         "reference",
         "partner",
@@ -136,7 +137,7 @@ class OrderAdmin(ReadOnlyModelAdmin):
         ("Customer", {"fields": ["order_key"], "classes": ["collapse"]}),
     ]
     readonly_fields = ["total"]
-    inlines = [OrderLineInline, TravellerInline, OrderEventInline]
+    inlines = [OrderLineInline, TravellerInline, RefundInline, OrderEventInline]
 
     @admin.display(description="status", ordering="status")
     def badge(self, order: Order) -> str:

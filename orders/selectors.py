@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from orders.models import Order, OrderEvent, OrderLine
+from payments import refund_selectors
 from payments.models import Payment, Refund
 
 
@@ -12,14 +13,14 @@ def orders_of(partner_id: int) -> QuerySet[Order]:
 
 def with_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
     """Everything an order's API representation shows, in a fixed number of queries."""
-    return queryset.select_related("partner").prefetch_related(
+    return queryset.select_related("partner", "checkout").prefetch_related(
         Prefetch(
             "lines",
             queryset=OrderLine.objects.select_related("product", "supplier", "offer").order_by("position"),
         ),
         "travellers",
         Prefetch("payments", queryset=Payment.objects.order_by("created_at")),
-        Prefetch("refunds", queryset=Refund.objects.order_by("created_at")),
+        Prefetch("refunds", queryset=refund_selectors.with_lines(Refund.objects.order_by("created_at"))),
     )
 
 

@@ -28,5 +28,5 @@ PROVIDER_STATUSES: list[tuple[str, str, str]] = [
     ("Event tickets (payment)", "pending", "Payment CREATED or PENDING"),
     ("Event tickets (payment)", "paid", "Payment PAID"),
     ("Event tickets (payment)", "partial", "Payment PARTIALLY_REFUNDED"),
-    ("Event tickets (payment)", "cancelled", "Payment FAILED or CANCELED"),
+    ("Event tickets (payment)", "cancelled", "Payment FAILED, CANCELED or REFUNDED"),
 ]

@@ -1,9 +1,27 @@
 """Money is read-only in the admin: top-ups and refunds go through services (later issues)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Sum
+from django.http import Http404
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from payments.models import LedgerEntry, Payment, Refund, Wallet
+from payments.admin_refunds import MoneyOwedFilter, RefundLineInline, RefundPermissionMixin, send_money_again
+from payments.invoice_documents import credit_note_pdf_response, invoice_csv_response, invoice_pdf_response
+from payments.models import (
+    CreditNote,
+    Invoice,
+    InvoiceItem,
+    InvoiceStatus,
+    LedgerEntry,
+    Payment,
+    Refund,
+    Wallet,
+)
+from payments.services.invoicing import invoices_close
+from tessera.actors import Actor
 from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, money
+from tessera.money import ZERO, format_amount
 
 
 class LedgerEntryInline(ReadOnlyInline):
@@ -51,8 +69,210 @@ class PaymentAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyModelAdmin):
-    list_display = ["id", "order", "status", "reason", money("amount"), "created_at"]
-    list_filter = ["status", "reason"]
+class RefundAdmin(RefundPermissionMixin, ReadOnlyModelAdmin):
+    list_display = [
+        "id",
+        "order",
+        "status",
+        "reason",
+        money("amount"),
+        money("supplier_fee", label="supplier fee"),
+        "failure_reason",
+        "created_at",
+    ]
+    list_filter = ["status", "reason", MoneyOwedFilter]
     list_select_related = ["order"]
-    search_fields = ["=order__reference"]
+    search_fields = ["=order__reference", "=provider_reference"]
+    fields = [
+        "id",
+        "order",
+        "payment",
+        "status",
+        "reason",
+        "note",
+        "refunded",
+        "kept",
+        "provider_reference",
+        "failure_reason",
+        "requested_by",
+        "idempotency_key",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = ["refunded", "kept"]
+    refunded = staticmethod(money("amount", label="amount"))
+    kept = staticmethod(money("supplier_fee", label="supplier fee"))
+    inlines = [RefundLineInline]
+    actions = [send_money_again]
+
+
+# --- invoices and credit notes ------------------------------------------------------------------
+
+
+class InvoiceItemInline(ReadOnlyInline):
+    model = InvoiceItem
+    fields = ["created_at", "kind", "description", "order", "credit_note", "net", "tax", "total"]
+    readonly_fields = fields
+    net = staticmethod(money("net_amount", currency="invoice.currency", label="net"))
+    tax = staticmethod(money("tax_amount", currency="invoice.currency", label="VAT"))
+    total = staticmethod(money("total_amount", currency="invoice.currency", label="total"))
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("order", "credit_note", "invoice")
+            .defer("credit_note__pdf", "invoice__pdf", "invoice__csv")
+        )
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyModelAdmin):
+    """Invoices close by themselves each month (periodic task); the action closes ended ones now."""
+
+    list_display = ["invoice", "partner", "period", "currency", "status", "total", "closed_at", "documents"]
+    list_filter = ["status", "currency", "partner"]
+    list_select_related = ["partner"]
+    search_fields = ["=number", "partner__name"]
+    date_hierarchy = "period_start"
+    fields = [
+        "number",
+        "partner",
+        "status",
+        "currency",
+        "period_start",
+        "period_end",
+        "net",
+        "tax",
+        "total",
+        "closed_at",
+        "documents",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = ["net", "tax", "total", "documents"]
+    inlines = [InvoiceItemInline]
+    actions = ["close_ended_periods"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .defer("pdf", "csv")
+            .annotate(running_total=Sum("items__total_amount"))
+        )
+
+    @admin.display(description="invoice", ordering="number")
+    def invoice(self, invoice: Invoice) -> str:
+        return invoice.number or "open"
+
+    @admin.display(description="period", ordering="period_start")
+    def period(self, invoice: Invoice) -> str:
+        return f"{invoice.period_start:%Y-%m}"
+
+    net = staticmethod(money("net_amount", label="net"))
+    tax = staticmethod(money("tax_amount", label="VAT"))
+
+    @admin.display(description="total", ordering="total_amount")
+    def total(self, invoice: Invoice) -> str:
+        if invoice.status == InvoiceStatus.CLOSED:
+            return f"{format_amount(invoice.total_amount, invoice.currency)} {invoice.currency}"
+        running = getattr(invoice, "running_total", None) or ZERO
+        return f"{format_amount(running, invoice.currency)} {invoice.currency} so far"
+
+    @admin.display(description="documents")
+    def documents(self, invoice: Invoice) -> str:
+        if invoice.status != InvoiceStatus.CLOSED:
+            return "made at closing"
+        return format_html(
+            '<a href="{}">PDF</a> · <a href="{}">CSV</a>',
+            reverse("admin:payments_invoice_pdf", args=[invoice.pk]),
+            reverse("admin:payments_invoice_csv", args=[invoice.pk]),
+        )
+
+    def get_urls(self):
+        documents = [
+            path(
+                "<int:object_id>/pdf/", self.admin_site.admin_view(self.pdf_view), name="payments_invoice_pdf"
+            ),
+            path(
+                "<int:object_id>/csv/", self.admin_site.admin_view(self.csv_view), name="payments_invoice_csv"
+            ),
+        ]
+        return documents + super().get_urls()
+
+    def _closed(self, request, object_id) -> Invoice:
+        invoice = self.get_object(request, str(object_id))
+        if invoice is None or not self.has_view_permission(request, invoice):
+            raise Http404("No such invoice.")
+        if invoice.status != InvoiceStatus.CLOSED:
+            raise Http404("An open invoice has no documents yet.")
+        return invoice
+
+    def pdf_view(self, request, object_id: int):
+        return invoice_pdf_response(self._closed(request, object_id))
+
+    def csv_view(self, request, object_id: int):
+        return invoice_csv_response(self._closed(request, object_id))
+
+    @admin.action(description="Close ended periods", permissions=["change"])
+    def close_ended_periods(self, request, queryset) -> None:
+        closed = invoices_close(
+            actor=Actor.staff(request.user), invoice_ids=list(queryset.values_list("pk", flat=True))
+        )
+        if not closed:
+            messages.warning(request, "None of the selected invoices is an open invoice of an ended month.")
+            return
+        numbers = ", ".join(invoice.number for invoice in closed)
+        messages.success(
+            request, f"Closed {len(closed)} invoice{'s' if len(closed) != 1 else ''}: {numbers}."
+        )
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(ReadOnlyModelAdmin):
+    list_display = ["number", "partner", "order", "total", "invoice", "issued_at", "document"]
+    list_filter = ["currency", "partner"]
+    search_fields = ["=number", "=order__reference"]
+    date_hierarchy = "issued_at"
+    fields = [
+        "number",
+        "partner",
+        "order",
+        "refund",
+        "invoice",
+        "currency",
+        "net",
+        "tax",
+        "total",
+        "issued_at",
+        "document",
+    ]
+    readonly_fields = ["net", "tax", "total", "document"]
+    net = staticmethod(money("net_amount", label="net"))
+    tax = staticmethod(money("tax_amount", label="VAT"))
+    total = staticmethod(money("total_amount", label="total"))
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("partner", "order", "invoice")
+            .defer("pdf", "invoice__pdf", "invoice__csv")
+        )
+
+    @admin.display(description="document")
+    def document(self, note: CreditNote) -> str:
+        return format_html('<a href="{}">PDF</a>', reverse("admin:payments_creditnote_pdf", args=[note.pk]))
+
+    def get_urls(self):
+        pdf = path(
+            "<int:object_id>/pdf/", self.admin_site.admin_view(self.pdf_view), name="payments_creditnote_pdf"
+        )
+        return [pdf, *super().get_urls()]
+
+    def pdf_view(self, request, object_id: int):
+        note = self.get_object(request, str(object_id))
+        if note is None or not self.has_view_permission(request, note):
+            raise Http404("No such credit note.")
+        return credit_note_pdf_response(note)

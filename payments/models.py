@@ -159,6 +159,12 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     def capture(self, *, at) -> None:
         self.paid_at = at
 
+    @transition(field=status, source=PaymentStatus.CANCELED, target=PaymentStatus.PAID)
+    def capture_late(self, *, at) -> None:
+        """The provider took the money after Tessera had given the payment up (the customer paid
+        while the order expired): it is captured so that it can be refunded."""
+        self.paid_at = at
+
     @transition(
         field=status, source=[PaymentStatus.CREATED, PaymentStatus.PENDING], target=PaymentStatus.FAILED
     )
@@ -364,6 +370,23 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
         self.number = number
         self.closed_at = at
 
+    def _is_closed_in_db(self) -> bool:
+        """Asks the database, not this instance: a stale OPEN copy of a closed row is refused too."""
+        return (
+            not self._state.adding
+            and type(self)._default_manager.filter(pk=self.pk, status=InvoiceStatus.CLOSED).exists()
+        )
+
+    def save(self, *args, **kwargs) -> None:
+        if self._is_closed_in_db():
+            raise ImmutableRowError(f"Invoice {self.number} is closed; it never changes.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._is_closed_in_db():
+            raise ImmutableRowError(f"Invoice {self.number} is closed; it never changes.")
+        return super().delete(*args, **kwargs)
+
 
 class InvoiceItemKind(models.TextChoices):
     CHARGE = "charge", "Order"
@@ -393,6 +416,11 @@ class InvoiceItem(models.Model):
             ),
         ]
 
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ImmutableRowError("Invoice items are written once; a correction is a credit note.")
+        super().save(*args, **kwargs)
+
 
 class CreditNote(models.Model):
     """The document that gives money back on an invoiced order; numbered without gaps, never changed."""
@@ -421,6 +449,11 @@ class CreditNote(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ImmutableRowError(f"Credit note {self.number} is issued; it never changes.")
+        super().save(*args, **kwargs)
 
 
 # --- the sandbox payment provider's own records (what a real provider keeps on its side) ----------

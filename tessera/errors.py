@@ -100,3 +100,18 @@ class CurrencyMismatch(TesseraError):
     code = "CURRENCY_MISMATCH"
     fault = "client"
     http_status = 400
+
+
+class RefundNotAllowed(InvalidState):
+    code = "REFUND_NOT_ALLOWED"
+    suggested_action = "Read the order's status and availableActions: only delivered, paid orders refund."
+
+
+class LineNotRefundable(InvalidState):
+    code = "LINE_NOT_REFUNDABLE"
+    suggested_action = "Refund only ISSUED lines that are not already in a refund (context.lines)."
+
+
+class RefundExceedsPayment(InvalidState):
+    code = "REFUND_EXCEEDS_PAYMENT"
+    suggested_action = "Read the order's refunds: what was paid has already been refunded."

@@ -25,7 +25,6 @@ class Document(FPDF):
         super().__init__(format="A4")
         self.set_title(title)
         self.set_author(issuer)
-        self.set_creation_date(None)
         self.set_auto_page_break(auto=True, margin=15)
         self.font_name = self._load_font()
         self.add_page()

@@ -41,7 +41,8 @@ def concrete(path: str) -> str:
 
     def fill(match: re.Match) -> str:
         name = match.group(1)
-        return {"productId": "1", "currency": "EUR"}.get(name, str(uuid.uuid4()))
+        numeric = {"productId": "1", "invoiceId": "1", "creditNoteId": "1"}
+        return {**numeric, "currency": "EUR"}.get(name, str(uuid.uuid4()))
 
     return PLACEHOLDER.sub(fill, path)
 

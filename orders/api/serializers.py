@@ -8,7 +8,10 @@ from rest_framework import serializers
 from orders.actions import available_actions
 from orders.models import Order, OrderEvent, OrderLine, Traveller
 from orders.services import ContactInput, TravellerInput
-from payments.models import Payment, Refund
+from payments.api.checkout_serializers import CustomerLinksOut
+from payments.api.refund_serializers import RefundOut
+from payments.checkout.links import customer_links
+from payments.models import Payment
 from tessera.api.fields import MoneyField
 
 MAX_METADATA_BYTES = 4096
@@ -160,15 +163,6 @@ class PaymentOut(serializers.ModelSerializer):
         fields = ["id", "method", "status", "amount", "paidAt"]
 
 
-class RefundOut(serializers.ModelSerializer):
-    amount = MoneyField()
-    createdAt = serializers.DateTimeField(source="created_at")
-
-    class Meta:
-        model = Refund
-        fields = ["id", "status", "reason", "amount", "createdAt"]
-
-
 class ContactOut(serializers.Serializer):
     name = serializers.CharField(source="contact_name")
     email = serializers.CharField(source="contact_email")
@@ -191,6 +185,7 @@ class OrderOut(serializers.ModelSerializer):
     refunds = RefundOut(many=True)
     offers = serializers.SerializerMethodField(help_text="The offer snapshots the order was made from.")
     availableActions = serializers.SerializerMethodField()
+    customerLinks = serializers.SerializerMethodField()
 
     class Meta:
         model = Order
@@ -210,6 +205,7 @@ class OrderOut(serializers.ModelSerializer):
             "createdAt",
             "updatedAt",
             "availableActions",
+            "customerLinks",
             "lines",
             "travellers",
             "payments",
@@ -229,6 +225,10 @@ class OrderOut(serializers.ModelSerializer):
 
     def get_availableActions(self, order: Order) -> list[str]:  # noqa: N802 - API name
         return available_actions(order, list(order.lines.all()))
+
+    @extend_schema_field(CustomerLinksOut)
+    def get_customerLinks(self, order: Order) -> dict:  # noqa: N802 - API name
+        return customer_links(order)
 
 
 class EventOut(serializers.ModelSerializer):

@@ -1,7 +1,8 @@
 """Ending a PENDING order early: cancel (asked for) or expire (time ran out).
 
 Both release every reservation: the lines become RELEASED at once and the supplier is told in
-the background (``release_line``), so a slow supplier never holds up the caller.
+the background (``release_line``), so a slow supplier never holds up the caller. An unpaid
+gateway payment ends with its order, and its provider session is canceled after commit.
 """
 
 from django.db import transaction
@@ -12,6 +13,7 @@ from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.statuses import LinePhase, LineStatus, OrderStatus
+from payments.services.gateway import gateway_payment_abandon
 from tessera.actors import SYSTEM, Actor
 from tessera.errors import InvalidState
 
@@ -39,6 +41,7 @@ def order_cancel(*, order_id, actor: Actor, partner_id: int | None = None, reaso
         lines = lock_lines(order)
         apply_transition(order, "cancel", actor=actor, payload={"reason": reason[:255]})
         release_lines(lines, actor=actor)
+        gateway_payment_abandon(order=order, actor=actor, reason="order canceled")
         return order
 
 
@@ -51,6 +54,7 @@ def order_expire(*, order_id, actor: Actor = SYSTEM) -> bool:
         lines = lock_lines(order)
         apply_transition(order, "expire", actor=actor, payload={"expiresAt": order.expires_at.isoformat()})
         release_lines(lines, actor=actor)
+        gateway_payment_abandon(order=order, actor=actor, reason="order expired")
         return True
 
 

@@ -8,9 +8,10 @@ from django.utils import timezone
 from orders import queue
 from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
-from orders.models import Order
+from orders.models import Order, OrderLine
 from orders.statuses import BillingMode, LineStatus, OrderStatus
 from payments import services as payments
+from payments.models import Payment, PaymentStatus
 from tessera.actors import Actor
 from tessera.errors import (
     BillingModeNotAllowed,
@@ -45,13 +46,7 @@ def order_finalize(
     now = timezone.now()
     with transaction.atomic():
         order = lock_order(order_id, partner_id=partner_id)
-        if order.status != OrderStatus.PENDING:
-            raise InvalidState(
-                f"Order {order.reference} is {order.status}; only PENDING orders can be finalized.",
-                status=order.status,
-            )
-        if order.expires_at <= now:
-            raise OrderExpired(f"Order {order.reference} expired at {order.expires_at.isoformat()}.")
+        _check_open(order, now)
         if method not in order.partner.billing_modes:
             raise BillingModeNotAllowed(
                 f"Billing mode {method!r} is not enabled for this partner.",
@@ -60,15 +55,57 @@ def order_finalize(
         if expected_total is not None:
             _check_expected_total(order, expected_total)
         lines = lock_lines(order)
-        not_reserved = {line.position: line.status for line in lines if line.status != LineStatus.RESERVED}
-        if not_reserved:
-            raise OrderNotReady("Some lines are not reserved yet.", lines=not_reserved)
+        check_reserved(lines)
         payments.payment_collect(order=order, method=method, actor=actor)
-        apply_transition(order, "finalize", actor=actor, payment_method=method, at=now)
-        for line in lines:
-            apply_transition(line, "start_issuing", actor=actor, touch_order=False, at=now)
-        queue.issuance(line.pk for line in lines)
+        _start_issuing(order, lines, method=method, actor=actor, now=now)
     return order
+
+
+def order_finalize_paid(*, order: Order, lines: list[OrderLine], payment: Payment, actor: Actor) -> Order:
+    """Finalize a PENDING order whose gateway payment the provider has confirmed (PAID).
+
+    The caller holds the locks on the order, its lines and the payment, in that order, and has
+    captured the payment in the same transaction. The checks are those of ``order_finalize``;
+    they raise (an InvalidState) before anything is written, so a caller whose order can no
+    longer be finalized can give the money back instead.
+    """
+    check_payable(order, lines, timezone.now())
+    if payment.status != PaymentStatus.PAID or payment.amount != order.total_amount:
+        raise InvalidState(
+            f"Payment {payment.pk} does not cover order {order.reference}.", payment_status=payment.status
+        )
+    _start_issuing(order, lines, method=BillingMode.GATEWAY, actor=actor, now=timezone.now())
+    return order
+
+
+def _check_open(order: Order, now) -> None:
+    if order.status != OrderStatus.PENDING:
+        raise InvalidState(
+            f"Order {order.reference} is {order.status}; only PENDING orders can be finalized.",
+            status=order.status,
+        )
+    if order.expires_at <= now:
+        raise OrderExpired(f"Order {order.reference} expired at {order.expires_at.isoformat()}.")
+
+
+def check_reserved(lines: list[OrderLine]) -> None:
+    """Refuse (ORDER_NOT_READY) unless every line is RESERVED."""
+    not_reserved = {line.position: line.status for line in lines if line.status != LineStatus.RESERVED}
+    if not_reserved:
+        raise OrderNotReady("Some lines are not reserved yet.", lines=not_reserved)
+
+
+def check_payable(order: Order, lines: list[OrderLine], now) -> None:
+    """Refuse unless a locked order could be finalized now: PENDING, unexpired, every line RESERVED."""
+    _check_open(order, now)
+    check_reserved(lines)
+
+
+def _start_issuing(order: Order, lines: list[OrderLine], *, method: str, actor: Actor, now) -> None:
+    apply_transition(order, "finalize", actor=actor, payment_method=method, at=now)
+    for line in lines:
+        apply_transition(line, "start_issuing", actor=actor, touch_order=False, at=now)
+    queue.issuance(line.pk for line in lines)
 
 
 def _check_expected_total(order: Order, expected_total) -> None:

@@ -6,6 +6,7 @@ from orders.events import apply_transition, record
 from orders.models import Order
 from orders.statuses import BillingMode
 from payments.models import LedgerKind, Payment
+from payments.services.invoicing import invoice_accrue
 from payments.services.wallets import wallet_book
 from tessera.actors import Actor
 from tessera.money import format_amount
@@ -49,5 +50,8 @@ def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
             memo=f"Order {order.reference}",
         )
         payment.provider_reference = f"ledger:{entry.pk}"
+    if method == BillingMode.INVOICE:
+        item = invoice_accrue(order=order, actor=actor)
+        payment.provider_reference = f"invoice-item:{item.pk}"
     apply_transition(payment, "capture", actor=actor, touch_order=False, at=timezone.now())
     return payment

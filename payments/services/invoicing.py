@@ -1,20 +1,292 @@
-"""Monthly invoices for invoice-billing partners, and credit notes for refunds on invoiced orders."""
+"""Monthly invoices for invoice-billing partners, and credit notes for refunds on invoiced orders.
 
-from datetime import date
+A partner billed by invoice has one OPEN invoice per currency and calendar month (UTC). Finalizing
+an order by invoice adds a charge to the month's invoice; a credit note adds a negative credit to
+the invoice open when it is issued, so the next bill deducts it. Closing an ended month fixes the
+totals, gives the invoice the next number of its year's series and stores its PDF and CSV; after
+that the model and, on PostgreSQL, the database refuse any change (payments/migrations/0004).
 
-from orders.models import Order
-from payments.models import CreditNote, Invoice, InvoiceItem, Refund
+Locks, after the caller's order and lines: the invoice row, then the number series row. Closing
+takes no order lock. A number is taken in the transaction that uses it, so a rollback gives the
+number back and the series has no gaps.
+"""
+
+import logging
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
+
+from orders.events import record
+from orders.models import Order, OrderLine
+from orders.statuses import BillingMode
+from payments.invoice_documents import credit_note_pdf, invoice_csv, invoice_label, invoice_pdf
+from payments.models import (
+    CreditNote,
+    DocumentSequence,
+    Invoice,
+    InvoiceItem,
+    InvoiceItemKind,
+    InvoiceStatus,
+    Refund,
+)
+from payments.vat import VatLine, allocate, combine, total_tax, vat_lines
 from tessera.actors import Actor
+from tessera.errors import InvalidState
+from tessera.money import ZERO, format_amount
+
+logger = logging.getLogger(__name__)
 
 
-# Interfaces the other helpers call; the invoicing helper replaces these bodies.
+def month_of(moment: datetime) -> tuple[date, date]:
+    """The calendar month (UTC) holding ``moment``: its first day and the first day after it."""
+    start = moment.astimezone(UTC).date().replace(day=1)
+    return start, _next_month(start)
+
+
+def _next_month(first_day: date) -> date:
+    return (first_day + timedelta(days=32)).replace(day=1)
+
+
+def _open_invoice(*, partner_id: int, currency: str, at: datetime) -> Invoice:
+    """The partner's OPEN invoice for the month of ``at``, created if missing, locked.
+
+    Two first orders of a month at once both try to create it; the unique (partner, currency,
+    period_start) constraint lets one win and the other read the winner's row. If the month is
+    already CLOSED (closing won the race against this order), the next month's invoice is used.
+    """
+    start, end = month_of(at)
+    invoices = Invoice.objects.defer("pdf", "csv")  # a closed month's documents are not needed here
+    while True:
+        invoice, _ = invoices.get_or_create(
+            partner_id=partner_id, currency=currency, period_start=start, defaults={"period_end": end}
+        )
+        invoice = invoices.select_for_update().get(pk=invoice.pk)
+        if invoice.status == InvoiceStatus.OPEN:
+            return invoice
+        start, end = end, _next_month(end)
+
+
+def _next_number(series: str) -> int:
+    """The next number of ``series``, under the series row's lock (held until commit)."""
+    DocumentSequence.objects.get_or_create(name=series)
+    sequence = DocumentSequence.objects.select_for_update().get(name=series)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return sequence.last_value
+
+
+def order_vat(lines: list[OrderLine], currency: str) -> list[VatLine]:
+    return vat_lines(((line.amount, line.tax_rate) for line in lines), currency)
+
+
+def refund_vat(refund: Refund, order_lines: list[OrderLine]) -> list[VatLine]:
+    """The refund's amount split over the VAT rates of its lines (all the order's lines if it
+    names none), in proportion to what each line gives back."""
+    refund_lines = list(refund.refund_lines.all())
+    if refund_lines:
+        parts = [(item.amount, item.line.tax_rate) for item in refund_lines]
+    else:
+        parts = [(line.amount, line.tax_rate) for line in order_lines]
+    return allocate(refund.amount, parts, refund.currency)
+
+
+# --- accrual ------------------------------------------------------------------------------------
+
+
 def invoice_accrue(*, order: Order, actor: Actor) -> InvoiceItem:
-    raise NotImplementedError
+    """Bill a locked order being finalized by invoice: one charge on its month's open invoice.
+
+    Runs inside the finalization's transaction. Idempotent: an order already billed keeps its
+    charge (one charge per order is also a database constraint).
+    """
+    with transaction.atomic():
+        existing = InvoiceItem.objects.filter(order=order, kind=InvoiceItemKind.CHARGE).first()
+        if existing is not None:
+            return existing
+        vat = order_vat(list(order.lines.all()), order.currency)
+        tax = total_tax(vat)
+        invoice = _open_invoice(partner_id=order.partner_id, currency=order.currency, at=timezone.now())
+        item = InvoiceItem.objects.create(
+            invoice=invoice,
+            kind=InvoiceItemKind.CHARGE,
+            order=order,
+            description=f"Order {order.reference}",
+            net_amount=order.total_amount - tax,
+            tax_amount=tax,
+            total_amount=order.total_amount,
+        )
+        record(
+            order_id=order.pk,
+            subject_type="invoice",
+            subject_id=invoice.pk,
+            name="accrue",
+            actor=actor,
+            to_status=invoice.status,
+            payload={
+                "period": f"{invoice.period_start:%Y-%m}",
+                "total": format_amount(item.total_amount, order.currency),
+                "tax": format_amount(item.tax_amount, order.currency),
+            },
+        )
+        return item
+
+
+# --- closing ------------------------------------------------------------------------------------
+
+
+def invoices_close(
+    *, actor: Actor, today: date | None = None, invoice_ids: list[int] | None = None
+) -> list[Invoice]:
+    """Close every OPEN invoice whose period has ended by ``today`` (UTC), oldest period first.
+
+    Each invoice closes in its own short transaction, so one invoice's trouble does not hold the
+    others. Running it twice, or twice at once, closes each invoice once: the second run finds it
+    CLOSED under the lock and skips it. ``invoice_ids`` limits it to those invoices (the admin's
+    selection).
+    """
+    today = today or timezone.now().date()
+    due = Invoice.objects.filter(status=InvoiceStatus.OPEN, period_end__lte=today)
+    if invoice_ids is not None:
+        due = due.filter(pk__in=invoice_ids)
+    ids = list(due.order_by("period_start", "partner_id", "currency", "pk").values_list("pk", flat=True))
+    closed = []
+    for invoice_id in ids:
+        invoice = _invoice_close(invoice_id, actor=actor)
+        if invoice is not None:
+            closed.append(invoice)
+    return closed
+
+
+def _invoice_close(invoice_id: int, *, actor: Actor) -> Invoice | None:
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("partner")
+            .filter(pk=invoice_id, status=InvoiceStatus.OPEN)
+            .first()
+        )
+        if invoice is None:
+            return None  # closed meanwhile by another run
+        items = list(
+            invoice.items.select_related("order", "credit_note__refund")
+            .defer("credit_note__pdf")
+            .prefetch_related("order__lines", "credit_note__refund__refund_lines__line")
+            .order_by("created_at", "id")
+        )
+        invoice.net_amount = sum((item.net_amount for item in items), ZERO)
+        invoice.tax_amount = sum((item.tax_amount for item in items), ZERO)
+        invoice.total_amount = sum((item.total_amount for item in items), ZERO)
+        year = invoice.period_start.year
+        number = f"INV-{year}-{_next_number(f'INV-{year}'):05d}"
+        invoice.close(number=number, at=timezone.now())
+        invoice.pdf = invoice_pdf(invoice, items, combine(_items_vat(items), invoice.currency))
+        invoice.csv = invoice_csv(invoice, items)
+        invoice.save()
+    logger.info(
+        "invoice %s closed by %s: %s, %s, %s %s",
+        number,
+        actor.label,
+        invoice.partner.name,
+        f"{invoice.period_start:%Y-%m}",
+        format_amount(invoice.total_amount, invoice.currency),
+        invoice.currency,
+    )
+    return invoice
+
+
+def _items_vat(items: list[InvoiceItem]) -> list[VatLine]:
+    """The VAT rows of every item, recomputed the way the item's tax was: charges from the order's
+    lines, credits from the credit note's refund (negated)."""
+    rows: list[VatLine] = []
+    for item in items:
+        lines = list(item.order.lines.all())
+        if item.kind == InvoiceItemKind.CHARGE:
+            rows.extend(order_vat(lines, item.order.currency))
+        else:
+            rows.extend(line.negated() for line in refund_vat(item.credit_note.refund, lines))
+    return rows
+
+
+# --- credit notes -------------------------------------------------------------------------------
 
 
 def credit_note_issue(*, refund: Refund, actor: Actor) -> CreditNote:
-    raise NotImplementedError
+    """The credit note for a refund of an invoiced order, and its credit on the open invoice.
+
+    Called inside the refund's transaction, which holds the order's lock. Numbered CN-<year>-NNNNN
+    from its own gapless series. Idempotent: a refund has at most one credit note.
+    """
+    with transaction.atomic():
+        existing = CreditNote.objects.filter(refund=refund).first()
+        if existing is not None:
+            return existing
+        order = Order.objects.select_related("partner").get(pk=refund.order_id)
+        if order.payment_method != BillingMode.INVOICE:
+            raise InvalidState(
+                f"Order {order.reference} was not billed by invoice; its refund needs no credit note.",
+                payment_method=order.payment_method,
+            )
+        order_lines = list(order.lines.all())
+        prefetch_related_objects([refund], "refund_lines__line")
+        vat = refund_vat(refund, order_lines)
+        tax = total_tax(vat)
+        charge = (
+            InvoiceItem.objects.select_related("invoice")
+            .defer("invoice__pdf", "invoice__csv")
+            .filter(order=order, kind=InvoiceItemKind.CHARGE)
+            .first()
+        )
+        now = timezone.now()
+        deducted_on = _open_invoice(partner_id=order.partner_id, currency=refund.currency, at=now)
+        note = CreditNote(
+            number=f"CN-{now.year}-{_next_number(f'CN-{now.year}'):05d}",
+            partner=order.partner,
+            order=order,
+            refund=refund,
+            invoice=charge.invoice if charge else None,
+            currency=refund.currency,
+            net_amount=refund.amount - tax,
+            tax_amount=tax,
+            total_amount=refund.amount,
+            issued_at=now,
+        )
+        note.pdf = credit_note_pdf(
+            note, lines=_refunded_lines(refund, order_lines), vat=vat, deducted_on=deducted_on
+        )
+        note.save()
+        InvoiceItem.objects.create(
+            invoice=deducted_on,
+            kind=InvoiceItemKind.CREDIT,
+            order=order,
+            credit_note=note,
+            description=f"Credit note {note.number} for order {order.reference}",
+            net_amount=-note.net_amount,
+            tax_amount=-note.tax_amount,
+            total_amount=-note.total_amount,
+        )
+        record(
+            order_id=order.pk,
+            subject_type="credit_note",
+            subject_id=note.pk,
+            name="issue",
+            actor=actor,
+            payload={
+                "number": note.number,
+                "refund": str(refund.pk),
+                "total": format_amount(note.total_amount, note.currency),
+                "deductedOn": invoice_label(deducted_on),
+            },
+        )
+        return note
 
 
-def invoices_close(*, actor: Actor, today: date | None = None) -> list[Invoice]:
-    raise NotImplementedError
+def _refunded_lines(refund: Refund, order_lines: list[OrderLine]) -> list[tuple[str, str]]:
+    refund_lines = list(refund.refund_lines.all())
+    if not refund_lines:
+        return [("Refund of the order", format_amount(refund.amount, refund.currency))]
+    return [
+        (f"{item.line.position}. {item.line.description}", format_amount(item.amount, refund.currency))
+        for item in refund_lines
+    ]

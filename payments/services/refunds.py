@@ -1,73 +1,60 @@
-"""Refunds: money going back for lines, the way it came."""
+"""Refunds: money going back for lines, or for a whole payment, the way it came.
 
+A refund's amount is reserved against its payment when the refund is created, under the order's
+lock: what may still be refunded is what was paid minus every refund that has not FAILED, so
+refunds asked at the same moment can never add up to more than was paid.
+
+A refund a partner or staff ask for (``refund_request``) starts REQUESTED; a task asks the
+supplier to take the lines back (payments.services.refund_processing) and, under the lock again,
+``refund_return_money`` sends the money back by the payment's method:
+
+* wallet: a CREDIT ledger entry, at once (SUCCEEDED);
+* invoice: a credit note that the partner's next invoice deducts, at once (SUCCEEDED);
+* gateway: the payment provider is asked after commit (PROCESSING); the provider's callback or
+  the reconcile sweep ends it through ``refund_settle`` (SUCCEEDED or FAILED).
+
+The payment follows the money that has really gone back: PARTIALLY_REFUNDED, then REFUNDED.
+"""
+
+import logging
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
+from orders.errors import IdempotencyKeyReused
 from orders.events import apply_transition, record
-from orders.models import Order, OrderLine
-from orders.statuses import BillingMode
-from payments.models import LedgerKind, Payment, PaymentStatus, Refund, RefundLine, RefundReason, RefundStatus
+from orders.locks import lock_lines, lock_order
+from orders.models import Order, OrderEvent, OrderLine
+from orders.statuses import BillingMode, LineStatus
+from payments import queue
+from payments.errors import RefundNotFound
+from payments.models import LedgerKind, Payment, Refund, RefundLine, RefundReason, RefundStatus
+from payments.refund_rules import (
+    CAPTURED_PAYMENT_STATUSES,
+    REFUNDABLE_ORDER_STATUSES,
+    REQUESTABLE_REASONS,
+    captured_payment,
+    lines_in_live_refunds,
+    paid_payment,
+    refundable_lines,
+)
+from payments.services.invoicing import credit_note_issue
 from payments.services.wallets import wallet_book
 from tessera.actors import Actor
+from tessera.errors import (
+    InvalidInput,
+    InvalidState,
+    LineNotRefundable,
+    RefundExceedsPayment,
+    RefundNotAllowed,
+)
 from tessera.money import ZERO, format_amount, quantize
 
+logger = logging.getLogger(__name__)
 
-def refund_undelivered(*, order: Order, lines: list[OrderLine], actor: Actor) -> Refund | None:
-    """Return the money for lines a supplier failed to deliver; the caller holds the order lock.
-
-    The amount is capped by what was paid minus what was already refunded. Wallet money goes back
-    to the wallet at once; invoiced orders are simply not billed for it.
-    """
-    # The order's lock, held by the caller, serializes every change to the order's payments.
-    payment = Payment.objects.filter(
-        order=order, status__in=[PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED]
-    ).first()
-    if payment is None or not lines:
-        return None
-    key = f"order:{order.pk}:undelivered"
-    existing = Refund.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing
-    wanted = quantize(sum((line.amount for line in lines), ZERO), order.currency)
-    amount = min(wanted, refundable_amount(payment))
-    if amount <= 0:
-        return None
-    refund = Refund.objects.create(
-        order=order,
-        payment=payment,
-        reason=RefundReason.NOT_DELIVERED,
-        amount=amount,
-        currency=order.currency,
-        idempotency_key=key,
-        note="Not delivered by the supplier; returned automatically.",
-    )
-    RefundLine.objects.bulk_create(RefundLine(refund=refund, line=line, amount=line.amount) for line in lines)
-    record(
-        order_id=order.pk,
-        subject_type="refund",
-        subject_id=refund.pk,
-        name="create",
-        actor=actor,
-        to_status=refund.status,
-        payload={"amount": format_amount(amount, refund.currency), "lines": [line.pk for line in lines]},
-    )
-    apply_transition(refund, "process", actor=actor)
-    if payment.method == BillingMode.WALLET:
-        wallet_book(
-            kind=LedgerKind.CREDIT,
-            partner_id=order.partner_id,
-            currency=order.currency,
-            amount=amount,
-            reference=f"refund:{refund.pk}",
-            actor=actor,
-            order=order,
-            memo=f"Undelivered items of order {order.reference}",
-        )
-    apply_transition(refund, "succeed", actor=actor)
-    fully = refundable_amount(payment) <= 0
-    apply_transition(payment, "refund_fully" if fully else "refund_partially", actor=actor)
-    return refund
+MAX_NOTE_LENGTH = 255
 
 
 def refundable_amount(payment: Payment) -> Decimal:
@@ -78,13 +65,7 @@ def refundable_amount(payment: Payment) -> Decimal:
     return payment.amount - refunded
 
 
-# Interfaces the gateway helper calls; the refunds helper replaces these bodies.
-def refund_payment_in_full(*, order: Order, payment: Payment, reason: str, actor: Actor) -> Refund | None:
-    raise NotImplementedError
-
-
-def refund_settle(*, refund_id, state: str, reason: str = "", actor: Actor) -> Refund:
-    raise NotImplementedError
+# --- asked for by a partner or staff ----------------------------------------------------------
 
 
 def refund_request(
@@ -97,4 +78,352 @@ def refund_request(
     idempotency_key: str,
     partner_id: int | None = None,
 ) -> Refund:
-    raise NotImplementedError
+    """Refund some ISSUED lines of a paid order (``line_ids``), or every one left (None).
+
+    Under the order's lock: checks the order, the payment and every line, reserves the amount
+    (the lines' amounts, capped by what is left of the payment) and creates the refund
+    REQUESTED. A task then asks the supplier and returns the money. The same
+    ``idempotency_key`` gives back the same refund.
+    """
+    _check_request(reason=reason, note=note, line_ids=line_ids)
+    with transaction.atomic():
+        order = lock_order(order_id, partner_id=partner_id)
+        existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.order_id != order.pk:
+                raise IdempotencyKeyReused("This idempotency key was used for a refund of another order.")
+            return existing
+        lines = lock_lines(order)
+        if order.status not in REFUNDABLE_ORDER_STATUSES:
+            raise RefundNotAllowed(
+                f"Order {order.reference} is {order.status}; only FULFILLED, PARTIALLY_FULFILLED and "
+                "PARTIALLY_REFUNDED orders can be refunded.",
+                status=order.status,
+            )
+        payment = paid_payment(Payment.objects.filter(order=order))
+        if payment is None:
+            raise RefundNotAllowed(f"Order {order.reference} has no payment that can be refunded.")
+        chosen = _chosen_lines(order, lines, line_ids)
+        available = refundable_amount(payment)
+        if available <= 0:
+            raise RefundExceedsPayment(
+                f"Everything paid for order {order.reference} has been refunded or is being refunded.",
+                paid=format_amount(payment.amount, payment.currency),
+                currency=payment.currency,
+            )
+        asked = [(line, line.amount) for line in chosen]
+        refund = _refund_create(
+            order=order,
+            payment=payment,
+            reason=reason,
+            note=note,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            lines=_capped(asked, available),
+        )
+        queue.refund_processing([refund.pk])
+    return refund
+
+
+def _check_request(*, reason: str, note: str, line_ids: list[int] | None) -> None:
+    errors = {}
+    if reason not in REQUESTABLE_REASONS:
+        errors["reason"] = [f"Choose one of {', '.join(REQUESTABLE_REASONS)}."]
+    if len(note or "") > MAX_NOTE_LENGTH:
+        errors["note"] = [f"At most {MAX_NOTE_LENGTH} characters."]
+    if line_ids is not None and not line_ids:
+        errors["lines"] = ["Name at least one line, or leave lines out to refund every refundable line."]
+    if errors:
+        raise InvalidInput("The refund request is not valid.", errors=errors)
+
+
+def _chosen_lines(order: Order, lines: list[OrderLine], line_ids: list[int] | None) -> list[OrderLine]:
+    refunds = list(Refund.objects.filter(order=order).prefetch_related("refund_lines"))
+    if line_ids is None:
+        chosen = refundable_lines(lines, refunds)
+        if not chosen:
+            raise LineNotRefundable(f"No line of order {order.reference} is left to refund.", lines={})
+        return chosen
+    by_id = {line.pk: line for line in lines}
+    foreign = sorted({line_id for line_id in line_ids if line_id not in by_id})
+    if foreign:
+        raise InvalidInput(
+            "Some lines are not lines of this order.", errors={"lines": [f"Unknown line ids: {foreign}."]}
+        )
+    taken = lines_in_live_refunds(refunds)
+    chosen = sorted({by_id[line_id] for line_id in line_ids}, key=lambda line: line.position)
+    refused = {}
+    for line in chosen:
+        if line.status != LineStatus.ISSUED:
+            refused[str(line.position)] = f"The line is {line.status}; only ISSUED lines can be refunded."
+        elif line.pk in taken:
+            refused[str(line.position)] = "The line is already in a refund."
+    if refused:
+        why = "; ".join(f"line {position}: {reason}" for position, reason in refused.items())
+        raise LineNotRefundable(f"Order {order.reference} cannot refund {why}", lines=refused)
+    return chosen
+
+
+def _capped(asked: list[tuple[OrderLine, Decimal]], cap: Decimal) -> list[tuple[OrderLine, Decimal]]:
+    """The lines' amounts, in order, until ``cap`` is used up: the last one may be cut short, and
+    a line nothing is left for stays out (its ticket is not taken back for nothing)."""
+    left = cap
+    capped = []
+    for line, amount in asked:
+        share = min(amount, left)
+        if share <= 0:
+            break
+        capped.append((line, share))
+        left -= share
+    return capped
+
+
+def _refund_create(
+    *,
+    order: Order,
+    payment: Payment,
+    reason: str,
+    note: str,
+    idempotency_key: str,
+    actor: Actor,
+    lines: list[tuple[OrderLine, Decimal]],
+    amount: Decimal | None = None,
+) -> Refund:
+    """A REQUESTED refund and its lines (the caller holds the order's lock)."""
+    total = amount if amount is not None else sum((share for _, share in lines), ZERO)
+    refund = Refund.objects.create(
+        order=order,
+        payment=payment,
+        reason=reason,
+        note=(note or "")[:MAX_NOTE_LENGTH],
+        amount=quantize(total, payment.currency),
+        currency=payment.currency,
+        idempotency_key=idempotency_key,
+        requested_by=actor.label[:200],
+    )
+    RefundLine.objects.bulk_create(
+        RefundLine(refund=refund, line=line, amount=share) for line, share in lines
+    )
+    Order.objects.filter(pk=order.pk).update(updated_at=timezone.now())
+    record(
+        order_id=order.pk,
+        subject_type="refund",
+        subject_id=refund.pk,
+        name="create",
+        actor=actor,
+        to_status=refund.status,
+        payload={
+            "amount": format_amount(refund.amount, refund.currency),
+            "reason": reason,
+            "lines": [line.position for line, _ in lines],
+        },
+    )
+    return refund
+
+
+# --- the money goes back ----------------------------------------------------------------------
+
+
+def refund_return_money(*, order: Order, refund: Refund, actor: Actor) -> None:
+    """Send a REQUESTED refund's money back the way it came; the caller holds the order's lock.
+
+    Wallet and invoice refunds end SUCCEEDED here; a gateway refund stays PROCESSING until the
+    provider, asked after commit, says how it ended. A refund of 0 (the supplier kept it all)
+    succeeds and moves nothing.
+    """
+    apply_transition(refund, "process", actor=actor)
+    method = refund.payment.method
+    if refund.amount > 0 and method == BillingMode.GATEWAY:
+        queue.refund_submission([refund.pk])
+        return
+    payload = {"amount": format_amount(refund.amount, refund.currency)}
+    if refund.amount > 0 and method == BillingMode.WALLET:
+        entry = wallet_book(
+            kind=LedgerKind.CREDIT,
+            partner_id=order.partner_id,
+            currency=refund.currency,
+            amount=refund.amount,
+            reference=f"refund:{refund.pk}",
+            actor=actor,
+            order=order,
+            memo=f"Refund for order {order.reference}",
+        )
+        payload["ledgerEntry"] = entry.pk
+    elif refund.amount > 0 and method == BillingMode.INVOICE:
+        payload["creditNote"] = credit_note_issue(refund=refund, actor=actor).number
+    apply_transition(refund, "succeed", actor=actor, payload=payload)
+    if refund.amount > 0:
+        _payment_follows_refunds(refund.payment_id, actor=actor)
+
+
+def _payment_follows_refunds(payment_id, *, actor: Actor) -> None:
+    """PARTIALLY_REFUNDED or REFUNDED, by the money that has really gone back."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status not in CAPTURED_PAYMENT_STATUSES:
+        return
+    returned = (
+        payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or ZERO
+    )
+    if returned <= 0:
+        return
+    name = "refund_fully" if returned >= payment.amount else "refund_partially"
+    apply_transition(
+        payment, name, actor=actor, payload={"refunded": format_amount(returned, payment.currency)}
+    )
+
+
+def refund_settle(*, refund_id, state: str, reason: str = "", actor: Actor) -> Refund:
+    """Apply how the payment provider says a PROCESSING refund ended (SUCCEEDED or FAILED).
+
+    Idempotent: a refund already settled, or a state that is still PENDING, changes nothing.
+    A FAILED refund keeps its lines REFUNDED (the supplier has taken them back) while the money
+    is still owed: the fail event says how much, the admin lists such refunds ("Money owed"),
+    and staff send it again with ``refund_retry``.
+    """
+    if state not in {RefundStatus.SUCCEEDED, RefundStatus.FAILED, "PENDING"}:
+        raise ValueError(f"Unknown refund state {state!r}.")
+    order_id = Refund.objects.filter(pk=refund_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise RefundNotFound("No such refund.", refund_id=str(refund_id))
+    with transaction.atomic():
+        lock_order(order_id)
+        refund = Refund.objects.select_related("payment").get(pk=refund_id)
+        if refund.status != RefundStatus.PROCESSING or state == "PENDING":
+            return refund
+        if state == RefundStatus.SUCCEEDED:
+            apply_transition(
+                refund, "succeed", actor=actor, payload={"providerReference": refund.provider_reference}
+            )
+            _payment_follows_refunds(refund.payment_id, actor=actor)
+            return refund
+        why = reason or "The payment provider could not refund."
+        owed = f"{format_amount(refund.amount, refund.currency)} {refund.currency}"
+        apply_transition(refund, "fail", actor=actor, reason=why, payload={"reason": why, "moneyOwed": owed})
+        logger.error("refund %s failed at the provider (%s); %s owed to the customer", refund.pk, why, owed)
+    return refund
+
+
+# --- staff send the money of a failed refund again ----------------------------------------------
+
+
+def refund_owes_money(refund: Refund) -> bool:
+    """A FAILED refund that had reached the provider: its lines are refunded, its money is not."""
+    return (
+        refund.status == RefundStatus.FAILED
+        and OrderEvent.objects.filter(
+            order_id=refund.order_id,
+            subject_type="refund",
+            subject_id=str(refund.pk),
+            transition="fail",
+            from_status=RefundStatus.PROCESSING,
+        ).exists()
+    )
+
+
+def retry_key(refund: Refund) -> str:
+    return f"retry-of:{refund.pk.hex}"
+
+
+def refund_retry(*, refund_id, actor: Actor) -> Refund:
+    """Send the money of a refund that FAILED at the payment provider once more.
+
+    The failed refund stays as it is (its history); a new refund with the same reason, lines and
+    amounts goes straight to the money (the supplier already took the lines back). Retrying the
+    same failed refund again gives back the same new refund.
+    """
+    order_id = Refund.objects.filter(pk=refund_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise RefundNotFound("No such refund.", refund_id=str(refund_id))
+    with transaction.atomic():
+        order = lock_order(order_id)
+        failed = Refund.objects.select_related("payment").get(pk=refund_id)
+        existing = Refund.objects.filter(idempotency_key=retry_key(failed)).first()
+        if existing is not None:
+            return existing
+        if not refund_owes_money(failed):
+            raise InvalidState(
+                "Only a refund that failed at the payment provider can be sent again.", status=failed.status
+            )
+        available = refundable_amount(failed.payment)
+        if available <= 0:
+            raise RefundExceedsPayment("Everything paid has been refunded or is being refunded.")
+        copied = [
+            (refund_line.line, refund_line.amount)
+            for refund_line in failed.refund_lines.select_related("line").order_by("line__position")
+        ]
+        refund = _refund_create(
+            order=order,
+            payment=failed.payment,
+            reason=failed.reason,
+            note=f"Sent again: refund {failed.pk} failed at the payment provider.",
+            idempotency_key=retry_key(failed),
+            actor=actor,
+            lines=_capped(copied, available),
+            amount=min(failed.amount, available),
+        )
+        refund_return_money(order=order, refund=refund, actor=actor)
+    return refund
+
+
+# --- automatic refunds (the caller holds the order's lock) --------------------------------------
+
+
+def refund_undelivered(*, order: Order, lines: list[OrderLine], actor: Actor) -> Refund | None:
+    """Return the money for lines a supplier failed to deliver; the caller holds the order lock.
+
+    Automatic and capped by what is left of the payment. The lines are FAILED, so the supplier is
+    not asked; the money goes back the way it came (wallet credit, credit note, provider).
+    """
+    payment = captured_payment(Payment.objects.filter(order=order))
+    if payment is None or not lines:
+        return None
+    key = f"order:{order.pk}:undelivered"
+    existing = Refund.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    available = refundable_amount(payment)
+    if available <= 0:
+        return None
+    refund = _refund_create(
+        order=order,
+        payment=payment,
+        reason=RefundReason.NOT_DELIVERED,
+        note="Not delivered by the supplier; returned automatically.",
+        idempotency_key=key,
+        actor=actor,
+        lines=_capped([(line, line.amount) for line in sorted(lines, key=lambda x: x.position)], available),
+    )
+    refund_return_money(order=order, refund=refund, actor=actor)
+    return refund
+
+
+def refund_payment_in_full(*, order: Order, payment: Payment, reason: str, actor: Actor) -> Refund | None:
+    """Give back a whole captured payment (what is left of it); the caller holds the order lock.
+
+    For a gateway payment captured when its order could no longer be finalized (expired or
+    canceled meanwhile): no lines, no supplier, straight to the provider. Once per payment.
+    """
+    if reason not in RefundReason.values:
+        raise ValueError(f"Unknown refund reason {reason!r}.")
+    key = f"payment:{payment.pk}:refund"
+    existing = Refund.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    payment = Payment.objects.get(pk=payment.pk)
+    if payment.status not in CAPTURED_PAYMENT_STATUSES:
+        return None
+    available = refundable_amount(payment)
+    if available <= 0:
+        return None
+    refund = _refund_create(
+        order=order,
+        payment=payment,
+        reason=reason,
+        note="The whole payment goes back.",
+        idempotency_key=key,
+        actor=actor,
+        lines=[],
+        amount=available,
+    )
+    refund_return_money(order=order, refund=refund, actor=actor)
+    return refund

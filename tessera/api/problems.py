@@ -89,6 +89,15 @@ ERROR_CATALOG: dict[str, ErrorSpec] = {
     "WALLET_NOT_FOUND": ErrorSpec(
         404, "Wallet not found", suggested_action="List your wallets with GET /api/v1/wallets."
     ),
+    "INVOICE_NOT_FOUND": ErrorSpec(
+        404, "Invoice not found", suggested_action="List your invoices with GET /api/v1/invoices."
+    ),
+    "CREDIT_NOTE_NOT_FOUND": ErrorSpec(
+        404, "Credit note not found", suggested_action="List your credit notes with GET /api/v1/credit-notes."
+    ),
+    "REFUND_NOT_FOUND": ErrorSpec(
+        404, "Refund not found", suggested_action="Check the refund id; you see only your own refunds."
+    ),
     "METHOD_NOT_ALLOWED": ErrorSpec(
         405, "Method not allowed", suggested_action="Use one of the methods in the Allow header."
     ),
@@ -122,6 +131,27 @@ ERROR_CATALOG: dict[str, ErrorSpec] = {
         409,
         "The total is not the expected total",
         suggested_action="Read the order's total and finalize with it.",
+    ),
+    "REFUND_NOT_ALLOWED": ErrorSpec(
+        409,
+        "The order cannot be refunded now",
+        suggested_action="Read the order's status and availableActions.",
+    ),
+    "LINE_NOT_REFUNDABLE": ErrorSpec(
+        409,
+        "A line cannot be refunded",
+        suggested_action="Refund only ISSUED lines that are not already in a refund.",
+    ),
+    "REFUND_EXCEEDS_PAYMENT": ErrorSpec(
+        409,
+        "Nothing is left of the payment to refund",
+        suggested_action="Read the order's refunds and payments.",
+    ),
+    "INVOICE_NOT_CLOSED": ErrorSpec(
+        409,
+        "The invoice is still open",
+        retryable=True,
+        suggested_action="Download the PDF and CSV once the invoice is CLOSED (after its month ends).",
     ),
     "IDEMPOTENCY_KEY_IN_USE": ErrorSpec(
         409,

@@ -1,7 +1,9 @@
 """``manage.py demo_order REF``: order a demo product as a partner would, and follow it.
 
 With ``--finalize`` it waits for the worker to reserve every line, finalizes with the partner's
-billing mode, and follows the order until it settles, printing each status it sees.
+billing mode, and follows the order until it settles, printing each status it sees. For a
+partner that pays through the gateway it opens checkout instead and prints the page where the
+customer pays; the customer comes back to the order's status page.
 """
 
 import time
@@ -11,6 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from orders import services
 from orders.models import Order, Partner
 from orders.statuses import ORDER_TERMINAL, BillingMode, LineStatus, OrderStatus
+from payments.checkout.links import customer_url
+from payments.services.checkout import checkout_open
 from suppliers.models import Product
 from suppliers.services import offer_quote
 from tessera.actors import Actor
@@ -72,6 +76,9 @@ class Command(BaseCommand):
         order.refresh_from_db()
         if order.status != OrderStatus.PENDING:
             return
+        if not (owner.allows_wallet or owner.allows_invoice) and owner.allows_gateway:
+            self._open_checkout(order, actor)
+            return
         method = BillingMode.WALLET if owner.allows_wallet else BillingMode.INVOICE
         try:
             services.order_finalize(order_id=order.pk, method=method, actor=actor)
@@ -79,6 +86,14 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.code}: {exc.detail}") from exc
         self.stdout.write(f"Finalized with {method}.")
         self._follow(order, until=lambda o: o.status in SETTLED, deadline=deadline)
+
+    def _open_checkout(self, order: Order, actor: Actor) -> None:
+        status_page = customer_url("status", order.order_key)
+        try:
+            checkout_open(order_id=order.pk, partner_id=order.partner_id, return_url=status_page, actor=actor)
+        except TesseraError as exc:
+            raise CommandError(f"{exc.code}: {exc.detail}") from exc
+        self.stdout.write(f"Checkout open. Pay in a browser: {customer_url('page', order.order_key)}")
 
     def _reserved(self, order: Order) -> bool:
         return all(line.status == LineStatus.RESERVED for line in order.lines.all())

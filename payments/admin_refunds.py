@@ -1,0 +1,207 @@
+"""Staff refunds in the admin, through the same service as the partner API.
+
+The order's page gets a "Refund…" button to a form (lines, reason, note) that calls
+``refund_request`` as the staff member; the refund list shows lines, filters the refunds whose
+money is still owed, and sends such money again (``refund_retry``). Both need the
+``payments.add_refund`` permission.
+"""
+
+import re
+import uuid
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from orders.models import Order, OrderLine
+from payments import refund_selectors
+from payments.models import Refund, RefundLine
+from payments.refund_rules import REQUESTABLE_REASONS, refundable_lines
+from payments.services.refunds import refund_request, refund_retry
+from tessera.actors import Actor
+from tessera.admin_base import ReadOnlyInline, money
+from tessera.errors import TesseraError
+from tessera.money import format_amount
+
+REFUND_PERMISSION = "payments.add_refund"
+
+
+class RefundPermissionMixin:
+    """``permissions=["refund"]`` on an admin action, and the check of the refund views."""
+
+    def has_refund_permission(self, request) -> bool:
+        return request.user.has_perm(REFUND_PERMISSION)
+
+
+# --- the form on the order's page -----------------------------------------------------------------
+
+
+class StaffRefundForm(forms.Form):
+    lines = forms.ModelMultipleChoiceField(
+        queryset=OrderLine.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one line."},
+    )
+    reason = forms.ChoiceField(choices=[(reason.value, reason.label) for reason in REQUESTABLE_REASONS])
+    note = forms.CharField(required=False, max_length=255, widget=forms.Textarea(attrs={"rows": 3}))
+    # One refund per form shown, however often it is sent (a double click, a reload).
+    key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, order: Order, lines: list[OrderLine], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["lines"]
+        # Any line of the order is accepted, so that the service decides (and a form sent twice
+        # finds its refund); only the lines refundable now are offered.
+        field.queryset = OrderLine.objects.filter(order=order).order_by("position")
+        field.widget.choices = [(line.pk, _line_label(line)) for line in lines]
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"]
+        if not re.fullmatch(r"[0-9a-f]{32}", key):
+            raise ValidationError("The form is damaged; open it again.")
+        return key
+
+
+def _line_label(line: OrderLine) -> str:
+    return (
+        f"#{line.position} {line.description} — {format_amount(line.amount, line.currency)} {line.currency}"
+    )
+
+
+class OrderRefundAdminMixin(RefundPermissionMixin):
+    """Adds the "Refund…" page to the order admin, and its button to the order's page."""
+
+    def get_urls(self):
+        refund = path(
+            "<path:object_id>/refund/",
+            self.admin_site.admin_view(self.refund_view),
+            name="orders_order_refund",
+        )
+        return [refund, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = dict(extra_context or {})
+        if self.has_refund_permission(request):
+            extra["refund_url"] = reverse("admin:orders_order_refund", args=[object_id])
+        return super().change_view(request, object_id, form_url, extra)
+
+    def refund_view(self, request, object_id):
+        if not self.has_refund_permission(request):
+            raise PermissionDenied
+        order = _order_or_404(object_id)
+        lines = list(order.lines.order_by("position"))
+        refunds = list(refund_selectors.with_lines(order.refunds.all()))
+        choices = refundable_lines(lines, refunds)
+        initial = {"key": uuid.uuid4().hex, "lines": choices, "reason": REQUESTABLE_REASONS[0]}
+        form = StaffRefundForm(request.POST or None, initial=initial, order=order, lines=choices)
+        if request.method == "POST" and form.is_valid():
+            chosen = form.cleaned_data["lines"]
+            try:
+                refund = refund_request(
+                    order_id=order.pk,
+                    line_ids=[line.pk for line in chosen],
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                    actor=Actor.staff(request.user),
+                    idempotency_key=f"staff:{form.cleaned_data['key']}",
+                )
+            except TesseraError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                positions = ", ".join(str(line.position) for line in chosen)
+                messages.success(
+                    request,
+                    f"Refund of {format_amount(refund.amount, refund.currency)} {refund.currency} requested "
+                    f"for line(s) {positions}. The supplier is asked first; the money then goes back "
+                    f"the way it came.",
+                )
+                return redirect("admin:orders_order_change", order.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund order {order.reference}",
+            "opts": self.model._meta,
+            "original": order,
+            "order": order,
+            "form": form,
+            "refundable": bool(choices),
+            "refunds": [
+                (refund, f"{format_amount(refund.amount, refund.currency)} {refund.currency}")
+                for refund in refunds
+            ],
+        }
+        return TemplateResponse(request, "admin/orders/order/refund.html", context)
+
+
+def _order_or_404(object_id) -> Order:
+    try:
+        order = Order.objects.select_related("partner").filter(pk=object_id).first()
+    except ValidationError:
+        order = None
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+class RefundInline(ReadOnlyInline):
+    """The order's refunds, on the order's page."""
+
+    model = Refund
+    show_change_link = True
+    fields = ["created_at", "status", "reason", "back", "fee", "requested_by", "failure_reason"]
+    readonly_fields = fields
+    back = staticmethod(money("amount", label="amount"))
+    fee = staticmethod(money("supplier_fee", label="supplier fee"))
+    ordering = ["created_at"]
+
+
+# --- the refund list ------------------------------------------------------------------------------
+
+
+class RefundLineInline(ReadOnlyInline):
+    model = RefundLine
+    fields = ["line", "back", "fee", "supplier_reference"]
+    readonly_fields = fields
+    back = staticmethod(money("amount", currency="refund.currency", label="amount"))
+    fee = staticmethod(money("supplier_fee", currency="refund.currency", label="supplier fee"))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("line", "refund").order_by("line__position")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # A refund's lines are part of it: whoever may see the refund sees them.
+        return request.user.has_perm("payments.view_refund")
+
+
+class MoneyOwedFilter(admin.SimpleListFilter):
+    """Refunds that FAILED at the payment provider after the supplier took the lines back."""
+
+    title = "money owed"
+    parameter_name = "owed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Owed to the customer (failed at the provider, not sent again)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return refund_selectors.owing_money(queryset)
+        return queryset
+
+
+@admin.action(description="Send the money of the selected failed refunds again", permissions=["refund"])
+def send_money_again(modeladmin, request, queryset) -> None:
+    sent = []
+    for refund in refund_selectors.owing_money(queryset):
+        try:
+            again = refund_retry(refund_id=refund.pk, actor=Actor.staff(request.user))
+        except TesseraError as exc:
+            messages.error(request, f"Refund {refund.pk}: {exc.detail}")
+        else:
+            sent.append(f"{format_amount(again.amount, again.currency)} {again.currency}")
+    if sent:
+        messages.success(request, f"Sent again: {', '.join(sent)}.")
+    else:
+        messages.warning(request, "None of the selected refunds owes money (see the 'money owed' filter).")

@@ -1,0 +1,32 @@
+"""Absolute URLs of an order's customer pages, as partners and providers see them."""
+
+from django.conf import settings
+from django.urls import reverse
+
+from orders.models import Order
+from orders.statuses import LineStatus
+from payments.checkout.statuses import PAID_STATUSES, TICKETS_STATUSES
+from payments.models import Checkout
+
+
+def customer_url(name: str, order_key: str) -> str:
+    return settings.PUBLIC_BASE_URL + reverse(f"checkout:{name}", args=[order_key])
+
+
+def customer_links(order: Order) -> dict:
+    """The customer's pages of an order (payments, lines and checkout prefetched): each link is
+    null until the page has something to show."""
+    key = order.order_key
+    statuses = {payment.status for payment in order.payments.all()}
+    issued = any(line.status == LineStatus.ISSUED for line in order.lines.all())
+    try:
+        has_checkout = order.checkout is not None
+    except Checkout.DoesNotExist:
+        has_checkout = False
+    return {
+        "orderKey": key,
+        "checkout": customer_url("page", key) if has_checkout else None,
+        "status": customer_url("status", key),
+        "tickets": customer_url("tickets", key) if issued and statuses & TICKETS_STATUSES else None,
+        "receipt": customer_url("receipt", key) if statuses & PAID_STATUSES else None,
+    }

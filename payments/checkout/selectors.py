@@ -1,0 +1,176 @@
+"""Reads behind the customer's pages: one order by its key, with everything the pages show.
+
+The key is the only credential a customer has, so an unknown key and a known one must not be
+told apart by anything but the page itself: the lookup is one query on the unique key.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from functools import cached_property
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from orders.models import Order, OrderLine, Traveller
+from orders.statuses import BillingMode, LineStatus, OrderStatus
+from payments.checkout.statuses import (
+    PAID_STATUSES,
+    TICKETS_STATUSES,
+    current_payment,
+    order_status_words,
+    payment_status_word,
+)
+from payments.models import Checkout, Payment, PaymentStatus, Refund, RefundStatus
+from payments.vat import VatLine, vat_lines
+from tessera.money import ZERO
+
+
+def order_by_key(order_key: str) -> Order | None:
+    """The order alone (for the pages that act and redirect)."""
+    return Order.objects.select_related("partner").filter(order_key=order_key).first()
+
+
+def checkout_of(order: Order) -> Checkout | None:
+    return Checkout.objects.filter(order=order).first()
+
+
+def customer_order(order_key: str) -> "CustomerOrder | None":
+    """The order and what its pages show, in a fixed number of queries whatever its size."""
+    order = (
+        Order.objects.select_related("partner", "checkout")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.select_related("traveller", "voucher").order_by("position"),
+            ),
+            Prefetch("travellers", queryset=Traveller.objects.order_by("position")),
+            Prefetch("payments", queryset=Payment.objects.order_by("created_at")),
+            Prefetch(
+                "refunds",
+                queryset=Refund.objects.prefetch_related("refund_lines__line").order_by("created_at"),
+            ),
+        )
+        .filter(order_key=order_key)
+        .first()
+    )
+    return None if order is None else CustomerOrder.of(order)
+
+
+@dataclass
+class CustomerOrder:
+    """An order as its customer sees it."""
+
+    order: Order
+    lines: list[OrderLine]
+    travellers: list[Traveller]
+    payments: list[Payment]
+    refunds: list[Refund]
+    checkout: Checkout | None
+    now: datetime = field(default_factory=timezone.now)
+
+    @classmethod
+    def of(cls, order: Order) -> "CustomerOrder":
+        try:
+            checkout = order.checkout
+        except Checkout.DoesNotExist:
+            checkout = None
+        return cls(
+            order=order,
+            lines=list(order.lines.all()),
+            travellers=list(order.travellers.all()),
+            payments=list(order.payments.all()),
+            refunds=list(order.refunds.all()),
+            checkout=checkout,
+        )
+
+    @property
+    def currency(self) -> str:
+        return self.order.currency
+
+    @property
+    def payment(self) -> Payment | None:
+        return current_payment(self.payments)
+
+    @property
+    def payment_status(self) -> str:
+        return payment_status_word(self.payments)
+
+    @property
+    def order_status(self) -> str:
+        return order_status_words(self.order)
+
+    @property
+    def paid_payment(self) -> Payment | None:
+        """The payment that paid the order (whatever was refunded of it since), if any."""
+        return next((payment for payment in self.payments if payment.status in PAID_STATUSES), None)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_payment is not None
+
+    @property
+    def issued_lines(self) -> list[OrderLine]:
+        return [line for line in self.lines if line.status == LineStatus.ISSUED]
+
+    @property
+    def shows_tickets(self) -> bool:
+        """Tickets are shown only for a paid order, and only its ISSUED lines."""
+        payment = self.paid_payment
+        return payment is not None and payment.status in TICKETS_STATUSES and bool(self.issued_lines)
+
+    @property
+    def payable(self) -> bool:
+        """The customer may pay now: a checkout is open and the order could be finalized."""
+        order = self.order
+        return (
+            self.checkout is not None
+            and BillingMode.GATEWAY in order.partner.billing_modes
+            and order.status == OrderStatus.PENDING
+            and order.expires_at > self.now
+            and bool(self.lines)
+            and all(line.status == LineStatus.RESERVED for line in self.lines)
+        )
+
+    @property
+    def payment_in_progress(self) -> bool:
+        payment = self.payment
+        return payment is not None and payment.status in (PaymentStatus.CREATED, PaymentStatus.PENDING)
+
+    @property
+    def last_attempt_failed(self) -> bool:
+        payment = self.payment
+        return payment is not None and payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED)
+
+    @property
+    def waiting(self) -> bool:
+        """Something is under way that the status page should refresh for."""
+        return self.payment_status == "pending" or self.order.status == OrderStatus.PROCESSING
+
+    @cached_property
+    def vat(self) -> list[VatLine]:
+        return vat_lines(((line.amount, line.tax_rate) for line in self.lines), self.currency)
+
+    @property
+    def tax_total(self) -> Decimal:
+        return sum((row.tax for row in self.vat), ZERO)
+
+    @property
+    def net_total(self) -> Decimal:
+        return self.order.total_amount - self.tax_total
+
+    @property
+    def refunds_shown(self) -> list[Refund]:
+        """Refunds that returned money or are returning it (failed attempts are left out)."""
+        return [refund for refund in self.refunds if refund.status != RefundStatus.FAILED]
+
+    @property
+    def refunded_total(self) -> Decimal:
+        return sum(
+            (refund.amount for refund in self.refunds if refund.status == RefundStatus.SUCCEEDED), ZERO
+        )
+
+    @property
+    def paid_total(self) -> Decimal:
+        payment = self.paid_payment
+        return ZERO if payment is None else payment.amount - self.refunded_total

@@ -1,0 +1,115 @@
+"""The customer's pages, reached by the order's unguessable key.
+
+A wrong key is the same plain 404 as any unknown URL. Pages are never cached (tickets carry
+codes), and every action is a POST with a CSRF token. Views only read through the selectors and
+act through the gateway services.
+"""
+
+import logging
+
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from payments.checkout import selectors
+from payments.checkout.receipts import payment_method_words, receipt_pdf
+from payments.providers.base import ProviderError
+from payments.services.checkout import checkout_return, tickets_reveal
+from payments.services.gateway import CUSTOMER, payment_start
+from tessera.errors import TesseraError
+
+logger = logging.getLogger(__name__)
+
+REFRESH_SECONDS = 10  # the seed: do not poll more than once every 10 seconds
+
+
+def _customer_order(order_key: str) -> selectors.CustomerOrder:
+    view = selectors.customer_order(order_key)
+    if view is None:
+        raise Http404
+    return view
+
+
+def _page(request, template: str, view: selectors.CustomerOrder, *, status: int = 200, **context):
+    links = {
+        name.replace("-", "_"): reverse(f"checkout:{name}", args=[view.order.order_key])
+        for name in ("page", "pay", "status", "tickets", "receipt", "receipt-pdf")
+    }
+    return render(
+        request, template, {"view": view, "order": view.order, "links": links, **context}, status=status
+    )
+
+
+@never_cache
+@require_GET
+def checkout_page(request, order_key: str):
+    view = _customer_order(order_key)
+    if view.checkout is None:
+        return redirect("checkout:status", order_key)
+    return _page(request, "checkout/order.html", view)
+
+
+@never_cache
+@require_POST
+def pay(request, order_key: str):
+    order = selectors.order_by_key(order_key)
+    if order is None or selectors.checkout_of(order) is None:
+        raise Http404
+    try:
+        payment = payment_start(order_id=order.pk, actor=CUSTOMER)
+    except ProviderError as exc:
+        logger.warning("payment provider unavailable for order %s: %s", order.reference, exc)
+        return _page(request, "checkout/provider_down.html", _customer_order(order_key), status=503)
+    except TesseraError:
+        return redirect("checkout:page", order_key)  # the page says why it cannot be paid
+    return HttpResponseRedirect(payment.redirect_url)
+
+
+@never_cache
+@require_GET
+def payment_return(request, order_key: str):
+    order = selectors.order_by_key(order_key)
+    if order is None or selectors.checkout_of(order) is None:
+        raise Http404
+    return HttpResponseRedirect(checkout_return(order=order))
+
+
+@never_cache
+@require_GET
+def status(request, order_key: str):
+    view = _customer_order(order_key)
+    return _page(
+        request, "checkout/status.html", view, refresh_seconds=REFRESH_SECONDS if view.waiting else None
+    )
+
+
+@never_cache
+@require_GET
+def tickets(request, order_key: str):
+    view = _customer_order(order_key)
+    items = []
+    if view.shows_tickets:
+        items = tickets_reveal(order=view.order, lines=view.issued_lines, actor=CUSTOMER)
+    return _page(request, "checkout/tickets.html", view, items=items)
+
+
+@never_cache
+@require_GET
+def receipt(request, order_key: str):
+    view = _customer_order(order_key)
+    if not view.is_paid:
+        raise Http404
+    return _page(request, "checkout/receipt.html", view, method=payment_method_words(view))
+
+
+@never_cache
+@require_GET
+def receipt_download(request, order_key: str):
+    view = _customer_order(order_key)
+    if not view.is_paid:
+        raise Http404
+    response = HttpResponse(receipt_pdf(view), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{view.order.reference}.pdf"'
+    return response

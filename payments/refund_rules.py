@@ -1,0 +1,69 @@
+"""When an order, a payment and a line may be refunded: one set of rules for services and views.
+
+The service applies them to rows it has locked; the API's availableActions and the admin's
+refund form apply the same functions to what they have read, so what they offer is what the
+service accepts.
+"""
+
+from collections.abc import Iterable
+
+from orders.models import Order, OrderLine
+from orders.statuses import LineStatus, OrderStatus
+from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
+from tessera.money import ZERO
+
+REFUNDABLE_ORDER_STATUSES = frozenset(
+    {OrderStatus.FULFILLED, OrderStatus.PARTIALLY_FULFILLED, OrderStatus.PARTIALLY_REFUNDED}
+)
+CAPTURED_PAYMENT_STATUSES = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})
+
+# Reasons a partner or staff may give; the others are Tessera's own (automatic refunds).
+REQUESTABLE_REASONS = [
+    RefundReason.REQUESTED,
+    RefundReason.CANCELED_EVENT,
+    RefundReason.DUPLICATE,
+    RefundReason.GOODWILL,
+    RefundReason.NOT_DELIVERED,
+]
+
+
+def captured_payment(payments: Iterable[Payment]) -> Payment | None:
+    """The order's payment money can go back to (at most one is live: a database constraint)."""
+    return next((payment for payment in payments if payment.status in CAPTURED_PAYMENT_STATUSES), None)
+
+
+def paid_payment(payments: Iterable[Payment]) -> Payment | None:
+    """The order's payment that was paid, whether or not it has all gone back since."""
+    paid = CAPTURED_PAYMENT_STATUSES | {PaymentStatus.REFUNDED}
+    return next((payment for payment in payments if payment.status in paid), None)
+
+
+def lines_in_live_refunds(refunds: Iterable[Refund]) -> set[int]:
+    """Ids of lines some refund that has not FAILED already covers."""
+    return {
+        refund_line.line_id
+        for refund in refunds
+        if refund.status != RefundStatus.FAILED
+        for refund_line in refund.refund_lines.all()
+    }
+
+
+def refundable_lines(lines: Iterable[OrderLine], refunds: Iterable[Refund]) -> list[OrderLine]:
+    """ISSUED lines no live refund covers yet, by position."""
+    taken = lines_in_live_refunds(refunds)
+    chosen = [line for line in lines if line.status == LineStatus.ISSUED and line.pk not in taken]
+    return sorted(chosen, key=lambda line: line.position)
+
+
+def refund_possible(order: Order, lines: Iterable[OrderLine]) -> bool:
+    """Whether a refund request for ``order`` would be accepted now (from prefetched relations)."""
+    if order.status not in REFUNDABLE_ORDER_STATUSES:
+        return False
+    payment = captured_payment(order.payments.all())
+    if payment is None:
+        return False
+    refunds = list(order.refunds.all())
+    reserved = sum(
+        (r.amount for r in refunds if r.payment_id == payment.pk and r.status != RefundStatus.FAILED), ZERO
+    )
+    return payment.amount > reserved and bool(refundable_lines(lines, refunds))

@@ -1,0 +1,122 @@
+"""Hosted checkout: a partner opens it for an order, and the customer comes back from the provider."""
+
+import logging
+from urllib.parse import quote, urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from orders.events import record
+from orders.locks import lock_lines, lock_order
+from orders.models import Order, OrderLine
+from orders.services.finalization import check_payable
+from orders.statuses import LineStatus
+from orders.vouchers import SEALED_FIELDS, voucher_secret
+from payments.models import Checkout, Payment, PaymentStatus
+from payments.providers import get_provider
+from payments.providers.base import PaymentState, ProviderError
+from payments.services.gateway import CUSTOMER, check_gateway_allowed, payment_apply_state
+from tessera.actors import Actor
+from tessera.errors import InvalidInput
+
+logger = logging.getLogger(__name__)
+
+MAX_RETURN_URL_LENGTH = 1000
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def checkout_open(*, order_id, partner_id: int, return_url: str, actor: Actor) -> Checkout:
+    """Let the order's customer pay on Tessera's checkout page, then go back to ``return_url``.
+
+    Allowed for a gateway partner's PENDING, unexpired order whose lines are all RESERVED.
+    Opening it again changes the return URL and nothing else.
+    """
+    url = validate_return_url(return_url)
+    with transaction.atomic():
+        order = lock_order(order_id, partner_id=partner_id)
+        check_gateway_allowed(order)
+        check_payable(order, lock_lines(order), timezone.now())
+        checkout, created = Checkout.objects.update_or_create(order=order, defaults={"return_url": url})
+        record(
+            order_id=order.pk,
+            subject_type="checkout",
+            subject_id=checkout.pk,
+            name="checkout_open" if created else "checkout_update",
+            actor=actor,
+            payload={"returnUrl": url},
+        )
+    checkout.order = order
+    return checkout
+
+
+def validate_return_url(url: str) -> str:
+    """An absolute https URL (http only for localhost), without credentials."""
+    url = url.strip()
+    message = "Give an absolute https URL (http is allowed only for localhost and 127.0.0.1)."
+    if len(url) > MAX_RETURN_URL_LENGTH:
+        raise InvalidInput(
+            "returnUrl is too long.", errors={"returnUrl": [f"At most {MAX_RETURN_URL_LENGTH} characters."]}
+        )
+    try:
+        URLValidator(schemes=["https", "http"])(url)
+        parts = urlsplit(url)
+    except (ValidationError, ValueError):
+        raise InvalidInput("returnUrl is not a URL.", errors={"returnUrl": [message]}) from None
+    secure = parts.scheme == "https" or parts.hostname in LOCAL_HOSTS
+    if not secure or parts.username or parts.password:
+        raise InvalidInput("returnUrl must be https.", errors={"returnUrl": [message]})
+    return url
+
+
+def checkout_return(*, order: Order) -> str:
+    """The customer is back from the provider: ask the provider, apply its answer, and give the
+    partner's return URL with ``return=<order_key>`` added. What the browser brings is ignored."""
+    payment = (
+        Payment.objects.filter(order=order, status__in=[PaymentStatus.CREATED, PaymentStatus.PENDING])
+        .order_by("-created_at")
+        .first()
+    )
+    if payment is not None:
+        try:
+            state = get_provider(payment.provider).payment_status(payment)
+        except ProviderError as exc:
+            logger.warning("status of payment %s on return failed: %s", payment.pk, exc)
+        else:
+            if state != PaymentState.PENDING:
+                payment_apply_state(payment_id=payment.pk, state=state, actor=CUSTOMER, source="return")
+    return with_return_key(Checkout.objects.get(order=order).return_url, order.order_key)
+
+
+def with_return_key(url: str, order_key: str) -> str:
+    """``url`` with ``return=<order_key>`` appended to its query, which is otherwise kept as is."""
+    base, hash_mark, fragment = url.partition("#")
+    if "?" not in base:
+        base += "?"
+    elif not base.endswith(("?", "&")):
+        base += "&"
+    return f"{base}return={quote(order_key, safe='')}{hash_mark}{fragment}"
+
+
+def tickets_reveal(*, order: Order, lines: list[OrderLine], actor: Actor) -> list[dict]:
+    """Open the sealed codes of a paid order's ISSUED lines for its customer, and audit the view.
+
+    The caller has checked that the order is paid; lines that are not ISSUED are left out.
+    """
+    tickets = []
+    for line in lines:
+        if line.status != LineStatus.ISSUED:
+            continue
+        voucher = getattr(line, "voucher", None)
+        revealed = {field: voucher_secret(voucher, field) for field in SEALED_FIELDS} if voucher else {}
+        tickets.append({"line": line, "voucher": voucher, **revealed})
+    record(
+        order_id=order.pk,
+        subject_type="order",
+        subject_id=order.pk,
+        name="tickets_viewed",
+        actor=actor,
+        payload={"lines": [ticket["line"].position for ticket in tickets]},
+    )
+    return tickets

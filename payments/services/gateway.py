@@ -1,0 +1,348 @@
+"""Gateway payments: the customer pays on the provider's hosted page and Tessera finalizes by itself.
+
+A payment is confirmed only by what the provider says server-side: its signed callback, or its
+answer to ``payment_status`` (asked on the customer's return and by the reconcile sweep). Every
+way in ends in ``_apply_state`` under the locks of the order, its lines and the payment (in that
+order), so the return and any number of callbacks, in any order, finalize the order once. A
+provider is never called while a lock is held: the services read, call, then lock and re-check.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from orders.events import apply_transition, record
+from orders.locks import lock_lines, lock_order
+from orders.models import Order, OrderLine
+from orders.services.finalization import check_payable, order_finalize_paid
+from orders.statuses import BillingMode, OrderStatus
+from payments.models import Payment, PaymentStatus, ProviderEvent, Refund, RefundReason
+from payments.providers import get_provider
+from payments.providers.base import CallbackEvent, EventKind, PaymentState, ProviderError
+from payments.services import refunds
+from tessera import correlation
+from tessera.actors import WORKER, Actor
+from tessera.background.retries import attempts_left, retry_at
+from tessera.errors import BillingModeNotAllowed, InvalidState, NotFound
+from tessera.money import format_amount
+
+logger = logging.getLogger(__name__)
+
+CUSTOMER = Actor.system("customer")
+OPEN_STATUSES = (PaymentStatus.CREATED, PaymentStatus.PENDING)
+RECONCILE_BATCH = 200
+DEFAULT_REASONS = {PaymentState.FAILED: "declined at the provider", PaymentState.CANCELED: "canceled"}
+
+
+class UnknownProviderReference(NotFound):
+    """A verified callback names a session or refund Tessera does not have."""
+
+
+# --- the customer clicks "Pay" -------------------------------------------------------------------
+
+
+def payment_start(*, order_id, actor: Actor = CUSTOMER) -> Payment:
+    """Give the customer a provider session for the order: the live one, or a new payment's.
+
+    Two tabs (or two clicks) get the same payment and the same provider session. The provider is
+    called outside any transaction with the payment's idempotency key; if it cannot be reached,
+    ProviderError is raised, the payment stays CREATED, and the next click tries again with the
+    same key.
+    """
+    with transaction.atomic():
+        order = lock_order(order_id)
+        lines = lock_lines(order)
+        check_gateway_allowed(order)
+        check_payable(order, lines, timezone.now())
+        payment = _lock_live_payment(order)
+        if payment is None:
+            payment = _payment_create(order, actor=actor)
+        elif payment.status not in OPEN_STATUSES:
+            raise InvalidState(f"Order {order.reference} is already paid.", status=payment.status)
+    if payment.status == PaymentStatus.PENDING:
+        return payment
+    session = get_provider(payment.provider).start_session(
+        payment,
+        description=f"Order {order.reference} at {order.partner.name}",
+        return_url=settings.PUBLIC_BASE_URL + reverse("checkout:return", args=[order.order_key]),
+        callback_url=settings.PUBLIC_BASE_URL + reverse("providers:callback", args=[payment.provider]),
+        idempotency_key=payment.idempotency_key,
+    )
+    with transaction.atomic():
+        lock_order(order_id)
+        payment = _lock_payment(payment.pk)
+        if payment.status == PaymentStatus.CREATED:
+            payment.provider_reference = session.reference
+            payment.redirect_url = session.redirect_url
+            apply_transition(payment, "start", actor=actor, payload={"providerReference": session.reference})
+        elif payment.status != PaymentStatus.PENDING:
+            raise InvalidState(f"The payment is {payment.status}.", status=payment.status)
+    return payment
+
+
+def _payment_create(order: Order, *, actor: Actor) -> Payment:
+    payment_id = uuid.uuid4()
+    payment = Payment.objects.create(
+        id=payment_id,
+        order=order,
+        method=BillingMode.GATEWAY,
+        amount=order.total_amount,
+        currency=order.currency,
+        provider=settings.PAYMENT_GATEWAY_PROVIDER,
+        idempotency_key=f"payment:{payment_id}",
+    )
+    record(
+        order_id=order.pk,
+        subject_type="payment",
+        subject_id=payment.pk,
+        name="create",
+        actor=actor,
+        to_status=payment.status,
+        payload={
+            "method": BillingMode.GATEWAY,
+            "provider": payment.provider,
+            "amount": format_amount(payment.amount, payment.currency),
+        },
+    )
+    return payment
+
+
+def check_gateway_allowed(order: Order) -> None:
+    if BillingMode.GATEWAY not in order.partner.billing_modes:
+        raise BillingModeNotAllowed(
+            "The payment gateway is not enabled for this partner.", allowed=order.partner.billing_modes
+        )
+
+
+# --- what the provider says -----------------------------------------------------------------------
+
+
+def payment_apply_state(
+    *, payment_id, state: PaymentState, reason: str = "", actor: Actor, source: str
+) -> str:
+    """Apply the provider's word on a payment (asked server-side) under the order's lock."""
+    order_id = Payment.objects.filter(pk=payment_id).values_list("order_id", flat=True).first()
+    with transaction.atomic():
+        order = lock_order(order_id)
+        lines = lock_lines(order)
+        payment = _lock_payment(payment_id)
+        return _apply_state(order, lines, payment, state, reason=reason, actor=actor, source=source)
+
+
+def provider_callback_apply(*, provider: str, event: CallbackEvent) -> str:
+    """Apply a verified callback once: a repeat of its event id changes nothing ("duplicate")."""
+    actor = Actor.system(f"provider:{provider}")
+    if event.kind == EventKind.PAYMENT:
+        subject = Payment.objects.filter(provider=provider, provider_reference=event.reference)
+    else:
+        subject = Refund.objects.filter(payment__provider=provider, provider_reference=event.reference)
+    found = subject.values("pk", "order_id").first()
+    if found is None:
+        raise UnknownProviderReference(f"No {event.kind} with the reference {event.reference!r}.")
+    with transaction.atomic():
+        order = lock_order(found["order_id"])
+        lines = lock_lines(order) if event.kind == EventKind.PAYMENT else []
+        if ProviderEvent.objects.filter(provider=provider, event_id=event.event_id).exists():
+            return "duplicate"
+        if event.kind == EventKind.PAYMENT:
+            payment = _lock_payment(found["pk"])
+            ProviderEvent.objects.create(
+                provider=provider,
+                event_id=event.event_id,
+                kind=f"payment.{event.state.lower()}",
+                payment=payment,
+                payload=event.payload,
+            )
+            _apply_state(
+                order,
+                lines,
+                payment,
+                PaymentState(event.state),
+                reason=event.reason,
+                actor=actor,
+                source=f"callback {event.event_id}",
+            )
+        else:
+            ProviderEvent.objects.create(
+                provider=provider,
+                event_id=event.event_id,
+                kind=f"refund.{event.state.lower()}",
+                refund_id=found["pk"],
+                payload=event.payload,
+            )
+            refunds.refund_settle(refund_id=found["pk"], state=event.state, reason=event.reason, actor=actor)
+    return "applied"
+
+
+def _apply_state(
+    order: Order,
+    lines: list[OrderLine],
+    payment: Payment,
+    state: PaymentState,
+    *,
+    reason: str,
+    actor: Actor,
+    source: str,
+) -> str:
+    """The one place a gateway payment follows its provider; the caller holds every lock.
+
+    PAID captures the payment and finalizes the order if it still can be (PENDING, unexpired,
+    every line RESERVED); otherwise the money goes back in full. FAILED and CANCELED end the
+    payment and leave the order PENDING, so the customer may try again until it expires.
+    """
+    payload = {"source": source}
+    if state == PaymentState.PENDING:
+        return "pending"
+    if state == PaymentState.PAID:
+        if payment.status == PaymentStatus.CREATED:
+            apply_transition(payment, "start", actor=actor, payload=payload)
+        if payment.status == PaymentStatus.PENDING:
+            apply_transition(payment, "capture", actor=actor, at=timezone.now(), payload=payload)
+        elif payment.status == PaymentStatus.CANCELED:
+            apply_transition(payment, "capture_late", actor=actor, at=timezone.now(), payload=payload)
+        else:
+            if payment.status == PaymentStatus.FAILED:
+                logger.error("provider reports payment %s PAID, which Tessera saw FAIL", payment.pk)
+            return "unchanged"
+        try:
+            order_finalize_paid(order=order, lines=lines, payment=payment, actor=actor)
+        except InvalidState as exc:
+            refunds.refund_payment_in_full(
+                order=order, payment=payment, reason=RefundReason.LATE_PAYMENT, actor=actor
+            )
+            logger.warning("payment %s arrived for an order that cannot be finalized: %s", payment.pk, exc)
+            return "refunded"
+        return "finalized"
+    if payment.status not in OPEN_STATUSES:
+        return "unchanged"
+    name = "fail" if state == PaymentState.FAILED else "cancel"
+    apply_transition(
+        payment,
+        name,
+        actor=actor,
+        reason=reason or DEFAULT_REASONS[state],
+        payload={**payload, "reason": reason},
+    )
+    return name
+
+
+# --- an order that ends takes its unpaid payment with it ------------------------------------------
+
+
+def gateway_payment_abandon(*, order: Order, actor: Actor, reason: str) -> Payment | None:
+    """Cancel the live unpaid gateway payment of a locked order that is ending (expired, canceled).
+
+    The provider's session is canceled after commit; if the customer paid in the meantime, that
+    answer captures the payment late and the money goes back (``payment_session_cancel``).
+    """
+    payment = _lock_live_payment(order)
+    if payment is None or payment.method != BillingMode.GATEWAY or payment.status not in OPEN_STATUSES:
+        return None
+    apply_transition(payment, "cancel", actor=actor, reason=reason, payload={"reason": reason})
+    _after_commit_cancel_session(payment.pk)
+    return payment
+
+
+def payment_session_cancel(*, payment_id, attempt: int = 1) -> str:
+    """In the worker: cancel a given-up payment's provider session, and act on how it ended."""
+    payment = Payment.objects.get(pk=payment_id)
+    try:
+        state = get_provider(payment.provider).cancel_session(
+            payment, idempotency_key=f"{payment.idempotency_key}:cancel"
+        )
+    except ProviderError as exc:
+        if exc.retryable and attempts_left(attempt):
+            _after_commit_cancel_session(payment.pk, attempt=attempt + 1, run_after=retry_at(attempt))
+            return "retry"
+        logger.error("could not cancel the provider session of payment %s: %s", payment.pk, exc)
+        return "gave_up"
+    if state == PaymentState.PAID:
+        return payment_apply_state(payment_id=payment.pk, state=state, actor=WORKER, source="session cancel")
+    return state.lower()
+
+
+def _after_commit_cancel_session(payment_id, *, attempt: int = 1, run_after=None) -> None:
+    correlation_id = correlation.current()
+
+    def enqueue() -> None:
+        from payments import tasks
+
+        task = tasks.cancel_payment_session
+        if run_after is not None:
+            task = task.using(run_after=run_after)
+        task.enqueue(payment_id=str(payment_id), attempt=attempt, correlation_id=correlation_id)
+
+    transaction.on_commit(enqueue)
+
+
+# --- the reconcile sweep --------------------------------------------------------------------------
+
+
+def payment_reconcile(*, payment_id) -> str:
+    """Ask the provider how a PENDING gateway payment stands and apply the answer."""
+    payment = Payment.objects.filter(pk=payment_id, status=PaymentStatus.PENDING).first()
+    if payment is None:
+        return "skipped"
+    try:
+        state = get_provider(payment.provider).payment_status(payment)
+    except ProviderError as exc:
+        logger.warning("status of payment %s failed (%s); the next sweep asks again", payment.pk, exc)
+        return "retry"
+    if state == PaymentState.PENDING:
+        return _abandon_if_order_ended(payment.order_id)
+    return payment_apply_state(payment_id=payment.pk, state=state, actor=WORKER, source="reconcile")
+
+
+def _abandon_if_order_ended(order_id) -> str:
+    """A payment still open at the provider for an order that ended is given up now."""
+    with transaction.atomic():
+        order = lock_order(order_id)
+        if order.status == OrderStatus.PENDING:
+            return "pending"
+        abandoned = gateway_payment_abandon(order=order, actor=WORKER, reason=f"order {order.status.lower()}")
+        return "abandoned" if abandoned else "pending"
+
+
+def payments_reconcile_due(*, limit: int = RECONCILE_BATCH) -> int:
+    """The periodic sweep: queue a status check of gateway payments PENDING for a while."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.GATEWAY_RECONCILE_AFTER_SECONDS)
+    due = list(
+        Payment.objects.filter(method=BillingMode.GATEWAY, status=PaymentStatus.PENDING, updated_at__lt=stale)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    # Asked again only after another interval, however long the provider takes to answer.
+    Payment.objects.filter(pk__in=due).update(updated_at=now)
+
+    def enqueue() -> None:
+        from payments import tasks
+
+        for payment_id in due:
+            tasks.reconcile_gateway_payment.enqueue(payment_id=str(payment_id))
+
+    transaction.on_commit(enqueue)
+    return len(due)
+
+
+# --- locks ----------------------------------------------------------------------------------------
+
+
+def _lock_payment(payment_id) -> Payment:
+    return Payment.objects.select_for_update().get(pk=payment_id)
+
+
+def _lock_live_payment(order: Order) -> Payment | None:
+    """The order's one live payment (a database constraint), locked; the order is locked already."""
+    return (
+        Payment.objects.select_for_update()
+        .filter(
+            order=order, status__in=[*OPEN_STATUSES, PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED]
+        )
+        .first()
+    )

@@ -1,0 +1,260 @@
+"""The worker's side of refunds: the supplier first, then the money; the provider for gateway ones.
+
+Each step has the shape of line fulfilment (orders.services.fulfilment), so a crash anywhere is
+safe to run again:
+
+1. read the refund without a lock and leave if it no longer waits for this step;
+2. call the supplier or the provider holding no lock, with a key stable per refund (and line),
+   so a retry, a duplicate task or a re-run after a crash does the thing once;
+3. lock the order, check the refund is still where step 1 saw it, and apply the answer.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.events import apply_transition, record
+from orders.locks import lock_lines, lock_order
+from orders.statuses import BillingMode, LineStatus
+from payments import queue
+from payments.models import Refund, RefundLine, RefundStatus
+from payments.providers import get_provider
+from payments.providers.base import ProviderError, RefundState
+from payments.refund_rules import REFUNDABLE_ORDER_STATUSES
+from payments.services.refunds import refund_return_money, refund_settle
+from suppliers.adapters import adapter_for
+from suppliers.adapters.base import PermanentSupplierError, RefundResult, SupplierError
+from tessera.actors import WORKER
+from tessera.background.retries import attempts_left, retry_at
+from tessera.money import ZERO, format_amount, quantize
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 500
+# A refund left REQUESTED or PROCESSING this long is looked at again by the sweep.
+STALE_AFTER = timedelta(minutes=1)
+Outcome = str
+
+
+def supplier_refund_key(refund_id, line_id: int) -> str:
+    return f"refund:{refund_id}:line:{line_id}"
+
+
+def provider_refund_key(refund_id) -> str:
+    return f"refund:{refund_id}"
+
+
+# --- the supplier takes the lines back ------------------------------------------------------------
+
+
+def refund_process(*, refund_id, attempt: int = 1) -> Outcome:
+    """Ask the supplier to refund every line of a REQUESTED refund, then apply the answers.
+
+    A supplier that refuses a line keeps it: the line stays ISSUED and leaves the refund. If it
+    refuses every line, the refund FAILS and nothing moves. A supplier that is busy or does not
+    answer is asked again later with the same keys.
+    """
+    refund = Refund.objects.filter(pk=refund_id).first()
+    if refund is None or refund.status != RefundStatus.REQUESTED:
+        return "skipped"
+    refund_lines = list(refund.refund_lines.select_related("line__product", "line__supplier"))
+    answers: dict[int, RefundResult] = {}
+    refusals: dict[int, SupplierError] = {}
+    for refund_line in refund_lines:
+        line = refund_line.line
+        try:
+            answers[refund_line.pk] = adapter_for(line.supplier).refund(
+                line, idempotency_key=supplier_refund_key(refund.pk, line.pk), amount=line.amount
+            )
+        except PermanentSupplierError as exc:
+            refusals[refund_line.pk] = exc
+        except SupplierError as exc:
+            return _ask_supplier_later(refund, exc, attempt)
+    return _apply_supplier_answers(refund.pk, answers, refusals)
+
+
+def _apply_supplier_answers(
+    refund_id, answers: dict[int, RefundResult], refusals: dict[int, SupplierError]
+) -> Outcome:
+    with transaction.atomic():
+        order_id = Refund.objects.filter(pk=refund_id).values_list("order_id", flat=True).get()
+        order = lock_order(order_id)
+        lines = {line.pk: line for line in lock_lines(order)}
+        refund = Refund.objects.select_related("payment").get(pk=refund_id)
+        if refund.status != RefundStatus.REQUESTED:
+            return "stale"
+        refund_lines = list(refund.refund_lines.all())
+        refused = [rl for rl in refund_lines if rl.pk in refusals]
+        why = "; ".join(f"line {lines[rl.line_id].position}: {refusals[rl.pk]}" for rl in refused)
+        kept = [
+            {"line": lines[rl.line_id].position, "code": refusals[rl.pk].code, "reason": str(refusals[rl.pk])}
+            for rl in refused
+        ]
+        accepted = [rl for rl in refund_lines if rl.pk in answers]
+        if not accepted:
+            apply_transition(
+                refund, "fail", actor=WORKER, reason=f"The supplier refused: {why}", payload={"refused": kept}
+            )
+            return "refused"
+        for refund_line in accepted:
+            answer = answers[refund_line.pk]
+            back = min(refund_line.amount, quantize(answer.refunded, refund.currency))
+            refund_line.amount = max(back, ZERO)
+            refund_line.supplier_fee = quantize(answer.fee, refund.currency)
+            refund_line.supplier_reference = answer.reference[:100]
+        RefundLine.objects.bulk_update(accepted, ["amount", "supplier_fee", "supplier_reference"])
+        if refused:
+            RefundLine.objects.filter(pk__in=[rl.pk for rl in refused]).delete()
+            refund.failure_reason = f"The supplier kept {why}"[:255]
+        refund.amount = sum((rl.amount for rl in accepted), ZERO)
+        refund.supplier_fee = sum((rl.supplier_fee for rl in accepted), ZERO)
+        refund.save(update_fields=["amount", "supplier_fee", "failure_reason", "updated_at"])
+        record(
+            order_id=order.pk,
+            subject_type="refund",
+            subject_id=refund.pk,
+            name="supplier_refunded",
+            actor=WORKER,
+            payload={
+                "lines": [lines[rl.line_id].position for rl in accepted],
+                "amount": format_amount(refund.amount, refund.currency),
+                "supplierFee": format_amount(refund.supplier_fee, refund.currency),
+                "refused": kept,
+            },
+        )
+        for refund_line in accepted:
+            line = lines[refund_line.line_id]
+            if line.status == LineStatus.ISSUED:
+                apply_transition(line, "mark_refunded", actor=WORKER, touch_order=False)
+        if order.status in REFUNDABLE_ORDER_STATUSES:
+            issued_left = any(line.status == LineStatus.ISSUED for line in lines.values())
+            name = "refund_partially" if issued_left else "refund_fully"
+            apply_transition(order, name, actor=WORKER, payload={"refund": str(refund.pk)})
+        refund_return_money(order=order, refund=refund, actor=WORKER)
+        return "refunded"
+
+
+def _ask_supplier_later(refund: Refund, exc: SupplierError, attempt: int) -> Outcome:
+    """Retry with backoff; when the attempts run out, the sweep picks the refund up again."""
+    more = attempts_left(attempt)
+    when = retry_at(attempt) if more else None
+    Refund.objects.filter(pk=refund.pk).update(updated_at=timezone.now())
+    record(
+        order_id=refund.order_id,
+        subject_type="refund",
+        subject_id=refund.pk,
+        name="supplier_retry",
+        actor=WORKER,
+        payload={
+            "attempt": attempt,
+            "code": exc.code,
+            "reason": str(exc),
+            "nextAttemptAt": when.isoformat() if when else None,
+        },
+    )
+    if more:
+        queue.refund_processing([refund.pk], attempt=attempt + 1, run_after=when)
+        return "retry"
+    return "waiting"
+
+
+# --- the payment provider sends the money back -----------------------------------------------------
+
+
+def refund_submit(*, refund_id, attempt: int = 1) -> Outcome:
+    """Hand a PROCESSING gateway refund to its payment provider (once per refund, by key).
+
+    The call and the storing of the provider's reference share one transaction, holding no lock:
+    an in-process provider (the sandbox) answers after that commit, so its callback always finds
+    the reference. A refusal fails the refund; trouble reaching the provider retries.
+    """
+    refund = Refund.objects.select_related("payment").filter(pk=refund_id).first()
+    if refund is None or refund.status != RefundStatus.PROCESSING or refund.provider_reference:
+        return "skipped"
+    payment = refund.payment
+    if payment.method != BillingMode.GATEWAY:
+        return "skipped"
+    try:
+        with transaction.atomic():
+            outcome = get_provider(payment.provider).refund(
+                payment, amount=refund.amount, idempotency_key=provider_refund_key(refund.pk)
+            )
+            Refund.objects.filter(pk=refund.pk, provider_reference="").update(
+                provider_reference=outcome.reference[:100], updated_at=timezone.now()
+            )
+    except ProviderError as exc:
+        if exc.retryable:
+            return _ask_provider_later(refund, exc, attempt)
+        refund_settle(refund_id=refund.pk, state=RefundStatus.FAILED, reason=str(exc), actor=WORKER)
+        return "refused"
+    record(
+        order_id=refund.order_id,
+        subject_type="refund",
+        subject_id=refund.pk,
+        name="provider_accepted",
+        actor=WORKER,
+        payload={"providerReference": outcome.reference, "state": str(outcome.state)},
+    )
+    if outcome.state != RefundState.PENDING:
+        refund_settle(refund_id=refund.pk, state=str(outcome.state), reason=outcome.reason, actor=WORKER)
+    return "submitted"
+
+
+def _ask_provider_later(refund: Refund, exc: ProviderError, attempt: int) -> Outcome:
+    Refund.objects.filter(pk=refund.pk).update(updated_at=timezone.now())
+    record(
+        order_id=refund.order_id,
+        subject_type="refund",
+        subject_id=refund.pk,
+        name="provider_retry",
+        actor=WORKER,
+        payload={"attempt": attempt, "code": exc.code, "reason": str(exc)},
+    )
+    if attempts_left(attempt):
+        queue.refund_submission([refund.pk], attempt=attempt + 1, run_after=retry_at(attempt))
+        return "retry"
+    return "waiting"
+
+
+def refund_check(*, refund_id) -> Outcome:
+    """Ask the provider how a PROCESSING refund ended, and settle it if it has."""
+    refund = Refund.objects.select_related("payment").filter(pk=refund_id).first()
+    if refund is None or refund.status != RefundStatus.PROCESSING:
+        return "skipped"
+    if refund.payment.method != BillingMode.GATEWAY:
+        return "skipped"
+    if not refund.provider_reference:
+        # The provider never acknowledged it: send it again, with the same key.
+        return refund_submit(refund_id=refund.pk)
+    try:
+        outcome = get_provider(refund.payment.provider).refund_status(refund)
+    except ProviderError as exc:
+        logger.warning("status of refund %s failed (%s); asking again later", refund.pk, exc)
+        Refund.objects.filter(pk=refund.pk).update(updated_at=timezone.now())
+        return "retry"
+    if outcome.state == RefundState.PENDING:
+        Refund.objects.filter(pk=refund.pk).update(updated_at=timezone.now())
+        return "pending"
+    refund_settle(refund_id=refund.pk, state=str(outcome.state), reason=outcome.reason, actor=WORKER)
+    return str(outcome.state).lower()
+
+
+# --- the periodic sweep -----------------------------------------------------------------------------
+
+
+def refunds_reconcile_due(*, limit: int = SWEEP_BATCH) -> dict[str, int]:
+    """Pick up refunds whose task seems lost or whose provider has not answered for a while."""
+    now = timezone.now()
+    due = Refund.objects.filter(updated_at__lt=now - STALE_AFTER).order_by("updated_at")
+    requested = list(due.filter(status=RefundStatus.REQUESTED).values_list("pk", flat=True)[:limit])
+    processing = list(
+        due.filter(status=RefundStatus.PROCESSING, payment__method=BillingMode.GATEWAY).values_list(
+            "pk", flat=True
+        )[:limit]
+    )
+    Refund.objects.filter(pk__in=requested + processing).update(updated_at=now)
+    queue.refund_processing(requested)
+    queue.refund_check(processing)
+    return {"process": len(requested), "check": len(processing)}
