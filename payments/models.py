@@ -210,6 +210,11 @@ class RefundReason(models.TextChoices):
     LATE_PAYMENT = "late_payment", "Paid after the order could no longer be finalized"
 
 
+class RefundFailureStage(models.TextChoices):
+    SUPPLIER = "supplier", "Refused by the supplier (nothing moved)"
+    PROVIDER = "provider", "Failed at the payment provider (money owed)"
+
+
 class Refund(ConcurrentTransitionMixin, models.Model):
     """Money going back for some or all of an order's lines, the way it came.
 
@@ -234,6 +239,15 @@ class Refund(ConcurrentTransitionMixin, models.Model):
     currency = models.CharField(max_length=3)
     provider_reference = models.CharField(max_length=100, blank=True, db_index=True)
     failure_reason = models.CharField(max_length=255, blank=True)
+    failure_stage = models.CharField(max_length=8, choices=RefundFailureStage.choices, blank=True)
+    retry_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="retries",
+        help_text="The refund that failed at the provider and whose money this one sends again.",
+    )
     requested_by = models.CharField(max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -245,7 +259,10 @@ class Refund(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(condition=Q(amount__gte=0), name="refund_amount_not_negative"),
             models.CheckConstraint(condition=Q(supplier_fee__gte=0), name="refund_fee_not_negative"),
         ]
-        indexes = [models.Index(fields=["status", "updated_at"], name="refund_status_updated")]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="refund_status_updated"),
+            models.Index(fields=["status", "failure_stage"], name="refund_status_stage"),
+        ]
 
     def __str__(self) -> str:
         return f"Refund {self.amount} {self.currency} ({self.status})"
@@ -261,8 +278,9 @@ class Refund(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=status, source=[RefundStatus.REQUESTED, RefundStatus.PROCESSING], target=RefundStatus.FAILED
     )
-    def fail(self, *, reason: str = "") -> None:
+    def fail(self, *, reason: str = "", stage: str = RefundFailureStage.SUPPLIER) -> None:
         self.failure_reason = reason[:255]
+        self.failure_stage = stage
 
 
 class RefundLine(models.Model):

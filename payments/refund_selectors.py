@@ -1,10 +1,9 @@
 """Reads of refunds: a partner's (always scoped to the partner) and staff's list of money owed."""
 
-from django.db.models import CharField, Exists, OuterRef, Prefetch, QuerySet, Value
-from django.db.models.functions import Cast, Concat, Replace
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from orders.models import Order, OrderEvent, OrderLine
-from payments.models import Refund, RefundLine, RefundStatus
+from orders.models import Order, OrderLine
+from payments.models import Refund, RefundFailureStage, RefundLine, RefundStatus
 
 
 def with_lines(queryset: QuerySet[Refund]) -> QuerySet[Refund]:
@@ -35,32 +34,12 @@ def line_ids_by_position(*, partner_id: int, order_id, positions: list[int]) -> 
     return dict(lines.values_list("position", "pk"))
 
 
-def _hex(expression) -> Replace:
-    """A UUID as 32 hex digits on every database (PostgreSQL casts it with dashes, SQLite without)."""
-    return Replace(Cast(expression, output_field=CharField()), Value("-"), Value(""))
-
-
 def owing_money(queryset: QuerySet[Refund]) -> QuerySet[Refund]:
     """FAILED refunds whose money the provider did not send back and that nobody has sent again.
 
-    Such a refund failed after it had gone to the provider (its fail event starts at PROCESSING),
-    so its lines are refunded at the supplier; a retry is a refund keyed ``retry-of:<hex id>``.
+    Such a refund failed after it had gone to the provider, so its lines are refunded at the
+    supplier while the customer still waits for the money.
     """
-    failed_at_provider = (
-        OrderEvent.objects.filter(
-            order_id=OuterRef("order_id"),
-            subject_type="refund",
-            transition="fail",
-            from_status=RefundStatus.PROCESSING,
-        )
-        .annotate(subject_hex=Replace("subject_id", Value("-"), Value("")))
-        .filter(subject_hex=_hex(OuterRef("pk")))
-    )
-    retried = Refund.objects.filter(
-        order_id=OuterRef("order_id"), idempotency_key=Concat(Value("retry-of:"), _hex(OuterRef("pk")))
-    )
-    return (
-        queryset.filter(status=RefundStatus.FAILED)
-        .filter(Exists(failed_at_provider))
-        .exclude(Exists(retried))
+    return queryset.filter(status=RefundStatus.FAILED, failure_stage=RefundFailureStage.PROVIDER).exclude(
+        Exists(Refund.objects.filter(retry_of=OuterRef("pk")))
     )

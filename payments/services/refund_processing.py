@@ -19,7 +19,7 @@ from orders.events import apply_transition, record
 from orders.locks import lock_lines, lock_order
 from orders.statuses import BillingMode, LineStatus
 from payments import queue
-from payments.models import Refund, RefundLine, RefundStatus
+from payments.models import Refund, RefundFailureStage, RefundLine, RefundStatus
 from payments.providers import get_provider
 from payments.providers.base import ProviderError, RefundState
 from payments.refund_rules import REFUNDABLE_ORDER_STATUSES
@@ -95,7 +95,12 @@ def _apply_supplier_answers(
         accepted = [rl for rl in refund_lines if rl.pk in answers]
         if not accepted:
             apply_transition(
-                refund, "fail", actor=WORKER, reason=f"The supplier refused: {why}", payload={"refused": kept}
+                refund,
+                "fail",
+                actor=WORKER,
+                reason=f"The supplier refused: {why}",
+                stage=RefundFailureStage.SUPPLIER,
+                payload={"refused": kept},
             )
             return "refused"
         for refund_line in accepted:

@@ -26,11 +26,19 @@ from django.utils import timezone
 from orders.errors import IdempotencyKeyReused
 from orders.events import apply_transition, record
 from orders.locks import lock_lines, lock_order
-from orders.models import Order, OrderEvent, OrderLine
+from orders.models import Order, OrderLine
 from orders.statuses import BillingMode, LineStatus
 from payments import queue
 from payments.errors import RefundNotFound
-from payments.models import LedgerKind, Payment, Refund, RefundLine, RefundReason, RefundStatus
+from payments.models import (
+    LedgerKind,
+    Payment,
+    Refund,
+    RefundFailureStage,
+    RefundLine,
+    RefundReason,
+    RefundStatus,
+)
 from payments.refund_rules import (
     CAPTURED_PAYMENT_STATUSES,
     REFUNDABLE_ORDER_STATUSES,
@@ -188,6 +196,7 @@ def _refund_create(
     actor: Actor,
     lines: list[tuple[OrderLine, Decimal]],
     amount: Decimal | None = None,
+    retry_of: Refund | None = None,
 ) -> Refund:
     """A REQUESTED refund and its lines (the caller holds the order's lock)."""
     total = amount if amount is not None else sum((share for _, share in lines), ZERO)
@@ -200,6 +209,7 @@ def _refund_create(
         currency=payment.currency,
         idempotency_key=idempotency_key,
         requested_by=actor.label[:200],
+        retry_of=retry_of,
     )
     RefundLine.objects.bulk_create(
         RefundLine(refund=refund, line=line, amount=share) for line, share in lines
@@ -298,7 +308,14 @@ def refund_settle(*, refund_id, state: str, reason: str = "", actor: Actor) -> R
             return refund
         why = reason or "The payment provider could not refund."
         owed = f"{format_amount(refund.amount, refund.currency)} {refund.currency}"
-        apply_transition(refund, "fail", actor=actor, reason=why, payload={"reason": why, "moneyOwed": owed})
+        apply_transition(
+            refund,
+            "fail",
+            actor=actor,
+            reason=why,
+            stage=RefundFailureStage.PROVIDER,
+            payload={"reason": why, "moneyOwed": owed},
+        )
         logger.error("refund %s failed at the provider (%s); %s owed to the customer", refund.pk, why, owed)
     return refund
 
@@ -308,16 +325,7 @@ def refund_settle(*, refund_id, state: str, reason: str = "", actor: Actor) -> R
 
 def refund_owes_money(refund: Refund) -> bool:
     """A FAILED refund that had reached the provider: its lines are refunded, its money is not."""
-    return (
-        refund.status == RefundStatus.FAILED
-        and OrderEvent.objects.filter(
-            order_id=refund.order_id,
-            subject_type="refund",
-            subject_id=str(refund.pk),
-            transition="fail",
-            from_status=RefundStatus.PROCESSING,
-        ).exists()
-    )
+    return refund.status == RefundStatus.FAILED and refund.failure_stage == RefundFailureStage.PROVIDER
 
 
 def retry_key(refund: Refund) -> str:
@@ -337,7 +345,7 @@ def refund_retry(*, refund_id, actor: Actor) -> Refund:
     with transaction.atomic():
         order = lock_order(order_id)
         failed = Refund.objects.select_related("payment").get(pk=refund_id)
-        existing = Refund.objects.filter(idempotency_key=retry_key(failed)).first()
+        existing = Refund.objects.filter(retry_of=failed).first()
         if existing is not None:
             return existing
         if not refund_owes_money(failed):
@@ -357,6 +365,7 @@ def refund_retry(*, refund_id, actor: Actor) -> Refund:
             reason=failed.reason,
             note=f"Sent again: refund {failed.pk} failed at the payment provider.",
             idempotency_key=retry_key(failed),
+            retry_of=failed,
             actor=actor,
             lines=_capped(copied, available),
             amount=min(failed.amount, available),
