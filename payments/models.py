@@ -147,6 +147,7 @@ class Payment(ConcurrentTransitionMixin, models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_not_negative"),
         ]
+        indexes = [models.Index(fields=["status", "updated_at"], name="payment_status_updated")]
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} {self.amount} {self.currency}"
