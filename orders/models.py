@@ -16,10 +16,13 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from orders.statuses import (
     ActorKind,
     BillingMode,
+    DeliveryMode,
     LinePhase,
     LineStatus,
+    LineSubStatus,
     OrderStatus,
     VoucherKind,
+    VoucherStatus,
 )
 from tessera.fields import amount_field
 
@@ -42,6 +45,11 @@ class Partner(models.Model):
     allows_wallet = models.BooleanField("may pay by wallet credits", default=False)
     allows_invoice = models.BooleanField("may pay by monthly invoice", default=False)
     allows_gateway = models.BooleanField("may use the payment gateway", default=False)
+    rate_limit = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="API requests allowed per client, e.g. '600/min'; empty for the default (API_RATE_LIMIT).",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -103,6 +111,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["partner", "payment_method", "-created_at"], name="order_partner_method"),
             models.Index(fields=["partner", "client_name", "-created_at"], name="order_partner_client"),
             models.Index(fields=["status", "-created_at"], name="order_status_created"),
+            # The back office lists all partners' orders: newest first, by method, by update.
+            models.Index(fields=["-created_at"], name="order_created"),
+            models.Index(fields=["payment_method", "-created_at"], name="order_method_created"),
+            models.Index(fields=["external_reference"], name="order_extref"),
+            models.Index(fields=["status", "updated_at"], name="order_status_updated"),
             models.Index(fields=["expires_at"], name="order_pending_expiry", condition=Q(status="PENDING")),
         ]
         constraints = [
@@ -204,6 +217,9 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
     )
     status = FSMField(max_length=16, choices=LineStatus.choices, default=LineStatus.RESERVING, protected=True)
     phase = models.CharField(max_length=8, choices=LinePhase.choices, default=LinePhase.RESERVE)
+    sub_status = models.CharField(
+        max_length=24, choices=LineSubStatus.choices, default=LineSubStatus.NONE, blank=True
+    )
     description = models.CharField(max_length=255)
     amount = amount_field()
     currency = models.CharField(max_length=3)
@@ -334,23 +350,47 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         pass
 
 
-class Voucher(models.Model):
-    """What a delivered line yields: a ticket or a code. Secrets are stored sealed (AES-GCM)."""
+class Voucher(ConcurrentTransitionMixin, models.Model):
+    """What a delivered line yields: a ticket or a code. Secrets are stored sealed (AES-GCM).
+
+    ``code_digest`` is a keyed hash (HMAC) of the code, for lookups and uniqueness without the
+    plaintext. ``supplier_secret_sealed`` holds any other secret a supplier hands over with it.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     line = models.OneToOneField(OrderLine, on_delete=models.PROTECT, related_name="voucher")
     kind = models.CharField(max_length=8, choices=VoucherKind.choices)
+    status = FSMField(
+        max_length=8, choices=VoucherStatus.choices, default=VoucherStatus.ACTIVE, protected=True
+    )
+    delivery_mode = models.CharField(max_length=8, choices=DeliveryMode.choices, default=DeliveryMode.ONLINE)
     collection_reference = models.CharField(max_length=100, blank=True)
     key_id = models.CharField(max_length=32, blank=True)
     code_sealed = models.BinaryField(null=True, blank=True, editable=False)
     pin_sealed = models.BinaryField(null=True, blank=True, editable=False)
     url_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    supplier_secret_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    code_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        permissions = [
+            ("reveal_voucher", "Can reveal voucher codes, PINs and links"),
+            ("validate_ticket", "Can check whether a ticket's QR code is genuine and valid"),
+        ]
+        indexes = [models.Index(fields=["key_id"], name="voucher_key_id")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for line {self.line_id}"
+
+    @transition(field=status, source=VoucherStatus.ACTIVE, target=VoucherStatus.REVOKED)
+    def revoke(self, *, reason: str, at) -> None:
+        self.revoked_at = at
+        self.revoked_reason = reason[:255]
 
 
 class OrderEvent(models.Model):

@@ -50,6 +50,29 @@ class VoucherKind(models.TextChoices):
     CODE = "code", "Voucher code"
 
 
+class VoucherStatus(models.TextChoices):
+    ACTIVE = "ACTIVE", "Active"
+    REVOKED = "REVOKED", "Revoked"
+
+
+class DeliveryMode(models.TextChoices):
+    """How the customer receives what was bought (seed 003)."""
+
+    ONLINE = "online", "Online (a code or link)"
+    OFFLINE = "offline", "Offline (collected or posted)"
+
+
+class LineSubStatus(models.TextChoices):
+    """Where a line's delivery stands inside its status (seed 003's sub-statuses)."""
+
+    NONE = "", "—"
+    VENDOR_ORDER_PENDING = "vendor_order_pending", "Vendor order pending"
+    VENDOR_ORDER_CREATED = "vendor_order_created", "Vendor order created"
+    VOUCHER_FETCH_PENDING = "voucher_fetch_pending", "Waiting for the vendor to release the voucher"
+    VOUCHER_FETCHED = "voucher_fetched", "Voucher fetched"
+    STOCK_ALLOCATED = "stock_allocated", "Code allocated from stock"
+
+
 ORDER_TERMINAL = frozenset(
     {OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.FAILED, OrderStatus.REFUNDED}
 )

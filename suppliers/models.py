@@ -5,7 +5,9 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from orders.statuses import DeliveryMode
 from tessera.fields import amount_field
 
 
@@ -19,6 +21,11 @@ class SupplierKind(models.TextChoices):
 class Delivery(models.TextChoices):
     REALTIME = "realtime", "Realtime"
     DELAYED = "delayed", "Delayed"
+
+
+class StockSource(models.TextChoices):
+    SUPPLIER = "supplier", "The supplier delivers each order"
+    INVENTORY = "inventory", "Codes from Tessera's own stock"
 
 
 class Supplier(models.Model):
@@ -62,6 +69,11 @@ class Product(models.Model):
         help_text="Value added tax included in the price, in percent (e.g. 12.00).",
     )
     delivery = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.REALTIME)
+    delivery_mode = models.CharField(max_length=8, choices=DeliveryMode.choices, default=DeliveryMode.ONLINE)
+    stock_source = models.CharField(max_length=10, choices=StockSource.choices, default=StockSource.SUPPLIER)
+    low_stock_threshold = models.PositiveIntegerField(
+        default=10, help_text="Stock products: the dashboard warns when fewer codes are available."
+    )
     starts_at = models.DateTimeField(null=True, blank=True)
     from_place = models.CharField(max_length=100, blank=True)
     to_place = models.CharField(max_length=100, blank=True)
@@ -139,3 +151,99 @@ class SandboxBooking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking_ref} {self.state}"
+
+
+class CodeStatus(models.TextChoices):
+    AVAILABLE = "AVAILABLE", "Available"
+    ALLOCATED = "ALLOCATED", "Allocated to an order line"
+    DELIVERED = "DELIVERED", "Delivered"
+    BLOCKED = "BLOCKED", "Blocked"
+    REVOKED = "REVOKED", "Revoked"
+
+
+class InventoryImport(models.Model):
+    """One CSV of codes staff imported for a stock product: all rows or none."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="inventory_imports")
+    filename = models.CharField(max_length=255)
+    imported_by = models.CharField(max_length=200)
+    codes_imported = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.codes_imported} codes)"
+
+
+class InventoryCode(ConcurrentTransitionMixin, models.Model):
+    """A voucher code bought in bulk and held by Tessera, sealed like a delivered voucher.
+
+    Orders claim AVAILABLE rows with ``SELECT ... FOR UPDATE SKIP LOCKED``, so two orders never get
+    one code and neither waits for the other. ``code_digest`` (HMAC of the code) finds duplicates
+    without the plaintext.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="inventory_codes")
+    batch = models.ForeignKey(InventoryImport, on_delete=models.PROTECT, related_name="codes")
+    status = FSMField(max_length=10, choices=CodeStatus.choices, default=CodeStatus.AVAILABLE, protected=True)
+    key_id = models.CharField(max_length=32)
+    code_sealed = models.BinaryField(editable=False)
+    pin_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    code_digest = models.CharField(max_length=64, editable=False)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    line = models.OneToOneField(
+        "orders.OrderLine", null=True, blank=True, on_delete=models.PROTECT, related_name="inventory_code"
+    )
+    allocated_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["product", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "code_digest"], name="inventory_code_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["product", "id"],
+                name="inventory_available",
+                condition=Q(status="AVAILABLE"),
+            ),
+            models.Index(fields=["product", "status"], name="inventory_product_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Code {self.pk} of {self.product_id} ({self.status})"
+
+    @transition(field=status, source=CodeStatus.AVAILABLE, target=CodeStatus.ALLOCATED)
+    def allocate(self, *, line, at) -> None:
+        self.line = line
+        self.allocated_at = at
+
+    @transition(field=status, source=CodeStatus.ALLOCATED, target=CodeStatus.AVAILABLE)
+    def release(self) -> None:
+        self.line = None
+        self.allocated_at = None
+
+    @transition(field=status, source=CodeStatus.ALLOCATED, target=CodeStatus.DELIVERED)
+    def deliver(self, *, at) -> None:
+        self.delivered_at = at
+
+    @transition(field=status, source=[CodeStatus.AVAILABLE], target=CodeStatus.BLOCKED)
+    def block(self) -> None:
+        pass
+
+    @transition(field=status, source=CodeStatus.BLOCKED, target=CodeStatus.AVAILABLE)
+    def unblock(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[CodeStatus.AVAILABLE, CodeStatus.BLOCKED, CodeStatus.DELIVERED],
+        target=CodeStatus.REVOKED,
+    )
+    def revoke(self) -> None:
+        pass
