@@ -10,7 +10,7 @@ PORT ?= 8000
 WORKERS ?= 3
 export DEBUG ?= 1
 
-.PHONY: run test lint install migrate demo graph clean
+.PHONY: run test lint install migrate demo graph clean reliability
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -27,6 +27,7 @@ migrate: install
 demo: migrate
 	$(PY) manage.py seed_demo
 	$(PY) manage.py ensure_admin
+	$(PY) manage.py ensure_roles --demo-users
 
 run: demo
 	@echo ""
@@ -42,12 +43,21 @@ run: demo
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# The fault-and-load suite's full profile (docs/reliability.md) and a longer schemathesis run, on
+# the PostgreSQL server of DATABASE_URL; `make test` runs the reduced profile. The run's database
+# is kept for re-checking (python -m tests.load.invariants <url>), its logs in var/load/.
+reliability: install
+	@case "$(DATABASE_URL)" in postgres*) ;; *) echo "make reliability needs DATABASE_URL=postgres://..."; exit 2;; esac
+	LOAD_PROFILE=full LOAD_KEEP_DATABASE=1 $(VENV)/bin/pytest -m load -s -p no:cacheprovider tests/load
+	FUZZ_EXAMPLES=200 $(VENV)/bin/pytest -p no:cacheprovider tests/test_api_fuzzing.py \
+		tests/test_api_hostile_input.py tests/test_api_cross_partner_sweep.py
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 # Draw the lifecycle from the code (needs Graphviz's `dot`: apt-get install graphviz).
-LIFECYCLES := orders.Order orders.OrderLine payments.Payment payments.Refund
+LIFECYCLES := orders.Order orders.OrderLine payments.Payment payments.Refund suppliers.InventoryCode
 graph: install
 	@for model in $(LIFECYCLES); do \
 		name=$$(echo $${model#*.} | tr A-Z a-z); \

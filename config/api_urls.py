@@ -3,7 +3,9 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from orders.api import ticket_views as order_tickets
 from orders.api import views as orders
+from orders.api import voucher_views as order_vouchers
 from payments.api import checkout_views as checkouts
 from payments.api import invoice_views as invoices
 from payments.api import refund_views as refunds
@@ -23,6 +25,8 @@ urlpatterns = [
     path("orders/<uuid:order_id>/finalize", orders.OrderFinalize.as_view(), name="order-finalize"),
     path("orders/<uuid:order_id>/cancel", orders.OrderCancel.as_view(), name="order-cancel"),
     path("orders/<uuid:order_id>/events", orders.OrderEvents.as_view(), name="order-events"),
+    path("orders/<uuid:order_id>/tickets.pdf", order_tickets.OrderTicketsPdf.as_view(), name="order-tickets"),
+    path("orders/<uuid:order_id>/vouchers", order_vouchers.OrderVouchers.as_view(), name="order-vouchers"),
     path("orders/<uuid:order_id>/checkout", checkouts.OrderCheckout.as_view(), name="order-checkout"),
     path("orders/<uuid:order_id>/refunds", refunds.OrderRefunds.as_view(), name="order-refunds"),
     path("refunds/<uuid:refund_id>", refunds.RefundItem.as_view(), name="refund"),

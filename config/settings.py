@@ -159,7 +159,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"InvoiceStatusEnum": "payments.models.InvoiceStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceStatusEnum": "payments.models.InvoiceStatus",
+        "VoucherStatusEnum": "orders.statuses.VoucherStatus",
+        "VoucherKindEnum": "orders.statuses.VoucherKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tessera.api.schema.describe_catalogs",
@@ -192,11 +196,14 @@ WORKER_DEAD_AFTER_SECONDS = float(os.environ.get("WORKER_DEAD_AFTER_SECONDS", "3
 TASK_STUCK_AFTER_SECONDS = float(os.environ.get("TASK_STUCK_AFTER_SECONDS", "900"))
 # Lines waiting on a supplier longer than this are looked at again by the reconcile sweep.
 LINE_STALE_AFTER_SECONDS = float(os.environ.get("LINE_STALE_AFTER_SECONDS", "120"))
+# A supplier that delivers vouchers later (delayed delivery) is asked again this often.
+VOUCHER_POLL_SECONDS = float(os.environ.get("VOUCHER_POLL_SECONDS", "10"))
 
 PERIODIC_TASKS = {
     # task path: interval in seconds
     "orders.tasks.expire_orders": float(os.environ.get("EXPIRY_SWEEP_SECONDS", "30")),
     "orders.tasks.reconcile_lines": float(os.environ.get("RECONCILE_SWEEP_SECONDS", "60")),
+    "orders.tasks.poll_delayed_vouchers": VOUCHER_POLL_SECONDS,
     "payments.tasks.reconcile_gateway_payments": float(os.environ.get("GATEWAY_SWEEP_SECONDS", "60")),
     "payments.tasks.close_invoices": float(os.environ.get("INVOICE_CLOSE_SECONDS", "3600")),
     "payments.tasks.reconcile_refunds": float(os.environ.get("REFUND_SWEEP_SECONDS", "60")),
@@ -214,6 +221,13 @@ if not VOUCHER_KEYS:
     if not DEV_DEFAULTS_ALLOWED:
         raise ImproperlyConfigured("VOUCHER_KEYS must be set when DEBUG is off.")
     VOUCHER_KEYS = "dev1:dGVzc2VyYS1kZXYtb25seS12b3VjaGVyLWtleS0zMmI="
+# Key of the keyed hash (HMAC-SHA256) of voucher codes, for lookups and uniqueness without the
+# plaintext. Separate from VOUCHER_KEYS, which rotate: this one must stay, or digests change.
+VOUCHER_DIGEST_KEY = os.environ.get("VOUCHER_DIGEST_KEY", "")
+if not VOUCHER_DIGEST_KEY:
+    if not DEV_DEFAULTS_ALLOWED:
+        raise ImproperlyConfigured("VOUCHER_DIGEST_KEY must be set when DEBUG is off.")
+    VOUCHER_DIGEST_KEY = "tessera-dev-only-voucher-digest-key"
 
 # Where customers and providers reach this installation (checkout links, provider callbacks).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -226,12 +240,46 @@ if not SANDBOX_PROVIDER_SECRET:
         raise ImproperlyConfigured("SANDBOX_PROVIDER_SECRET must be set when DEBUG is off.")
     SANDBOX_PROVIDER_SECRET = "tessera-dev-only-sandbox-provider-secret"
 
+# Key of the HMAC-SHA256 signature in a ticket's QR code (orders/ticket_signing.py): whoever
+# holds it can make tickets that scan as genuine. Changing it voids every ticket printed before.
+TICKET_SIGNING_KEY = os.environ.get("TICKET_SIGNING_KEY", "")
+if not TICKET_SIGNING_KEY:
+    if not DEV_DEFAULTS_ALLOWED:
+        raise ImproperlyConfigured("TICKET_SIGNING_KEY must be set when DEBUG is off.")
+    TICKET_SIGNING_KEY = "tessera-dev-only-ticket-signing-key"
+
 # The sandbox provider settles a refund this long after accepting it (scaled by
 # SANDBOX_TIME_SCALE): "succeed", or "fail" to show a refund the provider refuses.
 SANDBOX_PROVIDER_REFUNDS = os.environ.get("SANDBOX_PROVIDER_REFUNDS", "succeed")
 SANDBOX_PROVIDER_REFUND_SECONDS = float(os.environ.get("SANDBOX_PROVIDER_REFUND_SECONDS", "2"))
 # A gateway payment PENDING this long is asked about server-side by the reconcile sweep.
 GATEWAY_RECONCILE_AFTER_SECONDS = float(os.environ.get("GATEWAY_RECONCILE_AFTER_SECONDS", "300"))
+
+# The back office. Transition buttons appear only for transitions marked custom={"admin": True}.
+FSM_ADMIN_FORCE_PERMIT = True
+# The attention dashboard: a PROCESSING order is stuck after this long; a PENDING one is about to
+# expire within this; a wallet is running low below this balance (in its own currency).
+ATTENTION_PROCESSING_MINUTES = int(os.environ.get("ATTENTION_PROCESSING_MINUTES", "15"))
+ATTENTION_EXPIRING_MINUTES = int(os.environ.get("ATTENTION_EXPIRING_MINUTES", "10"))
+WALLET_LOW_BALANCE = os.environ.get("WALLET_LOW_BALANCE", "100.00")
+
+# Order confirmations staff send again from the admin: EMAIL_BACKEND "smtp" (EMAIL_HOST,
+# EMAIL_PORT) or "console", which development uses to print them.
+EMAIL_BACKEND_NAME = os.environ.get("EMAIL_BACKEND", "console" if DEBUG else "smtp")
+MAILERS = {
+    "default": {
+        "BACKEND": f"django.core.mail.backends.{EMAIL_BACKEND_NAME}.EmailBackend",
+        "OPTIONS": (
+            {
+                "host": os.environ.get("EMAIL_HOST", "localhost"),
+                "port": int(os.environ.get("EMAIL_PORT", "25")),
+            }
+            if EMAIL_BACKEND_NAME == "smtp"
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tessera <orders@tessera.localhost>")
 
 # Fonts for PDF documents (receipts, invoices); DejaVu Sans prints every European script.
 PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")

@@ -2,13 +2,16 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views import defaults
 
-from tessera.api.errors import api_not_found, api_server_error
+from orders import admin_tickets
+from tessera.api.errors import api_bad_request, api_not_found, api_server_error
 
 admin.site.site_header = "Tessera back office"
 admin.site.site_title = "Tessera"
 admin.site.index_title = "Orders, suppliers and money"
 
 urlpatterns = [
+    path("admin/tickets/validate/", admin_tickets.validate_page, name="ticket-validate"),
+    path("admin/tickets/validate.json", admin_tickets.validate_json, name="ticket-validate-json"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("checkout/", include("payments.checkout.urls")),
@@ -16,6 +19,12 @@ urlpatterns = [
     # Anything else under /api/ is a problem+json 404, in development (DEBUG) too.
     re_path(r"^api/", api_not_found),
 ]
+
+
+def handler400(request, exception):
+    if request.path.startswith("/api/"):
+        return api_bad_request(request, exception)
+    return defaults.bad_request(request, exception)
 
 
 def handler404(request, exception):

@@ -1,162 +1,234 @@
-"""Back-office views of the demand side. Statuses are read-only: only services change them."""
+"""The back office of the demand side: the order list and page, lines, travellers, the audit trail.
 
-from django.contrib import admin, messages
-from django.utils.html import format_html
+Thin: the list's filters and search are in orders.admin_filters, its bulk actions in
+orders.admin_actions, a PENDING order's changes in orders.admin_editing, vouchers in
+orders.admin_vouchers, partners and API keys in orders.admin_partners. Nothing here saves a
+status: transition buttons call services (tessera.admin_transitions), refunds go through
+payments.admin_refunds.
+"""
 
-from orders.models import ApiKey, Order, OrderEvent, OrderLine, Partner, Traveller, Voucher
-from orders.services.api_keys import api_key_create, api_key_revoke
+from django.contrib import admin
+from django.db.models import Q
+from django.urls import reverse
+
+from orders import admin_partners, admin_vouchers  # noqa: F401 - they register their models
+from orders.admin_actions import reconcile_lines, resend_confirmation, retry_lines
+from orders.admin_editing import PendingOrderEditMixin
+from orders.admin_filters import NeedsAttentionFilter, SupplierFilter, search_orders
+from orders.models import Order, OrderEvent, OrderLine, Traveller, Voucher
+from orders.services.cancellation import order_cancel
+from orders.services.line_recovery import line_fail_by_hand, line_retry
+from orders.statuses import OrderStatus
+from orders.vouchers import voucher_masked_code
 from payments.admin_refunds import OrderRefundAdminMixin, RefundInline
+from payments.models import Payment
 from tessera.actors import Actor
-from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, money
+from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, badge, money
+from tessera.admin_filters import DateRangeFilter
+from tessera.admin_transitions import ConfirmForm, ReasonForm, ServiceTransitionsMixin
 
-STATUS_COLOURS = {
-    "PENDING": "#8a6d00",
-    "PROCESSING": "#0b5cad",
-    "FULFILLED": "#1e7b34",
-    "PARTIALLY_FULFILLED": "#7a5c00",
-    "PARTIALLY_REFUNDED": "#6b4fa3",
-    "REFUNDED": "#6b4fa3",
-    "CANCELED": "#555",
-    "EXPIRED": "#555",
-    "FAILED": "#b00020",
-    "RESERVING": "#8a6d00",
-    "RESERVED": "#0b5cad",
-    "ISSUING": "#0b5cad",
-    "ISSUED": "#1e7b34",
-    "RELEASED": "#555",
-    "UNKNOWN": "#b00020",
-}
+RETRY_PERMISSION = "orders.change_orderline"
 
 
-def status_badge(status: str) -> str:
-    colour = STATUS_COLOURS.get(status, "#333")
-    return format_html(
-        '<span style="color:#fff;background:{};padding:2px 6px;border-radius:3px;'
-        'font-size:11px;white-space:nowrap">{}</span>',
-        colour,
-        status,
-    )
+def orders_referenced(term: str) -> list:
+    """The id of the order whose reference is ``term`` (references are upper case), read first so
+    that a search combines it with its other indexed columns instead of scanning."""
+    return list(Order.objects.filter(reference=term.upper()).values_list("pk", flat=True))
 
 
 class TravellerInline(ReadOnlyInline):
-    show_change_link = True
     model = Traveller
     fields = ["position", "given_name", "family_name", "born_on", "email", "external_id"]
     readonly_fields = fields
 
 
 class OrderLineInline(ReadOnlyInline):
-    show_change_link = True
     model = OrderLine
+    show_change_link = True
     fields = [
         "position",
         "description",
         "line_status",
+        "sub_status",
         "price",
-        "traveller",
+        "supplier",
+        "supplier_reservation_ref",
         "supplier_booking_ref",
+        "traveller",
         "failure_reason",
     ]
     readonly_fields = fields
-
-    @admin.display(description="status")
-    def line_status(self, line: OrderLine) -> str:
-        return status_badge(line.status)
-
+    line_status = staticmethod(badge())
     price = staticmethod(money("amount", label="price"))
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("traveller")
+        return super().get_queryset(request).select_related("traveller", "supplier")
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    show_change_link = True
+    fields = ["created_at", "method", "payment_status", "paid", "provider", "provider_reference", "paid_at"]
+    readonly_fields = fields
+    payment_status = staticmethod(badge())
+    paid = staticmethod(money("amount", label="amount"))
+    ordering = ["created_at"]
 
 
 class OrderEventInline(ReadOnlyInline):
+    """The order's timeline: every transition and audited action, oldest first."""
+
     model = OrderEvent
-    fields = [
-        "created_at",
-        "subject_type",
-        "transition",
-        "from_status",
-        "to_status",
-        "actor_kind",
-        "actor_label",
-        "correlation_id",
-    ]
+    fields = ["when", "who", "subject", "transition", "change", "details", "correlation_id"]
     readonly_fields = fields
+    ordering = ["created_at", "id"]
     verbose_name_plural = "timeline"
 
+    @admin.display(description="when (UTC)")
+    def when(self, event: OrderEvent) -> str:
+        return f"{event.created_at:%Y-%m-%d %H:%M:%S}"
 
-@admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
-    list_display = [
-        "name",
-        "slug",
-        "currency",
-        "allows_wallet",
-        "allows_invoice",
-        "allows_gateway",
-        "is_active",
-    ]
-    list_filter = ["is_active", "allows_wallet", "allows_invoice", "allows_gateway"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
+    @admin.display(description="who")
+    def who(self, event: OrderEvent) -> str:
+        return f"{event.actor_label} ({event.get_actor_kind_display().lower()})"
+
+    @admin.display(description="of")
+    def subject(self, event: OrderEvent) -> str:
+        return event.subject_type
+
+    @admin.display(description="from → to")
+    def change(self, event: OrderEvent) -> str:
+        if not (event.from_status or event.to_status):
+            return "-"
+        return f"{event.from_status or '·'} → {event.to_status or '·'}"
+
+    @admin.display(description="details")
+    def details(self, event: OrderEvent) -> str:
+        return ", ".join(f"{key}: {value}" for key, value in event.payload.items()) or "-"
 
 
 @admin.register(Order)
-class OrderAdmin(OrderRefundAdminMixin, ReadOnlyModelAdmin):
+class OrderAdmin(PendingOrderEditMixin, OrderRefundAdminMixin, ServiceTransitionsMixin, ReadOnlyModelAdmin):
     list_display = [
         "reference",
         "partner",
-        "badge",
+        "order_status",
         "payment_method",
         "total",
         "created_at",
-        "expires_at",
-        "finalized_at",
+        "expires_or_finalized",
     ]
-    list_filter = ["status", "payment_method", "partner"]
+    list_filter = [
+        "status",
+        "partner",
+        SupplierFilter,
+        "payment_method",
+        ("created_at", DateRangeFilter),
+        NeedsAttentionFilter,
+    ]
     list_select_related = ["partner"]
-    search_fields = ["=reference", "=id", "=external_reference", "=contact_email"]
-    date_hierarchy = "created_at"
+    list_per_page = 50
+    search_fields = ["reference"]  # shows the box; the search itself is search_orders
+    search_help_text = (
+        "An order id, reference, external reference, customer email or supplier booking reference "
+        "(whole, case ignored)."
+    )
+    raw_id_fields = ["partner"]
+    actions = [resend_confirmation, retry_lines, reconcile_lines]
+    change_form_template = "admin/orders/order/change_form.html"
     fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "reference",
-                    "id",
-                    "partner",
-                    "status",
-                    "total",
-                    "payment_method",
-                ]
-            },
-        ),
-        ("Contact", {"fields": ["contact_name", "contact_email", "contact_phone"]}),
-        ("Partner data", {"fields": ["external_reference", "client_name", "metadata"]}),
-        ("Times", {"fields": ["created_at", "updated_at", "expires_at", "finalized_at", "version"]}),
-        ("Customer", {"fields": ["order_key"], "classes": ["collapse"]}),
+        (None, {"fields": [("reference", "order_status", "total", "payment_method"), ("partner", "id")]}),
+        # Not the order key: the customer's pages it opens show the codes, which only staff with
+        # the reveal permission may see (and then through the audited reveal).
+        ("Contact", {"fields": [("contact_name", "contact_email", "contact_phone")]}),
+        ("Partner data", {"fields": [("external_reference", "client_name"), "metadata"]}),
+        ("Times", {"fields": [("created_at", "finalized_at", "expires_at"), ("updated_at", "version")]}),
     ]
-    readonly_fields = ["total"]
-    inlines = [OrderLineInline, TravellerInline, RefundInline, OrderEventInline]
+    readonly_fields = ["order_status", "total"]
+    inlines = [OrderLineInline, TravellerInline, PaymentInline, RefundInline, OrderEventInline]
+    transition_services = {"cancel": "cancel_order"}
+    transition_pages = {"refund_partially": "admin:orders_order_refund"}
+    fsm_forms = {"cancel": ReasonForm}
 
-    @admin.display(description="status", ordering="status")
-    def badge(self, order: Order) -> str:
-        return status_badge(order.status)
-
+    order_status = staticmethod(badge())
     total = staticmethod(money("total_amount", label="total"))
+
+    @admin.display(description="expires / finalized")
+    def expires_or_finalized(self, order: Order) -> str:
+        if order.status == OrderStatus.PENDING:
+            return f"expires {order.expires_at:%Y-%m-%d %H:%M}"
+        if order.finalized_at:
+            return f"finalized {order.finalized_at:%Y-%m-%d %H:%M}"
+        return "-"
+
+    def get_search_results(self, request, queryset, search_term):
+        return search_orders(queryset, search_term), False
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm(RETRY_PERMISSION)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["vouchers"] = self.vouchers_of(request, obj) if obj is not None else []
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def vouchers_of(self, request, order: Order) -> list[dict]:
+        """The order's vouchers for its page: masked, with whether this user may reveal each."""
+        vouchers = Voucher.objects.filter(line__order=order).select_related("line").order_by("line__position")
+        return [
+            {
+                "voucher": voucher,
+                "masked": voucher_masked_code(voucher) or "-",
+                "state": admin_vouchers.reveal_state(voucher, request.user),
+                "url": reverse("admin:orders_voucher_reveal", args=[voucher.pk]),
+            }
+            for voucher in vouchers
+        ]
+
+    def cancel_order(self, request, order: Order, data: dict) -> str:
+        order_cancel(order_id=order.pk, actor=Actor.staff(request.user), reason=data["reason"])
+        return f"Order {order.reference} canceled; its reservations are being released."
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(ReadOnlyModelAdmin):
-    list_display = ["__str__", "order", "badge", "supplier", money("amount"), "phase", "updated_at"]
-    list_filter = ["status", "phase", "supplier"]
+class OrderLineAdmin(ServiceTransitionsMixin, ReadOnlyModelAdmin):
+    list_display = [
+        "__str__",
+        "order",
+        "line_status",
+        "sub_status",
+        "supplier",
+        money("amount"),
+        "updated_at",
+    ]
+    list_filter = ["status", "phase", "supplier", ("updated_at", DateRangeFilter)]
     list_select_related = ["order", "supplier"]
-    search_fields = ["=order__reference", "=supplier_booking_ref", "=supplier_reservation_ref"]
+    search_fields = ["=supplier_booking_ref"]
+    search_help_text = "A supplier booking reference, or an order reference (whole)."
     raw_id_fields = ["order", "offer", "product", "supplier", "traveller"]
+    transition_services = {
+        "retry_issuance": "retry",
+        "retry_reservation": "retry",
+        "mark_failed": "fail_by_hand",
+    }
+    fsm_forms = {"retry_issuance": ConfirmForm, "retry_reservation": ConfirmForm, "mark_failed": ReasonForm}
+    line_status = staticmethod(badge())
 
-    @admin.display(description="status", ordering="status")
-    def badge(self, line: OrderLine) -> str:
-        return status_badge(line.status)
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order", "supplier")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(Q(supplier_booking_ref=term) | Q(order_id__in=orders_referenced(term))), False
+
+    def retry(self, request, line: OrderLine, data: dict) -> str:
+        step = line_retry(line_id=line.pk, actor=Actor.staff(request.user))
+        return f"Line {line.position} of {line.order.reference} is {step} again with its supplier."
+
+    def fail_by_hand(self, request, line: OrderLine, data: dict) -> str:
+        line_fail_by_hand(line_id=line.pk, reason=data["reason"], actor=Actor.staff(request.user))
+        return f"Line {line.position} of {line.order.reference} marked FAILED; the order settles from it."
 
 
 @admin.register(Traveller)
@@ -167,24 +239,17 @@ class TravellerAdmin(ReadOnlyModelAdmin):
     raw_id_fields = ["order"]
 
 
-@admin.register(Voucher)
-class VoucherAdmin(ReadOnlyModelAdmin):
-    """Secrets stay sealed here: revealing them is a separate, audited permission."""
+class SubjectFilter(admin.SimpleListFilter):
+    """A fixed list: the distinct values would be a scan of every event."""
 
-    list_display = ["id", "line", "kind", "collection_reference", "valid_until", "delivered_at"]
-    list_filter = ["kind"]
-    list_select_related = ["line"]
-    search_fields = ["=collection_reference", "=line__order__reference"]
-    fields = [
-        "id",
-        "line",
-        "kind",
-        "collection_reference",
-        "key_id",
-        "valid_from",
-        "valid_until",
-        "delivered_at",
-    ]
+    title = "subject"
+    parameter_name = "subject"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in ("order", "line", "payment", "refund", "voucher")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(subject_type=self.value()) if self.value() else queryset
 
 
 @admin.register(OrderEvent)
@@ -200,44 +265,14 @@ class OrderEventAdmin(ReadOnlyModelAdmin):
         "actor_label",
         "correlation_id",
     ]
-    list_filter = ["subject_type", "actor_kind", "transition"]
+    list_filter = [SubjectFilter, "actor_kind"]
     list_select_related = ["order"]
-    search_fields = ["=order__reference", "=correlation_id"]
+    search_fields = ["=correlation_id"]
+    search_help_text = "A correlation id, or an order reference (whole)."
+    raw_id_fields = ["order", "actor_user", "actor_partner"]
 
-
-@admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
-    """Keys are created here (shown once, in the confirmation message) and revoked, never edited."""
-
-    list_display = ["partner", "name", "masked", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["partner"]
-    list_select_related = ["partner"]
-    search_fields = ["=prefix", "name", "partner__name"]
-    fields = ["partner", "name", "masked", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["masked", "created_at", "last_used_at", "revoked_at"]
-    actions = ["revoke"]
-
-    @admin.display(description="key")
-    def masked(self, key: ApiKey) -> str:
-        return f"tsk_{key.prefix}_••••" if key.prefix else "shown once, after saving"
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "partner", "name"] if obj else self.readonly_fields
-
-    def save_model(self, request, obj: ApiKey, form, change: bool) -> None:
-        if change:
-            return
-        key, raw_key = api_key_create(partner=obj.partner, name=obj.name, actor=Actor.staff(request.user))
-        obj.pk, obj.prefix, obj.created_at = key.pk, key.prefix, key.created_at
-        messages.warning(
-            request, f"New API key for {key.partner}: {raw_key} — copy it now, it is not shown again."
-        )
-
-    @admin.action(description="Revoke selected API keys")
-    def revoke(self, request, queryset) -> None:
-        for key in queryset.filter(revoked_at__isnull=True):
-            api_key_revoke(key_id=key.pk, actor=Actor.staff(request.user))
-        messages.success(request, "Revoked.")
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(Q(correlation_id=term) | Q(order_id__in=orders_referenced(term))), False

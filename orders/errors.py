@@ -1,6 +1,6 @@
 """Errors of the orders domain (the shared ones live in tessera.errors)."""
 
-from tessera.errors import InvalidInput, NotFound, TesseraError
+from tessera.errors import InvalidInput, InvalidState, NotFound, TesseraError
 
 
 class OrderNotFound(NotFound):
@@ -30,3 +30,22 @@ class IdempotencyKeyInUse(TesseraError):
     http_status = 409
     suggested_action = "Retry after Retry-After seconds with the same Idempotency-Key."
     retry_after = 1
+
+
+class VoucherNotFound(NotFound):
+    code = "VOUCHER_NOT_FOUND"
+
+
+class VoucherNotRevealable(InvalidState):
+    """Secrets are shown only for a delivered (ISSUED) line whose voucher is ACTIVE."""
+
+    code = "VOUCHER_NOT_REVEALABLE"
+    suggested_action = "Codes can be shown once the line is delivered, and never after revocation."
+
+
+class TicketsNotIssued(InvalidState):
+    """An order has no ticket document until at least one of its lines is issued."""
+
+    code = "TICKETS_NOT_ISSUED"
+    retryable = True
+    suggested_action = "Poll the order until a line is ISSUED, then download the tickets."

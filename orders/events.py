@@ -10,7 +10,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from orders.models import Order, OrderEvent
+from orders.models import Order, OrderEvent, Voucher
 from tessera import correlation
 from tessera.actors import Actor
 
@@ -19,11 +19,16 @@ _SUBJECT_TYPES = {
     "OrderLine": "line",
     "Payment": "payment",
     "Refund": "refund",
+    "Voucher": "voucher",
 }
 
 
 def _order_id_of(instance: models.Model):
-    return instance.pk if isinstance(instance, Order) else instance.order_id
+    if isinstance(instance, Order):
+        return instance.pk
+    if isinstance(instance, Voucher):
+        return instance.line.order_id
+    return instance.order_id
 
 
 def record(
@@ -37,7 +42,33 @@ def record(
     to_status: str = "",
     payload: dict | None = None,
 ) -> OrderEvent:
-    return OrderEvent.objects.create(
+    event = unsaved_event(
+        order_id=order_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        name=name,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        payload=payload,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def unsaved_event(
+    *,
+    order_id,
+    subject_type: str,
+    subject_id: Any,
+    name: str,
+    actor: Actor,
+    from_status: str = "",
+    to_status: str = "",
+    payload: dict | None = None,
+) -> OrderEvent:
+    """An audit event not yet written, for callers that write many at once (bulk_create)."""
+    return OrderEvent(
         order_id=order_id,
         subject_type=subject_type,
         subject_id=str(subject_id),
@@ -72,7 +103,7 @@ def apply_transition(
     instance.save()
     if touch_order and not isinstance(instance, Order):
         # The order changes when any part of it does (partners sync on its updatedAt).
-        Order.objects.filter(pk=instance.order_id).update(updated_at=timezone.now())
+        Order.objects.filter(pk=_order_id_of(instance)).update(updated_at=timezone.now())
     return record(
         order_id=_order_id_of(instance),
         subject_type=_SUBJECT_TYPES[type(instance).__name__],

@@ -1,12 +1,14 @@
 """Row locks, always taken in one order so that two services never deadlock.
 
-The order of locking is: Order, then its OrderLines by primary key, then Offers by primary key,
-then Wallet, then Payment/Refund. Every querySet here is ordered by ``pk`` before
-``select_for_update()``.
+The order of locking is: Order, then its OrderLines by primary key, then their Vouchers by
+primary key, then Offers by primary key, then Wallet, then Payment/Refund. Every querySet here is
+ordered by ``pk`` before ``select_for_update()``.
 """
 
+from collections.abc import Iterable
+
 from orders.errors import OrderNotFound
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderLine, Voucher
 
 
 def lock_order(order_id, *, partner_id: int | None = None) -> Order:
@@ -26,3 +28,14 @@ def lock_lines(order: Order) -> list[OrderLine]:
         .filter(order_id=order.pk)
         .order_by("pk")
     )
+
+
+def lock_vouchers(lines: Iterable[OrderLine]) -> list[Voucher]:
+    """The vouchers of locked lines (each line has at most one), with their line attached."""
+    by_line = {line.pk: line for line in lines}
+    vouchers = list(
+        Voucher.objects.select_for_update(of=("self",)).filter(line_id__in=list(by_line)).order_by("pk")
+    )
+    for voucher in vouchers:
+        voucher.line = by_line[voucher.line_id]
+    return vouchers

@@ -115,6 +115,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["-created_at"], name="order_created"),
             models.Index(fields=["payment_method", "-created_at"], name="order_method_created"),
             models.Index(fields=["external_reference"], name="order_extref"),
+            models.Index(fields=["contact_email"], name="order_contact_email"),
             models.Index(fields=["status", "updated_at"], name="order_status_updated"),
             models.Index(fields=["expires_at"], name="order_pending_expiry", condition=Q(status="PENDING")),
         ]
@@ -137,7 +138,15 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.payment_method = payment_method
         self.finalized_at = at
 
-    @transition(field=status, source=OrderStatus.PENDING, target=OrderStatus.CANCELED)
+    # The back office's buttons (django_fsm.admin with FSM_ADMIN_FORCE_PERMIT) are the transitions
+    # marked custom={"admin": True}; the admin applies each through its service, never directly.
+    @transition(
+        field=status,
+        source=OrderStatus.PENDING,
+        target=OrderStatus.CANCELED,
+        permission="orders.change_order",
+        custom={"admin": True, "label": "Cancel order…"},
+    )
     def cancel(self) -> None:
         pass
 
@@ -169,6 +178,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
             OrderStatus.PARTIALLY_REFUNDED,
         ],
         target=OrderStatus.PARTIALLY_REFUNDED,
+        permission="payments.add_refund",
+        custom={"admin": True, "label": "Refund…"},
     )
     def refund_partially(self) -> None:
         pass
@@ -274,11 +285,14 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[LineStatus.RESERVING, LineStatus.ISSUING, LineStatus.UNKNOWN],
         target=LineStatus.FAILED,
+        permission=lambda line, user: may_fail_by_hand(line, user),
+        custom={"admin": True, "label": "Mark failed…"},
     )
     def mark_failed(self, *, code: str, reason: str) -> None:
         self.failure_code = code
         self.failure_reason = reason[:255]
         self.waiting_since = None
+        self.sub_status = LineSubStatus.NONE  # nothing is on its way any more
 
     @transition(
         field=status,
@@ -302,6 +316,12 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         self.phase = LinePhase.ISSUE
         self.supplier_attempts = 0
         self.waiting_since = at
+        self._ask_the_vendor()
+
+    def _ask_the_vendor(self) -> None:
+        """Sub-status while the supplier is asked to issue; a code from stock keeps its own."""
+        if self.sub_status != LineSubStatus.STOCK_ALLOCATED:
+            self.sub_status = LineSubStatus.VENDOR_ORDER_PENDING
 
     @transition(
         field=status,
@@ -313,6 +333,7 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         self.supplier_booking_ref = booking_ref
         self.waiting_since = None
         self.failure_reason = ""
+        self.sub_status = LineSubStatus.VOUCHER_FETCHED
 
     @transition(
         field=status,
@@ -330,6 +351,8 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         source=LineStatus.UNKNOWN,
         target=LineStatus.RESERVING,
         conditions=[lambda line: line.phase == LinePhase.RESERVE],
+        permission="orders.change_orderline",
+        custom={"admin": True, "label": "Retry the reservation"},
     )
     def retry_reservation(self, *, at) -> None:
         self.waiting_since = at
@@ -340,14 +363,27 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         source=LineStatus.UNKNOWN,
         target=LineStatus.ISSUING,
         conditions=[lambda line: line.phase == LinePhase.ISSUE],
+        permission="orders.change_orderline",
+        custom={"admin": True, "label": "Retry the issuance"},
     )
     def retry_issuance(self, *, at) -> None:
         self.waiting_since = at
         self.failure_reason = ""
+        self._ask_the_vendor()
 
     @transition(field=status, source=LineStatus.ISSUED, target=LineStatus.REFUNDED)
     def mark_refunded(self) -> None:
         pass
+
+
+def may_fail_by_hand(line: OrderLine, user) -> bool:
+    """Staff may fail only a line whose outcome is UNKNOWN (the supplier confirmed it lost), and
+    only if they may also give money back: failing a line returns what was paid for it."""
+    return (
+        line.status == LineStatus.UNKNOWN
+        and user.has_perm("orders.change_orderline")
+        and user.has_perm("payments.add_refund")
+    )
 
 
 class Voucher(ConcurrentTransitionMixin, models.Model):
@@ -387,7 +423,13 @@ class Voucher(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for line {self.line_id}"
 
-    @transition(field=status, source=VoucherStatus.ACTIVE, target=VoucherStatus.REVOKED)
+    @transition(
+        field=status,
+        source=VoucherStatus.ACTIVE,
+        target=VoucherStatus.REVOKED,
+        permission="orders.change_voucher",
+        custom={"admin": True, "label": "Revoke…"},
+    )
     def revoke(self, *, reason: str, at) -> None:
         self.revoked_at = at
         self.revoked_reason = reason[:255]

@@ -4,10 +4,20 @@ Keys come from settings.VOUCHER_KEYS ("kid:base64key,..."); the first key seals 
 every listed key can open old ones, so keys can rotate. Each value gets a random 96-bit nonce,
 and the caller binds it to its row and field as associated data, so a sealed value copied to
 another row or field does not open.
+
+``digest`` is the other half: a keyed hash of a normalized code, stored beside the sealed value
+for lookups and uniqueness (duplicate stock codes, "which voucher is this code?") without the
+plaintext. Its key is a setting of its own, VOUCHER_DIGEST_KEY, not one of the sealing keys:
+sealing keys rotate, and a digest that changed with them would split one code into two digests
+and let a duplicate through. An HMAC key that leaks only lets someone who also holds the
+database confirm guesses, so it need not rotate.
 """
 
 import base64
+import hashlib
+import hmac
 import os
+import unicodedata
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -37,6 +47,10 @@ def _keyring(spec: str) -> tuple[str, dict[str, AESGCM]]:
     return first, ring
 
 
+def key_ids() -> frozenset[str]:
+    return frozenset(_keyring(settings.VOUCHER_KEYS)[1])
+
+
 def current_key_id() -> str:
     return _keyring(settings.VOUCHER_KEYS)[0]
 
@@ -60,3 +74,18 @@ def unseal(blob: bytes, *, key_id: str, associated_data: str) -> str:
         return aead.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], associated_data.encode()).decode()
     except InvalidTag as exc:
         raise SealError("sealed value does not open: wrong key, row or tampered data") from exc
+
+
+def normalize_code(code: str) -> str:
+    """The form two spellings of one code share: Unicode NFKC, no spaces or dashes, upper case.
+
+    A customer may type "abcd 1234" for "ABCD-1234"; suppliers print codes in groups.
+    """
+    folded = unicodedata.normalize("NFKC", code)
+    return "".join(char for char in folded if not char.isspace() and char != "-").upper()
+
+
+def digest(code: str) -> str:
+    """HMAC-SHA256 (hex) of the normalized code under VOUCHER_DIGEST_KEY."""
+    key = settings.VOUCHER_DIGEST_KEY.encode()
+    return hmac.new(key, normalize_code(code).encode(), hashlib.sha256).hexdigest()

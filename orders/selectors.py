@@ -16,7 +16,9 @@ def with_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
     return queryset.select_related("partner", "checkout").prefetch_related(
         Prefetch(
             "lines",
-            queryset=OrderLine.objects.select_related("product", "supplier", "offer").order_by("position"),
+            queryset=OrderLine.objects.select_related("product", "supplier", "offer", "voucher").order_by(
+                "position"
+            ),
         ),
         "travellers",
         Prefetch("payments", queryset=Payment.objects.order_by("created_at")),
@@ -32,3 +34,10 @@ def events_of(*, partner_id: int, order_id) -> QuerySet[OrderEvent] | None:
     if not orders_of(partner_id).filter(pk=order_id).exists():
         return None
     return OrderEvent.objects.filter(order_id=order_id).order_by("created_at", "id")
+
+
+def order_tickets_for_partner(*, partner_id: int, order_id) -> Order | None:
+    """The order with its lines, their travellers and vouchers: what its ticket document prints."""
+    lines = OrderLine.objects.select_related("traveller", "voucher").order_by("position")
+    queryset = orders_of(partner_id).prefetch_related(Prefetch("lines", queryset=lines))
+    return queryset.filter(pk=order_id).first()

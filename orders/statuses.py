@@ -73,6 +73,9 @@ class LineSubStatus(models.TextChoices):
     STOCK_ALLOCATED = "stock_allocated", "Code allocated from stock"
 
 
+# A line the supplier accepted for delayed delivery, whose voucher is still to be fetched.
+DELAYED_SUB_STATUSES = frozenset({LineSubStatus.VENDOR_ORDER_CREATED, LineSubStatus.VOUCHER_FETCH_PENDING})
+
 ORDER_TERMINAL = frozenset(
     {OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.FAILED, OrderStatus.REFUNDED}
 )

@@ -54,3 +54,9 @@ def expire_orders() -> int:
 def reconcile_lines() -> dict[str, int]:
     with correlation.bound(None):
         return services.lines_reconcile_due()
+
+
+@task()
+def poll_delayed_vouchers() -> int:
+    with correlation.bound(None):
+        return services.delayed_vouchers_poll()

@@ -1,4 +1,11 @@
-"""Storing what a supplier delivered for a line, sealed."""
+"""Storing what a supplier delivered for a line, sealed; and masking what is shown elsewhere.
+
+Each secret is sealed with its own random nonce under the newest key, and bound to its row and
+field by the associated data ``voucher:<voucher id>:<field>``. ``code_digest`` keeps a keyed
+hash of the code (orders.sealing.digest) for lookups, never the code.
+"""
+
+import logging
 
 from django.utils import timezone
 
@@ -6,11 +13,23 @@ from orders import sealing
 from orders.models import OrderLine, Voucher
 from suppliers.adapters.base import DeliveredItem
 
-SEALED_FIELDS = ("code", "pin", "url")
+logger = logging.getLogger(__name__)
+
+SEALED_FIELDS = ("code", "pin", "url", "supplier_secret")
+# What partners and customers may be shown of a delivered voucher; the supplier secret is for staff.
+CUSTOMER_FIELDS = ("code", "pin", "url")
+
+_ITEM_ATTRIBUTES = {"code": "code", "pin": "pin", "url": "url", "supplier_secret": "secret"}
+
+MASK = "••••••"
+UNREADABLE = "(sealed value does not open)"
+MASK_SHOWS_LAST = 4
+# A code shows its last characters only when enough stay hidden that they cannot be guessed.
+MASK_MIN_HIDDEN = 8
 
 
-def _associated_data(voucher: Voucher, field: str) -> str:
-    return f"voucher:{voucher.pk}:{field}"
+def associated_data(voucher_id, field: str) -> str:
+    return f"voucher:{voucher_id}:{field}"
 
 
 def voucher_store(*, line: OrderLine, item: DeliveredItem) -> Voucher:
@@ -18,17 +37,19 @@ def voucher_store(*, line: OrderLine, item: DeliveredItem) -> Voucher:
     voucher = Voucher(
         line=line,
         kind=item.kind,
+        delivery_mode=line.product.delivery_mode,
         collection_reference=item.collection_reference,
         valid_from=item.valid_from,
         valid_until=item.valid_until,
         delivered_at=timezone.now(),
         key_id=sealing.current_key_id(),
+        code_digest=sealing.digest(item.code) if item.code else "",
     )
     for field in SEALED_FIELDS:
-        value = getattr(item, field)
+        value = getattr(item, _ITEM_ATTRIBUTES[field])
         if value:
             _, blob = sealing.seal(
-                value, associated_data=_associated_data(voucher, field), key_id=voucher.key_id
+                value, associated_data=associated_data(voucher.pk, field), key_id=voucher.key_id
             )
             setattr(voucher, f"{field}_sealed", blob)
     voucher.save()
@@ -36,8 +57,47 @@ def voucher_store(*, line: OrderLine, item: DeliveredItem) -> Voucher:
 
 
 def voucher_secret(voucher: Voucher, field: str) -> str | None:
-    """Open one sealed field. Callers decide who may see it and audit the reveal."""
+    """Open one sealed field. Only orders.services.reveal calls this for people to see a value:
+    it decides who may, and audits it."""
     blob = getattr(voucher, f"{field}_sealed")
     if blob is None:
         return None
-    return sealing.unseal(blob, key_id=voucher.key_id, associated_data=_associated_data(voucher, field))
+    return sealing.unseal(blob, key_id=voucher.key_id, associated_data=associated_data(voucher.pk, field))
+
+
+def voucher_reseal(voucher: Voucher, *, key_id: str) -> None:
+    """Seal every secret of a locked voucher again under ``key_id`` (a rotation); the caller saves."""
+    for field in SEALED_FIELDS:
+        value = voucher_secret(voucher, field)
+        if value is not None:
+            _, blob = sealing.seal(value, associated_data=associated_data(voucher.pk, field), key_id=key_id)
+            setattr(voucher, f"{field}_sealed", blob)
+    voucher.key_id = key_id
+
+
+def mask_code(code: str | None) -> str:
+    """What may be shown of a code where it is not revealed: at most its last 4 characters.
+
+    "••••••1234" for a code with at least 8 other characters, else "••••••": a support agent can
+    tell codes apart ("the one ending 1234") but nobody can redeem or guess one from it. The mask
+    has a fixed length, so it does not tell the code's length either.
+    """
+    if not code:
+        return ""
+    significant = sealing.normalize_code(code)
+    if len(significant) - MASK_SHOWS_LAST < MASK_MIN_HIDDEN:
+        return MASK
+    return MASK + significant[-MASK_SHOWS_LAST:]
+
+
+def voucher_masked_code(voucher: Voucher) -> str:
+    """The voucher's code masked (see mask_code), for list and detail pages that do not reveal.
+
+    A value that does not open (tampered, or its key gone) shows as such instead of breaking the
+    page it is on; the reveal service refuses it loudly.
+    """
+    try:
+        return mask_code(voucher_secret(voucher, "code"))
+    except sealing.SealError:
+        logger.warning("the code of voucher %s does not open", voucher.pk)
+        return UNREADABLE

@@ -1,12 +1,16 @@
-"""Money is read-only in the admin: top-ups and refunds go through services (later issues)."""
+"""Money in the back office, read-only: wallets (top-ups through payments.admin_wallets), the
+ledger, payments with their provider events, refunds and their progress (payments.admin_refunds),
+invoices and credit notes. Every change is a service call."""
 
 from django.contrib import admin, messages
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import Http404
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from orders.models import Order, OrderEvent
 from payments.admin_refunds import MoneyOwedFilter, RefundLineInline, RefundPermissionMixin, send_money_again
+from payments.admin_wallets import LowBalanceFilter, WalletTopUpMixin
 from payments.invoice_documents import credit_note_pdf_response, invoice_csv_response, invoice_pdf_response
 from payments.models import (
     CreditNote,
@@ -15,33 +19,62 @@ from payments.models import (
     InvoiceStatus,
     LedgerEntry,
     Payment,
+    ProviderEvent,
     Refund,
     Wallet,
 )
 from payments.services.invoicing import invoices_close
 from tessera.actors import Actor
-from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, money
+from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, badge, money
+from tessera.admin_filters import DateRangeFilter
 from tessera.money import ZERO, format_amount
 
 
-class LedgerEntryInline(ReadOnlyInline):
-    model = LedgerEntry
-    fields = ["created_at", "kind", "movement", "after", "reference", "order", "memo", "actor_label"]
-    readonly_fields = fields
-    ordering = ["-created_at", "-id"]
-    movement = staticmethod(money("amount", currency="wallet.currency"))
-    after = staticmethod(money("balance_after", currency="wallet.currency", label="balance after"))
+def by_order_or_provider(queryset, term: str):
+    """Payments or refunds whose order's reference or provider reference is ``term``, each found
+    through an index (the order's id is read first, so the two combine in a BitmapOr)."""
+    term = term.strip()
+    if not term:
+        return queryset
+    order_ids = list(Order.objects.filter(reference=term.upper()).values_list("pk", flat=True))
+    return queryset.filter(Q(order_id__in=order_ids) | Q(provider_reference=term))
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("order", "wallet")
+
+def timeline(subject_type: str, obj) -> str:
+    """The audit events of one payment or refund, oldest first, as a small table."""
+    events = OrderEvent.objects.filter(
+        order_id=obj.order_id, subject_type=subject_type, subject_id=str(obj.pk)
+    ).order_by("created_at", "id")
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                f"{event.created_at:%Y-%m-%d %H:%M:%S}",
+                event.transition,
+                f"{event.from_status or '·'} → {event.to_status or '·'}",
+                event.actor_label,
+                ", ".join(f"{key}: {value}" for key, value in event.payload.items()),
+            )
+            for event in events
+        ),
+    )
+    return format_html(
+        '<table class="timeline"><thead><tr><th>when</th><th>what</th><th>from → to</th><th>by</th>'
+        "<th>details</th></tr></thead><tbody>{}</tbody></table>",
+        rows,
+    )
 
 
 @admin.register(Wallet)
-class WalletAdmin(ReadOnlyModelAdmin):
-    list_display = ["partner", money("balance"), "updated_at"]
+class WalletAdmin(WalletTopUpMixin, ReadOnlyModelAdmin):
+    list_display = ["partner", "currency", money("balance"), "updated_at"]
+    list_filter = [LowBalanceFilter, "currency"]
     list_select_related = ["partner"]
     search_fields = ["partner__name"]
-    inlines = [LedgerEntryInline]
+    fields = ["partner", "currency", "current", "updated_at", "ledger"]
+    readonly_fields = ["current", "ledger"]
+    current = staticmethod(money("balance", label="balance"))
 
 
 @admin.register(LedgerEntry)
@@ -55,17 +88,39 @@ class LedgerEntryAdmin(ReadOnlyModelAdmin):
         "reference",
         "order",
     ]
-    list_filter = ["kind"]
+    list_filter = ["kind", "wallet", ("created_at", DateRangeFilter)]
     list_select_related = ["wallet__partner", "order"]
     search_fields = ["=reference", "=order__reference"]
 
 
+class ProviderEventInline(ReadOnlyInline):
+    """What the payment provider told Tessera about this payment (callbacks, deduplicated)."""
+
+    model = ProviderEvent
+    fk_name = "payment"
+    fields = ["received_at", "kind", "event_id", "payload"]
+    readonly_fields = fields
+    ordering = ["received_at"]
+    verbose_name_plural = "provider events"
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyModelAdmin):
-    list_display = ["id", "order", "method", "status", money("amount"), "provider", "paid_at"]
-    list_filter = ["status", "method", "provider"]
+    list_display = ["id", "order", "method", "payment_status", money("amount"), "provider", "paid_at"]
+    list_filter = ["status", "method", ("created_at", DateRangeFilter)]
     list_select_related = ["order"]
-    search_fields = ["=order__reference", "=provider_reference"]
+    search_fields = ["provider_reference"]
+    search_help_text = "The order's reference or the provider's reference (whole)."
+    readonly_fields = ["payment_status", "history"]
+    inlines = [ProviderEventInline]
+    payment_status = staticmethod(badge())
+
+    def get_search_results(self, request, queryset, search_term):
+        return by_order_or_provider(queryset, search_term), False
+
+    @admin.display(description="timeline")
+    def history(self, payment: Payment) -> str:
+        return timeline("payment", payment)
 
 
 @admin.register(Refund)
@@ -73,7 +128,7 @@ class RefundAdmin(RefundPermissionMixin, ReadOnlyModelAdmin):
     list_display = [
         "id",
         "order",
-        "status",
+        "refund_status",
         "reason",
         money("amount"),
         money("supplier_fee", label="supplier fee"),
@@ -82,7 +137,8 @@ class RefundAdmin(RefundPermissionMixin, ReadOnlyModelAdmin):
     ]
     list_filter = ["status", "reason", MoneyOwedFilter]
     list_select_related = ["order"]
-    search_fields = ["=order__reference", "=provider_reference"]
+    search_fields = ["provider_reference"]
+    search_help_text = "The order's reference or the provider's reference (whole)."
     fields = [
         "id",
         "order",
@@ -98,12 +154,21 @@ class RefundAdmin(RefundPermissionMixin, ReadOnlyModelAdmin):
         "idempotency_key",
         "created_at",
         "updated_at",
+        "progress",
     ]
-    readonly_fields = ["refunded", "kept"]
+    readonly_fields = ["refunded", "kept", "refund_status", "progress"]
+    refund_status = staticmethod(badge())
     refunded = staticmethod(money("amount", label="amount"))
     kept = staticmethod(money("supplier_fee", label="supplier fee"))
     inlines = [RefundLineInline]
     actions = [send_money_again]
+
+    def get_search_results(self, request, queryset, search_term):
+        return by_order_or_provider(queryset, search_term), False
+
+    @admin.display(description="progress")
+    def progress(self, refund: Refund) -> str:
+        return timeline("refund", refund)
 
 
 # --- invoices and credit notes ------------------------------------------------------------------

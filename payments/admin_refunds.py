@@ -1,13 +1,16 @@
 """Staff refunds in the admin, through the same service as the partner API.
 
-The order's page gets a "Refund…" button to a form (lines, reason, note) that calls
-``refund_request`` as the staff member; the refund list shows lines, filters the refunds whose
-money is still owed, and sends such money again (``refund_retry``). Both need the
+The order's page gets a "Refund…" button (the order's refund transition, tessera.admin_transitions)
+to a form that shows what is refundable and refunds chosen lines (``refund_request``: the supplier
+takes them back first) or an amount (``refund_request_amount``: money only, the lines stay), with
+a reason, as the staff member. The refund list shows lines and progress, filters the refunds
+whose money is still owed, and sends such money again (``refund_retry``). All of it needs the
 ``payments.add_refund`` permission.
 """
 
 import re
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -15,17 +18,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 
 from orders.models import Order, OrderLine
 from payments import refund_selectors
 from payments.models import Refund, RefundLine
-from payments.refund_rules import REQUESTABLE_REASONS, refundable_lines
-from payments.services.refunds import refund_request, refund_retry
+from payments.refund_rules import (
+    REFUNDABLE_ORDER_STATUSES,
+    REQUESTABLE_REASONS,
+    paid_payment,
+    refundable_lines,
+)
+from payments.services.refunds import refund_request, refund_request_amount, refund_retry, refundable_amount
 from tessera.actors import Actor
 from tessera.admin_base import ReadOnlyInline, money
 from tessera.errors import TesseraError
-from tessera.money import format_amount
+from tessera.money import ZERO, format_amount
 
 REFUND_PERMISSION = "payments.add_refund"
 
@@ -42,9 +50,13 @@ class RefundPermissionMixin:
 
 class StaffRefundForm(forms.Form):
     lines = forms.ModelMultipleChoiceField(
-        queryset=OrderLine.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one line."},
+        queryset=OrderLine.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    amount = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        help_text="Or, instead of lines: an amount to give back while the customer keeps every line "
+        "(goodwill, a price difference). The supplier is not asked.",
     )
     reason = forms.ChoiceField(choices=[(reason.value, reason.label) for reason in REQUESTABLE_REASONS])
     note = forms.CharField(required=False, max_length=255, widget=forms.Textarea(attrs={"rows": 3}))
@@ -65,6 +77,15 @@ class StaffRefundForm(forms.Form):
             raise ValidationError("The form is damaged; open it again.")
         return key
 
+    def clean(self) -> dict:
+        data = super().clean()
+        chosen, amount = data.get("lines"), data.get("amount")
+        if chosen and amount is not None:
+            raise ValidationError("Refund either lines or an amount, not both.")
+        if not chosen and amount is None and "amount" not in self.errors:
+            self.add_error("lines", "Choose at least one line.")
+        return data
+
 
 def _line_label(line: OrderLine) -> str:
     return (
@@ -73,7 +94,7 @@ def _line_label(line: OrderLine) -> str:
 
 
 class OrderRefundAdminMixin(RefundPermissionMixin):
-    """Adds the "Refund…" page to the order admin, and its button to the order's page."""
+    """Adds the "Refund…" page to the order admin (its button is the order's refund transition)."""
 
     def get_urls(self):
         refund = path(
@@ -83,41 +104,27 @@ class OrderRefundAdminMixin(RefundPermissionMixin):
         )
         return [refund, *super().get_urls()]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = dict(extra_context or {})
-        if self.has_refund_permission(request):
-            extra["refund_url"] = reverse("admin:orders_order_refund", args=[object_id])
-        return super().change_view(request, object_id, form_url, extra)
-
     def refund_view(self, request, object_id):
         if not self.has_refund_permission(request):
             raise PermissionDenied
         order = _order_or_404(object_id)
         lines = list(order.lines.order_by("position"))
         refunds = list(refund_selectors.with_lines(order.refunds.all()))
-        choices = refundable_lines(lines, refunds)
+        payment = paid_payment(order.payments.all())
+        left = refundable_amount(payment) if payment is not None else ZERO
+        choices = refundable_lines(lines, refunds) if left > 0 else []
         initial = {"key": uuid.uuid4().hex, "lines": choices, "reason": REQUESTABLE_REASONS[0]}
         form = StaffRefundForm(request.POST or None, initial=initial, order=order, lines=choices)
         if request.method == "POST" and form.is_valid():
-            chosen = form.cleaned_data["lines"]
             try:
-                refund = refund_request(
-                    order_id=order.pk,
-                    line_ids=[line.pk for line in chosen],
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
-                    actor=Actor.staff(request.user),
-                    idempotency_key=f"staff:{form.cleaned_data['key']}",
-                )
+                refund, what = _request(order, form.cleaned_data, Actor.staff(request.user))
             except TesseraError as exc:
                 form.add_error(None, exc.detail)
             else:
-                positions = ", ".join(str(line.position) for line in chosen)
                 messages.success(
                     request,
                     f"Refund of {format_amount(refund.amount, refund.currency)} {refund.currency} requested "
-                    f"for line(s) {positions}. The supplier is asked first; the money then goes back "
-                    f"the way it came.",
+                    f"for {what}. Its progress is in the order's refunds and timeline.",
                 )
                 return redirect("admin:orders_order_change", order.pk)
         context = {
@@ -127,13 +134,46 @@ class OrderRefundAdminMixin(RefundPermissionMixin):
             "original": order,
             "order": order,
             "form": form,
-            "refundable": bool(choices),
-            "refunds": [
-                (refund, f"{format_amount(refund.amount, refund.currency)} {refund.currency}")
-                for refund in refunds
-            ],
+            "payment": payment,
+            "paid": _money(payment.amount, payment.currency) if payment else None,
+            "left": _money(left, payment.currency) if payment else None,
+            "refundable": left > 0 and order.status in REFUNDABLE_ORDER_STATUSES,
+            "refunds": [(refund, _money(refund.amount, refund.currency)) for refund in refunds],
         }
         return TemplateResponse(request, "admin/orders/order/refund.html", context)
+
+
+def _request(order: Order, data: dict, actor: Actor) -> tuple[Refund, str]:
+    """The refund the form asks for, and what it covers in words."""
+    key = f"staff:{data['key']}"
+    if data["amount"] is not None:
+        refund = refund_request_amount(
+            order_id=order.pk,
+            amount=data["amount"],
+            reason=data["reason"],
+            note=data["note"],
+            actor=actor,
+            idempotency_key=key,
+        )
+        return refund, "an amount (the lines stay with the customer); the money goes back the way it came"
+    chosen = data["lines"]
+    refund = refund_request(
+        order_id=order.pk,
+        line_ids=[line.pk for line in chosen],
+        reason=data["reason"],
+        note=data["note"],
+        actor=actor,
+        idempotency_key=key,
+    )
+    positions = ", ".join(str(line.position) for line in chosen)
+    return (
+        refund,
+        f"line(s) {positions}. The supplier is asked first; the money then goes back the way it came",
+    )
+
+
+def _money(amount, currency: str) -> str:
+    return f"{format_amount(amount, currency)} {currency}"
 
 
 def _order_or_404(object_id) -> Order:

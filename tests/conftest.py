@@ -54,4 +54,4 @@ def invoice_partner(db):
     return factories.partner(invoice=True)
 
 
-pytest_plugins = ["tests.api_support", "tests.gateway_support"]
+pytest_plugins = ["tests.api_support", "tests.gateway_support", "tests.voucher_support"]

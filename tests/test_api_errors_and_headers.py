@@ -216,6 +216,32 @@ def test_rate_limits_are_per_client_name_of_a_partner(api, three_per_minute):
     assert other_integration.status_code == 200
 
 
+def test_a_client_name_of_any_characters_is_rate_limited_like_any_other(api, three_per_minute):
+    """Found by the schemathesis run: spaces or control characters in X-Client-Name made an unsafe
+    cache key (a 500 under tests, a warning on every request in production)."""
+    odd = "web shop: front/desk\t%0A\u00e9"
+    for _ in range(3):
+        assert api.get("/products", **{"X-Client-Name": odd}).status_code == 200
+
+    assert_problem(api.get("/products", **{"X-Client-Name": odd}), 429, "RATE_LIMITED")
+    assert api.get("/products", **{"X-Client-Name": "web shop"}).status_code == 200
+
+
+def test_control_characters_of_a_client_name_are_dropped_before_it_is_stored(api, product):
+    """Found by the hostile-input sweep on PostgreSQL: a NUL in X-Client-Name made creating an
+    order a 500 (text cannot hold it)."""
+    offer = api.quote(product, 1)
+
+    response = api.post(
+        "/orders",
+        {"offers": [offer["id"]], "travellers": travellers_json(1)},
+        **{"X-Client-Name": "shop\x00\x07 front"},
+    )
+
+    assert response.status_code == 202, response.content
+    assert Order.objects.get(pk=response.json()["id"]).client_name == "shop front"
+
+
 def test_rate_limits_are_per_partner(api, other_api, three_per_minute):
     for _ in range(3):
         assert api.get("/products").status_code == 200

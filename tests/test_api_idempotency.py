@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -335,20 +336,49 @@ def test_a_server_error_is_not_kept_and_the_retry_runs_again(api, monkeypatch):
     assert [str(o.pk) for o in orders_of(api.partner)] == [retried.json()["id"]]
 
 
-def test_a_server_error_after_the_order_was_made_resumes_from_that_order(api, monkeypatch):
+def test_a_server_error_after_the_order_was_made_takes_the_order_back_and_the_retry_makes_it(
+    api, monkeypatch
+):
     offer = api.quote(factories.product(), 1)
     _fail_once(monkeypatch, selectors, "order_for_partner")
     body = order_body(offer["id"])
     failed = api.post("/orders", body, key="create-late-5xx")
     assert_problem(failed, 500, "INTERNAL_ERROR")
-    made = orders_of(api.partner)
-    assert len(made) == 1  # the order was made before the answer failed
+    assert orders_of(api.partner) == []  # the order and the key's answer commit together, or neither
 
     retried = api.post("/orders", body, key="create-late-5xx")
 
     assert retried.status_code == 202, retried.json()
-    assert retried.json()["id"] == str(made[0].pk)
-    assert orders_of(api.partner) == made
+    assert [str(o.pk) for o in orders_of(api.partner)] == [retried.json()["id"]]
+
+
+def test_a_write_whose_answer_could_not_be_stored_is_undone_so_its_retry_succeeds(api, pending, monkeypatch):
+    """Found by the load suite restarting PostgreSQL: a cancel (or finalize) whose work committed
+    but whose answer was lost was retried with its key into 409 INVALID_STATE, as if it had
+    failed. Now the work and the answer commit together."""
+    order_id = pending["order"]["id"]
+    real = idempotency.idempotency_complete
+    attempts = []
+
+    def database_gone_at_the_answer(**kwargs):
+        attempts.append(kwargs["record_id"])
+        if len(attempts) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(idempotency, "idempotency_complete", database_gone_at_the_answer)
+    path = f"/orders/{order_id}/cancel"
+
+    cut_off = api.post(path, {"reason": "changed my mind"}, key="cancel-cut-off")
+    assert_problem(cut_off, 503, "SERVICE_UNAVAILABLE")
+    assert Order.objects.get(pk=order_id).status == "PENDING", "the cancel must not outlive its lost answer"
+
+    retried = api.post(path, {"reason": "changed my mind"}, key="cancel-cut-off")
+
+    assert retried.status_code == 200, retried.json()
+    assert retried.json()["status"] == "CANCELED"
+    cancels = OrderEvent.objects.filter(order_id=order_id, subject_type="order", transition="cancel")
+    assert cancels.count() == 1
 
 
 # --- a key still running, and one abandoned ---------------------------------------------------

@@ -89,3 +89,24 @@ def test_ensure_admin_wants_a_real_password_outside_development(monkeypatch, set
     with pytest.raises(CommandError):
         call_command("ensure_admin", stdout=StringIO())
     assert not get_user_model().objects.exists()
+
+
+def test_seed_demo_stocks_the_stock_product_once_and_its_codes_sell(worker):
+    seed()
+    seed()
+    product = Product.objects.get(supplier_reference="GIFT-STOCK")
+    assert product.inventory_codes.filter(status="AVAILABLE").count() == 25
+    assert product.inventory_imports.count() == 1
+
+    partner = Partner.objects.get(slug="fjord-travel")
+    actor = Actor.partner(partner)
+    offer = offer_quote(
+        partner=partner, product_id=product.pk, quantity=2, denomination=product.denominations[0]
+    )
+    order = services.order_create(partner=partner, offer_ids=[offer.pk], actor=actor)
+    worker()
+    services.order_finalize(order_id=order.pk, method="wallet", actor=actor)
+    worker()
+
+    assert Order.objects.get(pk=order.pk).status == "FULFILLED"
+    assert product.inventory_codes.filter(status="AVAILABLE").count() == 23

@@ -15,7 +15,10 @@ def edges(dot_source: str) -> set[tuple[str, str, str]]:
     return set(EDGE.findall(dot_source))
 
 
-@pytest.mark.parametrize("model", ["orders.Order", "orders.OrderLine", "payments.Payment", "payments.Refund"])
+@pytest.mark.parametrize(
+    "model",
+    ["orders.Order", "orders.OrderLine", "payments.Payment", "payments.Refund", "suppliers.InventoryCode"],
+)
 def test_committed_diagram_matches_the_state_machine(model):
     out = StringIO()
     call_command("graph_transitions", model, stdout=out)

@@ -8,7 +8,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = "import django; django.setup(); from django.conf import settings; print({})"
 ENGINE = PROBE.format("settings.DATABASES['default']['ENGINE']")
-SECRETS = {"DEBUG", "SECRET_KEY", "VOUCHER_KEYS", "SANDBOX_PROVIDER_SECRET", "PYTEST_VERSION", "DATABASE_URL"}
+SECRETS = {
+    "DEBUG",
+    "SECRET_KEY",
+    "VOUCHER_KEYS",
+    "VOUCHER_DIGEST_KEY",
+    "SANDBOX_PROVIDER_SECRET",
+    "TICKET_SIGNING_KEY",
+    "PYTEST_VERSION",
+    "DATABASE_URL",
+}
 
 
 def start_django(probe: str = ENGINE, **env: str) -> subprocess.CompletedProcess:
@@ -35,10 +44,33 @@ def test_production_refuses_to_start_without_voucher_keys():
     assert "VOUCHER_KEYS must be set" in result.stderr
 
 
-def test_production_refuses_to_start_without_a_payment_provider_secret():
+def test_production_refuses_to_start_without_a_voucher_digest_key():
     result = start_django(DEBUG="0", SECRET_KEY="s3cret-for-this-test", VOUCHER_KEYS="k1:" + "A" * 43 + "=")
     assert result.returncode != 0
+    assert "VOUCHER_DIGEST_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_payment_provider_secret():
+    result = start_django(
+        DEBUG="0",
+        SECRET_KEY="s3cret-for-this-test",
+        VOUCHER_KEYS="k1:" + "A" * 43 + "=",
+        VOUCHER_DIGEST_KEY="digest-key-for-this-test",
+    )
+    assert result.returncode != 0
     assert "SANDBOX_PROVIDER_SECRET must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_ticket_signing_key():
+    result = start_django(
+        DEBUG="0",
+        SECRET_KEY="s3cret-for-this-test",
+        VOUCHER_KEYS="k1:" + "A" * 43 + "=",
+        VOUCHER_DIGEST_KEY="digest-key-for-this-test",
+        SANDBOX_PROVIDER_SECRET="provider-secret-for-this-test",
+    )
+    assert result.returncode != 0
+    assert "TICKET_SIGNING_KEY must be set" in result.stderr
 
 
 def test_development_starts_on_sqlite_and_database_url_switches_to_postgres():

@@ -13,7 +13,7 @@ from django.db import connection
 
 from orders import sealing, services
 from orders.models import Order, Voucher
-from orders.vouchers import SEALED_FIELDS, voucher_secret
+from orders.vouchers import voucher_secret
 from suppliers.models import SupplierKind
 from tessera.actors import Actor
 from tests import factories
@@ -70,8 +70,10 @@ def test_a_delivered_vouchers_secrets_appear_nowhere_in_the_database(wallet_part
     (voucher,) = fulfilled_vouchers(wallet_partner, worker)
 
     # when its secrets are opened the way the product opens them
-    code, pin, url = (voucher_secret(voucher, field) for field in SEALED_FIELDS)
-    assert code and pin and url, "the sandbox delivers a code, a PIN and a link for vouchers"
+    code, pin, url, supplier_secret = (
+        voucher_secret(voucher, field) for field in ("code", "pin", "url", "supplier_secret")
+    )
+    assert code and pin and url and supplier_secret, "the sandbox delivers all four for vouchers"
     assert voucher.key_id == sealing.current_key_id()
 
     # then no table holds them in plaintext: not the voucher, not the audit trail, not the
@@ -79,7 +81,7 @@ def test_a_delivered_vouchers_secrets_appear_nowhere_in_the_database(wallet_part
     cells = every_cell_in_the_database()
     assert {"orders_voucher", "orders_orderevent", "suppliers_sandboxbooking"} <= set(cells)
     assert cells["orders_orderevent"] and cells["suppliers_sandboxbooking"]
-    for secret in (code, url, url.rsplit("/", 1)[-1]):
+    for secret in (code, url, url.rsplit("/", 1)[-1], supplier_secret):
         leaks = [
             table
             for table, pairs in cells.items()
@@ -100,13 +102,14 @@ def test_a_delivered_vouchers_secrets_appear_nowhere_in_the_database(wallet_part
 
     # and the sealed columns hold ciphertext, not the value
     raw = reloaded(voucher)
-    for field, secret in zip(SEALED_FIELDS, (code, pin, url), strict=True):
+    fields = ("code", "pin", "url", "supplier_secret")
+    for field, secret in zip(fields, (code, pin, url, supplier_secret), strict=True):
         blob = bytes(getattr(raw, f"{field}_sealed"))
         assert len(blob) >= sealing.NONCE_BYTES + 16 + len(secret)
         assert secret.encode() not in blob
 
     # and nothing secret was logged on the way
-    assert code not in caplog.text and url not in caplog.text
+    assert code not in caplog.text and url not in caplog.text and supplier_secret not in caplog.text
 
 
 # --- what does not open -------------------------------------------------------------------

@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
+from django_tasks_db.management.commands import db_worker as upstream_worker
 from django_tasks_db.models import DBTaskResult
 
 from orders import services
@@ -11,6 +13,7 @@ from orders.models import Order, Voucher
 from suppliers.models import SandboxBooking
 from tessera.actors import Actor
 from tessera.background import recovery
+from tessera.management.commands import db_worker
 from tessera.models import WorkerHeartbeat
 from tests import factories
 from tests.worker_processes import WorkerProcess, wait_until
@@ -80,6 +83,44 @@ def test_recently_started_task_is_not_taken_from_a_worker_that_has_not_beaten_ye
     assert recovery.recover_stuck_tasks() == 0
     fresh.refresh_from_db()
     assert fresh.status == "RUNNING"
+
+
+def test_tasks_a_worker_ran_when_it_lost_the_database_are_re_enqueued_by_that_worker():
+    mine = running_task(worker_id="me", started_ago=1)
+    others = running_task(worker_id="other", started_ago=1)
+
+    assert recovery.recover_own_tasks("me") == 1
+
+    mine.refresh_from_db()
+    others.refresh_from_db()
+    assert (mine.status, mine.exception_class_path) == ("FAILED", recovery.WORKER_LOST)
+    assert others.status == "RUNNING"
+    again = DBTaskResult.objects.exclude(pk__in=[mine.pk, others.pk]).get()
+    assert (again.status, again.args_kwargs) == ("READY", mine.args_kwargs)
+
+
+def test_a_worker_whose_database_goes_away_waits_and_runs_again(monkeypatch):
+    """django-tasks-db's loop ends on a database error (seen killing both workers when the load
+    suite restarted PostgreSQL); Tessera's worker starts it again and re-enqueues its orphans."""
+    loops = []
+
+    def loop_that_loses_the_database(self, *args, **options):
+        loops.append(options["worker_id"])
+        if len(loops) == 1:
+            running_task(worker_id="me", started_ago=1)  # claimed, then the connection broke
+            raise OperationalError("server closed the connection unexpectedly")
+
+    waits = []
+    monkeypatch.setattr(upstream_worker.Command, "handle", loop_that_loses_the_database)
+    monkeypatch.setattr(db_worker.time, "sleep", waits.append)
+
+    db_worker.Command()._run_through_outages(worker_id="me")
+
+    assert loops == ["me", "me"]
+    assert waits == [db_worker.FIRST_BACKOFF_SECONDS]
+    orphan = DBTaskResult.objects.get(status="FAILED")
+    assert orphan.exception_class_path == recovery.WORKER_LOST
+    assert DBTaskResult.objects.filter(status="READY", task_path=orphan.task_path).count() == 1
 
 
 @pytest.mark.worker

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.actions import available_actions
+from orders.api.voucher_serializers import VoucherOut, voucher_of
 from orders.models import Order, OrderEvent, OrderLine, Traveller
 from orders.services import ContactInput, TravellerInput
 from payments.api.checkout_serializers import CustomerLinksOut
@@ -130,6 +131,10 @@ class LineOut(serializers.ModelSerializer):
     toPlace = serializers.CharField(source="to_place")
     supplierReference = serializers.CharField(source="supplier_booking_ref")
     failureReason = serializers.CharField(source="failure_reason")
+    subStatus = serializers.CharField(source="sub_status", help_text="Delivery detail; see the guide.")
+    deliveryType = serializers.CharField(source="product.delivery", help_text="realtime or delayed.")
+    deliveryMode = serializers.CharField(source="product.delivery_mode", help_text="online or offline.")
+    voucher = serializers.SerializerMethodField(help_text="Without secrets: GET .../vouchers has them.")
 
     class Meta:
         model = OrderLine
@@ -148,10 +153,19 @@ class LineOut(serializers.ModelSerializer):
             "toPlace",
             "supplierReference",
             "failureReason",
+            "subStatus",
+            "deliveryType",
+            "deliveryMode",
+            "voucher",
         ]
 
     def get_product(self, line: OrderLine) -> dict:
         return {"id": line.product_id, "name": line.product.name, "kind": line.product.kind}
+
+    @extend_schema_field(VoucherOut(allow_null=True))
+    def get_voucher(self, line: OrderLine) -> dict | None:
+        voucher = voucher_of(line)
+        return None if voucher is None else VoucherOut(voucher).data
 
 
 class PaymentOut(serializers.ModelSerializer):

@@ -2,6 +2,7 @@
 
 from orders.services.cancellation import order_cancel, order_expire, orders_expire_due
 from orders.services.creation import order_create
+from orders.services.delayed_delivery import delayed_vouchers_poll
 from orders.services.editing import order_replace_travellers, order_set_expiry, order_update_details
 from orders.services.finalization import order_finalize
 from orders.services.fulfilment import (
@@ -16,6 +17,7 @@ from orders.services.inputs import ContactInput, TravellerInput
 __all__ = [
     "ContactInput",
     "TravellerInput",
+    "delayed_vouchers_poll",
     "line_issue",
     "line_reconcile",
     "line_release_at_supplier",

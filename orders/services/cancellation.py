@@ -14,6 +14,7 @@ from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.statuses import LinePhase, LineStatus, OrderStatus
 from payments.services.gateway import gateway_payment_abandon
+from suppliers.inventory import stock_release_lines
 from tessera.actors import SYSTEM, Actor
 from tessera.errors import InvalidState
 
@@ -22,10 +23,15 @@ EXPIRY_BATCH = 500
 
 
 def release_lines(lines: list[OrderLine], *, actor: Actor) -> list[OrderLine]:
-    """Release every releasable line of a locked order and queue the supplier cancellations."""
+    """Release every releasable line of a locked order and queue the supplier cancellations.
+
+    Codes from Tessera's own stock go back at once, in this transaction, so they can be sold
+    again before any worker runs.
+    """
     released = [line for line in lines if line.status in RELEASABLE and line.phase == LinePhase.RESERVE]
     for line in released:
         apply_transition(line, "release", actor=actor)
+    stock_release_lines(lines=released, actor=actor)
     queue.release(line.pk for line in released)
     return released
 

@@ -13,6 +13,7 @@ from orders.models import Order, OrderLine, Partner, Traveller
 from orders.services import expiry
 from orders.services.inputs import ContactInput, TravellerInput
 from suppliers.errors import OfferNotFound
+from suppliers.inventory import stock_allocate
 from suppliers.models import Offer
 from tessera.actors import Actor
 from tessera.errors import CurrencyMismatch, InvalidInput, OfferAlreadyUsed, OfferExpired
@@ -69,6 +70,9 @@ def order_create(
         )
         people = create_travellers(order, travellers)
         lines = _create_lines(order, offers, people)
+        # Codes from Tessera's own stock are claimed now, so running out is an error of this
+        # request (OUT_OF_STOCK, nothing created) rather than a line failing in the background.
+        stock_allocate(lines=lines, actor=actor, at=now)
         Offer.objects.filter(pk__in=[offer.pk for offer in offers]).update(used_at=now)
         record(
             order_id=order.pk,

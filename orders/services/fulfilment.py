@@ -23,10 +23,10 @@ from orders.events import apply_transition, record
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.services.cancellation import release_lines
-from orders.statuses import LinePhase, LineStatus, OrderStatus
+from orders.statuses import DELAYED_SUB_STATUSES, LinePhase, LineStatus, LineSubStatus, OrderStatus
 from orders.vouchers import voucher_store
 from payments import services as payments
-from suppliers.adapters import adapter_for
+from suppliers.adapters import adapter_for_line
 from suppliers.adapters.base import (
     DeliveredItem,
     IssueState,
@@ -68,7 +68,7 @@ def line_reserve(*, line_id: int, attempt: int = 1) -> Outcome:
     if line is None or line.status != LineStatus.RESERVING:
         return "skipped"
     try:
-        reservation = adapter_for(line.supplier).reserve(line, idempotency_key=line.supplier_key("reserve"))
+        reservation = adapter_for_line(line).reserve(line, idempotency_key=line.supplier_key("reserve"))
     except SupplierTimeout as exc:
         return _mark_unknown(line_id, LineStatus.RESERVING, exc)
     except PermanentSupplierError as exc:
@@ -94,10 +94,10 @@ def line_reserve(*, line_id: int, attempt: int = 1) -> Outcome:
 
 def line_issue(*, line_id: int, attempt: int = 1) -> Outcome:
     line = _load(line_id)
-    if line is None or line.status != LineStatus.ISSUING:
-        return "skipped"
+    if line is None or line.status != LineStatus.ISSUING or line.sub_status in DELAYED_SUB_STATUSES:
+        return "skipped"  # a line the supplier accepted for later delivery waits for the poll
     try:
-        issuance = adapter_for(line.supplier).issue(line, idempotency_key=line.supplier_key("issue"))
+        issuance = adapter_for_line(line).issue(line, idempotency_key=line.supplier_key("issue"))
     except SupplierTimeout as exc:
         return _mark_unknown(line_id, LineStatus.ISSUING, exc)
     except PermanentSupplierError as exc:
@@ -105,18 +105,31 @@ def line_issue(*, line_id: int, attempt: int = 1) -> Outcome:
     except SupplierError as exc:
         return _retry(line, LineStatus.ISSUING, exc, attempt, queue.issuance)
     if issuance.state == IssueState.PENDING:
+        return _under_lock(line_id, _accepted(issuance.booking_reference))
+    return _under_lock(line_id, _deliver(issuance.booking_reference, issuance.items))
+
+
+def _accepted(booking_ref: str) -> Callable[[Order, OrderLine], Outcome]:
+    """Delayed delivery: the supplier took the order and releases the voucher later. The first
+    fetch comes soon; after that the delayed-voucher poll (orders.services.delayed_delivery) asks."""
+
+    def apply(order: Order, line: OrderLine) -> Outcome:
+        if line.status != LineStatus.ISSUING:
+            return "stale"
+        line.sub_status = LineSubStatus.VENDOR_ORDER_CREATED
+        line.save(update_fields=["sub_status", "updated_at"])
         record(
             order_id=line.order_id,
             subject_type="line",
             subject_id=line.pk,
             name="issue_accepted",
             actor=WORKER,
-            payload={"bookingReference": issuance.booking_reference, "delivery": "delayed"},
+            payload={"bookingReference": booking_ref, "delivery": "delayed"},
         )
-        _touch(line_id)
-        queue.reconciliation([line_id], run_after=retry_at(1))
+        queue.reconciliation([line.pk], run_after=retry_at(1))
         return "accepted"
-    return _under_lock(line_id, _deliver(issuance.booking_reference, issuance.items))
+
+    return apply
 
 
 def _deliver(booking_ref: str, items: list[DeliveredItem]) -> Callable[[Order, OrderLine], Outcome]:
@@ -146,7 +159,7 @@ def line_release_at_supplier(*, line_id: int, attempt: int = 1) -> Outcome:
     if line is None or line.status != LineStatus.RELEASED:
         return "skipped"
     try:
-        adapter_for(line.supplier).cancel(line, idempotency_key=line.supplier_key("cancel"))
+        adapter_for_line(line).cancel(line, idempotency_key=line.supplier_key("cancel"))
     except PermanentSupplierError as exc:
         record(
             order_id=line.order_id,
@@ -182,7 +195,7 @@ def line_reconcile(*, line_id: int, attempt: int = 1) -> Outcome:
     if line is None or line.status not in {LineStatus.UNKNOWN, LineStatus.ISSUING}:
         return "skipped"
     try:
-        report = adapter_for(line.supplier).status(line, idempotency_key=line.supplier_key(line.phase))
+        report = adapter_for_line(line).status(line, idempotency_key=line.supplier_key(line.phase))
     except SupplierError as exc:
         logger.warning("status of line %s failed (%s); trying again later", line_id, exc)
         _touch(line_id)
@@ -197,7 +210,7 @@ def line_reconcile(*, line_id: int, attempt: int = 1) -> Outcome:
         payload = {"supplierState": report.state}
         if line.phase == LinePhase.RESERVE:
             return _resolve_reservation(line, report, payload)
-        return _resolve_issuance(order, line, report, attempt, payload)
+        return _resolve_issuance(order, line, report, payload)
 
     return _under_lock(line_id, apply)
 
@@ -224,18 +237,22 @@ def _resolve_reservation(line: OrderLine, report, payload: dict) -> Outcome:
     return "failed"
 
 
-def _resolve_issuance(order: Order, line: OrderLine, report, attempt: int, payload: dict) -> Outcome:
+def _resolve_issuance(order: Order, line: OrderLine, report, payload: dict) -> Outcome:
     now = timezone.now()
     if report.state == RemoteState.ISSUED:
         return _deliver(report.reference, report.items)(order, line)
     if report.state in {RemoteState.ISSUE_PENDING, RemoteState.NOT_FOUND, RemoteState.RESERVED}:
         if line.status == LineStatus.UNKNOWN:
             apply_transition(line, "retry_issuance", actor=WORKER, at=now, payload=payload)
-        else:
-            line.save(update_fields=["updated_at"])
         if report.state == RemoteState.ISSUE_PENDING:
-            queue.reconciliation([line.pk], attempt=attempt + 1, run_after=retry_at(attempt))
+            # The supplier holds the order but not the voucher yet: the delayed-voucher poll
+            # asks again every VOUCHER_POLL_SECONDS (its clock is the line's updated_at).
+            line.sub_status = LineSubStatus.VOUCHER_FETCH_PENDING
+            line.save(update_fields=["sub_status", "updated_at"])
             return "waiting"
+        if line.sub_status in DELAYED_SUB_STATUSES:
+            line.sub_status = LineSubStatus.VENDOR_ORDER_PENDING
+        line.save(update_fields=["sub_status", "updated_at"])
         queue.issuance([line.pk])  # the supplier never got the request: send it again, same key
         return "issuing"
     apply_transition(

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from orders.ticket_documents import codes_text, printable_lines, ticket_pages, tickets_pdf_response
 from payments.checkout import selectors
 from payments.checkout.receipts import payment_method_words, receipt_pdf
 from payments.providers.base import ProviderError
@@ -35,7 +36,7 @@ def _customer_order(order_key: str) -> selectors.CustomerOrder:
 def _page(request, template: str, view: selectors.CustomerOrder, *, status: int = 200, **context):
     links = {
         name.replace("-", "_"): reverse(f"checkout:{name}", args=[view.order.order_key])
-        for name in ("page", "pay", "status", "tickets", "receipt", "receipt-pdf")
+        for name in ("page", "pay", "status", "tickets", "tickets-pdf", "codes", "receipt", "receipt-pdf")
     }
     return render(
         request, template, {"view": view, "order": view.order, "links": links, **context}, status=status
@@ -81,7 +82,11 @@ def payment_return(request, order_key: str):
 def status(request, order_key: str):
     view = _customer_order(order_key)
     return _page(
-        request, "checkout/status.html", view, refresh_seconds=REFRESH_SECONDS if view.waiting else None
+        request,
+        "checkout/status.html",
+        view,
+        refresh_seconds=REFRESH_SECONDS if view.waiting else None,
+        printable=_printable(view),
     )
 
 
@@ -92,7 +97,44 @@ def tickets(request, order_key: str):
     items = []
     if view.shows_tickets:
         items = tickets_reveal(order=view.order, lines=view.issued_lines, actor=CUSTOMER)
-    return _page(request, "checkout/tickets.html", view, items=items)
+    return _page(
+        request,
+        "checkout/tickets.html",
+        view,
+        items=items,
+        codes=codes_text(view.order, items),
+        printable=_printable(view),
+    )
+
+
+def _printable(view: selectors.CustomerOrder) -> bool:
+    """The customer may download the tickets as PDF: paid, and a ticket is issued and active."""
+    return view.shows_tickets and bool(printable_lines(view.issued_lines))
+
+
+@never_cache
+@require_GET
+def tickets_download(request, order_key: str):
+    """The tickets as PDF (one page per ticket, with its QR code), once paid and issued."""
+    view = _customer_order(order_key)
+    if not _printable(view):
+        raise Http404
+    return tickets_pdf_response(view.order, ticket_pages(view.order, view.issued_lines))
+
+
+@never_cache
+@require_GET
+def codes_download(request, order_key: str):
+    """The voucher codes as plain text to copy, once paid and issued (each reveal audited)."""
+    view = _customer_order(order_key)
+    if not view.shows_tickets:
+        raise Http404
+    text = codes_text(view.order, tickets_reveal(order=view.order, lines=view.issued_lines, actor=CUSTOMER))
+    if not text:
+        raise Http404
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="codes-{view.order.reference}.txt"'
+    return response
 
 
 @never_cache

@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from orders.events import record
 from orders.locks import lock_lines, lock_order
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderLine, Voucher
 from orders.services.finalization import check_payable
+from orders.services.reveal import CUSTOMER_PAGE, is_revealable, vouchers_reveal
 from orders.statuses import LineStatus
-from orders.vouchers import SEALED_FIELDS, voucher_secret
+from payments.checkout.statuses import TICKETS_STATUSES
 from payments.models import Checkout, Payment, PaymentStatus
 from payments.providers import get_provider
 from payments.providers.base import PaymentState, ProviderError
@@ -100,23 +101,31 @@ def with_return_key(url: str, order_key: str) -> str:
 
 
 def tickets_reveal(*, order: Order, lines: list[OrderLine], actor: Actor) -> list[dict]:
-    """Open the sealed codes of a paid order's ISSUED lines for its customer, and audit the view.
+    """The customer's tickets: a paid order's ISSUED lines, with the codes of their ACTIVE vouchers
+    opened through orders.services.reveal (one audit event per voucher shown).
 
-    The caller has checked that the order is paid; lines that are not ISSUED are left out.
+    Nothing opens for an order that is not paid (or fully refunded); lines that are not ISSUED are
+    left out; a revoked voucher is listed without its secrets.
     """
+    if not Payment.objects.filter(order=order, status__in=TICKETS_STATUSES).exists():
+        return []
     tickets = []
     for line in lines:
         if line.status != LineStatus.ISSUED:
             continue
-        voucher = getattr(line, "voucher", None)
-        revealed = {field: voucher_secret(voucher, field) for field in SEALED_FIELDS} if voucher else {}
-        tickets.append({"line": line, "voucher": voucher, **revealed})
-    record(
-        order_id=order.pk,
-        subject_type="order",
-        subject_id=order.pk,
-        name="tickets_viewed",
-        actor=actor,
-        payload={"lines": [ticket["line"].position for ticket in tickets]},
-    )
+        try:
+            voucher = line.voucher
+        except Voucher.DoesNotExist:
+            voucher = None
+        tickets.append({"line": line, "voucher": voucher})
+    shown = [
+        ticket["voucher"] for ticket in tickets if ticket["voucher"] and is_revealable(ticket["voucher"])
+    ]
+    secrets = {
+        item.voucher.pk: item.secrets
+        for item in vouchers_reveal(vouchers=shown, actor=actor, channel=CUSTOMER_PAGE)
+    }
+    for ticket in tickets:
+        voucher = ticket["voucher"]
+        ticket.update(secrets.get(voucher.pk, {}) if voucher else {})
     return tickets

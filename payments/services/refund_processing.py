@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from orders.events import apply_transition, record
 from orders.locks import lock_lines, lock_order
+from orders.services.revocation import vouchers_revoke_for_lines
 from orders.statuses import BillingMode, LineStatus
 from payments import queue
 from payments.models import Refund, RefundFailureStage, RefundLine, RefundStatus
@@ -24,7 +25,7 @@ from payments.providers import get_provider
 from payments.providers.base import ProviderError, RefundState
 from payments.refund_rules import REFUNDABLE_ORDER_STATUSES
 from payments.services.refunds import refund_return_money, refund_settle
-from suppliers.adapters import adapter_for
+from suppliers.adapters import adapter_for_line
 from suppliers.adapters.base import PermanentSupplierError, RefundResult, SupplierError
 from tessera.actors import WORKER
 from tessera.background.retries import attempts_left, retry_at
@@ -65,7 +66,7 @@ def refund_process(*, refund_id, attempt: int = 1) -> Outcome:
     for refund_line in refund_lines:
         line = refund_line.line
         try:
-            answers[refund_line.pk] = adapter_for(line.supplier).refund(
+            answers[refund_line.pk] = adapter_for_line(line).refund(
                 line, idempotency_key=supplier_refund_key(refund.pk, line.pk), amount=line.amount
             )
         except PermanentSupplierError as exc:
@@ -129,10 +130,14 @@ def _apply_supplier_answers(
                 "refused": kept,
             },
         )
+        refunded_lines = []
         for refund_line in accepted:
             line = lines[refund_line.line_id]
             if line.status == LineStatus.ISSUED:
                 apply_transition(line, "mark_refunded", actor=WORKER, touch_order=False)
+                refunded_lines.append(line)
+        # The money goes back, so the voucher must stop working: revoke it (audited).
+        vouchers_revoke_for_lines(lines=refunded_lines, reason=f"Refunded (refund {refund.pk})", actor=WORKER)
         if order.status in REFUNDABLE_ORDER_STATUSES:
             issued_left = any(line.status == LineStatus.ISSUED for line in lines.values())
             name = "refund_partially" if issued_left else "refund_fully"

@@ -27,7 +27,7 @@ from orders.errors import IdempotencyKeyReused
 from orders.events import apply_transition, record
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
-from orders.statuses import BillingMode, LineStatus
+from orders.statuses import BillingMode, LineStatus, OrderStatus
 from payments import queue
 from payments.errors import RefundNotFound
 from payments.models import (
@@ -58,7 +58,7 @@ from tessera.errors import (
     RefundExceedsPayment,
     RefundNotAllowed,
 )
-from tessera.money import ZERO, format_amount, quantize
+from tessera.money import ZERO, format_amount, parse_exact, quantize
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +131,69 @@ def refund_request(
         )
         queue.refund_processing([refund.pk])
     return refund
+
+
+def refund_request_amount(
+    *, order_id, amount: Decimal | str, reason: str, note: str, actor: Actor, idempotency_key: str
+) -> Refund:
+    """Give back an amount of a paid order without taking a line back (goodwill, a price difference).
+
+    No supplier is asked, so the money goes back at once, the way it came. Under the order's lock
+    the amount is refused if it is more than what is left of the payment; the lines stay ISSUED
+    and the order becomes PARTIALLY_REFUNDED. The same ``idempotency_key`` gives back the same
+    refund.
+    """
+    _check_request(reason=reason, note=note, line_ids=None)
+    with transaction.atomic():
+        order = lock_order(order_id)
+        existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.order_id != order.pk:
+                raise IdempotencyKeyReused("This idempotency key was used for a refund of another order.")
+            return existing
+        lock_lines(order)
+        if order.status not in REFUNDABLE_ORDER_STATUSES:
+            raise RefundNotAllowed(
+                f"Order {order.reference} is {order.status}; only FULFILLED, PARTIALLY_FULFILLED and "
+                "PARTIALLY_REFUNDED orders can be refunded.",
+                status=order.status,
+            )
+        payment = captured_payment(Payment.objects.filter(order=order))
+        if payment is None:
+            raise RefundNotAllowed(f"Order {order.reference} has no payment that can be refunded.")
+        value = _positive_amount(amount, payment.currency)
+        available = refundable_amount(payment)
+        if value > available:
+            left = f"{format_amount(available, payment.currency)} {payment.currency}"
+            raise RefundExceedsPayment(
+                f"At most {left} of order {order.reference} can still be refunded.",
+                available=format_amount(available, payment.currency),
+                currency=payment.currency,
+            )
+        refund = _refund_create(
+            order=order,
+            payment=payment,
+            reason=reason,
+            note=note,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            lines=[],
+            amount=value,
+        )
+        if order.status != OrderStatus.PARTIALLY_REFUNDED:
+            apply_transition(order, "refund_partially", actor=actor, payload={"refund": str(refund.pk)})
+        refund_return_money(order=order, refund=refund, actor=actor)
+    return refund
+
+
+def _positive_amount(amount: Decimal | str, currency: str) -> Decimal:
+    try:
+        value = parse_exact(amount, currency)
+    except ValueError as exc:
+        raise InvalidInput("The amount is not valid.", errors={"amount": [str(exc)]}) from exc
+    if value <= 0:
+        raise InvalidInput("The amount is not valid.", errors={"amount": ["Give an amount above zero."]})
+    return value
 
 
 def _check_request(*, reason: str, note: str, line_ids: list[int] | None) -> None:

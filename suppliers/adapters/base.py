@@ -1,8 +1,9 @@
 """The contract between Tessera and a supplier (DESIGN.md §5).
 
 An adapter is constructed for one Supplier row and offers ``reserve``, ``issue``, ``cancel``,
-``refund`` and ``status``. Each takes the order line and an idempotency key (the same key for
-every retry of one operation on one line) and returns a result or raises a typed error:
+``refund`` and ``status``, and ``ping`` to test the connection. Each of the first five takes the
+order line and an idempotency key (the same key for every retry of one operation on one line)
+and returns a result or raises a typed error:
 
 * ``RetryableSupplierError``: nothing happened; the same call may be tried again later.
 * ``PermanentSupplierError``: the supplier refused; retrying will not help.
@@ -50,13 +51,22 @@ class Reservation:
 
 @dataclass(frozen=True)
 class DeliveredItem:
+    """What a supplier delivers for a line. ``code``, ``pin``, ``url`` and ``secret`` are sealed
+    at rest; ``secret`` is for Tessera and its staff (e.g. an activation or reference number the
+    supplier asks for on support calls), never shown to partners or customers."""
+
     kind: str  # "ticket" or "code"
     collection_reference: str = ""
     code: str | None = None
     pin: str | None = None
     url: str | None = None
+    secret: str | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+
+    def __repr__(self) -> str:
+        # Tracebacks and debuggers print dataclasses: keep the secrets out of them.
+        return f"DeliveredItem(kind={self.kind!r}, collection_reference={self.collection_reference!r}, …)"
 
 
 class IssueState(StrEnum):
@@ -108,3 +118,9 @@ class SupplierAdapter(Protocol):
     def refund(self, line: "OrderLine", *, idempotency_key: str, amount: Decimal) -> RefundResult: ...
 
     def status(self, line: "OrderLine", *, idempotency_key: str) -> StatusReport: ...
+
+    def ping(self) -> str:
+        """Reach the supplier with this Supplier row's settings (endpoint, credentials) and change
+        nothing; a short description of the answer, or a SupplierError (the admin's "test
+        connection")."""
+        ...

@@ -7,9 +7,16 @@ A product's ``settings`` choose how the sandbox behaves (all optional):
 ``transient_failures``  the first N calls of each operation fail with a retryable error
 ``timeout``             "reserve" or "issue": the call is carried out but its answer is lost
                         (SupplierTimeout), so the line goes UNKNOWN until reconciled
+``error_rate``          fraction (0-1) of reserve and issue calls refused as busy (retryable)
+``timeout_rate``        fraction (0-1) of reserve and issue calls carried out whose answer is lost
+                        (SupplierTimeout). Both are drawn from a hash of the line, the operation
+                        and the call's number, so a run repeats exactly and a retry draws afresh
 ``partial``             true: issuing fails for every second line of the order (positions 2, 4, ...)
 ``late``                seconds after acceptance before issued vouchers are delivered (delayed)
 ``refund``              "refuse" to refuse refunds; ``refund_fee`` a fee kept on refunds
+
+The supplier's own ``settings`` may say ``{"down": true}``: then ``ping`` (the admin's "test
+connection") fails as an unreachable supplier would.
 
 The sandbox remembers what it was asked in SandboxBooking, as a real supplier's system would:
 a repeated call with the same idempotency key returns the first answer, and an issue call with a
@@ -56,7 +63,9 @@ class SandboxAdapter:
         with transaction.atomic():
             booking = _booking_for(line, lock=True)
             booking.reserve_calls += 1
-            busy = _busy(behaviour, booking.reserve_calls, "reserve")
+            busy = _busy(behaviour, booking.reserve_calls, "reserve") or _busy_by_chance(
+                behaviour, line, booking.reserve_calls, "reserve"
+            )
             changed = ["reserve_calls"]
             if busy is None and behaviour.get("fail") != "reserve" and booking.state == RemoteState.NOT_FOUND:
                 booking.state = RemoteState.RESERVED
@@ -68,7 +77,9 @@ class SandboxAdapter:
         _sleep(behaviour)
         if behaviour.get("fail") == "reserve":
             raise PermanentSupplierError("Sold out on the requested departure.", code="SOLD_OUT")
-        if behaviour.get("timeout") == "reserve":
+        if behaviour.get("timeout") == "reserve" or _lost_by_chance(
+            behaviour, line, booking.reserve_calls, "reserve"
+        ):
             raise SupplierTimeout("The supplier did not answer the reservation in time.")
         return Reservation(reference=booking.booking_ref, expires_at=None)
 
@@ -77,7 +88,9 @@ class SandboxAdapter:
         with transaction.atomic():
             booking = _booking_for(line, lock=True)
             booking.issue_calls += 1
-            busy = _busy(behaviour, booking.issue_calls, "issue")
+            busy = _busy(behaviour, booking.issue_calls, "issue") or _busy_by_chance(
+                behaviour, line, booking.issue_calls, "issue"
+            )
             refusal = busy or _issue_refusal(behaviour, line)
             newly_accepted = refusal is None and idempotency_key not in booking.issued_keys
             changed = ["issue_calls"]
@@ -92,7 +105,9 @@ class SandboxAdapter:
         _sleep(behaviour)
         if refusal is not None:
             raise refusal
-        if behaviour.get("timeout") == "issue":
+        if behaviour.get("timeout") == "issue" or _lost_by_chance(
+            behaviour, line, booking.issue_calls, "issue"
+        ):
             raise SupplierTimeout("The supplier did not answer the issue request in time.")
         if newly_accepted and behaviour.get("late"):
             # Delayed delivery: the first answer is only an acceptance; vouchers come via status.
@@ -143,6 +158,13 @@ class SandboxAdapter:
         if booking.state == RemoteState.ISSUED:
             return StatusReport(RemoteState.ISSUED, booking.booking_ref, _items(line, booking))
         return StatusReport(RemoteState(booking.state), booking.booking_ref)
+
+    def ping(self) -> str:
+        """The supplier's own ``settings``: ``{"down": true}`` makes it unreachable (for the admin's
+        "test connection")."""
+        if self.supplier.settings.get("down"):
+            raise RetryableSupplierError("The sandbox supplier does not answer (its settings say down).")
+        return "The sandbox supplier answers."
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -195,6 +217,28 @@ def _busy(behaviour: dict, call_number: int, operation: str) -> RetryableSupplie
     return None
 
 
+def _draw(line, call_number: int, operation: str) -> float:
+    """A number in [0, 1) fixed by the line, the operation and the call's number."""
+    seed = f"{_line_key(line)}:{operation}:{call_number}".encode()
+    return int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") / 2**64
+
+
+def _busy_by_chance(behaviour: dict, line, call_number: int, operation: str) -> RetryableSupplierError | None:
+    """``error_rate`` of the calls find the supplier busy (the low draws)."""
+    if _draw(line, call_number, operation) < float(behaviour.get("error_rate", 0)):
+        return RetryableSupplierError(
+            f"Supplier overloaded ({operation} call {call_number}); try again shortly.", code="BUSY"
+        )
+    return None
+
+
+def _lost_by_chance(behaviour: dict, line, call_number: int, operation: str) -> bool:
+    """``timeout_rate`` of the calls lose their answer: the draws just above ``error_rate``, so the
+    two rates add up and never pick the same call."""
+    errors = float(behaviour.get("error_rate", 0))
+    return errors <= _draw(line, call_number, operation) < errors + float(behaviour.get("timeout_rate", 0))
+
+
 def _issue_refusal(behaviour: dict, line) -> PermanentSupplierError | None:
     if behaviour.get("fail") == "issue":
         return PermanentSupplierError("The supplier could not issue this item.", code="ISSUE_REFUSED")
@@ -217,6 +261,7 @@ def _items(line, booking: SandboxBooking) -> list[DeliveredItem]:
                 code=code,
                 pin=digits[:4],
                 url=f"https://sandbox.tessera.invalid/redeem/{seed.hexdigest()[:24]}",
+                secret=f"ACT-{seed.hexdigest()[24:40].upper()}",
                 valid_from=now,
                 valid_until=now + timedelta(days=365),
             )

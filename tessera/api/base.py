@@ -10,6 +10,17 @@ from tessera.api.fields import ProblemSerializer
 from tessera.api.parsers import SafeJSONParser
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.throttling import PartnerClientThrottle
+from tessera.errors import NotFound, TesseraError
+
+# The longest query string any operation needs (a filter of 100 order ids is ~3,800 characters).
+MAX_QUERY_STRING = 8192
+
+
+class QueryStringTooLong(TesseraError):
+    code = "MALFORMED_REQUEST"
+    fault = "client"
+    http_status = 400
+    suggested_action = f"Keep the query string under {MAX_QUERY_STRING} characters."
 
 
 class PartnerAPIView(APIView):
@@ -18,6 +29,15 @@ class PartnerAPIView(APIView):
     throttle_classes = [PartnerClientThrottle]
     parser_classes = [SafeJSONParser]
     renderer_classes = [JSONRenderer]
+
+    def initial(self, request, *args, **kwargs) -> None:
+        """Refuse, on every operation: a huge query string (even where no parameters are taken,
+        which would otherwise ignore it), and a path holding U+0000."""
+        if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
+            raise QueryStringTooLong(f"The query string is longer than {MAX_QUERY_STRING} characters.")
+        if "\x00" in request.path:  # no id holds U+0000, and PostgreSQL would refuse to look
+            raise NotFound(f"Nothing at {request.path!r}.")
+        super().initial(request, *args, **kwargs)
 
     @staticmethod
     def validated(serializer_class: type[serializers.Serializer], request) -> dict:
@@ -35,7 +55,7 @@ def _problems(*statuses: int) -> dict:
     """Error responses, documented with the media type they really have."""
     return {
         (code, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description="A problem (RFC 9457).")
-        for code in (*statuses, 500)
+        for code in (*statuses, 500, 503)
     }
 
 

@@ -2,8 +2,9 @@
 
 import logging
 
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
@@ -13,6 +14,11 @@ from tessera.api.problems import PROBLEM_CONTENT_TYPE, problem, problem_body
 from tessera.errors import TesseraError
 
 logger = logging.getLogger(__name__)
+
+# The database is restarting, unreachable, or broke the connection mid-request (OperationalError
+# also covers deadlocks and serialization failures): the same request may well succeed shortly.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER_SECONDS = 2
 
 _DRF_CODES: list[tuple[type[Exception], str]] = [
     (drf.ValidationError, "VALIDATION_FAILED"),
@@ -51,8 +57,20 @@ def problem_response(exc: Exception) -> Response:
         body = problem_body(code)
     elif isinstance(exc, RequestDataTooBig):
         body = problem_body("PAYLOAD_TOO_LARGE", "The request body is larger than this API accepts.")
+    elif isinstance(exc, TooManyFieldsSent):
+        body = problem_body("MALFORMED_REQUEST", "The request has more parameters than this API accepts.")
+    elif isinstance(exc, SuspiciousOperation | BadRequest):
+        body = problem_body("MALFORMED_REQUEST", "The request could not be read.")
     elif isinstance(exc, drf.APIException):
         body = _drf_problem(exc, headers)
+    elif isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.warning("database unavailable during an API request: %s", type(exc).__name__)
+        headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        body = problem_body(
+            "SERVICE_UNAVAILABLE",
+            "The database did not answer. The request may not have completed: send it again with "
+            "the same Idempotency-Key.",
+        )
     else:
         logger.exception("unhandled error in the API", exc_info=exc)
         body = problem_body("INTERNAL_ERROR")
@@ -74,6 +92,12 @@ def _drf_problem(exc: drf.APIException, headers: dict[str, str]) -> dict:
 def exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's EXCEPTION_HANDLER: every error a view raises becomes a problem."""
     return problem_response(exc)
+
+
+@csrf_exempt
+def api_bad_request(request, exception=None):
+    """Django's 400 (a suspicious host or request refused before any view) as a problem."""
+    return problem("MALFORMED_REQUEST", "The request could not be read.")
 
 
 @csrf_exempt

@@ -7,12 +7,18 @@ still runs is 409 with Retry-After. Errors of the client (4xx) are stored and re
 successes, except those marked retryable: those and server errors (5xx) release the key, so a
 retry runs again and resumes from the real state of the order (order creation finds the order
 the key already made). Keys are kept 48 hours.
+
+The work and the stored answer commit in one transaction: a request cut off after its work (the
+database restarted, the process died) has either done nothing, and its retry runs afresh, or
+stored its answer, and its retry gets it. Never the work without the answer, which a retry would
+meet as "this order is not PENDING any more" (found by the load suite, tests/load).
 """
 
 import hashlib
 import json
 from functools import wraps
 
+from django.db import transaction
 from rest_framework.response import Response
 
 from orders.models import IdempotencyRecord, IdempotencyState
@@ -50,19 +56,27 @@ def idempotent(handler):
             return _replay(record)
         request.idempotency_key = key
         try:
-            response = handler(view, request, *args, **kwargs)
+            with transaction.atomic():
+                response = handler(view, request, *args, **kwargs)
+                if not _worth_another_try(response):
+                    _complete(record, response)  # with the work: both commit, or neither
+                    return response
         except Exception as exc:  # noqa: BLE001 - every outcome is stored or released below
             response = problem_response(exc)
         if _worth_another_try(response):
             idempotency_release(record_id=record.pk)
         else:
-            headers = {name: response[name] for name in STORED_HEADERS if response.has_header(name)}
-            idempotency_complete(
-                record_id=record.pk, status=response.status_code, body=response.data, headers=headers
-            )
+            _complete(record, response)
         return response
 
     return wrapper
+
+
+def _complete(record: IdempotencyRecord, response: Response) -> None:
+    headers = {name: response[name] for name in STORED_HEADERS if response.has_header(name)}
+    idempotency_complete(
+        record_id=record.pk, status=response.status_code, body=response.data, headers=headers
+    )
 
 
 def _worth_another_try(response: Response) -> bool:

@@ -1,4 +1,5 @@
-"""JSON parsing that answers 400, never 500, to hostile bodies (deep nesting, bad UTF-8)."""
+"""JSON parsing that answers 400, never 500, to hostile bodies (deep nesting, bad UTF-8, and text
+PostgreSQL cannot store: U+0000 or a lone surrogate escaped as \\u0000 or \\ud800)."""
 
 import json
 
@@ -30,7 +31,25 @@ class SafeJSONParser(JSONParser):
             raise ParseError(f"The body is not valid JSON: {exc}"[:200]) from exc
         if _depth(data) > MAX_DEPTH:
             raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels.")
+        if not _storable(data):
+            raise ParseError("The body holds U+0000 or a lone surrogate (\\ud800-\\udfff): not text.")
         return data
+
+
+def _storable(value) -> bool:
+    """Every key and string is text a database can keep (called after the depth check)."""
+    if isinstance(value, dict):
+        return all(_storable(key) and _storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    return True
 
 
 def _refuse_constant(name: str):

@@ -127,6 +127,19 @@ ERROR_CATALOG: dict[str, ErrorSpec] = {
     "OFFER_ALREADY_USED": ErrorSpec(
         409, "The offer has already been ordered", suggested_action="Quote a new offer."
     ),
+    "OUT_OF_STOCK": ErrorSpec(
+        409,
+        "Too few codes are left in stock",
+        fault="supplier",
+        retryable=True,
+        suggested_action="Order fewer units or another product, or try again later.",
+    ),
+    "TICKETS_NOT_ISSUED": ErrorSpec(
+        409,
+        "Nothing of the order is issued yet",
+        retryable=True,
+        suggested_action="Poll the order until a line is ISSUED, then download the tickets.",
+    ),
     "PRICE_CHANGED": ErrorSpec(
         409,
         "The total is not the expected total",
@@ -179,6 +192,13 @@ ERROR_CATALOG: dict[str, ErrorSpec] = {
         fault="server",
         retryable=True,
         suggested_action="Retry with the same Idempotency-Key; the request had no effect or will resume.",
+    ),
+    "SERVICE_UNAVAILABLE": ErrorSpec(
+        503,
+        "The service is briefly unavailable",
+        fault="server",
+        retryable=True,
+        suggested_action="Retry after Retry-After seconds with the same Idempotency-Key.",
     ),
 }
 

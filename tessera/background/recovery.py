@@ -71,6 +71,24 @@ def recover_stuck_tasks() -> int:
     return recovered
 
 
+def recover_own_tasks(worker_id: str) -> int:
+    """Fail and re-enqueue the RUNNING tasks this worker claimed: called when its loop starts
+    again after losing the database, when it runs nothing, so they can only be orphans (the
+    worker could not record how they ended). Returns how many."""
+    now = timezone.now()
+    running = DBTaskResult.objects.running().values_list("id", "worker_ids")
+    recovered = 0
+    for task_id in [task_id for task_id, owners in running if owners and owners[-1] == worker_id]:
+        with transaction.atomic():
+            task_result = (
+                DBTaskResult.objects.running().select_for_update(skip_locked=True).filter(pk=task_id).first()
+            )
+            if task_result is not None:
+                _requeue(task_result, worker_id, now)
+                recovered += 1
+    return recovered
+
+
 def _requeue(task_result: DBTaskResult, owner: str | None, now) -> None:
     task_result.status = "FAILED"
     task_result.finished_at = now

@@ -1,5 +1,6 @@
 """``manage.py seed_demo``: the demo partners, suppliers and products. Safe to run again."""
 
+import secrets
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,11 +11,13 @@ from django.utils import timezone
 from orders.models import Partner
 from payments import services as payments
 from payments.models import Wallet
-from suppliers.models import Delivery, Product, Supplier, SupplierKind
+from suppliers.inventory_import import stock_import
+from suppliers.models import Delivery, Product, StockSource, Supplier, SupplierKind
 from tessera.actors import Actor
 from tessera.money import format_amount
 
 WALLET_CREDITS = Decimal("5000.00")
+DEMO_STOCK_CODES = 25
 
 PARTNERS = [
     {"slug": "fjord-travel", "name": "Fjord Travel (wallet)", "allows_wallet": True},
@@ -145,7 +148,29 @@ def _products(now):
                 "settings": {"late": 20},
             },
         ),
+        (
+            "sandbox-vouchers",
+            "GIFT-STOCK",
+            {
+                "name": "Gift card from Tessera's stock (codes bought in bulk)",
+                "denominations": ["20.00"],
+                "currency": "EUR",
+                "stock_source": StockSource.INVENTORY,
+                "low_stock_threshold": 5,
+            },
+        ),
     ]
+
+
+def _demo_stock_csv(now) -> bytes:
+    """DEMO_STOCK_CODES random codes with PINs, valid for a year: the CSV staff would import."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    until = (now + timedelta(days=365)).date().isoformat()
+    rows = ["code,pin,valid_until"]
+    for _ in range(DEMO_STOCK_CODES):
+        groups = ["".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4)]
+        rows.append(f"DEMO-{'-'.join(groups)},{secrets.randbelow(10_000):04d},{until}")
+    return "\n".join(rows).encode()
 
 
 class Command(BaseCommand):
@@ -182,6 +207,14 @@ class Command(BaseCommand):
                 )
             wallet_partner = partners["fjord-travel"]
             payments.wallet_open(partner=wallet_partner, currency="EUR")
+        stock = Product.objects.get(supplier__slug="sandbox-vouchers", supplier_reference="GIFT-STOCK")
+        if not stock.inventory_codes.exists():
+            stock_import(
+                product_id=stock.pk,
+                filename="demo-stock.csv",
+                content=_demo_stock_csv(now),
+                actor=Actor.system("seed_demo"),
+            )
         wallet = Wallet.objects.get(partner=wallet_partner, currency="EUR")
         if not wallet.entries.exists():
             payments.wallet_top_up(
@@ -196,5 +229,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data ready: {Partner.objects.count()} partners, {Supplier.objects.count()} suppliers, "
             f"{Product.objects.count()} products; {wallet_partner.name} wallet holds "
-            f"{format_amount(wallet.balance, wallet.currency)} EUR."
+            f"{format_amount(wallet.balance, wallet.currency)} EUR; {stock.name} holds "
+            f"{stock.inventory_codes.count()} codes."
         )

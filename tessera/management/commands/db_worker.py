@@ -3,14 +3,28 @@
 Besides running tasks, each worker beats a heartbeat, re-enqueues tasks a killed worker left
 RUNNING, and enqueues periodic tasks when they are due, so that expiry and reconciliation run by
 themselves wherever a worker runs. Pass ``--no-housekeeping`` for a bare worker.
+
+A worker outlives the database: django-tasks-db's loop ends on the first error of the database
+(a restart, a failover, a dropped connection), so it is started again, with backoff, until the
+database answers; the tasks it was running when the database went away are enqueued afresh.
 """
 
+import logging
 import os
+import time
 
+from django.db import InterfaceError, OperationalError, connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
+from tessera.background import recovery
 from tessera.background.housekeeping import Housekeeper
+
+logger = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+FIRST_BACKOFF_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 10.0
 
 
 class Command(db_worker.Command):
@@ -33,7 +47,26 @@ class Command(db_worker.Command):
         housekeeper = Housekeeper(options["worker_id"])
         housekeeper.start()
         try:
-            return super().handle(*args, **options)
+            return self._run_through_outages(*args, **options)
         finally:
             housekeeper.stop()
             housekeeper.join(timeout=10)
+
+    def _run_through_outages(self, *args, **options) -> None:
+        backoff = FIRST_BACKOFF_SECONDS
+        while True:
+            try:
+                recovered = recovery.recover_own_tasks(options["worker_id"])
+                if recovered:
+                    logger.warning(
+                        "re-enqueued %d task(s) this worker ran when the database went away", recovered
+                    )
+                backoff = FIRST_BACKOFF_SECONDS
+                return super().handle(*args, **options)
+            except DATABASE_UNAVAILABLE as exc:
+                logger.warning(
+                    "database unavailable (%s); worker resumes in %.1fs", type(exc).__name__, backoff
+                )
+            connections.close_all()
+            time.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)

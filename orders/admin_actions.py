@@ -1,0 +1,99 @@
+"""Bulk actions of the order list; each calls a service per order or line, which audits it.
+
+Staff choose at most ``MAX_ORDERS`` orders at a time: "select all" across a million orders would
+otherwise start a million supplier calls from one click.
+"""
+
+from django.contrib import admin, messages
+
+from orders.models import OrderLine
+from orders.services.confirmation import order_confirmation_resend
+from orders.services.line_recovery import WAITING, line_reconcile_request, line_retry
+from orders.statuses import LineStatus
+from tessera.actors import Actor
+from tessera.errors import TesseraError
+
+MAX_ORDERS = 200
+
+
+def _chosen(request, queryset) -> list | None:
+    orders = list(queryset.order_by()[: MAX_ORDERS + 1])
+    if len(orders) > MAX_ORDERS:
+        messages.error(request, f"Choose at most {MAX_ORDERS} orders at a time; nothing was done.")
+        return None
+    return orders
+
+
+def _report(request, done: list[str], refused: list[str], *, nothing: str) -> None:
+    if done:
+        messages.success(request, "; ".join(done) + ".")
+    for reason in refused:
+        messages.warning(request, reason)
+    if not done and not refused:
+        messages.warning(request, nothing)
+
+
+@admin.action(description="Send the confirmation email again", permissions=["change"])
+def resend_confirmation(modeladmin, request, queryset) -> None:
+    orders = _chosen(request, queryset)
+    if orders is None:
+        return
+    actor = Actor.staff(request.user)
+    done, refused = [], []
+    for order in orders:
+        try:
+            address = order_confirmation_resend(order_id=order.pk, actor=actor)
+        except TesseraError as exc:
+            refused.append(exc.detail)
+        else:
+            done.append(f"{order.reference} to {address}")
+    _report(request, [f"Confirmation sent again: {', '.join(done)}"] if done else [], refused, nothing="")
+
+
+def _lines_of(orders, statuses) -> list[OrderLine]:
+    return list(
+        OrderLine.objects.filter(order__in=orders, status__in=statuses)
+        .select_related("order")
+        .order_by("order__reference", "position")
+    )
+
+
+@admin.action(description="Retry lines the supplier left UNKNOWN or still waiting", permissions=["retry"])
+def retry_lines(modeladmin, request, queryset) -> None:
+    orders = _chosen(request, queryset)
+    if orders is None:
+        return
+    actor = Actor.staff(request.user)
+    done, refused = [], []
+    for line in _lines_of(orders, [LineStatus.UNKNOWN, *WAITING]):
+        try:
+            step = line_retry(line_id=line.pk, actor=actor)
+        except TesseraError as exc:
+            refused.append(exc.detail)
+        else:
+            done.append(f"{line.order.reference} line {line.position} {step} again")
+    failed = OrderLine.objects.filter(order__in=orders, status=LineStatus.FAILED).count()
+    if failed:
+        refused.append(
+            f"{failed} FAILED line(s) left as they are: the supplier refused them for good and their "
+            "money goes back by itself; order them again."
+        )
+    _report(request, done, refused, nothing="No line of the chosen orders waits on its supplier.")
+
+
+@admin.action(description="Reconcile UNKNOWN lines (ask the supplier now)", permissions=["retry"])
+def reconcile_lines(modeladmin, request, queryset) -> None:
+    orders = _chosen(request, queryset)
+    if orders is None:
+        return
+    actor = Actor.staff(request.user)
+    done, refused = [], []
+    for line in _lines_of(orders, [LineStatus.UNKNOWN]):
+        try:
+            line_reconcile_request(line_id=line.pk, actor=actor)
+        except TesseraError as exc:
+            refused.append(exc.detail)
+        else:
+            done.append(f"{line.order.reference} line {line.position}")
+    summary = [f"The supplier is being asked about {', '.join(done)}"] if done else []
+    _report(request, summary, refused, nothing="No line of the chosen orders is UNKNOWN.")

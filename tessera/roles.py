@@ -1,0 +1,56 @@
+"""The back office's roles as permission groups (DESIGN.md §8), kept by ``manage.py ensure_roles``.
+
+* Support: sees everything; cancels PENDING orders and sends confirmations again
+  (``orders.change_order``); retries and reconciles lines (``orders.change_orderline``). Reveals
+  nothing, refunds nothing, moves no money.
+* Finance: sees everything; refunds (``payments.add_refund``), tops up wallets
+  (``payments.add_ledgerentry``: a top-up is a ledger entry), closes invoices
+  (``payments.change_invoice``).
+* Admin: every permission, including revealing voucher codes and configuring partners,
+  suppliers and staff.
+
+Each transition button and admin action checks one of these permissions, so a role can do
+exactly what its group holds.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import Q
+
+SEEN_APPS = ("orders", "suppliers", "payments", "tessera")
+
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "Support": ("orders.change_order", "orders.change_orderline"),
+    "Finance": ("payments.add_refund", "payments.add_ledgerentry", "payments.change_invoice"),
+}
+ADMIN = "Admin"
+
+
+def _permissions(names: tuple[str, ...]) -> Q:
+    query = Q(content_type__app_label__in=SEEN_APPS, codename__startswith="view_")
+    for name in names:
+        app_label, codename = name.split(".")
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    return query
+
+
+def roles_ensure() -> dict[str, int]:
+    """Create the groups if missing and set each one's permissions to exactly its role's.
+
+    Safe to run again: a changed group is put back, new models' view permissions are added.
+    Returns the number of permissions of each group.
+    """
+    counts = {}
+    with transaction.atomic():
+        for name, extra in ROLE_PERMISSIONS.items():
+            group, _ = Group.objects.get_or_create(name=name)
+            permissions = list(Permission.objects.filter(_permissions(extra)).select_related("content_type"))
+            missing = set(extra) - {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+            if missing:
+                raise LookupError(f"Unknown permissions for {name}: {sorted(missing)} (run migrate first)")
+            group.permissions.set(permissions)
+            counts[name] = len(permissions)
+        admin, _ = Group.objects.get_or_create(name=ADMIN)
+        admin.permissions.set(Permission.objects.all())
+        counts[ADMIN] = admin.permissions.count()
+    return counts

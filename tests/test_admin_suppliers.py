@@ -1,0 +1,95 @@
+"""Suppliers in the back office: adapter settings with their secrets masked, and "test connection".
+
+Given a supplier whose settings hold credentials, when staff open or save its page, then the
+secret values never show and survive a save that leaves their mask; "test connection" asks the
+adapter to answer and says how it went, changing nothing.
+"""
+
+import pytest
+from django.urls import reverse
+
+from suppliers.models import Supplier
+from tests.admin_support import login, shown
+
+pytestmark = pytest.mark.django_db
+
+SETTINGS = {"endpoint": "https://rail.example", "api_key": "k-9f8e7d", "auth": {"client_secret": "s-112233"}}
+
+
+@pytest.fixture
+def supplier():
+    return Supplier.objects.create(
+        name="Rail Co", slug="rail-co", kind="rail", adapter="sandbox", settings=SETTINGS
+    )
+
+
+def change_url(supplier) -> str:
+    return reverse("admin:suppliers_supplier_change", args=[supplier.pk])
+
+
+def form_data(supplier, settings_text: str) -> dict:
+    return {
+        "name": supplier.name,
+        "slug": supplier.slug,
+        "kind": supplier.kind,
+        "adapter": supplier.adapter,
+        "settings": settings_text,
+        "is_active": "on",
+        "products-TOTAL_FORMS": "0",
+        "products-INITIAL_FORMS": "0",
+    }
+
+
+def test_secret_settings_are_masked_on_the_page(client, supplier):
+    admin = login(client, "boss", role="Admin")
+
+    page = admin.get(change_url(supplier)).content.decode()
+
+    assert "k-9f8e7d" not in page and "s-112233" not in page
+    assert "https://rail.example" in page and "••••••••" in page
+
+
+def test_saving_with_the_mask_keeps_the_secret_and_a_typed_value_replaces_it(client, supplier):
+    admin = login(client, "boss", role="Admin")
+    shown_settings = (
+        '{"endpoint": "https://rail2.example", "api_key": "••••••••", "auth": {"client_secret": "s-new"}}'
+    )
+
+    response = admin.post(change_url(supplier), form_data(supplier, shown_settings))
+
+    assert response.status_code == 302
+    supplier.refresh_from_db()
+    assert supplier.settings == {
+        "endpoint": "https://rail2.example",
+        "api_key": "k-9f8e7d",
+        "auth": {"client_secret": "s-new"},
+    }
+
+
+def test_test_connection_reports_each_supplier(client, supplier):
+    down = Supplier.objects.create(
+        name="Down Co", slug="down-co", kind="air", adapter="sandbox", settings={"down": True}
+    )
+    support = login(client, "desk", role="Support")
+
+    response = support.post(
+        reverse("admin:suppliers_supplier_changelist"),
+        {"action": "test_connection", "_selected_action": [supplier.pk, down.pk]},
+    )
+
+    messages = shown(response)
+    assert any(message.startswith("Rail Co: The sandbox supplier answers. (") for message in messages)
+    assert any(
+        message.startswith("Down Co: no connection — The sandbox supplier does not answer")
+        for message in messages
+    )
+    assert not any("k-9f8e7d" in message for message in messages)
+
+
+def test_support_may_not_change_a_supplier(client, supplier):
+    support = login(client, "desk", role="Support")
+
+    response = support.post(change_url(supplier), form_data(supplier, "{}"))
+
+    assert response.status_code == 403
+    assert Supplier.objects.get(pk=supplier.pk).settings == SETTINGS

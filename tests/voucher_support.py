@@ -1,0 +1,72 @@
+"""Helpers for voucher tests: orders delivered through the real worker, with secrets the test knows.
+
+``known_secrets`` makes the sandbox supplier deliver codes, PINs, links and supplier secrets the
+test can predict per line, so a test can look for them everywhere they must not be.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from orders import services
+from orders.models import Order, Voucher
+from orders.statuses import BillingMode
+from suppliers.adapters import sandbox
+from suppliers.adapters.base import DeliveredItem
+from suppliers.models import Product, SupplierKind
+from tessera.actors import Actor
+from tests import factories
+
+
+def secrets_of_line(line_id: int) -> dict[str, str]:
+    """What the sandbox delivers for a line while ``known_secrets`` is on (each value unique)."""
+    return {
+        "code": f"CNRY-{line_id:05d}-QX7Z-M2KD",
+        "pin": f"Q{line_id:05d}Z",
+        "url": f"https://redeem.example/c/cnry{line_id:05d}tok",
+        "supplier_secret": f"SUPSEC{line_id:05d}XY",
+    }
+
+
+@pytest.fixture
+def known_secrets(monkeypatch):
+    """The sandbox delivers ``secrets_of_line(line.pk)`` for every line it issues."""
+
+    def items(line, booking):
+        values = secrets_of_line(line.pk)
+        now = timezone.now()
+        return [
+            DeliveredItem(
+                kind="code",
+                collection_reference=booking.booking_ref,
+                code=values["code"],
+                pin=values["pin"],
+                url=values["url"],
+                secret=values["supplier_secret"],
+                valid_from=now,
+                valid_until=now + timedelta(days=30),
+            )
+        ]
+
+    monkeypatch.setattr(sandbox, "_items", items)
+    return secrets_of_line
+
+
+def gift_card(**behaviour) -> Product:
+    return factories.product(kind=SupplierKind.VOUCHER, price="25.00", behaviour=behaviour or None)
+
+
+def delivered_order(partner, worker, *, product: Product | None = None, quantity: int = 1) -> Order:
+    """A voucher order taken through the real worker until it settles (wallet or invoice)."""
+    product = product or gift_card()
+    order = factories.order(owner=partner, product_obj=product, quantity=quantity)
+    worker()
+    method = BillingMode.WALLET if partner.allows_wallet else BillingMode.INVOICE
+    services.order_finalize(order_id=order.pk, method=method, actor=Actor.partner(partner))
+    worker()
+    return Order.objects.get(pk=order.pk)
+
+
+def vouchers_of(order: Order) -> list[Voucher]:
+    return list(Voucher.objects.filter(line__order=order).select_related("line").order_by("line__position"))
