@@ -30,10 +30,11 @@ from tessera.api.throttling import PartnerClientThrottle
 from tests import factories
 from tests.api_support import client_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 SEED = int(os.environ.get("FUZZ_SEED", "7"))
+
+# About 2 s per example and mode across every operation on this machine; room to spare.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300 + 30 * EXAMPLES)]
 
 
 @schemathesis.check
