@@ -29,11 +29,19 @@ DEBUG = env_bool("DEBUG", False)
 # Development defaults for secrets are allowed only when DEBUG is on or under pytest.
 DEV_DEFAULTS_ALLOWED = DEBUG or "PYTEST_VERSION" in os.environ
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
+
+def env_secret(name: str, dev_default: str) -> str:
+    """The secret in the environment variable ``name``: it must be set unless development
+    defaults are allowed, where ``dev_default`` stands in."""
+    value = os.environ.get(name, "")
+    if value:
+        return value
     if not DEV_DEFAULTS_ALLOWED:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
+        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off.")
+    return dev_default
+
+
+SECRET_KEY = env_secret("SECRET_KEY", "dev-only-insecure-secret-key-do-not-use-in-production")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -216,37 +224,21 @@ TASK_RESULT_RETENTION = timedelta(days=int(os.environ.get("TASK_RESULT_RETENTION
 SANDBOX_TIME_SCALE = float(os.environ.get("SANDBOX_TIME_SCALE", "1"))
 
 # Voucher encryption keys: "keyid:base64key,keyid2:base64key2"; the first encrypts new values.
-VOUCHER_KEYS = os.environ.get("VOUCHER_KEYS", "")
-if not VOUCHER_KEYS:
-    if not DEV_DEFAULTS_ALLOWED:
-        raise ImproperlyConfigured("VOUCHER_KEYS must be set when DEBUG is off.")
-    VOUCHER_KEYS = "dev1:dGVzc2VyYS1kZXYtb25seS12b3VjaGVyLWtleS0zMmI="
+VOUCHER_KEYS = env_secret("VOUCHER_KEYS", "dev1:dGVzc2VyYS1kZXYtb25seS12b3VjaGVyLWtleS0zMmI=")
 # Key of the keyed hash (HMAC-SHA256) of voucher codes, for lookups and uniqueness without the
 # plaintext. Separate from VOUCHER_KEYS, which rotate: this one must stay, or digests change.
-VOUCHER_DIGEST_KEY = os.environ.get("VOUCHER_DIGEST_KEY", "")
-if not VOUCHER_DIGEST_KEY:
-    if not DEV_DEFAULTS_ALLOWED:
-        raise ImproperlyConfigured("VOUCHER_DIGEST_KEY must be set when DEBUG is off.")
-    VOUCHER_DIGEST_KEY = "tessera-dev-only-voucher-digest-key"
+VOUCHER_DIGEST_KEY = env_secret("VOUCHER_DIGEST_KEY", "tessera-dev-only-voucher-digest-key")
 
 # Where customers and providers reach this installation (checkout links, provider callbacks).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # The payment gateway: which provider hosts the payment page, and the sandbox provider's settings.
 PAYMENT_GATEWAY_PROVIDER = os.environ.get("PAYMENT_GATEWAY_PROVIDER", "sandbox")
-SANDBOX_PROVIDER_SECRET = os.environ.get("SANDBOX_PROVIDER_SECRET", "")
-if not SANDBOX_PROVIDER_SECRET:
-    if not DEV_DEFAULTS_ALLOWED:
-        raise ImproperlyConfigured("SANDBOX_PROVIDER_SECRET must be set when DEBUG is off.")
-    SANDBOX_PROVIDER_SECRET = "tessera-dev-only-sandbox-provider-secret"
+SANDBOX_PROVIDER_SECRET = env_secret("SANDBOX_PROVIDER_SECRET", "tessera-dev-only-sandbox-provider-secret")
 
 # Key of the HMAC-SHA256 signature in a ticket's QR code (orders/ticket_signing.py): whoever
 # holds it can make tickets that scan as genuine. Changing it voids every ticket printed before.
-TICKET_SIGNING_KEY = os.environ.get("TICKET_SIGNING_KEY", "")
-if not TICKET_SIGNING_KEY:
-    if not DEV_DEFAULTS_ALLOWED:
-        raise ImproperlyConfigured("TICKET_SIGNING_KEY must be set when DEBUG is off.")
-    TICKET_SIGNING_KEY = "tessera-dev-only-ticket-signing-key"
+TICKET_SIGNING_KEY = env_secret("TICKET_SIGNING_KEY", "tessera-dev-only-ticket-signing-key")
 
 # The sandbox provider settles a refund this long after accepting it (scaled by
 # SANDBOX_TIME_SCALE): "succeed", or "fail" to show a refund the provider refuses.

@@ -30,10 +30,17 @@ from tessera.admin_transitions import ConfirmForm, ReasonForm, ServiceTransition
 RETRY_PERMISSION = "orders.change_orderline"
 
 
-def orders_referenced(term: str) -> list:
-    """The id of the order whose reference is ``term`` (references are upper case), read first so
-    that a search combines it with its other indexed columns instead of scanning."""
-    return list(Order.objects.filter(reference=term.upper()).values_list("pk", flat=True))
+def search_or_by_order(queryset, term: str, field: str):
+    """Rows whose ``field`` is ``term``, or of the order whose reference ``term`` is.
+
+    The order's id is read first (references are upper case), so the search combines two indexed
+    columns instead of scanning.
+    """
+    term = term.strip()
+    if not term:
+        return queryset
+    referenced = list(Order.objects.filter(reference=term.upper()).values_list("pk", flat=True))
+    return queryset.filter(Q(**{field: term}) | Q(order_id__in=referenced))
 
 
 class TravellerInline(ReadOnlyInline):
@@ -217,10 +224,7 @@ class OrderLineAdmin(ServiceTransitionsMixin, ReadOnlyModelAdmin):
         return super().get_queryset(request).select_related("order", "supplier")
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        return queryset.filter(Q(supplier_booking_ref=term) | Q(order_id__in=orders_referenced(term))), False
+        return search_or_by_order(queryset, search_term, "supplier_booking_ref"), False
 
     def retry(self, request, line: OrderLine, data: dict) -> str:
         step = line_retry(line_id=line.pk, actor=Actor.staff(request.user))
@@ -272,7 +276,4 @@ class OrderEventAdmin(ReadOnlyModelAdmin):
     raw_id_fields = ["order", "actor_user", "actor_partner"]
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        return queryset.filter(Q(correlation_id=term) | Q(order_id__in=orders_referenced(term))), False
+        return search_or_by_order(queryset, search_term, "correlation_id"), False

@@ -24,6 +24,19 @@ def _chosen(request, queryset) -> list | None:
     return orders
 
 
+def _each(items, call) -> tuple[list, list[str]]:
+    """Call the service on each item: (item, result) of those done, the reasons of those refused."""
+    done, refused = [], []
+    for item in items:
+        try:
+            result = call(item)
+        except TesseraError as exc:
+            refused.append(exc.detail)
+        else:
+            done.append((item, result))
+    return done, refused
+
+
 def _report(request, done: list[str], refused: list[str], *, nothing: str) -> None:
     if done:
         messages.success(request, "; ".join(done) + ".")
@@ -39,15 +52,9 @@ def resend_confirmation(modeladmin, request, queryset) -> None:
     if orders is None:
         return
     actor = Actor.staff(request.user)
-    done, refused = [], []
-    for order in orders:
-        try:
-            address = order_confirmation_resend(order_id=order.pk, actor=actor)
-        except TesseraError as exc:
-            refused.append(exc.detail)
-        else:
-            done.append(f"{order.reference} to {address}")
-    _report(request, [f"Confirmation sent again: {', '.join(done)}"] if done else [], refused, nothing="")
+    done, refused = _each(orders, lambda order: order_confirmation_resend(order_id=order.pk, actor=actor))
+    sent = ", ".join(f"{order.reference} to {address}" for order, address in done)
+    _report(request, [f"Confirmation sent again: {sent}"] if done else [], refused, nothing="")
 
 
 def _lines_of(orders, statuses) -> list[OrderLine]:
@@ -64,21 +71,16 @@ def retry_lines(modeladmin, request, queryset) -> None:
     if orders is None:
         return
     actor = Actor.staff(request.user)
-    done, refused = [], []
-    for line in _lines_of(orders, [LineStatus.UNKNOWN, *WAITING]):
-        try:
-            step = line_retry(line_id=line.pk, actor=actor)
-        except TesseraError as exc:
-            refused.append(exc.detail)
-        else:
-            done.append(f"{line.order.reference} line {line.position} {step} again")
+    lines = _lines_of(orders, [LineStatus.UNKNOWN, *WAITING])
+    done, refused = _each(lines, lambda line: line_retry(line_id=line.pk, actor=actor))
     failed = OrderLine.objects.filter(order__in=orders, status=LineStatus.FAILED).count()
     if failed:
         refused.append(
             f"{failed} FAILED line(s) left as they are: the supplier refused them for good and their "
             "money goes back by itself; order them again."
         )
-    _report(request, done, refused, nothing="No line of the chosen orders waits on its supplier.")
+    retried = [f"{line.order.reference} line {line.position} {step} again" for line, step in done]
+    _report(request, retried, refused, nothing="No line of the chosen orders waits on its supplier.")
 
 
 @admin.action(description="Reconcile UNKNOWN lines (ask the supplier now)", permissions=["retry"])
@@ -87,13 +89,8 @@ def reconcile_lines(modeladmin, request, queryset) -> None:
     if orders is None:
         return
     actor = Actor.staff(request.user)
-    done, refused = [], []
-    for line in _lines_of(orders, [LineStatus.UNKNOWN]):
-        try:
-            line_reconcile_request(line_id=line.pk, actor=actor)
-        except TesseraError as exc:
-            refused.append(exc.detail)
-        else:
-            done.append(f"{line.order.reference} line {line.position}")
-    summary = [f"The supplier is being asked about {', '.join(done)}"] if done else []
+    lines = _lines_of(orders, [LineStatus.UNKNOWN])
+    done, refused = _each(lines, lambda line: line_reconcile_request(line_id=line.pk, actor=actor))
+    asked = ", ".join(f"{line.order.reference} line {line.position}" for line, _ in done)
+    summary = [f"The supplier is being asked about {asked}"] if done else []
     _report(request, summary, refused, nothing="No line of the chosen orders is UNKNOWN.")

@@ -3,7 +3,10 @@
 Keys come from settings.VOUCHER_KEYS ("kid:base64key,..."); the first key seals new values and
 every listed key can open old ones, so keys can rotate. Each value gets a random 96-bit nonce,
 and the caller binds it to its row and field as associated data, so a sealed value copied to
-another row or field does not open.
+another row or field does not open. ``row_seal``, ``row_unseal`` and ``row_reseal`` are that
+rule for a table's row: the value of ``<field>`` lives in ``<field>_sealed``, the key that sealed it
+in ``key_id``, and the associated data is ``<binding>:<row pk>:<field>``, where the binding names
+the table ("voucher", "inventory"), so a value opens on no other table either.
 
 ``digest`` is the other half: a keyed hash of a normalized code, stored beside the sealed value
 for lookups and uniqueness (duplicate stock codes, "which voucher is this code?") without the
@@ -18,6 +21,7 @@ import hashlib
 import hmac
 import os
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -74,6 +78,34 @@ def unseal(blob: bytes, *, key_id: str, associated_data: str) -> str:
         return aead.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], associated_data.encode()).decode()
     except InvalidTag as exc:
         raise SealError("sealed value does not open: wrong key, row or tampered data") from exc
+
+
+def row_seal(row, field: str, value: str | None, *, binding: str, key_id: str) -> None:
+    """Seal ``value`` into a row's ``<field>_sealed`` under ``key_id`` (no value: None); the caller
+    saves. The row needs its primary key already: the sealed value is bound to it."""
+    blob = None
+    if value:
+        _, blob = seal(value, associated_data=_row_binding(binding, row, field), key_id=key_id)
+    setattr(row, f"{field}_sealed", blob)
+
+
+def row_unseal(row, field: str, *, binding: str) -> str | None:
+    """Open a row's ``<field>_sealed`` under the row's ``key_id``; None where nothing was sealed."""
+    blob = getattr(row, f"{field}_sealed")
+    if not blob:
+        return None
+    return unseal(blob, key_id=row.key_id, associated_data=_row_binding(binding, row, field))
+
+
+def row_reseal(row, fields: Iterable[str], *, binding: str, key_id: str) -> None:
+    """Seal a locked row's ``fields`` again under ``key_id`` (a key rotation); the caller saves."""
+    for field in fields:
+        row_seal(row, field, row_unseal(row, field, binding=binding), binding=binding, key_id=key_id)
+    row.key_id = key_id
+
+
+def _row_binding(binding: str, row, field: str) -> str:
+    return f"{binding}:{row.pk}:{field}"
 
 
 def normalize_code(code: str) -> str:

@@ -21,8 +21,10 @@ from django.http import HttpResponse
 from fpdf.enums import XPos, YPos
 
 from orders.models import Order, OrderLine, Voucher
-from orders.statuses import LineStatus, VoucherKind, VoucherStatus
+from orders.services.reveal import is_revealable
+from orders.statuses import VoucherKind
 from orders.ticket_signing import ticket_payload
+from orders.vouchers import voucher_of
 from tessera.money import format_amount
 from tessera.pdf import Document
 
@@ -40,8 +42,8 @@ class TicketPage:
 
 
 def printable_lines(lines: Iterable[OrderLine]) -> list[OrderLine]:
-    """Issued lines with an active voucher, in order (their ``voucher`` loaded)."""
-    return [line for line in lines if line.status == LineStatus.ISSUED and _active_voucher(line)]
+    """Issued lines with an active voucher (what may be revealed), in order (``voucher`` loaded)."""
+    return [line for line in lines if (voucher := voucher_of(line)) and is_revealable(voucher)]
 
 
 def ticket_pages(order: Order, lines: Iterable[OrderLine]) -> list[TicketPage]:
@@ -78,14 +80,6 @@ def tickets_pdf_response(order: Order, pages: list[TicketPage]) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="tickets-{order.reference}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _active_voucher(line: OrderLine) -> Voucher | None:
-    try:
-        voucher = line.voucher
-    except Voucher.DoesNotExist:
-        return None
-    return voucher if voucher.status == VoucherStatus.ACTIVE else None
 
 
 def _page(order: Order, line: OrderLine, voucher: Voucher) -> TicketPage:

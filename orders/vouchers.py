@@ -1,8 +1,8 @@
 """Storing what a supplier delivered for a line, sealed; and masking what is shown elsewhere.
 
 Each secret is sealed with its own random nonce under the newest key, and bound to its row and
-field by the associated data ``voucher:<voucher id>:<field>``. ``code_digest`` keeps a keyed
-hash of the code (orders.sealing.digest) for lookups, never the code.
+field by the associated data ``voucher:<voucher id>:<field>`` (orders.sealing.row_seal).
+``code_digest`` keeps a keyed hash of the code (orders.sealing.digest) for lookups, never the code.
 """
 
 import logging
@@ -28,8 +28,15 @@ MASK_SHOWS_LAST = 4
 MASK_MIN_HIDDEN = 8
 
 
-def associated_data(voucher_id, field: str) -> str:
-    return f"voucher:{voucher_id}:{field}"
+BINDING = "voucher"
+
+
+def voucher_of(line: OrderLine) -> Voucher | None:
+    """The line's voucher, None before delivery (load ``voucher`` with the line to save a query)."""
+    try:
+        return line.voucher
+    except Voucher.DoesNotExist:
+        return None
 
 
 def voucher_store(*, line: OrderLine, item: DeliveredItem) -> Voucher:
@@ -47,11 +54,7 @@ def voucher_store(*, line: OrderLine, item: DeliveredItem) -> Voucher:
     )
     for field in SEALED_FIELDS:
         value = getattr(item, _ITEM_ATTRIBUTES[field])
-        if value:
-            _, blob = sealing.seal(
-                value, associated_data=associated_data(voucher.pk, field), key_id=voucher.key_id
-            )
-            setattr(voucher, f"{field}_sealed", blob)
+        sealing.row_seal(voucher, field, value, binding=BINDING, key_id=voucher.key_id)
     voucher.save()
     return voucher
 
@@ -59,20 +62,12 @@ def voucher_store(*, line: OrderLine, item: DeliveredItem) -> Voucher:
 def voucher_secret(voucher: Voucher, field: str) -> str | None:
     """Open one sealed field. Only orders.services.reveal calls this for people to see a value:
     it decides who may, and audits it."""
-    blob = getattr(voucher, f"{field}_sealed")
-    if blob is None:
-        return None
-    return sealing.unseal(blob, key_id=voucher.key_id, associated_data=associated_data(voucher.pk, field))
+    return sealing.row_unseal(voucher, field, binding=BINDING)
 
 
 def voucher_reseal(voucher: Voucher, *, key_id: str) -> None:
     """Seal every secret of a locked voucher again under ``key_id`` (a rotation); the caller saves."""
-    for field in SEALED_FIELDS:
-        value = voucher_secret(voucher, field)
-        if value is not None:
-            _, blob = sealing.seal(value, associated_data=associated_data(voucher.pk, field), key_id=key_id)
-            setattr(voucher, f"{field}_sealed", blob)
-    voucher.key_id = key_id
+    sealing.row_reseal(voucher, SEALED_FIELDS, binding=BINDING, key_id=key_id)
 
 
 def mask_code(code: str | None) -> str:

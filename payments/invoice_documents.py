@@ -1,8 +1,9 @@
 """What an invoice and a credit note say, and their PDF and CSV forms.
 
 A document is first described as plain text rows (``DocumentContent``), then rendered with
-tessera.pdf.Document; the content is what tests read, since a PDF's text is not worth parsing
-back. The CSV is for a partner's bookkeeping: one row per item, amounts as plain decimals.
+tessera.pdf.Document; tests read the rows as they are handed to the writer, since a PDF's text
+is not worth parsing back. The CSV is for a partner's bookkeeping: one row per item, amounts as
+plain decimals.
 """
 
 import csv

@@ -14,9 +14,9 @@ staff revoking a DELIVERED code then lock its order (to revoke the voucher), but
 belongs to an order that is no longer PENDING, so the two never wait on each other.
 
 A code's secrets are sealed like a voucher's, under the newest key, and bound to their row by the
-associated data ``inventory:<pk>:<field>``. Every status change of a code bound to an order line
-writes one OrderEvent (subject ``stock_code``) on that order. Staff changes to codes no order
-holds are recorded in the admin's history.
+associated data ``inventory:<pk>:<field>`` (orders.sealing.row_seal). Every status change of a
+code bound to an order line writes one OrderEvent (subject ``stock_code``) on that order. Staff
+changes to codes no order holds are recorded in the admin's history.
 """
 
 import logging
@@ -41,38 +41,26 @@ from tessera.errors import InvalidInput
 logger = logging.getLogger(__name__)
 
 SEALED_FIELDS = ("code", "pin")
+BINDING = "inventory"
 MAX_REASON = 255
 
 
 # --- sealing --------------------------------------------------------------------------------
 
 
-def associated_data(code_id: int, field: str) -> str:
-    """What a stock code's sealed ``field`` is bound to: its row and field."""
-    return f"inventory:{code_id}:{field}"
-
-
 def code_seal(code: InventoryCode, field: str, value: str | None, *, key_id: str) -> None:
     """Seal ``value`` into a saved code's ``<field>_sealed`` under ``key_id``; the caller saves."""
-    blob = None
-    if value:
-        _, blob = sealing.seal(value, associated_data=associated_data(code.pk, field), key_id=key_id)
-    setattr(code, f"{field}_sealed", blob)
+    sealing.row_seal(code, field, value, binding=BINDING, key_id=key_id)
 
 
 def code_secret(code: InventoryCode, field: str) -> str | None:
     """Open one sealed field. Only delivery calls this: the plaintext goes into the line's voucher."""
-    blob = getattr(code, f"{field}_sealed")
-    if not blob:
-        return None
-    return sealing.unseal(blob, key_id=code.key_id, associated_data=associated_data(code.pk, field))
+    return sealing.row_unseal(code, field, binding=BINDING)
 
 
 def code_reseal(code: InventoryCode, *, key_id: str) -> None:
     """Seal a locked code's secrets again under ``key_id`` (a key rotation); the caller saves."""
-    for field in SEALED_FIELDS:
-        code_seal(code, field, code_secret(code, field), key_id=key_id)
-    code.key_id = key_id
+    sealing.row_reseal(code, SEALED_FIELDS, binding=BINDING, key_id=key_id)
 
 
 # --- reads ----------------------------------------------------------------------------------

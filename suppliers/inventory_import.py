@@ -7,9 +7,9 @@ values, a code twice in the file, a code already in the product's stock (compare
 orders.sealing.digest, so spellings like "abcd 1234" and "ABCD-1234" are one code). Any problem
 rejects the whole file with the list of problems; messages name lines, never codes.
 
-Rows are written in one transaction: inserted first (so each has its primary key), then sealed
-with associated data bound to that key (suppliers.inventory.associated_data), then the import's
-InventoryImport row. Nobody sees a row before it is sealed, since nothing commits before.
+The import's InventoryImport row and its codes are written in one transaction: the codes are
+inserted first (so each has its primary key), then sealed with associated data bound to that key
+(suppliers.inventory.code_seal). Nobody sees a row before it is sealed, since nothing commits before.
 """
 
 import csv

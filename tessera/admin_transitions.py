@@ -45,28 +45,25 @@ class ServiceTransitionsMixin(FSMAdminMixin):
         context["transition_buttons"] = self.transition_buttons(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def _startable(self, request, obj) -> list:
+        """The transitions the user may start on ``obj`` now (as FSMAdminMixin finds them)."""
+        return [
+            transition
+            for block in self._get_fsm_extra_context(request=request, obj=obj)
+            for transition in block.available_transitions
+        ]
+
     def transition_buttons(self, request, obj) -> list[tuple[str, str]]:
         """(label, url) of each transition the user may start on ``obj`` now."""
         if obj is None:
             return []
-        buttons = []
-        for block in self._get_fsm_extra_context(request=request, obj=obj):
-            for transition in block.available_transitions:
-                buttons.append((transition.label, self.transition_url(obj, transition.name)))
-        return buttons
+        return [(t.label, self.transition_url(obj, t.name)) for t in self._startable(request, obj)]
 
     def transition_url(self, obj, name: str) -> str:
         if name in self.transition_pages:
             return reverse(self.transition_pages[name], args=[obj.pk])
         meta = self.model._meta
         return reverse(f"admin:{meta.app_label}_{meta.model_name}_transition", args=[obj.pk, name])
-
-    def _startable(self, request, obj, name: str) -> bool:
-        return any(
-            transition.name == name
-            for block in self._get_fsm_extra_context(request=request, obj=obj)
-            for transition in block.available_transitions
-        )
 
     def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
         obj = self.get_object(request, object_id)
@@ -76,7 +73,7 @@ class ServiceTransitionsMixin(FSMAdminMixin):
             return redirect(self.transition_url(obj, transition_name))
         if transition_name not in self.transition_services:
             raise Http404("No such transition.")
-        if not self._startable(request, obj, transition_name):
+        if transition_name not in {t.name for t in self._startable(request, obj)}:
             messages.error(request, f"“{transition_name}” is not allowed now, or not to you.")
             meta = self.model._meta
             return redirect(f"admin:{meta.app_label}_{meta.model_name}_change", obj.pk)

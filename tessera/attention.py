@@ -17,10 +17,11 @@ from orders.models import Order, OrderLine
 from orders.statuses import LineStatus, OrderStatus
 from payments import refund_selectors
 from payments.models import Refund, Wallet
+from tessera.admin_base import COUNT_CAP
 from tessera.admin_filters import midnight
 
 FAILED_WINDOW = timedelta(hours=24)
-MAX_IDS = 10_000  # as many as the lists count
+MAX_IDS = COUNT_CAP  # as many as the lists count
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,13 @@ inside ``transaction.atomic()`` so nothing is half-written.
 
 from typing import ClassVar
 
+from django.db import InterfaceError, OperationalError
+
+# The database is restarting, unreachable, or broke the connection mid-operation (OperationalError
+# also covers deadlocks and serialization failures): the same work may well succeed shortly. The
+# API answers 503 (tessera.api.errors); a worker waits and starts its loop again (db_worker).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
 
 class TesseraError(Exception):
     code: ClassVar[str] = "TESSERA_ERROR"

@@ -1,4 +1,4 @@
-"""Printable documents (receipts, invoices, credit notes) as PDF, with fpdf2.
+"""Printable documents (receipts, invoices, credit notes, tickets) as PDF, with fpdf2.
 
 Uses DejaVu Sans when the machine has it (Debian's fonts-dejavu-core), so names in any European
 script print as written; without it, falls back to the built-in Helvetica and writes characters

@@ -1,5 +1,5 @@
-"""Helpers for gateway tests: a gateway partner's order ready to pay, a customer's browser, and the
-sandbox bank's callbacks delivered to Tessera through the test client instead of the network."""
+"""Helpers for gateway tests: a gateway partner's order ready to pay (or paid), a customer's browser,
+and the sandbox bank's callbacks delivered to Tessera through the test client instead of the network."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -9,6 +9,8 @@ from django.test import Client
 from orders import services
 from orders.models import Order
 from payments.providers import sandbox_bank
+from payments.providers.base import PaymentState
+from payments.services import gateway
 from payments.services.checkout import checkout_open
 from tessera.actors import Actor
 from tests import factories
@@ -42,6 +44,19 @@ def make_ready(order: Order, *, checkout: bool = True) -> Order:
         checkout_open(
             order_id=order.pk, partner_id=owner.pk, return_url=RETURN_URL, actor=Actor.partner(owner)
         )
+    return Order.objects.get(pk=order.pk)
+
+
+def paid(order: Order, *, issue: bool = True) -> Order:
+    """Pay a ready order through the provider's word (no bank page, no callback) and, by default,
+    issue its lines as the worker would."""
+    payment = gateway.payment_start(order_id=order.pk)
+    gateway.payment_apply_state(
+        payment_id=payment.pk, state=PaymentState.PAID, actor=Actor.system("tests"), source="test"
+    )
+    if issue:
+        for line_id in order.lines.values_list("pk", flat=True):
+            services.line_issue(line_id=line_id)
     return Order.objects.get(pk=order.pk)
 
 

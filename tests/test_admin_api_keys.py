@@ -9,15 +9,15 @@ from orders.models import ApiKey
 from orders.services.api_keys import api_key_create
 from tessera.actors import Actor
 from tests import factories
+from tests.admin_support import login
 from tests.api_support import PartnerClient
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser("ops", "ops@example.com", "pw-ops-123"))
-    return client
+def staff_client(client):
+    return login(client, "ops", superuser=True)
 
 
 def test_a_key_created_in_the_admin_is_shown_once_and_works(staff_client):

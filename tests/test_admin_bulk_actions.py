@@ -53,7 +53,7 @@ def test_no_confirmation_for_an_order_not_finalized(support, wallet_partner):
     assert not OrderEvent.objects.filter(order=pending, transition="confirmation_resent").exists()
 
 
-def test_no_email_leaves_when_the_audit_does_not_commit(wallet_partner, worker, monkeypatch):
+def test_no_email_leaves_when_the_audit_does_not_commit(wallet_partner, worker):
     order = voucher_order(wallet_partner, worker=worker, quantity=1)
     mail.outbox.clear()
 

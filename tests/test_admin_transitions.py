@@ -62,7 +62,9 @@ def test_a_finalized_order_offers_no_cancel_and_refuses_one_sent_anyway(client, 
     assert Order.objects.get(pk=order.pk).status == "FULFILLED"
 
 
-def test_a_cancel_that_lost_a_race_shows_the_services_refusal(client, wallet_partner, worker):
+def test_a_cancel_sent_after_the_order_moved_on_is_refused_and_changes_nothing(
+    client, wallet_partner, worker
+):
     order = factories.order(owner=wallet_partner, product_obj=factories.product())
     worker()
     support = login(client, "desk", role="Support")

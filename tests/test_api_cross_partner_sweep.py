@@ -14,18 +14,16 @@ from django.apps import apps
 from django.db import models
 from drf_spectacular.generators import SchemaGenerator
 
-from config import api_urls
 from orders.models import Order, OrderEvent, Partner
 from payments import services as payments
 from payments.models import LedgerEntry, Payment, Refund
 from suppliers.models import SupplierKind
 from tests import factories
+from tests.api_routes import api_routes, fill
 from tests.api_support import client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-NOT_PARTNER_ROUTES = {"schema", "docs"}
-METHODS = ("get", "post", "put", "patch", "delete")
 # Routes whose id names what every partner shares (the catalog): nothing to hide.
 SHARED = {"product"}
 MAX_OWNER_PATH = 3
@@ -121,9 +119,9 @@ def test_another_partners_id_is_404_on_every_route_and_method(world):
     swept, shared = [], set()
     before = snapshot(a.partner)
     owner_calls = []
-    for pattern in api_urls.urlpatterns:
+    for _, pattern, methods in api_routes():
         parameters = pattern.pattern.converters
-        if pattern.name in NOT_PARTNER_ROUTES or not parameters:
+        if not parameters:
             continue
         values, strangers = {}, {}
         for name in parameters:
@@ -142,11 +140,8 @@ def test_another_partners_id_is_404_on_every_route_and_method(world):
             values[name] = str(mine.pk)
             strangers[name] = str(uuid.uuid4()) if isinstance(mine.pk, uuid.UUID) else "2147483000"
         else:
-            route = str(pattern.pattern)
-            for name in parameters:
-                route = route.replace(f"<{_kind(pattern, name)}:{name}>", "{" + name + "}")
-            view = pattern.callback.view_class
-            for method in (m for m in METHODS if hasattr(view, m)):
+            route = fill(pattern, {name: "{" + name + "}" for name in parameters})
+            for method in methods:
                 operation = spec["paths"][f"/api/v1/{route}"][method]
                 body_schema = operation.get("requestBody", {}).get("content", {}).get("application/json")
                 body = minimal_body(body_schema["schema"], components) if body_schema else None
@@ -170,11 +165,6 @@ def call(client, method: str, url: str, body):
     if method in ("get", "delete"):
         return getattr(client.http, method)(url)
     return client.write(method, url, body)
-
-
-def _kind(pattern, name: str) -> str:
-    converter = type(pattern.pattern.converters[name]).__name__
-    return {"UUIDConverter": "uuid", "IntConverter": "int", "StringConverter": "str"}[converter]
 
 
 def _problem(response) -> tuple:

@@ -11,26 +11,11 @@ import uuid
 import pytest
 from django.urls import URLPattern
 
-from config import api_urls
 from tests import factories
+from tests.api_routes import WRITE_METHODS, api_routes, fill
 from tests.test_api_errors_and_headers import assert_problem
 
 pytestmark = pytest.mark.django_db
-
-NOT_PARTNER_ROUTES = {"schema", "docs"}
-WRITE_METHODS = ("post", "put", "patch")
-
-
-def api_routes() -> list[tuple[str, URLPattern, list[str]]]:
-    """(name, pattern, methods) of every partner API route."""
-    routes = []
-    for pattern in api_urls.urlpatterns:
-        if pattern.name in NOT_PARTNER_ROUTES:
-            continue
-        view = pattern.callback.view_class
-        methods = [m for m in ("get", *WRITE_METHODS, "delete") if hasattr(view, m)]
-        routes.append((pattern.name, pattern, methods))
-    return routes
 
 
 def path_of(pattern: URLPattern, order_id) -> str:
@@ -46,14 +31,7 @@ def path_of(pattern: URLPattern, order_id) -> str:
             values[name] = "1"
         else:
             values[name] = "EUR"
-    return "/api/v1/" + _fill(str(pattern.pattern), values)
-
-
-def _fill(route: str, values: dict[str, str]) -> str:
-    for name, value in values.items():
-        for kind in ("uuid", "int", "str", "slug", "path"):
-            route = route.replace(f"<{kind}:{name}>", value)
-    return route
+    return "/api/v1/" + fill(pattern, values)
 
 
 WRITES = [
@@ -138,7 +116,7 @@ PARAMETRIZED_READS = [(name, pattern) for name, pattern in READS if pattern.patt
 @pytest.mark.parametrize(("name", "pattern"), PARAMETRIZED_READS, ids=[n for n, _ in PARAMETRIZED_READS])
 def test_an_id_holding_u0000_is_not_found(api, order, name, pattern):
     """Found by this sweep on PostgreSQL: /wallets/%00/ledger was a 500 (text cannot hold NUL)."""
-    path = "/api/v1/" + _fill(str(pattern.pattern), dict.fromkeys(pattern.pattern.converters, "%00"))
+    path = "/api/v1/" + fill(pattern, dict.fromkeys(pattern.pattern.converters, "%00"))
 
     response = api.http.get(path)
 

@@ -22,7 +22,7 @@ from suppliers.models import Product, SupplierKind
 from suppliers.services import offer_quote
 from tessera.actors import Actor
 from tests import factories
-from tests.gateway_support import Customer, make_ready, reserved_order
+from tests.gateway_support import Customer, make_ready, paid, reserved_order
 
 pytestmark = pytest.mark.django_db
 
@@ -39,15 +39,7 @@ def paid_order(
     *, quantity: int = 1, product_obj=None, order: Order | None = None, issue: bool = True
 ) -> Order:
     """A gateway order paid through the provider's word and, by default, issued."""
-    order = order or reserved_order(quantity=quantity, product_obj=product_obj)
-    payment = gateway.payment_start(order_id=order.pk)
-    gateway.payment_apply_state(
-        payment_id=payment.pk, state=PaymentState.PAID, actor=Actor.system("tests"), source="test"
-    )
-    if issue:
-        for line_id in order.lines.values_list("pk", flat=True):
-            services.line_issue(line_id=line_id)
-    return Order.objects.get(pk=order.pk)
+    return paid(order or reserved_order(quantity=quantity, product_obj=product_obj), issue=issue)
 
 
 def text(response) -> str:

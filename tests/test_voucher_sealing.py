@@ -17,6 +17,7 @@ from orders.vouchers import voucher_secret
 from suppliers.models import SupplierKind
 from tessera.actors import Actor
 from tests import factories
+from tests.voucher_support import as_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,16 +39,6 @@ def fulfilled_vouchers(partner, worker, *, quantity: int = 1) -> list[Voucher]:
 
 def reloaded(voucher: Voucher) -> Voucher:
     return Voucher.objects.get(pk=voucher.pk)
-
-
-def as_bytes(value) -> bytes:
-    if value is None:
-        return b""
-    if isinstance(value, memoryview):
-        return value.tobytes()
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
-    return str(value).encode()
 
 
 def every_cell_in_the_database() -> dict[str, list[tuple[str, object]]]:

@@ -14,21 +14,11 @@ from django.db import connection
 from orders import sealing
 from orders.models import Voucher
 from orders.vouchers import SEALED_FIELDS, voucher_secret
-from tests.voucher_support import delivered_order, gift_card, vouchers_of
+from tests.voucher_support import as_bytes, delivered_order, gift_card, vouchers_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 OTHER_KEY = base64.b64encode(b"K" * 32).decode()
-
-
-def as_bytes(value) -> bytes:
-    if value is None:
-        return b""
-    if isinstance(value, memoryview):
-        return value.tobytes()
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
-    return str(value).encode()
 
 
 def raw_rows(table: str) -> list[dict[str, object]]:

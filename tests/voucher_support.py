@@ -19,6 +19,17 @@ from tessera.actors import Actor
 from tests import factories
 
 
+def as_bytes(value) -> bytes:
+    """A cell read with raw SQL as bytes, whatever the database returns for it (NULL: empty)."""
+    if value is None:
+        return b""
+    if isinstance(value, memoryview):
+        return value.tobytes()
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    return str(value).encode()
+
+
 def secrets_of_line(line_id: int) -> dict[str, str]:
     """What the sandbox delivers for a line while ``known_secrets`` is on (each value unique)."""
     return {

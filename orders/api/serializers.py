@@ -6,9 +6,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.actions import available_actions
-from orders.api.voucher_serializers import VoucherOut, voucher_of
+from orders.api.voucher_serializers import VoucherOut
 from orders.models import Order, OrderEvent, OrderLine, Traveller
 from orders.services import ContactInput, TravellerInput
+from orders.vouchers import voucher_of
 from payments.api.checkout_serializers import CustomerLinksOut
 from payments.api.refund_serializers import RefundOut
 from payments.checkout.links import customer_links

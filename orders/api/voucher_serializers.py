@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.models import OrderLine, Voucher
+from orders.models import Voucher
 from orders.services.reveal import LineVouchers
 
 
@@ -34,16 +34,10 @@ class VoucherOut(serializers.ModelSerializer):
         ]
 
 
-def voucher_of(line: OrderLine) -> Voucher | None:
-    try:
-        return line.voucher
-    except Voucher.DoesNotExist:
-        return None
-
-
 class RevealedVoucherOut(VoucherOut):
     """A voucher with its secrets: null when the line is not delivered, the voucher is revoked,
-    or the supplier gave no such value."""
+    or the supplier gave no such value. The context's ``secrets`` are what orders.services.reveal
+    opened for this voucher (None when it opened nothing)."""
 
     code = serializers.SerializerMethodField()
     pin = serializers.SerializerMethodField()
@@ -52,21 +46,20 @@ class RevealedVoucherOut(VoucherOut):
     class Meta(VoucherOut.Meta):
         fields = [*VoucherOut.Meta.fields, "code", "pin", "url"]
 
-    def _secret(self, voucher: Voucher, name: str) -> str | None:
-        secrets = self.context["secrets"].get(voucher.pk) or {}
-        return secrets.get(name)
+    def _secret(self, name: str) -> str | None:
+        return (self.context["secrets"] or {}).get(name)
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="The voucher or ticket code."))
     def get_code(self, voucher: Voucher) -> str | None:
-        return self._secret(voucher, "code")
+        return self._secret("code")
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_pin(self, voucher: Voucher) -> str | None:
-        return self._secret(voucher, "pin")
+        return self._secret("pin")
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="Redemption link."))
     def get_url(self, voucher: Voucher) -> str | None:
-        return self._secret(voucher, "url")
+        return self._secret("url")
 
 
 class LineVouchersOut(serializers.Serializer):
@@ -83,5 +76,4 @@ class LineVouchersOut(serializers.Serializer):
     def get_voucher(self, item: LineVouchers) -> dict | None:
         if item.voucher is None:
             return None
-        secrets = {item.voucher.pk: item.secrets}
-        return RevealedVoucherOut(item.voucher, context={"secrets": secrets}).data
+        return RevealedVoucherOut(item.voucher, context={"secrets": item.secrets}).data

@@ -26,7 +26,7 @@ from orders.errors import OrderNotFound, VoucherNotFound, VoucherNotRevealable
 from orders.events import record, unsaved_event
 from orders.models import Order, OrderEvent, OrderLine, Voucher
 from orders.statuses import LineStatus, VoucherStatus
-from orders.vouchers import CUSTOMER_FIELDS, SEALED_FIELDS, voucher_secret
+from orders.vouchers import CUSTOMER_FIELDS, SEALED_FIELDS, voucher_of, voucher_secret
 from tessera.actors import Actor
 
 logger = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def order_vouchers_for_partner(*, partner_id: int, order_id, actor: Actor) -> li
     if order is None:
         raise OrderNotFound("No such order.")
     lines = list(order.lines.all())
-    delivered = {line.pk: _voucher_of(line) for line in lines}
+    delivered = {line.pk: voucher_of(line) for line in lines}
     revealed = {
         item.voucher.pk: item.secrets
         for item in vouchers_reveal(
@@ -158,15 +158,6 @@ def reveal_for_staff(*, voucher_id, user) -> Revealed:
         vouchers=[voucher], actor=Actor.staff(user), channel=ADMIN, fields=SEALED_FIELDS
     )
     return revealed
-
-
-def _voucher_of(line: OrderLine) -> Voucher | None:
-    try:
-        voucher = line.voucher
-    except Voucher.DoesNotExist:
-        return None
-    voucher.line = line
-    return voucher
 
 
 def _why_not(voucher: Voucher) -> str:

@@ -1,11 +1,10 @@
 """Output shapes of invoices and credit notes (camelCase, amounts as decimal strings)."""
 
-from datetime import timedelta
-
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from payments.invoice_documents import last_day
 from payments.models import CreditNote, Invoice, InvoiceItem, InvoiceStatus
 from tessera.api.fields import MoneyField, MoneySerializer, money
 from tessera.money import ZERO
@@ -63,7 +62,7 @@ class InvoiceOut(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateField(help_text="The period's last day."))
     def get_periodEnd(self, invoice: Invoice) -> str:  # noqa: N802 - API name
-        return (invoice.period_end - timedelta(days=1)).isoformat()
+        return last_day(invoice).isoformat()
 
     @extend_schema_field(MoneySerializer)
     def get_net(self, invoice: Invoice) -> dict:

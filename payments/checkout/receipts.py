@@ -1,8 +1,11 @@
-"""The receipt of a paid order: what it says, once for the printable page and once as a PDF."""
+"""The receipt of a paid order: what it says, once for the printable page and once as a PDF.
+
+The PDF writes amounts and rates with the same filters as the page.
+"""
 
 from orders.statuses import BillingMode
 from payments.checkout.selectors import CustomerOrder
-from tessera.money import format_amount
+from payments.templatetags.checkout_format import money, percent
 from tessera.pdf import Document
 
 METHOD_WORDS = {
@@ -20,15 +23,11 @@ def payment_method_words(view: CustomerOrder) -> str:
     return template.format(partner=view.order.partner.name, provider=payment.provider, method=payment.method)
 
 
-def rate_words(rate) -> str:
-    return f"{rate.normalize():f} %"
-
-
 def receipt_pdf(view: CustomerOrder) -> bytes:
     order, currency = view.order, view.currency
 
     def amount(value) -> str:
-        return f"{format_amount(value, currency)} {currency}"
+        return money(value, currency)
 
     doc = Document(title=f"Receipt for order {order.reference}", issuer=f"Tessera, for {order.partner.name}")
     paid_at = view.paid_payment.paid_at
@@ -48,7 +47,7 @@ def receipt_pdf(view: CustomerOrder) -> bytes:
                 line.position,
                 line.description,
                 str(line.traveller) if line.traveller else "",
-                rate_words(line.tax_rate),
+                percent(line.tax_rate),
                 amount(line.amount),
             )
             for line in view.lines
@@ -58,7 +57,7 @@ def receipt_pdf(view: CustomerOrder) -> bytes:
     doc.heading("VAT")
     doc.table(
         ["Rate", "Net", "VAT", "Total"],
-        [(rate_words(row.rate), amount(row.net), amount(row.tax), amount(row.gross)) for row in view.vat],
+        [(percent(row.rate), amount(row.net), amount(row.tax), amount(row.gross)) for row in view.vat],
         numeric_from=1,
     )
     doc.ln(2)

@@ -13,7 +13,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from orders.models import Order, OrderLine, Traveller
-from orders.statuses import BillingMode, LineStatus, OrderStatus
+from orders.services.finalization import check_payable
+from orders.statuses import LineStatus, OrderStatus
 from payments.checkout.statuses import (
     PAID_STATUSES,
     TICKETS_STATUSES,
@@ -22,17 +23,19 @@ from payments.checkout.statuses import (
     payment_status_word,
 )
 from payments.models import Checkout, Payment, PaymentStatus, Refund, RefundStatus
-from payments.vat import VatLine, vat_lines
+from payments.services.gateway import check_gateway_allowed
+from payments.vat import VatLine, total_tax, vat_lines
+from tessera.errors import TesseraError
 from tessera.money import ZERO
 
 
-def order_by_key(order_key: str) -> Order | None:
-    """The order alone (for the pages that act and redirect)."""
-    return Order.objects.select_related("partner").filter(order_key=order_key).first()
-
-
-def checkout_of(order: Order) -> Checkout | None:
-    return Checkout.objects.filter(order=order).first()
+def checkout_order(order_key: str) -> Order | None:
+    """The order alone, if its checkout is open (for the pages that act and redirect)."""
+    return (
+        Order.objects.select_related("partner", "checkout")
+        .filter(order_key=order_key, checkout__isnull=False)
+        .first()
+    )
 
 
 def customer_order(order_key: str) -> "CustomerOrder | None":
@@ -119,18 +122,18 @@ class CustomerOrder:
         payment = self.paid_payment
         return payment is not None and payment.status in TICKETS_STATUSES and bool(self.issued_lines)
 
-    @property
+    @cached_property
     def payable(self) -> bool:
-        """The customer may pay now: a checkout is open and the order could be finalized."""
-        order = self.order
-        return (
-            self.checkout is not None
-            and BillingMode.GATEWAY in order.partner.billing_modes
-            and order.status == OrderStatus.PENDING
-            and order.expires_at > self.now
-            and bool(self.lines)
-            and all(line.status == LineStatus.RESERVED for line in self.lines)
-        )
+        """The customer may pay now: a checkout is open and Pay would be accepted (the checks of
+        ``payment_start``)."""
+        if self.checkout is None or not self.lines:
+            return False
+        try:
+            check_gateway_allowed(self.order)
+            check_payable(self.order, self.lines, self.now)
+        except TesseraError:
+            return False
+        return True
 
     @property
     def payment_in_progress(self) -> bool:
@@ -153,7 +156,7 @@ class CustomerOrder:
 
     @property
     def tax_total(self) -> Decimal:
-        return sum((row.tax for row in self.vat), ZERO)
+        return total_tax(self.vat)
 
     @property
     def net_total(self) -> Decimal:

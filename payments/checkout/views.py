@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from orders.models import Order
 from orders.ticket_documents import codes_text, printable_lines, ticket_pages, tickets_pdf_response
 from payments.checkout import selectors
 from payments.checkout.receipts import payment_method_words, receipt_pdf
@@ -33,6 +34,14 @@ def _customer_order(order_key: str) -> selectors.CustomerOrder:
     return view
 
 
+def _checkout_order(order_key: str) -> Order:
+    """The order whose checkout is open, for the views that act and redirect."""
+    order = selectors.checkout_order(order_key)
+    if order is None:
+        raise Http404
+    return order
+
+
 def _page(request, template: str, view: selectors.CustomerOrder, *, status: int = 200, **context):
     links = {
         name.replace("-", "_"): reverse(f"checkout:{name}", args=[view.order.order_key])
@@ -41,6 +50,12 @@ def _page(request, template: str, view: selectors.CustomerOrder, *, status: int 
     return render(
         request, template, {"view": view, "order": view.order, "links": links, **context}, status=status
     )
+
+
+def _inline(content, *, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 @never_cache
@@ -55,9 +70,7 @@ def checkout_page(request, order_key: str):
 @never_cache
 @require_POST
 def pay(request, order_key: str):
-    order = selectors.order_by_key(order_key)
-    if order is None or selectors.checkout_of(order) is None:
-        raise Http404
+    order = _checkout_order(order_key)
     try:
         payment = payment_start(order_id=order.pk, actor=CUSTOMER)
     except ProviderError as exc:
@@ -71,10 +84,7 @@ def pay(request, order_key: str):
 @never_cache
 @require_GET
 def payment_return(request, order_key: str):
-    order = selectors.order_by_key(order_key)
-    if order is None or selectors.checkout_of(order) is None:
-        raise Http404
-    return HttpResponseRedirect(checkout_return(order=order))
+    return HttpResponseRedirect(checkout_return(order=_checkout_order(order_key)))
 
 
 @never_cache
@@ -132,9 +142,9 @@ def codes_download(request, order_key: str):
     text = codes_text(view.order, tickets_reveal(order=view.order, lines=view.issued_lines, actor=CUSTOMER))
     if not text:
         raise Http404
-    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="codes-{view.order.reference}.txt"'
-    return response
+    return _inline(
+        text, content_type="text/plain; charset=utf-8", filename=f"codes-{view.order.reference}.txt"
+    )
 
 
 @never_cache
@@ -152,6 +162,6 @@ def receipt_download(request, order_key: str):
     view = _customer_order(order_key)
     if not view.is_paid:
         raise Http404
-    response = HttpResponse(receipt_pdf(view), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="receipt-{view.order.reference}.pdf"'
-    return response
+    return _inline(
+        receipt_pdf(view), content_type="application/pdf", filename=f"receipt-{view.order.reference}.pdf"
+    )

@@ -1,7 +1,5 @@
 """Payment providers by name. A Payment row names its provider; settings pick the gateway's."""
 
-from django.conf import settings
-
 from payments.providers.base import PaymentProvider
 
 _REGISTRY: dict[str, type] = {}
@@ -16,12 +14,11 @@ def register(name: str):
     return decorate
 
 
-def get_provider(name: str | None = None) -> PaymentProvider:
-    """The provider called ``name``, or the gateway's (settings.PAYMENT_GATEWAY_PROVIDER)."""
+def get_provider(name: str) -> PaymentProvider:
+    """The provider called ``name`` (as a Payment or a callback URL names it); LookupError if none."""
     from payments.providers import sandbox  # noqa: F401  (registers itself)
 
-    key = name or settings.PAYMENT_GATEWAY_PROVIDER
     try:
-        return _REGISTRY[key]()
+        return _REGISTRY[name]()
     except KeyError:
-        raise LookupError(f"No payment provider called {key!r}.") from None
+        raise LookupError(f"No payment provider called {name!r}.") from None

@@ -5,6 +5,7 @@ from payments.services.invoicing import credit_note_issue, invoice_accrue, invoi
 from payments.services.refunds import (
     refund_payment_in_full,
     refund_request,
+    refund_request_amount,
     refund_retry,
     refund_settle,
     refund_undelivered,
@@ -19,6 +20,7 @@ __all__ = [
     "payment_collect",
     "refund_payment_in_full",
     "refund_request",
+    "refund_request_amount",
     "refund_retry",
     "refund_settle",
     "refund_undelivered",

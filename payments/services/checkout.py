@@ -15,10 +15,10 @@ from orders.services.finalization import check_payable
 from orders.services.reveal import CUSTOMER_PAGE, is_revealable, vouchers_reveal
 from orders.statuses import LineStatus
 from payments.checkout.statuses import TICKETS_STATUSES
-from payments.models import Checkout, Payment, PaymentStatus
+from payments.models import Checkout, Payment
 from payments.providers import get_provider
 from payments.providers.base import PaymentState, ProviderError
-from payments.services.gateway import CUSTOMER, check_gateway_allowed, payment_apply_state
+from payments.services.gateway import CUSTOMER, OPEN_STATUSES, check_gateway_allowed, payment_apply_state
 from tessera.actors import Actor
 from tessera.errors import InvalidInput
 
@@ -74,11 +74,7 @@ def validate_return_url(url: str) -> str:
 def checkout_return(*, order: Order) -> str:
     """The customer is back from the provider: ask the provider, apply its answer, and give the
     partner's return URL with ``return=<order_key>`` added. What the browser brings is ignored."""
-    payment = (
-        Payment.objects.filter(order=order, status__in=[PaymentStatus.CREATED, PaymentStatus.PENDING])
-        .order_by("-created_at")
-        .first()
-    )
+    payment = Payment.objects.filter(order=order, status__in=OPEN_STATUSES).order_by("-created_at").first()
     if payment is not None:
         try:
             state = get_provider(payment.provider).payment_status(payment)
@@ -87,7 +83,7 @@ def checkout_return(*, order: Order) -> str:
         else:
             if state != PaymentState.PENDING:
                 payment_apply_state(payment_id=payment.pk, state=state, actor=CUSTOMER, source="return")
-    return with_return_key(Checkout.objects.get(order=order).return_url, order.order_key)
+    return with_return_key(order.checkout.return_url, order.order_key)
 
 
 def with_return_key(url: str, order_key: str) -> str:

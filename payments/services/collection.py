@@ -2,14 +2,14 @@
 
 from django.utils import timezone
 
-from orders.events import apply_transition, record
+from orders.events import apply_transition
 from orders.models import Order
 from orders.statuses import BillingMode
 from payments.models import LedgerKind, Payment
+from payments.services.creation import payment_create
 from payments.services.invoicing import invoice_accrue
 from payments.services.wallets import wallet_book
 from tessera.actors import Actor
-from tessera.money import format_amount
 
 PROVIDER_FOR_METHOD = {BillingMode.WALLET: "wallet", BillingMode.INVOICE: "invoice"}
 
@@ -20,22 +20,12 @@ def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
     Runs inside the caller's transaction, so an insufficient balance undoes the finalization; the
     caller saves the order in it too, so the payment's transitions need not touch the order.
     """
-    payment = Payment.objects.create(
+    payment = payment_create(
         order=order,
         method=method,
-        amount=order.total_amount,
-        currency=order.currency,
         provider=PROVIDER_FOR_METHOD[method],
         idempotency_key=f"order:{order.pk}:payment",
-    )
-    record(
-        order_id=order.pk,
-        subject_type="payment",
-        subject_id=payment.pk,
-        name="create",
         actor=actor,
-        to_status=payment.status,
-        payload={"method": method, "amount": format_amount(payment.amount, payment.currency)},
     )
     apply_transition(payment, "start", actor=actor, touch_order=False)
     if method == BillingMode.WALLET and payment.amount > 0:

@@ -16,20 +16,27 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.events import apply_transition, record
+from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.services.finalization import check_payable, order_finalize_paid
 from orders.statuses import BillingMode, OrderStatus
-from payments.models import Payment, PaymentStatus, ProviderEvent, Refund, RefundReason
+from payments.models import (
+    LIVE_PAYMENT_STATUSES,
+    Payment,
+    PaymentStatus,
+    ProviderEvent,
+    Refund,
+    RefundReason,
+)
 from payments.providers import get_provider
 from payments.providers.base import CallbackEvent, EventKind, PaymentState, ProviderError
 from payments.services import refunds
+from payments.services.creation import payment_create
 from tessera import correlation
 from tessera.actors import WORKER, Actor
 from tessera.background.retries import attempts_left, retry_at
 from tessera.errors import BillingModeNotAllowed, InvalidState, NotFound
-from tessera.money import format_amount
 
 logger = logging.getLogger(__name__)
 
@@ -86,30 +93,19 @@ def payment_start(*, order_id, actor: Actor = CUSTOMER) -> Payment:
 
 
 def _payment_create(order: Order, *, actor: Actor) -> Payment:
+    """A new payment whose provider calls all carry its own key: a retry after a failure is a new
+    payment, never a replay of the failed one."""
     payment_id = uuid.uuid4()
-    payment = Payment.objects.create(
-        id=payment_id,
+    provider = settings.PAYMENT_GATEWAY_PROVIDER
+    return payment_create(
         order=order,
         method=BillingMode.GATEWAY,
-        amount=order.total_amount,
-        currency=order.currency,
-        provider=settings.PAYMENT_GATEWAY_PROVIDER,
+        provider=provider,
         idempotency_key=f"payment:{payment_id}",
-    )
-    record(
-        order_id=order.pk,
-        subject_type="payment",
-        subject_id=payment.pk,
-        name="create",
         actor=actor,
-        to_status=payment.status,
-        payload={
-            "method": BillingMode.GATEWAY,
-            "provider": payment.provider,
-            "amount": format_amount(payment.amount, payment.currency),
-        },
+        payment_id=payment_id,
+        details={"provider": provider},
     )
-    return payment
 
 
 def check_gateway_allowed(order: Order) -> None:
@@ -146,18 +142,20 @@ def provider_callback_apply(*, provider: str, event: CallbackEvent) -> str:
         raise UnknownProviderReference(f"No {event.kind} with the reference {event.reference!r}.")
     with transaction.atomic():
         order = lock_order(found["order_id"])
-        lines = lock_lines(order) if event.kind == EventKind.PAYMENT else []
+        is_payment = event.kind == EventKind.PAYMENT
+        lines = lock_lines(order) if is_payment else []
         if ProviderEvent.objects.filter(provider=provider, event_id=event.event_id).exists():
             return "duplicate"
-        if event.kind == EventKind.PAYMENT:
-            payment = _lock_payment(found["pk"])
-            ProviderEvent.objects.create(
-                provider=provider,
-                event_id=event.event_id,
-                kind=f"payment.{event.state.lower()}",
-                payment=payment,
-                payload=event.payload,
-            )
+        payment = _lock_payment(found["pk"]) if is_payment else None
+        ProviderEvent.objects.create(
+            provider=provider,
+            event_id=event.event_id,
+            kind=f"{event.kind}.{event.state.lower()}",
+            payment=payment,
+            refund_id=None if is_payment else found["pk"],
+            payload=event.payload,
+        )
+        if payment is not None:
             _apply_state(
                 order,
                 lines,
@@ -168,13 +166,6 @@ def provider_callback_apply(*, provider: str, event: CallbackEvent) -> str:
                 source=f"callback {event.event_id}",
             )
         else:
-            ProviderEvent.objects.create(
-                provider=provider,
-                event_id=event.event_id,
-                kind=f"refund.{event.state.lower()}",
-                refund_id=found["pk"],
-                payload=event.payload,
-            )
             refunds.refund_settle(refund_id=found["pk"], state=event.state, reason=event.reason, actor=actor)
     return "applied"
 
@@ -339,10 +330,4 @@ def _lock_payment(payment_id) -> Payment:
 
 def _lock_live_payment(order: Order) -> Payment | None:
     """The order's one live payment (a database constraint), locked; the order is locked already."""
-    return (
-        Payment.objects.select_for_update()
-        .filter(
-            order=order, status__in=[*OPEN_STATUSES, PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED]
-        )
-        .first()
-    )
+    return Payment.objects.select_for_update().filter(order=order, status__in=LIVE_PAYMENT_STATUSES).first()

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.events import apply_transition, record
-from orders.locks import lock_lines, lock_order
+from orders.locks import lock_lines
 from orders.services.revocation import vouchers_revoke_for_lines
 from orders.statuses import BillingMode, LineStatus
 from payments import queue
@@ -24,7 +24,7 @@ from payments.models import Refund, RefundFailureStage, RefundLine, RefundStatus
 from payments.providers import get_provider
 from payments.providers.base import ProviderError, RefundState
 from payments.refund_rules import REFUNDABLE_ORDER_STATUSES
-from payments.services.refunds import refund_return_money, refund_settle
+from payments.services.refunds import lock_order_of_refund, refund_return_money, refund_settle
 from suppliers.adapters import adapter_for_line
 from suppliers.adapters.base import PermanentSupplierError, RefundResult, SupplierError
 from tessera.actors import WORKER
@@ -80,8 +80,7 @@ def _apply_supplier_answers(
     refund_id, answers: dict[int, RefundResult], refusals: dict[int, SupplierError]
 ) -> Outcome:
     with transaction.atomic():
-        order_id = Refund.objects.filter(pk=refund_id).values_list("order_id", flat=True).get()
-        order = lock_order(order_id)
+        order = lock_order_of_refund(refund_id)
         lines = {line.pk: line for line in lock_lines(order)}
         refund = Refund.objects.select_related("payment").get(pk=refund_id)
         if refund.status != RefundStatus.REQUESTED:
@@ -150,7 +149,7 @@ def _ask_supplier_later(refund: Refund, exc: SupplierError, attempt: int) -> Out
     """Retry with backoff; when the attempts run out, the sweep picks the refund up again."""
     more = attempts_left(attempt)
     when = retry_at(attempt) if more else None
-    Refund.objects.filter(pk=refund.pk).update(updated_at=timezone.now())
+    _touch(refund.pk)
     record(
         order_id=refund.order_id,
         subject_type="refund",
@@ -213,7 +212,7 @@ def refund_submit(*, refund_id, attempt: int = 1) -> Outcome:
 
 
 def _ask_provider_later(refund: Refund, exc: ProviderError, attempt: int) -> Outcome:
-    Refund.objects.filter(pk=refund.pk).update(updated_at=timezone.now())
+    _touch(refund.pk)
     record(
         order_id=refund.order_id,
         subject_type="refund",
@@ -242,13 +241,18 @@ def refund_check(*, refund_id) -> Outcome:
         outcome = get_provider(refund.payment.provider).refund_status(refund)
     except ProviderError as exc:
         logger.warning("status of refund %s failed (%s); asking again later", refund.pk, exc)
-        Refund.objects.filter(pk=refund.pk).update(updated_at=timezone.now())
+        _touch(refund.pk)
         return "retry"
     if outcome.state == RefundState.PENDING:
-        Refund.objects.filter(pk=refund.pk).update(updated_at=timezone.now())
+        _touch(refund.pk)
         return "pending"
     refund_settle(refund_id=refund.pk, state=str(outcome.state), reason=outcome.reason, actor=WORKER)
     return str(outcome.state).lower()
+
+
+def _touch(refund_id) -> None:
+    """The refund was looked at now: the sweep leaves it alone for another STALE_AFTER."""
+    Refund.objects.filter(pk=refund_id).update(updated_at=timezone.now())
 
 
 # --- the periodic sweep -----------------------------------------------------------------------------

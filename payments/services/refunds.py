@@ -17,6 +17,7 @@ The payment follows the money that has really gone back: PARTIALLY_REFUNDED, the
 """
 
 import logging
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from django.db import transaction
@@ -96,21 +97,11 @@ def refund_request(
     _check_request(reason=reason, note=note, line_ids=line_ids)
     with transaction.atomic():
         order = lock_order(order_id, partner_id=partner_id)
-        existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
+        existing = _replayed(order, idempotency_key)
         if existing is not None:
-            if existing.order_id != order.pk:
-                raise IdempotencyKeyReused("This idempotency key was used for a refund of another order.")
             return existing
         lines = lock_lines(order)
-        if order.status not in REFUNDABLE_ORDER_STATUSES:
-            raise RefundNotAllowed(
-                f"Order {order.reference} is {order.status}; only FULFILLED, PARTIALLY_FULFILLED and "
-                "PARTIALLY_REFUNDED orders can be refunded.",
-                status=order.status,
-            )
-        payment = paid_payment(Payment.objects.filter(order=order))
-        if payment is None:
-            raise RefundNotAllowed(f"Order {order.reference} has no payment that can be refunded.")
+        payment = _payment_to_refund(order, pick=paid_payment)
         chosen = _chosen_lines(order, lines, line_ids)
         available = refundable_amount(payment)
         if available <= 0:
@@ -146,21 +137,11 @@ def refund_request_amount(
     _check_request(reason=reason, note=note, line_ids=None)
     with transaction.atomic():
         order = lock_order(order_id)
-        existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
+        existing = _replayed(order, idempotency_key)
         if existing is not None:
-            if existing.order_id != order.pk:
-                raise IdempotencyKeyReused("This idempotency key was used for a refund of another order.")
             return existing
         lock_lines(order)
-        if order.status not in REFUNDABLE_ORDER_STATUSES:
-            raise RefundNotAllowed(
-                f"Order {order.reference} is {order.status}; only FULFILLED, PARTIALLY_FULFILLED and "
-                "PARTIALLY_REFUNDED orders can be refunded.",
-                status=order.status,
-            )
-        payment = captured_payment(Payment.objects.filter(order=order))
-        if payment is None:
-            raise RefundNotAllowed(f"Order {order.reference} has no payment that can be refunded.")
+        payment = _payment_to_refund(order, pick=captured_payment)
         value = _positive_amount(amount, payment.currency)
         available = refundable_amount(payment)
         if value > available:
@@ -184,6 +165,29 @@ def refund_request_amount(
             apply_transition(order, "refund_partially", actor=actor, payload={"refund": str(refund.pk)})
         refund_return_money(order=order, refund=refund, actor=actor)
     return refund
+
+
+def _replayed(order: Order, idempotency_key: str) -> Refund | None:
+    """The refund an earlier request with this key made, if any; the key of another order's is refused."""
+    existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None and existing.order_id != order.pk:
+        raise IdempotencyKeyReused("This idempotency key was used for a refund of another order.")
+    return existing
+
+
+def _payment_to_refund(order: Order, *, pick: Callable[[Iterable[Payment]], Payment | None]) -> Payment:
+    """The payment a refund of the locked ``order`` goes back to (``pick`` chooses it), once the
+    order's status allows a refund at all."""
+    if order.status not in REFUNDABLE_ORDER_STATUSES:
+        raise RefundNotAllowed(
+            f"Order {order.reference} is {order.status}; only FULFILLED, PARTIALLY_FULFILLED and "
+            "PARTIALLY_REFUNDED orders can be refunded.",
+            status=order.status,
+        )
+    payment = pick(Payment.objects.filter(order=order))
+    if payment is None:
+        raise RefundNotAllowed(f"Order {order.reference} has no payment that can be refunded.")
+    return payment
 
 
 def _positive_amount(amount: Decimal | str, currency: str) -> Decimal:
@@ -294,6 +298,14 @@ def _refund_create(
     return refund
 
 
+def lock_order_of_refund(refund_id) -> Order:
+    """Lock the order of a refund: every change of a refund is made under its order's lock."""
+    order_id = Refund.objects.filter(pk=refund_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise RefundNotFound("No such refund.", refund_id=str(refund_id))
+    return lock_order(order_id)
+
+
 # --- the money goes back ----------------------------------------------------------------------
 
 
@@ -355,11 +367,8 @@ def refund_settle(*, refund_id, state: str, reason: str = "", actor: Actor) -> R
     """
     if state not in {RefundStatus.SUCCEEDED, RefundStatus.FAILED, "PENDING"}:
         raise ValueError(f"Unknown refund state {state!r}.")
-    order_id = Refund.objects.filter(pk=refund_id).values_list("order_id", flat=True).first()
-    if order_id is None:
-        raise RefundNotFound("No such refund.", refund_id=str(refund_id))
     with transaction.atomic():
-        lock_order(order_id)
+        lock_order_of_refund(refund_id)
         refund = Refund.objects.select_related("payment").get(pk=refund_id)
         if refund.status != RefundStatus.PROCESSING or state == "PENDING":
             return refund
@@ -402,11 +411,8 @@ def refund_retry(*, refund_id, actor: Actor) -> Refund:
     amounts goes straight to the money (the supplier already took the lines back). Retrying the
     same failed refund again gives back the same new refund.
     """
-    order_id = Refund.objects.filter(pk=refund_id).values_list("order_id", flat=True).first()
-    if order_id is None:
-        raise RefundNotFound("No such refund.", refund_id=str(refund_id))
     with transaction.atomic():
-        order = lock_order(order_id)
+        order = lock_order_of_refund(refund_id)
         failed = Refund.objects.select_related("payment").get(pk=refund_id)
         existing = Refund.objects.filter(retry_of=failed).first()
         if existing is not None:

@@ -4,20 +4,16 @@ import logging
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from tessera.api.problems import PROBLEM_CONTENT_TYPE, problem, problem_body
-from tessera.errors import TesseraError
+from tessera.errors import DATABASE_UNAVAILABLE, TesseraError
 
 logger = logging.getLogger(__name__)
 
-# The database is restarting, unreachable, or broke the connection mid-request (OperationalError
-# also covers deadlocks and serialization failures): the same request may well succeed shortly.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 DATABASE_RETRY_AFTER_SECONDS = 2
 
 _DRF_CODES: list[tuple[type[Exception], str]] = [

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from drf_spectacular.utils import OpenApiParameter
 
 from tessera.api.filtering import InvalidFilter, parse_timestamp
 
@@ -111,8 +112,6 @@ def _decode(cursor: str):
 
 def page_parameters():
     """The paging parameters as OpenAPI documents them, with their real bounds."""
-    from drf_spectacular.utils import OpenApiParameter
-
     return [
         OpenApiParameter(
             "page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, description="From 1."

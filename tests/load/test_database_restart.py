@@ -3,7 +3,6 @@ one), on a private cluster so that nobody else's database moves: requests meanwh
 (503 SERVICE_UNAVAILABLE, problem+json, retryable), the same request with the same
 Idempotency-Key then succeeds, and nothing is half-written."""
 
-import itertools
 import threading
 import time
 
@@ -12,7 +11,7 @@ import pytest
 from tests.load import outcomes
 from tests.load.conftest import TIMEOUT
 from tests.load.stack import Database, PrivateCluster, Stack, postgres_available
-from tests.load.traffic import Client, Partner, Recorder
+from tests.load.traffic import Client, Recorder, start_partners, total
 
 pytestmark = [
     pytest.mark.load,
@@ -50,18 +49,15 @@ def test_postgres_restarts_under_traffic_fail_requests_cleanly_and_retries_succe
     cluster, stack = private_stack
     recorder = Recorder(stack.run_dir / "bodies.jsonl")
     started = time.monotonic()
-    deadline = started + profile.restart_seconds
-    clients = [
-        Partner(
-            Client(stack.base_url, partner["key"], recorder, f"restart-{n}"),
-            stack.world["products"],
-            deadline,
-            n,
-        )
-        for n, partner in zip(range(4), itertools.cycle(stack.world["partners"][:2]), strict=False)
-    ]
-    for client in clients:
-        client.start()
+    clients = start_partners(
+        stack.base_url,
+        stack.world,
+        recorder,
+        count=4,
+        deadline=started + profile.restart_seconds,
+        name="restart",
+        partners=stack.world["partners"][:2],
+    )
     restarts = []
     # Besides the traffic, one order is created while the database is down, each time: it must
     # fail cleanly, then succeed with its key once the database is back.
@@ -96,7 +92,7 @@ def test_postgres_restarts_under_traffic_fail_requests_cleanly_and_retries_succe
     recorder.close()
     violations = outcomes.check(stack.database)
     unavailable = recorder.count(lambda route, status, code: status == 503)
-    refused = sum((client.tally.refused for client in clients), start=type(clients[0].tally.refused)())
+    refused = total([client.tally for client in clients]).refused
     figures = "\n".join(
         [
             f"restarts: {restarts}, each {DOWN_SECONDS} s down; traffic {profile.restart_seconds:.0f} s",

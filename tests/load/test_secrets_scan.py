@@ -16,7 +16,7 @@ import pytest
 
 from tests.load.conftest import TIMEOUT
 from tests.load.stack import run_django
-from tests.load.traffic import Client, Partner, Recorder
+from tests.load.traffic import Client, Recorder, start_partners
 
 pytestmark = [pytest.mark.load, pytest.mark.postgres, pytest.mark.timeout(TIMEOUT)]
 
@@ -47,17 +47,9 @@ def found_in(data: bytes, secrets: set[bytes]) -> set[bytes]:
 
 def test_no_voucher_secret_or_api_key_in_the_dump_the_logs_or_any_answer(stack, recorder):
     deadline = time.monotonic() + BURST_SECONDS
-    burst = [
-        Partner(
-            Client(stack.base_url, p["key"], recorder, f"scan-{n}"),
-            stack.world["products"],
-            deadline,
-            100 + n,
-        )
-        for n, p in zip(range(2), itertools.cycle(stack.world["partners"]), strict=False)
-    ]
-    for client in burst:
-        client.start()
+    burst = start_partners(
+        stack.base_url, stack.world, recorder, count=2, deadline=deadline, name="scan", first_seed=100
+    )
     for client in burst:
         client.join(timeout=BURST_SECONDS + 180)
     handed_out = json.loads(run_django("tests.load.sandbox_secrets", stack.env))

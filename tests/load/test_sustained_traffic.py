@@ -1,14 +1,13 @@
 """Sustained partner traffic against gunicorn and two db_workers, with a supplier that refuses 30 %
 of calls and loses the answer of 10 %: afterwards every promise still holds (tests/load/invariants.py)."""
 
-import itertools
 import time
 
 import pytest
 
 from tests.load import outcomes
 from tests.load.conftest import TIMEOUT
-from tests.load.traffic import Client, Partner, total
+from tests.load.traffic import start_partners, total
 
 pytestmark = [pytest.mark.load, pytest.mark.postgres, pytest.mark.timeout(TIMEOUT)]
 
@@ -16,20 +15,15 @@ pytestmark = [pytest.mark.load, pytest.mark.postgres, pytest.mark.timeout(TIMEOU
 def test_sustained_traffic_with_a_faulty_supplier_keeps_orders_money_and_vouchers_right(
     stack, recorder, profile
 ):
-    partners = itertools.cycle(stack.world["partners"])
     started = time.monotonic()
-    deadline = started + profile.seconds
-    clients = [
-        Partner(
-            Client(stack.base_url, partner["key"], recorder, f"load-{n}"),
-            stack.world["products"],
-            deadline,
-            n,
-        )
-        for n, partner in zip(range(profile.clients), partners, strict=False)
-    ]
-    for client in clients:
-        client.start()
+    clients = start_partners(
+        stack.base_url,
+        stack.world,
+        recorder,
+        count=profile.clients,
+        deadline=started + profile.seconds,
+        name="load",
+    )
     for client in clients:
         client.join(timeout=profile.seconds + 180)
     traffic_seconds = time.monotonic() - started

@@ -2,14 +2,13 @@
 completes and the supplier issued once. (tests/test_worker_recovery.py proves the same for one
 order on the test database; this is the running system, with other orders flowing past.)"""
 
-import itertools
 import time
 
 import pytest
 
 from tests.load import outcomes
 from tests.load.conftest import TIMEOUT
-from tests.load.traffic import Client, Partner
+from tests.load.traffic import Client, start_partners
 from tests.worker_processes import wait_until
 
 pytestmark = [pytest.mark.load, pytest.mark.postgres, pytest.mark.timeout(TIMEOUT)]
@@ -27,17 +26,9 @@ def test_a_worker_killed_mid_issuance_is_replaced_and_the_order_completes_issued
     a, b = stack.world["partners"][:2]
     slow = next(p for p in stack.world["products"] if p["reference"] == "LOAD-SLOW")
     deadline = time.monotonic() + TRAFFIC_SECONDS
-    traffic = [
-        Partner(
-            Client(stack.base_url, partner["key"], recorder, f"kill-{n}"),
-            stack.world["products"],
-            deadline,
-            n,
-        )
-        for n, partner in zip(range(2), itertools.cycle([a, b]), strict=False)
-    ]
-    for client in traffic:
-        client.start()
+    traffic = start_partners(
+        stack.base_url, stack.world, recorder, count=2, deadline=deadline, name="kill", partners=[a, b]
+    )
     buyer = Client(stack.base_url, a["key"], recorder, "kill-buyer")
     offer = buyer.write("POST", "/offers", {"productId": slow["id"], "denomination": "10.00"})
     order = buyer.write("POST", "/orders", {"offers": [offer.body["id"]]}).body

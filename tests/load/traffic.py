@@ -2,6 +2,7 @@
 answer they got (counts, latencies, problem bodies, and the raw bodies for the secrets scan)."""
 
 import http.client
+import itertools
 import json
 import random
 import re
@@ -48,7 +49,7 @@ class Recorder:
         self.bodies = bodies_path.open("ab")
 
     def note(self, method: str, path: str, answer: Answer | None, raw: bytes, content_type: str, took: float):
-        route = f"{method} {ID_SEGMENT.sub('/{id}', path.split('?')[0])}"
+        route = _route(method, path)
         with self.lock:
             if answer is None:
                 self.no_answer += 1
@@ -62,8 +63,7 @@ class Recorder:
                     self.bad_problems.append(f"{route} {answer.status}: {trouble}")
 
     def note_after_trouble(self, method: str, path: str, answer: "Answer | None") -> None:
-        url = path if path.startswith("/api/") else f"/api/v1{path}"
-        route = f"{method} {ID_SEGMENT.sub('/{id}', url.split('?')[0])}"
+        route = _route(method, path)
         with self.lock:
             self.after_trouble[(route, answer and answer.status, answer and answer.code)] += 1
 
@@ -89,6 +89,15 @@ class Recorder:
             p50, p95 = values[len(values) // 2], values[max(0, int(len(values) * 0.95) - 1)]
             lines.append(f"  {route:45} n={len(values):6d} p50={p50 * 1000:6.0f} ms p95={p95 * 1000:6.0f} ms")
         return "\n".join(lines)
+
+
+def _url(path: str) -> str:
+    return path if path.startswith("/api/") else f"/api/v1{path}"
+
+
+def _route(method: str, path: str) -> str:
+    """``POST /api/v1/orders/{id}/finalize``: what the counts are kept by, ids and query left out."""
+    return f"{method} {ID_SEGMENT.sub('/{id}', _url(path).split('?')[0])}"
 
 
 def _problem_trouble(answer: Answer, content_type: str) -> str:
@@ -117,7 +126,7 @@ class Client:
 
     def request(self, method: str, path: str, body=None, headers: dict | None = None) -> Answer | None:
         """One request; None when no answer came (connection refused, reset, timeout)."""
-        url = path if path.startswith("/api/") else f"/api/v1{path}"
+        url = _url(path)
         all_headers = {
             "Authorization": f"Bearer {self.api_key}",
             "X-Client-Name": self.name,
@@ -316,3 +325,31 @@ class Partner(threading.Thread):
         if self.finalized:
             order_id = self.rng.choice(self.finalized)
             self.client.get(self.rng.choice([f"/orders/{order_id}", f"/orders/{order_id}/events"]))
+
+
+def start_partners(
+    base_url: str,
+    world: dict,
+    recorder: Recorder,
+    *,
+    count: int,
+    deadline: float,
+    name: str,
+    partners: list[dict] | None = None,
+    first_seed: int = 0,
+) -> list[Partner]:
+    """``count`` partner integrations (``<name>-<n>``) busy until ``deadline``, started: each on
+    its own seed, taking ``partners`` (the world's, by default) in turn."""
+    keys = itertools.cycle(partners or world["partners"])
+    clients = [
+        Partner(
+            Client(base_url, partner["key"], recorder, f"{name}-{n}"),
+            world["products"],
+            deadline,
+            first_seed + n,
+        )
+        for n, partner in zip(range(count), keys, strict=False)
+    ]
+    for client in clients:
+        client.start()
+    return clients

@@ -13,16 +13,16 @@ import logging
 import os
 import time
 
-from django.db import InterfaceError, OperationalError, connections
+from django.db import connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
 from tessera.background import recovery
 from tessera.background.housekeeping import Housekeeper
+from tessera.errors import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 10.0
 

@@ -1,0 +1,52 @@
+"""A payment comes to be: one CREATED Payment row for an order's total, and its "create" event.
+
+Every way of paying starts here (wallet and invoice in ``collection``, the gateway in
+``gateway``); what happens to the payment next is theirs.
+"""
+
+import uuid
+
+from orders.events import record
+from orders.models import Order
+from payments.models import Payment
+from tessera.actors import Actor
+from tessera.money import format_amount
+
+
+def payment_create(
+    *,
+    order: Order,
+    method: str,
+    provider: str,
+    idempotency_key: str,
+    actor: Actor,
+    payment_id: uuid.UUID | None = None,
+    details: dict | None = None,
+) -> Payment:
+    """Create the payment of a locked order's total, in the caller's transaction, and audit it.
+
+    ``details`` are added to the event's payload (between the method and the amount).
+    """
+    payment = Payment.objects.create(
+        id=payment_id or uuid.uuid4(),
+        order=order,
+        method=method,
+        amount=order.total_amount,
+        currency=order.currency,
+        provider=provider,
+        idempotency_key=idempotency_key,
+    )
+    record(
+        order_id=order.pk,
+        subject_type="payment",
+        subject_id=payment.pk,
+        name="create",
+        actor=actor,
+        to_status=payment.status,
+        payload={
+            "method": method,
+            **(details or {}),
+            "amount": format_amount(payment.amount, payment.currency),
+        },
+    )
+    return payment
