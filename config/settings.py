@@ -102,7 +102,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters travel apart from the SQL and psycopg prepares a statement the fifth time a
+    # connection runs it, so PostgreSQL stops parsing and planning the hot path's statements anew
+    # on every order (docs/benchmarks.md). Django leaves preparing off for the sake of
+    # transaction-mode poolers (PgBouncer before 1.21); set DB_PREPARE_THRESHOLD= to do the same.
+    threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": True,
+        "prepare_threshold": int(threshold) if threshold else None,
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no row locks: IMMEDIATE transactions take the write lock up front, so the
     # services' select_for_update() sections still serialize; WAL lets readers run meanwhile.
     DATABASES["default"]["OPTIONS"] = {
@@ -217,6 +227,7 @@ PERIODIC_TASKS = {
     "payments.tasks.reconcile_refunds": float(os.environ.get("REFUND_SWEEP_SECONDS", "60")),
     "tessera.tasks.prune_task_results": 3600.0,
     "tessera.tasks.prune_idempotency_records": 3600.0,
+    "tessera.tasks.vacuum_queue_tables": float(os.environ.get("QUEUE_VACUUM_SECONDS", "30")),
 }
 TASK_RESULT_RETENTION = timedelta(days=int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "7")))
 

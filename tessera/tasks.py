@@ -4,6 +4,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from orders.services.idempotency import idempotency_prune
+from tessera.background import queue_vacuum
 
 
 @task()
@@ -18,3 +19,9 @@ def prune_task_results() -> int:
 def prune_idempotency_records() -> int:
     """Forget Idempotency-Keys older than their retention (48 hours)."""
     return idempotency_prune()
+
+
+@task()
+def vacuum_queue_tables() -> list[str]:
+    """Vacuum the task queue's tables once dead rows gather (tessera.background.queue_vacuum)."""
+    return queue_vacuum.vacuum_queue_tables()

@@ -38,7 +38,13 @@ def order_create(
 ) -> Order:
     """Create a PENDING order; with ``idempotency_key``, a repeat returns the order made first."""
     if idempotency_key:
-        existing = Order.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
+        # The exclude() restates the unique index's condition as a constant, so that a prepared
+        # statement's generic plan still finds the index (it cannot prove "$2 <> ''" itself).
+        existing = (
+            Order.objects.filter(partner=partner, idempotency_key=idempotency_key)
+            .exclude(idempotency_key="")
+            .first()
+        )
         if existing is not None:
             return existing
     if not offer_ids:

@@ -45,16 +45,17 @@ Outcome = str
 
 
 def _load(line_id: int) -> OrderLine | None:
-    return OrderLine.objects.select_related("product", "supplier").filter(pk=line_id).first()
+    # order_by(): the lines' default ordering (by their order's creation) would join the orders.
+    return OrderLine.objects.select_related("product", "supplier").filter(pk=line_id).order_by().first()
 
 
-def _under_lock(line_id: int, apply: Callable[[Order, OrderLine], Outcome]) -> Outcome:
-    """Lock the line's order and all its lines (in lock order), apply, then settle the order."""
+def _under_lock(seen: OrderLine, apply: Callable[[Order, OrderLine], Outcome]) -> Outcome:
+    """Lock the order of a line read earlier (``seen``) and all its lines (in lock order), apply
+    to the locked line, then settle the order. A line never changes order, so ``seen`` names it."""
     with transaction.atomic():
-        order_id = OrderLine.objects.filter(pk=line_id).values_list("order_id", flat=True).first()
-        order = lock_order(order_id)
+        order = lock_order(seen.order_id)
         lines = lock_lines(order)
-        line = next(candidate for candidate in lines if candidate.pk == line_id)
+        line = next(candidate for candidate in lines if candidate.pk == seen.pk)
         outcome = apply(order, line)
         settle_order(order, lines)
         return outcome
@@ -70,9 +71,9 @@ def line_reserve(*, line_id: int, attempt: int = 1) -> Outcome:
     try:
         reservation = adapter_for_line(line).reserve(line, idempotency_key=line.supplier_key("reserve"))
     except SupplierTimeout as exc:
-        return _mark_unknown(line_id, LineStatus.RESERVING, exc)
+        return _mark_unknown(line, LineStatus.RESERVING, exc)
     except PermanentSupplierError as exc:
-        return _mark_failed(line_id, LineStatus.RESERVING, exc)
+        return _mark_failed(line, LineStatus.RESERVING, exc)
     except SupplierError as exc:
         return _retry(line, LineStatus.RESERVING, exc, attempt, queue.reservation)
 
@@ -86,7 +87,7 @@ def line_reserve(*, line_id: int, attempt: int = 1) -> Outcome:
             return "released"
         return "stale"
 
-    return _under_lock(line_id, apply)
+    return _under_lock(line, apply)
 
 
 # --- issue ---------------------------------------------------------------------------------
@@ -99,14 +100,14 @@ def line_issue(*, line_id: int, attempt: int = 1) -> Outcome:
     try:
         issuance = adapter_for_line(line).issue(line, idempotency_key=line.supplier_key("issue"))
     except SupplierTimeout as exc:
-        return _mark_unknown(line_id, LineStatus.ISSUING, exc)
+        return _mark_unknown(line, LineStatus.ISSUING, exc)
     except PermanentSupplierError as exc:
-        return _mark_failed(line_id, LineStatus.ISSUING, exc)
+        return _mark_failed(line, LineStatus.ISSUING, exc)
     except SupplierError as exc:
         return _retry(line, LineStatus.ISSUING, exc, attempt, queue.issuance)
     if issuance.state == IssueState.PENDING:
-        return _under_lock(line_id, _accepted(issuance.booking_reference))
-    return _under_lock(line_id, _deliver(issuance.booking_reference, issuance.items))
+        return _under_lock(line, _accepted(issuance.booking_reference))
+    return _under_lock(line, _deliver(issuance.booking_reference, issuance.items))
 
 
 def _accepted(booking_ref: str) -> Callable[[Order, OrderLine], Outcome]:
@@ -212,7 +213,7 @@ def line_reconcile(*, line_id: int, attempt: int = 1) -> Outcome:
             return _resolve_reservation(line, report, payload)
         return _resolve_issuance(order, line, report, payload)
 
-    return _under_lock(line_id, apply)
+    return _under_lock(line, apply)
 
 
 def _resolve_reservation(line: OrderLine, report, payload: dict) -> Outcome:
@@ -289,7 +290,7 @@ def _touch(line_id: int) -> None:
     OrderLine.objects.filter(pk=line_id).update(updated_at=timezone.now())
 
 
-def _mark_unknown(line_id: int, expected: str, exc: SupplierError) -> Outcome:
+def _mark_unknown(seen: OrderLine, expected: str, exc: SupplierError) -> Outcome:
     def apply(order: Order, line: OrderLine) -> Outcome:
         if line.status != expected:
             return "stale"
@@ -297,10 +298,10 @@ def _mark_unknown(line_id: int, expected: str, exc: SupplierError) -> Outcome:
         queue.reconciliation([line.pk], run_after=retry_at(1))
         return "unknown"
 
-    return _under_lock(line_id, apply)
+    return _under_lock(seen, apply)
 
 
-def _mark_failed(line_id: int, expected: str, exc: SupplierError) -> Outcome:
+def _mark_failed(seen: OrderLine, expected: str, exc: SupplierError) -> Outcome:
     def apply(order: Order, line: OrderLine) -> Outcome:
         if line.status != expected:
             return "stale"
@@ -314,12 +315,12 @@ def _mark_failed(line_id: int, expected: str, exc: SupplierError) -> Outcome:
         )
         return "failed"
 
-    return _under_lock(line_id, apply)
+    return _under_lock(seen, apply)
 
 
 def _retry(line: OrderLine, expected: str, exc: SupplierError, attempt: int, requeue) -> Outcome:
     if not attempts_left(attempt):
-        return _mark_unknown(line.pk, expected, SupplierError(f"gave up after {attempt} attempts: {exc}"))
+        return _mark_unknown(line, expected, SupplierError(f"gave up after {attempt} attempts: {exc}"))
     when = retry_at(attempt)
     OrderLine.objects.filter(pk=line.pk).update(
         supplier_attempts=F("supplier_attempts") + 1, updated_at=timezone.now()
