@@ -77,3 +77,14 @@ def test_development_starts_on_sqlite_and_database_url_switches_to_postgres():
     assert start_django(DEBUG="1").stdout.strip() == "django.db.backends.sqlite3"
     on_postgres = start_django(DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/anything")
     assert on_postgres.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_postgres_connections_prepare_statements_unless_switched_off_for_a_pooler():
+    options = PROBE.format("settings.DATABASES['default']['OPTIONS']")
+    postgres = {"DEBUG": "1", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/anything"}
+
+    default = start_django(options, **postgres).stdout.strip()
+    switched_off = start_django(options, DB_PREPARE_THRESHOLD="", **postgres).stdout.strip()
+
+    assert default == "{'server_side_binding': True, 'prepare_threshold': 5}"
+    assert switched_off == "{'server_side_binding': True, 'prepare_threshold': None}"
