@@ -4,16 +4,12 @@ status and tickets pages once paid and issued; gift card codes as a plain list t
 import pytest
 from django.test import Client
 
-from orders import services
 from orders.models import Order, OrderEvent
 from orders.ticket_signing import ticket_payload
 from orders.vouchers import voucher_secret
-from payments.providers.base import PaymentState
-from payments.services import gateway
 from suppliers.models import SupplierKind
-from tessera.actors import Actor
 from tests import factories
-from tests.gateway_support import reserved_order
+from tests.gateway_support import paid, reserved_order
 from tests.ticket_support import delivered_order, lines_of, pdf_pages, qr_texts, train
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,17 +69,6 @@ def test_the_download_costs_the_same_queries_for_many_tickets(api, worker, djang
 
 
 # --- the customer's pages ---------------------------------------------------------------------------
-
-
-def paid(order: Order, *, issue: bool = True) -> Order:
-    payment = gateway.payment_start(order_id=order.pk)
-    gateway.payment_apply_state(
-        payment_id=payment.pk, state=PaymentState.PAID, actor=Actor.system("tests"), source="test"
-    )
-    if issue:
-        for line_id in order.lines.values_list("pk", flat=True):
-            services.line_issue(line_id=line_id)
-    return Order.objects.get(pk=order.pk)
 
 
 def gift_cards(quantity: int = 2) -> Order:
