@@ -15,7 +15,8 @@ from orders import admin_partners, admin_vouchers  # noqa: F401 - they register 
 from orders.admin_actions import reconcile_lines, resend_confirmation, retry_lines
 from orders.admin_editing import PendingOrderEditMixin
 from orders.admin_filters import NeedsAttentionFilter, SupplierFilter, search_orders
-from orders.models import Order, OrderEvent, OrderLine, Traveller, Voucher
+from orders.models import Order, OrderEvent, OrderLine, Traveller
+from orders.selectors import vouchers_of_order
 from orders.services.cancellation import order_cancel
 from orders.services.line_recovery import line_fail_by_hand, line_retry
 from orders.statuses import OrderStatus
@@ -180,7 +181,7 @@ class OrderAdmin(PendingOrderEditMixin, OrderRefundAdminMixin, ServiceTransition
 
     def vouchers_of(self, request, order: Order) -> list[dict]:
         """The order's vouchers for its page: masked, with whether this user may reveal each."""
-        vouchers = Voucher.objects.filter(line__order=order).select_related("line").order_by("line__position")
+        vouchers = vouchers_of_order(order)
         return [
             {
                 "voucher": voucher,

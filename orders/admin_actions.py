@@ -7,6 +7,7 @@ otherwise start a million supplier calls from one click.
 from django.contrib import admin, messages
 
 from orders.models import OrderLine
+from orders.selectors import lines_of_orders
 from orders.services.confirmation import order_confirmation_resend
 from orders.services.line_recovery import WAITING, line_reconcile_request, line_retry
 from orders.statuses import LineStatus
@@ -57,21 +58,13 @@ def resend_confirmation(modeladmin, request, queryset) -> None:
     _report(request, [f"Confirmation sent again: {sent}"] if done else [], refused, nothing="")
 
 
-def _lines_of(orders, statuses) -> list[OrderLine]:
-    return list(
-        OrderLine.objects.filter(order__in=orders, status__in=statuses)
-        .select_related("order")
-        .order_by("order__reference", "position")
-    )
-
-
 @admin.action(description="Retry lines the supplier left UNKNOWN or still waiting", permissions=["retry"])
 def retry_lines(modeladmin, request, queryset) -> None:
     orders = _chosen(request, queryset)
     if orders is None:
         return
     actor = Actor.staff(request.user)
-    lines = _lines_of(orders, [LineStatus.UNKNOWN, *WAITING])
+    lines = lines_of_orders(orders, [LineStatus.UNKNOWN, *WAITING])
     done, refused = _each(lines, lambda line: line_retry(line_id=line.pk, actor=actor))
     failed = OrderLine.objects.filter(order__in=orders, status=LineStatus.FAILED).count()
     if failed:
@@ -89,7 +82,7 @@ def reconcile_lines(modeladmin, request, queryset) -> None:
     if orders is None:
         return
     actor = Actor.staff(request.user)
-    lines = _lines_of(orders, [LineStatus.UNKNOWN])
+    lines = lines_of_orders(orders, [LineStatus.UNKNOWN])
     done, refused = _each(lines, lambda line: line_reconcile_request(line_id=line.pk, actor=actor))
     asked = ", ".join(f"{line.order.reference} line {line.position}" for line, _ in done)
     summary = [f"The supplier is being asked about {asked}"] if done else []

@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from orders.models import Order, OrderEvent, OrderLine
+from orders.models import Order, OrderEvent, OrderLine, Voucher
 from payments import refund_selectors
 from payments.models import Payment, Refund
 
@@ -41,3 +41,17 @@ def order_tickets_for_partner(*, partner_id: int, order_id) -> Order | None:
     lines = OrderLine.objects.select_related("traveller", "voucher").order_by("position")
     queryset = orders_of(partner_id).prefetch_related(Prefetch("lines", queryset=lines))
     return queryset.filter(pk=order_id).first()
+
+
+def lines_of_orders(orders, statuses) -> list[OrderLine]:
+    """The lines of ``orders`` in ``statuses``, with their order, by order reference and position."""
+    return list(
+        OrderLine.objects.filter(order__in=orders, status__in=statuses)
+        .select_related("order")
+        .order_by("order__reference", "position")
+    )
+
+
+def vouchers_of_order(order: Order) -> QuerySet[Voucher]:
+    """An order's vouchers with their lines, in line order (the order's back-office page)."""
+    return Voucher.objects.filter(line__order=order).select_related("line").order_by("line__position")

@@ -36,13 +36,12 @@ from suppliers.adapters.base import DeliveredItem
 from suppliers.errors import OutOfStock, StockCodeUnavailable
 from suppliers.models import CodeStatus, InventoryCode, Product, StockSource
 from tessera.actors import Actor
-from tessera.errors import InvalidInput
+from tessera.reasons import MAX_REASON, required_reason
 
 logger = logging.getLogger(__name__)
 
 SEALED_FIELDS = ("code", "pin")
 BINDING = "inventory"
-MAX_REASON = 255
 
 
 # --- sealing --------------------------------------------------------------------------------
@@ -241,12 +240,7 @@ def stock_codes_unblock(*, code_ids: Iterable[int], actor: Actor) -> list[Invent
 def stock_codes_revoke(*, code_ids: Iterable[int], reason: str, actor: Actor) -> list[InventoryCode]:
     """Void codes for good (the vendor cancelled them, or they leaked). A delivered code's voucher
     is revoked with it, so it is never revealed or honoured again. Returns the codes changed."""
-    reason = reason.strip()
-    if not reason or len(reason) > MAX_REASON:
-        raise InvalidInput(
-            "Say in at most 255 characters why the codes are revoked.",
-            errors={"reason": ["Give a reason of 1 to 255 characters."]},
-        )
+    reason = required_reason(reason, missing="Say why the codes are revoked.")
     revocable = {CodeStatus.AVAILABLE, CodeStatus.BLOCKED, CodeStatus.DELIVERED}
     with transaction.atomic():
         changed = _staff_change(code_ids, "revoke", revocable, actor=actor, payload={"reason": reason})

@@ -24,7 +24,10 @@ def support(client):
     return login(client, "desk", role="Support")
 
 
-def test_resend_confirmation_emails_the_contact_after_commit_and_audits_it(support, wallet_partner, worker):
+def test_resend_confirmation_emails_the_contact_after_commit_and_audits_it(
+    support, wallet_partner, worker, known_secrets
+):
+    # known_secrets: distinct values, where the sandbox's four-digit PIN could match by chance.
     order = voucher_order(wallet_partner, worker=worker)
     mail.outbox.clear()
 

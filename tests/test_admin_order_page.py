@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def order(wallet_partner, worker):
+def order(wallet_partner, worker, known_secrets):
+    # Distinct secrets: the sandbox's own PIN is four digits, which a page may hold by chance.
     order = voucher_order(wallet_partner, worker=worker)
     with correlation.bound("corr-refund-1"):
         refund_request(

@@ -58,7 +58,8 @@ def test_a_page_says_what_for_whom_when_where_and_its_references(wallet_partner,
         assert value in text
 
 
-def test_codes_and_pins_are_not_printed_nor_carried_by_the_qr(wallet_partner, worker):
+def test_codes_and_pins_are_not_printed_nor_carried_by_the_qr(wallet_partner, worker, known_secrets):
+    # known_secrets: distinct values, where the sandbox's four-digit PIN could match by chance.
     gift_card = factories.product(kind=SupplierKind.VOUCHER, denominations=["50.00"])
     order = factories.order(owner=wallet_partner, product_obj=gift_card, quantity=1, denomination="50.00")
     worker()

@@ -16,10 +16,10 @@ from orders.models import OrderLine
 from orders.services.fulfilment import settle_order
 from orders.statuses import LinePhase, LineStatus
 from tessera.actors import Actor
-from tessera.errors import InvalidInput, InvalidState, NotFound
+from tessera.errors import InvalidState, NotFound
+from tessera.reasons import required_reason
 
 WAITING = {LineStatus.RESERVING, LineStatus.ISSUING}
-MAX_REASON = 255
 
 
 def _locked_line(line_id: int):
@@ -85,13 +85,7 @@ def line_reconcile_request(*, line_id: int, actor: Actor) -> None:
 def line_fail_by_hand(*, line_id: int, reason: str, actor: Actor) -> None:
     """Fail an UNKNOWN line the supplier confirmed lost; the order then settles as the worker's
     failures do (a partial or failed order, and the money for the line goes back)."""
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("Say why the line failed.", errors={"reason": ["This field is required."]})
-    if len(reason) > MAX_REASON:
-        raise InvalidInput(
-            "The reason is too long.", errors={"reason": [f"At most {MAX_REASON} characters."]}
-        )
+    reason = required_reason(reason, missing="Say why the line failed.")
     with transaction.atomic():
         order, lines, line = _locked_line(line_id)
         if line.status != LineStatus.UNKNOWN:

@@ -15,20 +15,12 @@ from orders.locks import lock_lines, lock_order, lock_vouchers
 from orders.models import OrderLine, Voucher
 from orders.statuses import VoucherStatus
 from tessera.actors import Actor
-from tessera.errors import InvalidInput
-
-MAX_REASON = 255
+from tessera.reasons import required_reason
 
 
 def voucher_revoke(*, voucher_id, reason: str, actor: Actor) -> Voucher:
     """Revoke one voucher. Revoking a revoked voucher changes nothing (safe to repeat)."""
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("Say why the voucher is revoked.", errors={"reason": ["This field is required."]})
-    if len(reason) > MAX_REASON:
-        raise InvalidInput(
-            "The reason is too long.", errors={"reason": [f"At most {MAX_REASON} characters."]}
-        )
+    reason = required_reason(reason, missing="Say why the voucher is revoked.")
     with transaction.atomic():
         order_id = Voucher.objects.filter(pk=voucher_id).values_list("line__order_id", flat=True).first()
         if order_id is None:
