@@ -34,9 +34,12 @@ def pdf_pages(content: bytes) -> int:
 
 
 def qr_texts(content: bytes, page: int = 0) -> list[str]:
-    """The QR codes found on one page of a PDF, rendered to a picture as a phone would see it."""
+    """The QR codes found on one page of a PDF, rendered to a picture as a phone would see it.
+
+    Only QR codes are looked for: a scanner open to every format may read a run of printed text
+    as a one-dimensional barcode (it once read "3593" off a ticket)."""
     image = pypdfium2.PdfDocument(content)[page].render(scale=RENDER_SCALE).to_pil()
-    return [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+    return [barcode.text for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
 
 
 def pdf_text(content: bytes) -> str:
