@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from orders.models import Order, OrderEvent, OrderLine, Voucher
+from orders.models import Order, OrderEvent, OrderLine, Traveller, Voucher
 from payments import refund_selectors
 from payments.models import Payment, Refund
 
@@ -20,7 +20,9 @@ def with_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
                 "position"
             ),
         ),
-        "travellers",
+        # Explicit orderings: the models' own sort by their order first, which joins the orders
+        # table for its default ordering on every read.
+        Prefetch("travellers", queryset=Traveller.objects.order_by("position")),
         Prefetch("payments", queryset=Payment.objects.order_by("created_at")),
         Prefetch("refunds", queryset=refund_selectors.with_lines(Refund.objects.order_by("created_at"))),
     )

@@ -43,7 +43,7 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     parts = raw_key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
-    key = ApiKey.objects.select_related("partner").filter(prefix=parts[1]).first()
+    key = ApiKey.objects.select_related("partner").filter(prefix=parts[1]).order_by().first()
     if key is None or not hmac.compare_digest(key.key_hash, _hash(raw_key)):
         return None
     if key.revoked_at is not None or not key.partner.is_active:
