@@ -1,5 +1,6 @@
 """docs/api.md and the OpenAPI schema stay true to the code: endpoints, filters, errors."""
 
+import json
 import re
 import uuid
 from io import StringIO
@@ -12,6 +13,7 @@ from django.urls import Resolver404, resolve
 
 from config import api_urls
 from orders.api.filters import ORDER_FILTERS
+from orders.api.serializers import LineOut, OrderOut, TravellerOut
 from tessera.api.problems import ERROR_CATALOG
 from tests import factories
 
@@ -96,6 +98,16 @@ def test_every_filter_example_in_the_guide_is_accepted_by_the_api(api, guide):
         name, _, value = example.partition("=")
         response = api.get("/orders", {name: value})
         assert response.status_code == 200, (example, response.json())
+
+
+def test_the_order_the_walk_through_shows_has_every_field_the_api_answers_with(guide):
+    create = section(guide, "### 3. Create the order")
+    start = create.index("```json\n") + len("```json\n")
+    shown = json.loads(create[start : create.index("\n```", start)])
+
+    assert set(shown) == set(OrderOut().fields)
+    assert set(shown["lines"][0]) == set(LineOut().fields)
+    assert set(shown["travellers"][0]) == set(TravellerOut().fields)
 
 
 def test_the_guide_lists_every_error_code_with_its_real_status_fault_and_retryable(guide):
