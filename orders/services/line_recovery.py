@@ -23,7 +23,7 @@ WAITING = {LineStatus.RESERVING, LineStatus.ISSUING}
 
 
 def _locked_line(line_id: int):
-    order_id = OrderLine.objects.filter(pk=line_id).values_list("order_id", flat=True).first()
+    order_id = OrderLine.objects.filter(pk=line_id).order_by().values_list("order_id", flat=True).first()
     if order_id is None:
         raise NotFound("No such order line.", line_id=line_id)
     order = lock_order(order_id)
