@@ -278,6 +278,23 @@ def test_an_order_changed_during_the_walk_shows_up_again_later(api, synced):
     assert visited == [*expected, seen_then_changed, not_yet_seen]
 
 
+@pytest.mark.django_db(transaction=True)  # the reservation is queued on commit
+def test_a_line_moving_alone_brings_its_order_back_in_the_walk(api, worker):
+    """Partners sync on updatedAt, so a line reserved in the background must move its order."""
+    order = api.create_order(factories.product(), 1)
+    Order.objects.filter(pk=order["id"]).update(updated_at=LONG_AGO)
+    since = (LONG_AGO + timedelta(seconds=1)).isoformat()
+    assert api.get("/orders", {"updatedSince": since}).json()["items"] == []
+
+    worker()
+
+    changed = api.get("/orders", {"updatedSince": since}).json()["items"]
+    assert [(item["id"], [line["status"] for line in item["lines"]]) for item in changed] == [
+        (order["id"], ["RESERVED"])
+    ]
+    assert Order.objects.get(pk=order["id"]).status == "PENDING"  # the order's own status did not move
+
+
 def test_cursor_mode_never_counts(api, synced, django_assert_max_num_queries):
     first = api.get("/orders", {"updatedSince": "2019-12-31T00:00:00Z", "perPage": 7})
     cursor = first.json()["nextCursor"]
