@@ -28,7 +28,7 @@ class SupplierFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        if not value.isdigit():
+        if not value.isdecimal():
             return queryset.none()
         return queryset.filter(pk__in=OrderLine.objects.filter(supplier_id=int(value)).values("order_id"))
 

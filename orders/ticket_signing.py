@@ -50,7 +50,7 @@ def read_ticket_payload(payload: str) -> SignedTicket | None:
     if len(signature) != _SIGNATURE_LENGTH or not hmac.compare_digest(signature, _sign(body)):
         return None
     version, voucher_hex, until = (body.split(".") + ["", "", ""])[:3]
-    if version != VERSION or body.count(".") != 2 or not until.isdigit():
+    if version != VERSION or body.count(".") != 2 or not until.isdecimal():
         return None
     try:
         voucher_id = uuid.UUID(hex=voucher_hex)

@@ -86,6 +86,12 @@ def test_a_malformed_day_is_refused_not_an_error(staff, wallet_partner):
     assert response.status_code == 302 and "e=1" in response["Location"]
 
 
+def test_a_supplier_that_is_no_number_lists_nothing_instead_of_failing(staff, wallet_partner):
+    factories.order(owner=wallet_partner, product_obj=factories.product())
+
+    assert "0 orders" in listed(staff, supplier="\u00b2")  # "²" is a digit to isdigit(), not to int()
+
+
 def test_needs_attention_finds_each_kind_of_order_waiting_for_a_person(staff, wallet_partner, worker):
     fine = delivered_order(wallet_partner, worker=worker)
     stuck = delivered_order(wallet_partner, worker=worker)

@@ -162,6 +162,6 @@ def parse_decimal(value: str) -> Decimal:
 
 
 def parse_int(value: str) -> int:
-    if not value.isdigit() or len(value) > 12:
+    if not value.isdecimal() or len(value) > 12:
         raise ValueError(f"{value!r} is not a whole number.")
     return int(value)

@@ -38,7 +38,7 @@ def page_request(params) -> PageRequest:
         raw = params.get(name)
         if raw is None:
             return default
-        if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        if not raw.isdecimal() or not 1 <= int(raw) <= maximum:
             errors[name] = [f"Expected a whole number from 1 to {maximum}."]
             return default
         return int(raw)

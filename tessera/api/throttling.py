@@ -24,7 +24,7 @@ PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}  # by the period's fir
 def parse_partner_rate(rate: str) -> tuple[int, int]:
     """``"600/min"`` as (requests, seconds); ValueError for anything else (staff set it in the admin)."""
     count, _, period = rate.strip().partition("/")
-    if not count.isdigit() or int(count) < 1 or not period or period[0] not in PERIOD_SECONDS:
+    if not count.isdecimal() or int(count) < 1 or not period or period[0] not in PERIOD_SECONDS:
         raise ValueError(f"{rate!r} is not a rate like 600/min (per s, min, hour or day)")
     return int(count), PERIOD_SECONDS[period[0]]
 
