@@ -79,10 +79,10 @@ def paginate(queryset: QuerySet, request: PageRequest) -> tuple[list, dict]:
 def cursor_page(queryset: QuerySet, params, *, per_page: int) -> tuple[list, dict]:
     """Rows after the cursor (or from ``updatedSince``) in (updated_at, id) order; no count."""
     queryset = queryset.order_by("updated_at", "id")
-    if params.get("cursor"):
+    if "cursor" in params:
         updated_at, last_id = _decode(params["cursor"])
         queryset = queryset.filter(Q(updated_at__gt=updated_at) | Q(updated_at=updated_at, id__gt=last_id))
-    elif params.get("updatedSince"):
+    elif "updatedSince" in params:
         try:
             queryset = queryset.filter(updated_at__gte=parse_timestamp(params["updatedSince"]))
         except ValueError as exc:
