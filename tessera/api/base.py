@@ -12,8 +12,9 @@ from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.throttling import PartnerClientThrottle
 from tessera.errors import NotFound, TesseraError
 
-# The longest query string any operation needs (a filter of 100 order ids is ~3,800 characters).
-MAX_QUERY_STRING = 8192
+# The longest query string any operation needs (a filter of 100 order ids is ~3,800 characters),
+# kept under gunicorn's request-line limit (gunicorn.conf.py) so that this answer is reachable.
+MAX_QUERY_STRING = 8000
 
 
 class QueryStringTooLong(TesseraError):
