@@ -185,6 +185,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tessera.api.schema.describe_catalogs",
+        "tessera.api.schema.close_request_bodies",
     ],
 }
 

@@ -66,6 +66,18 @@ def validate_metadata(value):
     return value
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": f"Any JSON object of yours, at most {MAX_METADATA_BYTES} bytes as JSON.",
+    }
+)
+class MetadataField(serializers.JSONField):
+    def __init__(self, **kwargs):
+        super().__init__(required=False, validators=[validate_metadata], **kwargs)
+
+
 class OrderCreateIn(serializers.Serializer):
     offers = serializers.ListField(
         child=serializers.UUIDField(), min_length=1, max_length=20, help_text="Ids of offers to order."
@@ -73,13 +85,13 @@ class OrderCreateIn(serializers.Serializer):
     travellers = TravellerIn(many=True, required=False, max_length=20)
     contact = ContactIn(required=False)
     externalReference = serializers.CharField(required=False, allow_blank=True, max_length=128)
-    metadata = serializers.JSONField(required=False, validators=[validate_metadata])
+    metadata = MetadataField()
 
 
 class OrderUpdateIn(serializers.Serializer):
     contact = ContactIn(required=False)
     externalReference = serializers.CharField(required=False, allow_blank=True, max_length=128)
-    metadata = serializers.JSONField(required=False, validators=[validate_metadata])
+    metadata = MetadataField()
     expiresAt = serializers.DateTimeField(required=False)
 
     def validate(self, attrs):

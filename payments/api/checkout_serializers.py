@@ -1,12 +1,19 @@
 """Shapes of hosted checkout in the partner API."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from payments.services.checkout import MAX_RETURN_URL_LENGTH
 
 
+@extend_schema_field(OpenApiTypes.URI)
+class ReturnUrlField(serializers.CharField):
+    """An absolute URL; the service checks its scheme and host (payments.services.checkout)."""
+
+
 class CheckoutIn(serializers.Serializer):
-    returnUrl = serializers.CharField(
+    returnUrl = ReturnUrlField(
         max_length=MAX_RETURN_URL_LENGTH,
         help_text="Where the customer goes after paying; https (http only for localhost). "
         "Tessera adds return=<orderKey> to its query.",

@@ -45,11 +45,33 @@ class PartnerAPIView(APIView):
         if not isinstance(request.data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
         serializer = serializer_class(data=request.data)
-        unknown = sorted(set(request.data) - set(serializer.fields))
+        unknown = unknown_fields(serializer, request.data)
         if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            raise serializers.ValidationError(unknown)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+
+def unknown_fields(serializer: serializers.Serializer, data) -> dict:
+    """The members of ``data`` that ``serializer`` does not know, at every level of nesting.
+
+    A misspelt member ("emial" in a contact) is refused, not dropped: the partner would otherwise
+    believe it was stored. Items of a list are named by their index, as InvalidTravellers does.
+    """
+    if not isinstance(data, dict):
+        return {}  # not an object: the serializer's own validation says so
+    errors: dict = {name: ["Unknown field."] for name in sorted(set(data) - set(serializer.fields))}
+    for name, field in serializer.fields.items():
+        value = data.get(name)
+        if isinstance(field, serializers.ListSerializer) and isinstance(value, list):
+            items = {
+                str(n): found for n, item in enumerate(value) if (found := unknown_fields(field.child, item))
+            }
+            if items:
+                errors[name] = items
+        elif isinstance(field, serializers.Serializer) and (found := unknown_fields(field, value)):
+            errors[name] = found
+    return errors
 
 
 def _problems(*statuses: int) -> dict:
@@ -61,11 +83,11 @@ def _problems(*statuses: int) -> dict:
 
 
 def read_errors() -> dict:
-    return _problems(400, 401, 404, 429)
+    return _problems(400, 401, 404, 406, 429)
 
 
 def write_errors() -> dict:
-    return _problems(400, 401, 402, 403, 404, 409, 413, 415, 422, 429)
+    return _problems(400, 401, 402, 403, 404, 406, 409, 413, 415, 422, 429)
 
 
 def paged(item: type[serializers.Serializer], name: str, *, cursor: bool = False):

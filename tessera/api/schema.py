@@ -2,6 +2,7 @@
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 from orders.vocabulary import PROVIDER_STATUSES
 from tessera.api.problems import ERROR_CATALOG
@@ -38,10 +39,35 @@ def describe_catalogs(result, generator, request, public):
     return result
 
 
+def close_request_bodies(result, generator, request, public):
+    """drf-spectacular postprocessing hook: request bodies say what the server enforces.
+
+    Every body passes PartnerAPIView.validated, which refuses unknown members at every level, so
+    each request object has ``additionalProperties: false``; a PATCH must change something
+    (OrderUpdateIn.validate), so its body needs at least one member.
+    """
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and schema.get("type") == "object":
+            schema["additionalProperties"] = False
+            if name.startswith("Patched"):
+                schema["minProperties"] = 1
+    return result
+
+
 class PartnerAutoSchema(AutoSchema):
     """Documents the headers every partner operation takes, so a client generated from the
     schema alone sends them: Idempotency-Key (required on writes), X-Correlation-Id and
     X-Client-Name."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """A nested list's bounds (``TravellerIn(many=True, max_length=20)``), which
+        drf-spectacular leaves out, as minItems and maxItems."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListSerializer) and schema and schema.get("type") == "array":
+            for bound, keyword in ((field.min_length, "minItems"), (field.max_length, "maxItems")):
+                if bound is not None:
+                    schema[keyword] = bound
+        return schema
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
