@@ -1,5 +1,7 @@
 """What a partner may do next with an order, so partners need not copy the state machine."""
 
+from django.utils import timezone
+
 from orders.models import Order
 from orders.statuses import BillingMode, LineStatus, OrderStatus
 from payments.refund_rules import refund_possible
@@ -11,7 +13,10 @@ def available_actions(order: Order, lines) -> list[str]:
         return ["refund"] if refund_possible(order, lines) else []
     actions = ["update", "replaceTravellers", "cancel"]
     modes = set(order.partner.billing_modes) & {BillingMode.WALLET, BillingMode.INVOICE}
-    reserved = bool(lines) and all(line.status == LineStatus.RESERVED for line in lines)
+    # Past expiresAt, finalize and checkout are refused (ORDER_EXPIRED) even before the expiry
+    # sweep has moved the order to EXPIRED, so they are not offered either.
+    payable = order.expires_at is not None and order.expires_at > timezone.now()
+    reserved = payable and bool(lines) and all(line.status == LineStatus.RESERVED for line in lines)
     if reserved and BillingMode.GATEWAY in order.partner.billing_modes:
         actions.insert(0, "checkout")
     if modes and reserved:

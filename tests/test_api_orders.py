@@ -138,6 +138,20 @@ def test_after_the_worker_every_line_is_reserved_and_finalize_is_available(reser
     assert reserved["availableActions"] == ["finalize", "update", "replaceTravellers", "cancel"]
 
 
+@worker_db
+def test_an_order_past_its_expiry_offers_no_finalize_even_before_the_sweep(api, reserved):
+    """Found by a client written from the OpenAPI alone: until the expiry sweep ran, the order
+    read PENDING with finalize offered, and finalize answered 409 ORDER_EXPIRED."""
+    Order.objects.filter(pk=reserved["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    order = api.get(f"/orders/{reserved['id']}").json()
+    finalize = api.post(f"/orders/{reserved['id']}/finalize", {"method": "wallet"})
+
+    assert order["status"] == "PENDING"
+    assert order["availableActions"] == ["update", "replaceTravellers", "cancel"]
+    assert finalize.json()["errorCode"] == "ORDER_EXPIRED"
+
+
 def test_an_order_not_yet_reserved_does_not_offer_finalize(api, order):
     assert "finalize" not in api.get(f"/orders/{order['id']}").json()["availableActions"]
 
