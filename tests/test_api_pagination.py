@@ -295,6 +295,23 @@ def test_a_line_moving_alone_brings_its_order_back_in_the_walk(api, worker):
     assert Order.objects.get(pk=order["id"]).status == "PENDING"  # the order's own status did not move
 
 
+def test_limit_sets_the_page_size_of_a_walk(api, synced):
+    first = api.get("/orders", {"updatedSince": "2019-12-31T00:00:00Z", "limit": 5}).json()
+    second = api.get("/orders", {"cursor": first["nextCursor"], "limit": 5}).json()
+
+    assert (first["perPage"], len(first["items"])) == (5, 5)
+    assert [item["id"] for item in first["items"] + second["items"]] == synced[:10]
+
+
+@pytest.mark.parametrize("name", ["orderBy", "sortBy", "page"])
+def test_what_the_walk_does_not_take_is_refused_naming_it(api, synced, name):
+    value = {"orderBy": "createdAt", "sortBy": "asc", "page": "2"}[name]
+
+    response = api.get("/orders", {"updatedSince": "2019-12-31T00:00:00Z", name: value})
+
+    assert_refused(response, name)
+
+
 def test_cursor_mode_never_counts(api, synced, django_assert_max_num_queries):
     first = api.get("/orders", {"updatedSince": "2019-12-31T00:00:00Z", "perPage": 7})
     cursor = first.json()["nextCursor"]

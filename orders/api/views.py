@@ -40,6 +40,13 @@ def _order_response(request, order_id, *, status_code=status.HTTP_200_OK, header
     return Response(OrderOut(order).data, status=status_code, headers=headers)
 
 
+# What sync mode refuses, and why; perPage or limit set its page size.
+SYNC_REFUSES = {
+    "orderBy": "Sync mode always walks by updatedAt, then id; drop orderBy.",
+    "sortBy": "Sync mode always walks oldest change first; drop sortBy.",
+    "page": "Sync mode goes on with nextCursor as cursor; drop page.",
+}
+
 LIST_PARAMETERS = [
     *[
         OpenApiParameter(
@@ -55,7 +62,10 @@ LIST_PARAMETERS = [
     OpenApiParameter(
         "cursor",
         {"type": "string", "minLength": 1},
-        description="Sync mode: the nextCursor of the last page.",
+        description=(
+            "Sync mode: the nextCursor of the last page. Send the same filters and perPage (or "
+            "limit) again with it; orderBy, sortBy and page are refused in sync mode."
+        ),
     ),
     OpenApiParameter(
         "updatedSince",
@@ -79,11 +89,11 @@ class OrderCollection(PartnerAPIView):
             selectors.orders_of(request.user.partner.pk), params, ORDER_FILTERS, reserved=reserved
         )
         if "cursor" in params or "updatedSince" in params:
-            sync_only = [name for name in ("orderBy", "sortBy", "page", "limit") if name in params]
-            if sync_only:
-                message = "Sync mode walks orders by updatedAt; drop this parameter."
+            not_in_sync = {name: message for name, message in SYNC_REFUSES.items() if name in params}
+            if not_in_sync:
                 raise InvalidFilter(
-                    "Cursor mode has its own order.", errors={n: [message] for n in sync_only}
+                    "Sync mode (cursor or updatedSince) walks orders by updatedAt, page after page.",
+                    errors={name: [message] for name, message in not_in_sync.items()},
                 )
             per_page = page_request(params).per_page
             items, meta = cursor_page(selectors.with_details(queryset), params, per_page=per_page)
