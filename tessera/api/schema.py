@@ -72,8 +72,12 @@ class PartnerAutoSchema(AutoSchema):
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         if self.method in {"POST", "PUT", "PATCH"}:
-            parameters.append(IDEMPOTENCY_KEY)
-        return [*parameters, CORRELATION_ID, CLIENT_NAME]
+            parameters += [IDEMPOTENCY_KEY, REPLAYED, WRITE_RETRY_AFTER]
+        else:
+            parameters.append(READ_RETRY_AFTER)
+        if self.method == "POST":
+            parameters.append(LOCATION)
+        return [*parameters, CORRELATION_ID, CLIENT_NAME, CORRELATION_ID_ECHO]
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -100,4 +104,44 @@ CLIENT_NAME = OpenApiParameter(
         "Names your integration (<company>-<application>; first 100 characters are kept); "
         "rate limits are per client name."
     ),
+)
+
+# Response headers, so that a client generated from the schema alone knows them.
+CORRELATION_ID_ECHO = OpenApiParameter(
+    "X-Correlation-Id",
+    str,
+    OpenApiParameter.HEADER,
+    response=True,
+    required=True,
+    description="This request's correlation id: yours if it was well-formed, else a new one.",
+)
+REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed",
+    {"type": "string", "enum": ["true"]},
+    OpenApiParameter.HEADER,
+    response=True,
+    description="Present on the stored answer to an earlier request with the same Idempotency-Key.",
+)
+LOCATION = OpenApiParameter(
+    "Location",
+    str,
+    OpenApiParameter.HEADER,
+    response=[202],
+    required=True,
+    description="The path of what was accepted; poll it.",
+)
+_RETRY_AFTER = "Seconds to wait before retrying"
+READ_RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    {"type": "integer", "minimum": 0},
+    OpenApiParameter.HEADER,
+    response=[429, 503],
+    description=f"{_RETRY_AFTER}.",
+)
+WRITE_RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    {"type": "integer", "minimum": 0},
+    OpenApiParameter.HEADER,
+    response=[409, 429, 503],
+    description=f"{_RETRY_AFTER}; on 409 only with IDEMPOTENCY_KEY_IN_USE.",
 )
