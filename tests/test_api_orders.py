@@ -261,6 +261,17 @@ def test_products_can_be_filtered_by_kind(api, product):
     assert [item["id"] for item in response.json()["items"]] == [voucher.pk]
 
 
+def test_a_product_says_whether_its_orders_need_a_traveller_per_unit(api, product):
+    """Found by a client written from the OpenAPI alone: only INVALID_TRAVELLERS told it."""
+    event = factories.product(kind=SupplierKind.EVENT)
+    voucher = factories.product(kind=SupplierKind.VOUCHER, denominations=["25.00", "50.00"])
+
+    listed = {item["id"]: item for item in api.get("/products").json()["items"]}
+
+    assert [listed[p.pk]["travellerPerUnit"] for p in (product, event, voucher)] == [True, False, False]
+    assert listed[voucher.pk]["denominations"] == ["25.00", "50.00"]
+
+
 def test_a_product_no_longer_sold_is_not_listed_nor_found(api, product):
     product.is_active = False
     product.save(update_fields=["is_active"])

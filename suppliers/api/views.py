@@ -22,6 +22,15 @@ class ProductOut(serializers.ModelSerializer):
     startsAt = serializers.DateTimeField(source="starts_at", allow_null=True)
     fromPlace = serializers.CharField(source="from_place")
     toPlace = serializers.CharField(source="to_place")
+    denominations = serializers.ListField(
+        child=serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True),
+        help_text="For vouchers: the face values to quote with (denomination); empty otherwise.",
+    )
+    travellerPerUnit = serializers.BooleanField(
+        source="requires_traveller",
+        help_text="Orders of it need one traveller per unit (trains and flights); travellers are "
+        "matched to its lines in order.",
+    )
 
     class Meta:
         model = Product
@@ -38,6 +47,7 @@ class ProductOut(serializers.ModelSerializer):
             "startsAt",
             "fromPlace",
             "toPlace",
+            "travellerPerUnit",
         ]
 
 
