@@ -4,11 +4,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
 from orders import selectors
-from orders.api.views import ORDER_ID
 from orders.errors import OrderNotFound, TicketsNotIssued
 from orders.ticket_documents import ticket_pages, tickets_pdf_response
 from payments.api.invoice_views import DocumentView
-from tessera.api.base import read_errors
+from tessera.api.base import ORDER_ID, document_errors
 from tessera.api.fields import ProblemSerializer
 from tessera.api.filtering import check_params
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
@@ -22,12 +21,13 @@ class OrderTicketsPdf(DocumentView):
             "Each page shows what the ticket is, for whom, when and where it is valid, the order and "
             "booking references, and a QR code with a signed payload that venues check with Tessera. "
             "Codes and PINs are not printed (read them from the vouchers endpoint). Refunded or "
-            "revoked tickets have no page."
+            "revoked tickets have no page. Sent as PDF whatever the Accept header says; errors are "
+            "problem+json."
         ),
         parameters=[ORDER_ID],
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The tickets."),
-            **read_errors(),
+            **document_errors(),
             (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
                 ProblemSerializer, description="TICKETS_NOT_ISSUED: no line is issued yet."
             ),

@@ -19,7 +19,7 @@ from orders.api.serializers import (
     travellers_input,
 )
 from orders.errors import OrderNotFound
-from tessera.api.base import PartnerAPIView, paged, read_errors, write_errors
+from tessera.api.base import ORDER_ID, PartnerAPIView, paged, read_errors, write_errors
 from tessera.api.filtering import InvalidFilter, apply_filters, check_params
 from tessera.api.idempotency import idempotent
 from tessera.api.pagination import (
@@ -31,8 +31,6 @@ from tessera.api.pagination import (
     paginate,
 )
 from tessera.api.throttling import client_name
-
-ORDER_ID = OpenApiParameter("order_id", str, OpenApiParameter.PATH, description="Order id (UUID).")
 
 
 def _order_response(request, order_id, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
@@ -240,6 +238,7 @@ class OrderEvents(PartnerAPIView):
     @extend_schema(
         operation_id="listOrderEvents",
         summary="The order's audit trail",
+        description="Every status change of the order and its parts, and each voucher reveal, oldest first.",
         parameters=[
             ORDER_ID,
             *page_parameters(),

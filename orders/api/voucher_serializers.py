@@ -36,8 +36,10 @@ class VoucherOut(serializers.ModelSerializer):
 
 class RevealedVoucherOut(VoucherOut):
     """A voucher with its secrets: null when the line is not delivered, the voucher is revoked,
-    or the supplier gave no such value. The context's ``secrets`` are what orders.services.reveal
-    opened for this voucher (None when it opened nothing)."""
+    or the supplier gave no such value."""
+
+    # The context's ``secrets`` are what orders.services.reveal opened for this voucher (None
+    # when it opened nothing).
 
     code = serializers.SerializerMethodField()
     pin = serializers.SerializerMethodField()

@@ -1,16 +1,14 @@
 """Hosted checkout for a partner's customer: open it for an order, get the page to send them to."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from payments.api.checkout_serializers import CheckoutIn, CheckoutOut
 from payments.checkout.links import customer_url
 from payments.services.checkout import checkout_open
-from tessera.api.base import PartnerAPIView, write_errors
+from tessera.api.base import ORDER_ID, PartnerAPIView, write_errors
 from tessera.api.idempotency import idempotent
-
-ORDER_ID = OpenApiParameter("order_id", str, OpenApiParameter.PATH, description="Order id (UUID).")
 
 
 class OrderCheckout(PartnerAPIView):

@@ -12,7 +12,7 @@ from payments.api.invoice_serializers import CreditNoteOut, InvoiceDetailOut, In
 from payments.errors import CreditNoteNotFound, InvoiceNotClosed, InvoiceNotFound
 from payments.invoice_documents import credit_note_pdf_response, invoice_csv_response, invoice_pdf_response
 from payments.models import InvoiceStatus
-from tessera.api.base import PartnerAPIView, paged, read_errors
+from tessera.api.base import PartnerAPIView, document_errors, paged, read_errors
 from tessera.api.fields import ProblemSerializer
 from tessera.api.filtering import EQUALITY, ORDERED, Filter, apply_filters, check_params, parse_choice
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
@@ -68,7 +68,10 @@ class DocumentView(PartnerAPIView):
 
 
 def _document_responses(media_type: str, what: str, *, conflict: bool) -> dict:
-    responses = {(200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=what), **read_errors()}
+    responses = {
+        (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=what),
+        **document_errors(),
+    }
     if conflict:
         responses[(409, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(
             ProblemSerializer, description="INVOICE_NOT_CLOSED: an OPEN invoice has no documents yet."

@@ -3,6 +3,7 @@
 import hashlib
 
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -12,14 +13,13 @@ from payments import refund_selectors as selectors
 from payments.api.refund_serializers import RefundCreateIn, RefundOut
 from payments.errors import RefundNotFound
 from payments.services.refunds import refund_request
-from tessera.api.base import PartnerAPIView, paged, read_errors, write_errors
+from tessera.api.base import ORDER_ID, PartnerAPIView, paged, read_errors, write_errors
 from tessera.api.filtering import check_params
 from tessera.api.idempotency import idempotent
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
 from tessera.errors import InvalidInput
 
-ORDER_ID = OpenApiParameter("order_id", str, OpenApiParameter.PATH, description="Order id (UUID).")
-REFUND_ID = OpenApiParameter("refund_id", str, OpenApiParameter.PATH, description="Refund id (UUID).")
+REFUND_ID = OpenApiParameter("refund_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Refund id.")
 
 
 def partner_refund_key(partner_id: int, idempotency_key: str) -> str:

@@ -1,6 +1,7 @@
 """The base of every partner API view: key auth, JSON only, rate limits, problem errors."""
 
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -11,6 +12,8 @@ from tessera.api.parsers import SafeJSONParser
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.throttling import PartnerClientThrottle
 from tessera.errors import NotFound, TesseraError
+
+ORDER_ID = OpenApiParameter("order_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Order id.")
 
 # The longest query string any operation needs (a filter of 100 order ids is ~3,800 characters),
 # kept under gunicorn's request-line limit (gunicorn.conf.py) so that this answer is reachable.
@@ -84,6 +87,11 @@ def _problems(*statuses: int) -> dict:
 
 def read_errors() -> dict:
     return _problems(400, 401, 404, 406, 429)
+
+
+def document_errors() -> dict:
+    """A document's read: whatever the client accepts, it gets the document or a problem, no 406."""
+    return _problems(400, 401, 404, 429)
 
 
 def write_errors() -> dict:
