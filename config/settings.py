@@ -181,6 +181,11 @@ SPECTACULAR_SETTINGS = {
         "InvoiceStatusEnum": "payments.models.InvoiceStatus",
         "VoucherStatusEnum": "orders.statuses.VoucherStatus",
         "VoucherKindEnum": "orders.statuses.VoucherKind",
+        "LineStatusEnum": "orders.statuses.LineStatus",
+        "LineSubStatusEnum": "orders.statuses.LineSubStatus",
+        "DeliveryEnum": "suppliers.models.Delivery",
+        "DeliveryModeEnum": "orders.statuses.DeliveryMode",
+        "BillingModeEnum": "orders.statuses.BillingMode",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -6,6 +6,9 @@ from orders.models import Order
 from orders.statuses import BillingMode, LineStatus, OrderStatus
 from payments.refund_rules import refund_possible
 
+# Every name available_actions may give, in the order it gives them.
+ACTIONS = ["finalize", "checkout", "update", "replaceTravellers", "cancel", "refund"]
+
 
 def available_actions(order: Order, lines) -> list[str]:
     """Names of the API operations allowed now; ``lines`` are the order's (prefetched) lines."""

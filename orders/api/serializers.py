@@ -5,10 +5,16 @@ import json
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.actions import available_actions
-from orders.api.voucher_serializers import VoucherOut
+from orders.actions import ACTIONS, available_actions
+from orders.api.voucher_serializers import (
+    VoucherOut,
+    delivery_mode_field,
+    delivery_type_field,
+    sub_status_field,
+)
 from orders.models import Order, OrderEvent, OrderLine, Traveller
 from orders.services import ContactInput, TravellerInput
+from orders.statuses import BillingMode
 from payments.api.checkout_serializers import CustomerLinksOut
 from payments.api.refund_serializers import RefundOut
 from payments.checkout.links import customer_links
@@ -143,9 +149,9 @@ class LineOut(serializers.ModelSerializer):
     toPlace = serializers.CharField(source="to_place")
     supplierReference = serializers.CharField(source="supplier_booking_ref")
     failureReason = serializers.CharField(source="failure_reason")
-    subStatus = serializers.CharField(source="sub_status", help_text="Delivery detail; see the guide.")
-    deliveryType = serializers.CharField(source="product.delivery", help_text="realtime or delayed.")
-    deliveryMode = serializers.CharField(source="product.delivery_mode", help_text="online or offline.")
+    subStatus = sub_status_field("sub_status")
+    deliveryType = delivery_type_field("product.delivery")
+    deliveryMode = delivery_mode_field("product.delivery_mode")
     # A nested serializer, built once per list rather than once per line; a line with no voucher
     # yet (the one-to-one row does not exist) is null.
     voucher = VoucherOut(
@@ -199,7 +205,11 @@ class OrderOut(serializers.ModelSerializer):
     contact = ContactOut(source="*")
     externalReference = serializers.CharField(source="external_reference")
     clientName = serializers.CharField(source="client_name")
-    paymentMethod = serializers.CharField(source="payment_method")
+    paymentMethod = serializers.ChoiceField(
+        choices=[("", "not chosen yet"), *BillingMode.choices],
+        source="payment_method",
+        help_text="How the order was paid; empty while PENDING.",
+    )
     expiresAt = serializers.SerializerMethodField()
     finalizedAt = serializers.DateTimeField(source="finalized_at", allow_null=True)
     createdAt = serializers.DateTimeField(source="created_at")
@@ -248,6 +258,7 @@ class OrderOut(serializers.ModelSerializer):
             seen.setdefault(line.offer_id, {"id": str(line.offer_id), **line.offer.snapshot})
         return list(seen.values())
 
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ACTIONS)))
     def get_availableActions(self, order: Order) -> list[str]:  # noqa: N802 - API name
         return available_actions(order, list(order.lines.all()))
 

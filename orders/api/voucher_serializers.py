@@ -5,6 +5,8 @@ from rest_framework import serializers
 
 from orders.models import Voucher
 from orders.services.reveal import LineVouchers
+from orders.statuses import DeliveryMode, LineStatus, LineSubStatus
+from suppliers.models import Delivery
 
 
 class VoucherOut(serializers.ModelSerializer):
@@ -64,14 +66,32 @@ class RevealedVoucherOut(VoucherOut):
         return self._secret("url")
 
 
+def sub_status_field(source: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=LineSubStatus.choices, source=source, help_text="Delivery detail; see the guide."
+    )
+
+
+def delivery_type_field(source: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=Delivery.choices, source=source, help_text="realtime, or delayed: released later."
+    )
+
+
+def delivery_mode_field(source: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=DeliveryMode.choices, source=source, help_text="online (a code or link) or offline."
+    )
+
+
 class LineVouchersOut(serializers.Serializer):
     lineId = serializers.IntegerField(source="line.pk")
     position = serializers.IntegerField(source="line.position")
     description = serializers.CharField(source="line.description")
-    lineStatus = serializers.CharField(source="line.status")
-    subStatus = serializers.CharField(source="line.sub_status", help_text="Delivery detail; see the guide.")
-    deliveryType = serializers.CharField(source="line.product.delivery", help_text="realtime or delayed.")
-    deliveryMode = serializers.CharField(source="line.product.delivery_mode", help_text="online or offline.")
+    lineStatus = serializers.ChoiceField(choices=LineStatus.choices, source="line.status")
+    subStatus = sub_status_field("line.sub_status")
+    deliveryType = delivery_type_field("line.product.delivery")
+    deliveryMode = delivery_mode_field("line.product.delivery_mode")
     voucher = serializers.SerializerMethodField()
 
     @extend_schema_field(RevealedVoucherOut(allow_null=True))
