@@ -337,11 +337,17 @@ def test_patching_expires_at_moves_the_expiry(api, order):
 
 @pytest.mark.parametrize(
     "when",
-    [timedelta(minutes=-5), timedelta(days=190)],
-    ids=["in-the-past", "over-six-months"],
+    [timedelta(minutes=-5), timedelta(days=190), "no zone", "a bare date"],
+    ids=["in-the-past", "over-six-months", "no-zone", "date-only"],
 )
 def test_an_expiry_in_the_past_or_too_far_is_400_invalid_expiry_and_changes_nothing(api, order, when):
-    response = api.patch(f"/orders/{order['id']}", {"expiresAt": (timezone.now() + when).isoformat()})
+    tomorrow = timezone.now() + timedelta(days=1)
+    sent = {
+        "no zone": tomorrow.replace(tzinfo=None).isoformat(),  # found by a client written from the schema:
+        "a bare date": tomorrow.date().isoformat(),  # both were read as UTC
+    }.get(when) or (timezone.now() + when).isoformat()
+
+    response = api.patch(f"/orders/{order['id']}", {"expiresAt": sent})
 
     assert_problem(response, 400, "INVALID_EXPIRY")
     after = api.get(f"/orders/{order['id']}").json()

@@ -2,6 +2,7 @@
 
 import json
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -94,11 +95,19 @@ class OrderCreateIn(serializers.Serializer):
     metadata = MetadataField()
 
 
+class ZonedDateTimeField(serializers.DateTimeField):
+    """Hands a time without a zone (or a bare date) on as it is, for the service to refuse
+    (INVALID_EXPIRY), instead of reading it as UTC."""
+
+    def enforce_timezone(self, value):
+        return value if timezone.is_naive(value) else super().enforce_timezone(value)
+
+
 class OrderUpdateIn(serializers.Serializer):
     contact = ContactIn(required=False)
     externalReference = serializers.CharField(required=False, allow_blank=True, max_length=128)
     metadata = MetadataField()
-    expiresAt = serializers.DateTimeField(required=False)
+    expiresAt = ZonedDateTimeField(required=False, help_text="With a time zone, e.g. 2026-01-01T12:00:00Z.")
 
     def validate(self, attrs):
         if not attrs:
