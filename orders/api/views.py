@@ -77,6 +77,14 @@ class OrderCollection(PartnerAPIView):
     @extend_schema(
         operation_id="listOrders",
         summary="List and filter your orders",
+        description=(
+            "A filter's value may start with an operator, `name=op:value` (eq, ne, gt, gte, lt, lte, "
+            "in, nin; eq without one); `in` and `nin` take up to 100 comma-separated values. Filters "
+            "combine with AND, and a filter given twice must hold both times "
+            "(`createdAt=gte:...&createdAt=lt:...` is a range). Times are ISO 8601 with a zone. "
+            "Pages (page, perPage or limit) carry totals; sync mode (updatedSince, then cursor) "
+            "walks by updatedAt without counting."
+        ),
         parameters=LIST_PARAMETERS,
         responses={200: paged(OrderOut, "OrderPage", cursor=True), **read_errors()},
     )
