@@ -30,12 +30,13 @@ from tessera.api.pagination import (
     page_request,
     paginate,
 )
+from tessera.api.rendering import render, render_many
 from tessera.api.throttling import client_name
 
 
 def _order_response(request, order_id, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
     order = selectors.order_for_partner(partner_id=request.user.partner.pk, order_id=order_id)
-    return Response(OrderOut(order).data, status=status_code, headers=headers)
+    return Response(render(OrderOut, order), status=status_code, headers=headers)
 
 
 # What sync mode refuses, and why; perPage or limit set its page size.
@@ -106,7 +107,7 @@ class OrderCollection(PartnerAPIView):
         else:
             queryset = queryset.order_by(*ordering(params))
             items, meta = paginate(selectors.with_details(queryset), page_request(params))
-        return Response({"items": OrderOut(items, many=True).data, **meta})
+        return Response({"items": render_many(OrderOut, items), **meta})
 
     @extend_schema(
         operation_id="createOrder",
@@ -146,7 +147,7 @@ class OrderItem(PartnerAPIView):
         order = selectors.order_for_partner(partner_id=request.user.partner.pk, order_id=order_id)
         if order is None:
             raise OrderNotFound("No such order.")
-        return Response(OrderOut(order).data)
+        return Response(render(OrderOut, order))
 
     @extend_schema(
         operation_id="updateOrder",
@@ -259,4 +260,4 @@ class OrderEvents(PartnerAPIView):
         if events is None:
             raise OrderNotFound("No such order.")
         items, meta = paginate(events, page_request(request.query_params))
-        return Response({"items": EventOut(items, many=True).data, **meta})
+        return Response({"items": render_many(EventOut, items), **meta})

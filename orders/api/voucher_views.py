@@ -8,6 +8,7 @@ from orders.api.views import ORDER_ID
 from orders.api.voucher_serializers import LineVouchersOut
 from orders.services.reveal import order_vouchers_for_partner
 from tessera.api.base import PartnerAPIView, read_errors
+from tessera.api.rendering import render_many
 
 
 class OrderVouchers(PartnerAPIView):
@@ -29,6 +30,6 @@ class OrderVouchers(PartnerAPIView):
         items = order_vouchers_for_partner(
             partner_id=request.user.partner.pk, order_id=order_id, actor=request.user.actor
         )
-        response = Response({"items": LineVouchersOut(items, many=True).data})
+        response = Response({"items": render_many(LineVouchersOut, items)})
         add_never_cache_headers(response)  # secrets: no cache may keep them
         return response

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from payments.invoice_documents import last_day
 from payments.models import CreditNote, Invoice, InvoiceItem, InvoiceStatus
 from tessera.api.fields import MoneyField, MoneySerializer, money
+from tessera.api.rendering import render_many
 from tessera.money import ZERO
 
 INVOICE_DOCUMENTS = inline_serializer(
@@ -125,7 +126,7 @@ class InvoiceDetailOut(InvoiceOut):
         items = list(invoice.items.all())
         for item in items:
             item.invoice = invoice  # the currency of every amount, without a query per item
-        return InvoiceItemOut(items, many=True).data
+        return render_many(InvoiceItemOut, items)
 
 
 class CreditNoteOut(serializers.ModelSerializer):

@@ -17,6 +17,7 @@ from tessera.api.fields import ProblemSerializer
 from tessera.api.filtering import EQUALITY, ORDERED, Filter, apply_filters, check_params, parse_choice
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
+from tessera.api.rendering import render, render_many
 
 INVOICE_ID = OpenApiParameter("invoice_id", int, OpenApiParameter.PATH, description="Invoice id.")
 CREDIT_NOTE_ID = OpenApiParameter("credit_note_id", int, OpenApiParameter.PATH, description="Credit note id.")
@@ -94,7 +95,7 @@ class InvoiceCollection(PartnerAPIView):
             reserved=PAGE_PARAMS,
         )
         items, meta = paginate(queryset, page_request(request.query_params))
-        return Response({"items": InvoiceOut(items, many=True).data, **meta})
+        return Response({"items": render_many(InvoiceOut, items), **meta})
 
 
 class InvoiceDetail(PartnerAPIView):
@@ -109,7 +110,7 @@ class InvoiceDetail(PartnerAPIView):
         invoice = selectors.invoice_of(partner_id=request.user.partner.pk, invoice_id=invoice_id)
         if invoice is None:
             raise InvoiceNotFound("No such invoice.")
-        return Response(InvoiceDetailOut(invoice).data)
+        return Response(render(InvoiceDetailOut, invoice))
 
 
 def _closed_invoice(request, invoice_id: int):
@@ -166,7 +167,7 @@ class CreditNoteCollection(PartnerAPIView):
             reserved=PAGE_PARAMS,
         )
         items, meta = paginate(queryset, page_request(request.query_params))
-        return Response({"items": CreditNoteOut(items, many=True).data, **meta})
+        return Response({"items": render_many(CreditNoteOut, items), **meta})
 
 
 class CreditNotePdf(DocumentView):

@@ -17,6 +17,7 @@ from tessera.api.base import ORDER_ID, PartnerAPIView, paged, read_errors, write
 from tessera.api.filtering import check_params
 from tessera.api.idempotency import idempotent
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
+from tessera.api.rendering import render, render_many
 from tessera.errors import InvalidInput
 
 REFUND_ID = OpenApiParameter("refund_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Refund id.")
@@ -55,7 +56,7 @@ class OrderRefunds(PartnerAPIView):
         if refunds is None:
             raise OrderNotFound("No such order.")
         items, meta = paginate(refunds, page_request(request.query_params))
-        return Response({"items": RefundOut(items, many=True).data, **meta})
+        return Response({"items": render_many(RefundOut, items), **meta})
 
     @extend_schema(
         operation_id="requestRefund",
@@ -83,7 +84,7 @@ class OrderRefunds(PartnerAPIView):
         )
         refund = selectors.refund_for_partner(partner_id=partner_id, refund_id=refund.pk)
         return Response(
-            RefundOut(refund).data,
+            render(RefundOut, refund),
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": reverse("api:refund", args=[refund.pk])},
         )
@@ -100,4 +101,4 @@ class RefundItem(PartnerAPIView):
         refund = selectors.refund_for_partner(partner_id=request.user.partner.pk, refund_id=refund_id)
         if refund is None:
             raise RefundNotFound("No such refund.")
-        return Response(RefundOut(refund).data)
+        return Response(render(RefundOut, refund))

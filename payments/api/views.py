@@ -11,6 +11,7 @@ from tessera.api.base import PartnerAPIView, paged, read_errors
 from tessera.api.fields import MoneyField
 from tessera.api.filtering import check_params
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
+from tessera.api.rendering import render_many
 
 
 class WalletOut(serializers.ModelSerializer):
@@ -53,7 +54,7 @@ class WalletView(PartnerAPIView):
     def get(self, request):
         check_params(request.query_params, ())
         wallets = selectors.wallets_of(request.user.partner.pk)
-        return Response({"items": WalletOut(wallets, many=True).data})
+        return Response({"items": render_many(WalletOut, wallets)})
 
 
 class LedgerView(PartnerAPIView):
@@ -72,4 +73,4 @@ class LedgerView(PartnerAPIView):
         if wallet is None:
             raise WalletNotFound(f"No {currency.upper()} wallet.")
         items, meta = paginate(selectors.ledger_of(wallet), page_request(request.query_params))
-        return Response({"items": LedgerEntryOut(items, many=True).data, **meta})
+        return Response({"items": render_many(LedgerEntryOut, items), **meta})

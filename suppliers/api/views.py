@@ -13,6 +13,7 @@ from tessera.api.fields import MoneyField
 from tessera.api.filtering import EQUALITY, Filter, apply_filters, parse_choice, parse_text
 from tessera.api.idempotency import idempotent
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
+from tessera.api.rendering import render, render_many
 
 
 class ProductOut(serializers.ModelSerializer):
@@ -104,7 +105,7 @@ class ProductCollection(PartnerAPIView):
             selectors.sellable_products(), request.query_params, PRODUCT_FILTERS, reserved=PAGE_PARAMS
         )
         items, meta = paginate(queryset.order_by("pk"), page_request(request.query_params))
-        return Response({"items": ProductOut(items, many=True).data, **meta})
+        return Response({"items": render_many(ProductOut, items), **meta})
 
 
 class ProductItem(PartnerAPIView):
@@ -115,7 +116,7 @@ class ProductItem(PartnerAPIView):
         product = selectors.sellable_products().filter(pk=product_id).first()
         if product is None:
             raise ProductNotFound("No such product.")
-        return Response(ProductOut(product).data)
+        return Response(render(ProductOut, product))
 
 
 class OfferCollection(PartnerAPIView):
@@ -134,7 +135,7 @@ class OfferCollection(PartnerAPIView):
             quantity=data["quantity"],
             denomination=data.get("denomination"),
         )
-        return Response(OfferOut(offer).data, status=status.HTTP_201_CREATED)
+        return Response(render(OfferOut, offer), status=status.HTTP_201_CREATED)
 
 
 class OfferItem(PartnerAPIView):
@@ -145,4 +146,4 @@ class OfferItem(PartnerAPIView):
         offer = selectors.offer_of(partner_id=request.user.partner.pk, offer_id=offer_id)
         if offer is None:
             raise OfferNotFound("No such offer.")
-        return Response(OfferOut(offer).data)
+        return Response(render(OfferOut, offer))
