@@ -5,7 +5,6 @@ inside ``transaction.atomic()`` on a locked row, save, and record the OrderEvent
 """
 
 import secrets
-import uuid
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -25,6 +24,7 @@ from orders.statuses import (
     VoucherStatus,
 )
 from tessera.fields import amount_field
+from tessera.ids import time_ordered_uuid
 
 
 def new_order_reference() -> str:
@@ -70,7 +70,7 @@ class Partner(models.Model):
 
 
 class Order(ConcurrentTransitionMixin, models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=time_ordered_uuid, editable=False)
     reference = models.CharField(max_length=16, unique=True, default=new_order_reference, editable=False)
     order_key = models.CharField(max_length=64, unique=True, default=new_order_key, editable=False)
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="orders")
@@ -393,7 +393,7 @@ class Voucher(ConcurrentTransitionMixin, models.Model):
     plaintext. ``supplier_secret_sealed`` holds any other secret a supplier hands over with it.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=time_ordered_uuid, editable=False)
     line = models.OneToOneField(OrderLine, on_delete=models.PROTECT, related_name="voucher")
     kind = models.CharField(max_length=8, choices=VoucherKind.choices)
     status = FSMField(

@@ -4,14 +4,13 @@ A wallet's balance is the sum of its ledger entries; the balance column caches i
 the same transaction as the entry, and a database constraint keeps it from going below zero.
 """
 
-import uuid
-
 from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders.statuses import BillingMode
 from tessera.fields import amount_field
+from tessera.ids import time_ordered_uuid
 
 
 class Wallet(models.Model):
@@ -113,7 +112,7 @@ LIVE_PAYMENT_STATUSES = [
 
 
 class Payment(ConcurrentTransitionMixin, models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=time_ordered_uuid, editable=False)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
     method = models.CharField(max_length=16, choices=BillingMode.choices)
     status = FSMField(
@@ -224,7 +223,7 @@ class Refund(ConcurrentTransitionMixin, models.Model):
     was paid. A FAILED refund reserves nothing.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=time_ordered_uuid, editable=False)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="refunds")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     lines = models.ManyToManyField(

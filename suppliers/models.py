@@ -1,7 +1,5 @@
 """The supply side: suppliers, their products, and the priced offers partners order from."""
 
-import uuid
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -9,6 +7,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders.statuses import DeliveryMode
 from tessera.fields import amount_field
+from tessera.ids import time_ordered_uuid
 
 
 class SupplierKind(models.TextChoices):
@@ -107,7 +106,7 @@ class Product(models.Model):
 class Offer(models.Model):
     """A priced quote for one partner that expires; the snapshot is what the partner was shown."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=time_ordered_uuid, editable=False)
     partner = models.ForeignKey("orders.Partner", on_delete=models.CASCADE, related_name="offers")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="offers")
     quantity = models.PositiveSmallIntegerField()

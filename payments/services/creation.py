@@ -10,6 +10,7 @@ from orders.events import record
 from orders.models import Order
 from payments.models import Payment
 from tessera.actors import Actor
+from tessera.ids import time_ordered_uuid
 from tessera.money import format_amount
 
 
@@ -28,7 +29,7 @@ def payment_create(
     ``details`` are added to the event's payload (between the method and the amount).
     """
     payment = Payment.objects.create(
-        id=payment_id or uuid.uuid4(),
+        id=payment_id or time_ordered_uuid(),
         order=order,
         method=method,
         amount=order.total_amount,

@@ -8,7 +8,6 @@ provider is never called while a lock is held: the services read, call, then loc
 """
 
 import logging
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -37,6 +36,7 @@ from tessera import correlation
 from tessera.actors import WORKER, Actor
 from tessera.background.retries import attempts_left, retry_at
 from tessera.errors import BillingModeNotAllowed, InvalidState, NotFound
+from tessera.ids import time_ordered_uuid
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def payment_start(*, order_id, actor: Actor = CUSTOMER) -> Payment:
 def _payment_create(order: Order, *, actor: Actor) -> Payment:
     """A new payment whose provider calls all carry its own key: a retry after a failure is a new
     payment, never a replay of the failed one."""
-    payment_id = uuid.uuid4()
+    payment_id = time_ordered_uuid()
     provider = settings.PAYMENT_GATEWAY_PROVIDER
     return payment_create(
         order=order,
