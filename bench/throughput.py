@@ -115,19 +115,33 @@ def start(command: list[str], log_name: str) -> subprocess.Popen:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children (gunicorn's workers), from /proc."""
+    """CPU time of a process and all its descendants, live or exited (gunicorn's workers, the
+    PostgreSQL server's backends), from /proc: user + system of its own, of its live children
+    (recursively) and of the children it has reaped."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0.0
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own + sum(cpu_seconds(int(child)) for child in children)
+    own_and_reaped = sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return own_and_reaped + sum(cpu_seconds(int(child)) for child in children)
 
 
 def postgres_cpu_seconds() -> float:
-    pids = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True).stdout.split()  # noqa: S607
-    return sum(cpu_seconds(int(pid)) for pid in pids)
+    """CPU time of every PostgreSQL server on the machine: each server's process tree, counted
+    once from its root (a backend is a child of its server, so summing every process of the
+    postgres user as well as their children counted the backends twice)."""
+    listed = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True).stdout.split()  # noqa: S607
+    pids = {int(pid) for pid in listed}
+    roots = [pid for pid in pids if _parent(pid) not in pids]
+    return sum(cpu_seconds(pid) for pid in roots)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
 
 
 def main() -> None:
