@@ -10,6 +10,7 @@ from tessera.api.auth import ApiKeyAuthentication, IsPartner
 from tessera.api.fields import ProblemSerializer
 from tessera.api.parsers import SafeJSONParser
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
+from tessera.api.rendering import shared
 from tessera.api.throttling import PartnerClientThrottle
 from tessera.errors import NotFound, TesseraError
 
@@ -47,12 +48,11 @@ class PartnerAPIView(APIView):
     def validated(serializer_class: type[serializers.Serializer], request) -> dict:
         if not isinstance(request.data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
-        serializer = serializer_class(data=request.data)
+        serializer = shared(serializer_class)
         unknown = unknown_fields(serializer, request.data)
         if unknown:
             raise serializers.ValidationError(unknown)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+        return serializer.run_validation(request.data)
 
 
 def unknown_fields(serializer: serializers.Serializer, data) -> dict:

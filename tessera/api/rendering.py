@@ -1,4 +1,4 @@
-"""Output serializers built once per process and reused for every answer.
+"""Serializers built once per process and reused for every request.
 
 Building a DRF serializer deep-copies the declared fields of it and of every serializer nested in
 it. For an order with its lines, travellers, payments and refunds that took 1.5 ms per answer,
@@ -6,6 +6,10 @@ six times the 0.25 ms of turning the order into JSON (docs/benchmarks.md). The o
 passed here take no context and keep no state between calls, so one instance per class serves
 every request of the process. Serializers that read their context (a revealed voucher's secrets)
 are built per answer as usual.
+
+Input serializers are reused the same way: ``run_validation`` keeps nothing on the instance
+(it is how DRF validates every item of a list with one child serializer), unlike ``is_valid``,
+which stores the data and errors and so needs an instance per request.
 """
 
 from collections.abc import Iterable
@@ -15,7 +19,8 @@ from rest_framework import serializers
 
 
 @cache
-def _one(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+def shared(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+    """The process's one instance of ``serializer_class``, built without data or context."""
     return serializer_class()
 
 
@@ -26,7 +31,7 @@ def _many(serializer_class: type[serializers.Serializer]) -> serializers.ListSer
 
 def render(serializer_class: type[serializers.Serializer], instance) -> dict:
     """``serializer_class(instance).data``, without building the serializer again."""
-    return _one(serializer_class).to_representation(instance)
+    return shared(serializer_class).to_representation(instance)
 
 
 def render_many(serializer_class: type[serializers.Serializer], instances: Iterable) -> list:
