@@ -7,7 +7,7 @@ header, the body's hash, replaying a stored answer) is tessera.api.idempotency.
 
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from orders.errors import IdempotencyKeyInUse, IdempotencyKeyReused
@@ -35,17 +35,28 @@ def idempotency_claim(*, partner: Partner, key: str, endpoint: str, request_hash
         "response_headers": {},
     }
     for _ in range(CLAIM_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(partner=partner, key=key, **fresh)
-        except IntegrityError:
-            pass
+        claimed = _create_unless_taken(partner=partner, key=key, **fresh)
+        if claimed is not None:
+            return claimed
         with transaction.atomic():
             record = IdempotencyRecord.objects.select_for_update().filter(partner=partner, key=key).first()
             if record is not None:
                 return _claim_existing(record, fresh, now)
         # The first request released its key (a server error) in between: claim it afresh.
     raise IdempotencyKeyInUse("The first request with this key is still running.")
+
+
+def _create_unless_taken(**values) -> IdempotencyRecord | None:
+    """A new record, or None when the partner's key is taken. Outside a transaction the INSERT
+    commits by itself (the claim must be visible to a concurrent repeat at once); inside one,
+    a savepoint keeps a taken key from breaking the caller's transaction."""
+    try:
+        if not connection.in_atomic_block:
+            return IdempotencyRecord.objects.create(**values)
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(**values)
+    except IntegrityError:
+        return None
 
 
 def _claim_existing(record: IdempotencyRecord, fresh: dict, now) -> IdempotencyRecord:
