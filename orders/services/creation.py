@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from orders import queue
 from orders.errors import InvalidTravellers
-from orders.events import record
+from orders.events import batched, record
 from orders.models import Order, OrderLine, Partner, Traveller
 from orders.services import expiry
 from orders.services.inputs import ContactInput, TravellerInput
@@ -55,7 +55,7 @@ def order_create(
         raise InvalidInput("The same offer is listed twice.")
     validate_travellers(travellers)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         offers = _lock_offers(partner, offer_ids)
         _check_offers(offers, now)
         _check_traveller_count(offers, travellers)

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders import queue
-from orders.events import apply_transition
+from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.statuses import BillingMode, LineStatus, OrderStatus
@@ -44,7 +44,7 @@ def order_finalize(
     if method not in FINALIZE_METHODS:
         raise InvalidInput(f"Unknown payment method {method!r}.", allowed=list(FINALIZE_METHODS))
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         order = lock_order(order_id, partner_id=partner_id)
         _check_open(order, now)
         if method not in order.partner.billing_modes:

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from orders import queue
-from orders.events import apply_transition, record
+from orders.events import apply_transition, batched, record
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.services.cancellation import release_lines
@@ -52,7 +52,7 @@ def _load(line_id: int) -> OrderLine | None:
 def _under_lock(seen: OrderLine, apply: Callable[[Order, OrderLine], Outcome]) -> Outcome:
     """Lock the order of a line read earlier (``seen``) and all its lines (in lock order), apply
     to the locked line, then settle the order. A line never changes order, so ``seen`` names it."""
-    with transaction.atomic():
+    with transaction.atomic(), batched():
         order = lock_order(seen.order_id)
         lines = lock_lines(order)
         line = next(candidate for candidate in lines if candidate.pk == seen.pk)

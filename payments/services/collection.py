@@ -6,7 +6,7 @@ from orders.events import apply_transition
 from orders.models import Order
 from orders.statuses import BillingMode
 from payments.models import LedgerKind, Payment
-from payments.services.creation import payment_create
+from payments.services.creation import payment_new
 from payments.services.invoicing import invoice_accrue
 from payments.services.wallets import wallet_book
 from tessera.actors import Actor
@@ -18,16 +18,18 @@ def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
     """Take payment for a locked PENDING order being finalized (wallet debit or invoice accrual).
 
     Runs inside the caller's transaction, so an insufficient balance undoes the finalization; the
-    caller saves the order in it too, so the payment's transitions need not touch the order.
+    caller saves the order in it too, so the payment's transitions need not touch the order. The
+    payment goes from CREATED to PAID in this one transaction, so its row is written once, PAID,
+    after its three events (create, start, capture) are recorded.
     """
-    payment = payment_create(
+    payment = payment_new(
         order=order,
         method=method,
         provider=PROVIDER_FOR_METHOD[method],
         idempotency_key=f"order:{order.pk}:payment",
         actor=actor,
     )
-    apply_transition(payment, "start", actor=actor, touch_order=False)
+    apply_transition(payment, "start", actor=actor, touch_order=False, save=False)
     if method == BillingMode.WALLET and payment.amount > 0:
         entry = wallet_book(
             kind=LedgerKind.DEBIT,
@@ -43,5 +45,6 @@ def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
     if method == BillingMode.INVOICE:
         item = invoice_accrue(order=order, actor=actor)
         payment.provider_reference = f"invoice-item:{item.pk}"
-    apply_transition(payment, "capture", actor=actor, touch_order=False, at=timezone.now())
+    apply_transition(payment, "capture", actor=actor, touch_order=False, save=False, at=timezone.now())
+    payment.save(force_insert=True)
     return payment

@@ -28,7 +28,32 @@ def payment_create(
 
     ``details`` are added to the event's payload (between the method and the amount).
     """
-    payment = Payment.objects.create(
+    payment = payment_new(
+        order=order,
+        method=method,
+        provider=provider,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        payment_id=payment_id,
+        details=details,
+    )
+    payment.save(force_insert=True)
+    return payment
+
+
+def payment_new(
+    *,
+    order: Order,
+    method: str,
+    provider: str,
+    idempotency_key: str,
+    actor: Actor,
+    payment_id: uuid.UUID | None = None,
+    details: dict | None = None,
+) -> Payment:
+    """``payment_create`` without the INSERT: the caller writes the row (``save(force_insert=True)``)
+    in the same transaction, after any transitions it makes at once."""
+    payment = Payment(
         id=payment_id or time_ordered_uuid(),
         order=order,
         method=method,
