@@ -340,7 +340,7 @@ def test_a_server_error_after_the_order_was_made_takes_the_order_back_and_the_re
     api, monkeypatch
 ):
     offer = api.quote(factories.product(), 1)
-    _fail_once(monkeypatch, selectors, "order_for_partner")
+    _fail_once(monkeypatch, selectors, "order_details")  # the answer, after the work
     body = order_body(offer["id"])
     failed = api.post("/orders", body, key="create-late-5xx")
     assert_problem(failed, 500, "INTERNAL_ERROR")

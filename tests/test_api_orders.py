@@ -14,10 +14,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from orders.models import Order
+from orders.models import IdempotencyRecord, Order
 from suppliers.models import Offer, SupplierKind
 from tessera.api.problems import ERROR_CATALOG, PROBLEM_CONTENT_TYPE
-from tests import factories
+from tests import factories, inventory_support
 from tests.api_support import client_for, travellers_json
 
 pytestmark = pytest.mark.django_db
@@ -581,7 +581,7 @@ def test_the_ledger_of_a_currency_without_a_wallet_is_404(api):
 
 LIST_QUERIES = 8
 RETRIEVE_QUERIES = 7
-CREATE_QUERIES = 25
+CREATE_QUERIES = 17
 
 
 def count_queries(django_assert_max_num_queries, bound: int, call) -> int:
@@ -668,3 +668,46 @@ def test_creating_an_order_is_bounded_whatever_its_line_count(
 
     assert Order.objects.count() == 2
     assert counts[1] == counts[0], f"creating 1 line took {counts[0]} queries, 10 lines took {counts[1]}"
+
+
+@pytest.mark.parametrize("quantity", [1, 3])
+def test_the_create_answer_is_the_order_as_reading_it_shows_it(api, product, quantity):
+    offer = api.quote(product, quantity)
+    body = {
+        "offers": [offer["id"]],
+        "travellers": travellers_json(quantity),
+        "contact": {"name": "Kari", "email": "Kari@Example.com", "phone": "+47 22 00 00 00"},
+        "externalReference": "PO-77",
+        "metadata": {"basket": [1, 2], "note": "æøå"},
+    }
+
+    created = api.post("/orders", body)
+
+    assert created.status_code == 202, created.json()
+    assert created.json() == api.get(f"/orders/{created.json()['id']}").json()
+
+
+def test_the_create_answer_of_an_order_from_stock_is_the_order_as_reading_it_shows_it(api):
+    product = inventory_support.stock_product(codes=2)
+    offer = api.quote(product, 2, denomination="20.00")
+
+    created = api.post("/orders", {"offers": [offer["id"]]})
+
+    assert created.status_code == 202, created.json()
+    assert {line["subStatus"] for line in created.json()["lines"]} == {"stock_allocated"}
+    assert created.json() == api.get(f"/orders/{created.json()['id']}").json()
+
+
+@worker_db
+def test_a_replayed_create_answers_the_order_as_it_is_now(api, product, worker):
+    offer = api.quote(product, 1)
+    body = {"offers": [offer["id"]], "travellers": travellers_json(1)}
+    first = api.post("/orders", body, key="create-once")
+    worker()  # the order moves on: its line is RESERVED
+    IdempotencyRecord.objects.filter(key="create-once").delete()  # as after the keys' retention
+
+    again = api.post("/orders", body, key="create-once")
+
+    assert again.status_code == 202, again.json()
+    assert again.json()["id"] == first.json()["id"]
+    assert [line["status"] for line in again.json()["lines"]] == ["RESERVED"]

@@ -34,9 +34,9 @@ from tessera.api.rendering import render, render_many
 from tessera.api.throttling import client_name
 
 
-def _order_response(request, order_id, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
+def _order_response(request, order_id) -> Response:
     order = selectors.order_for_partner(partner_id=request.user.partner.pk, order_id=order_id)
-    return Response(render(OrderOut, order), status=status_code, headers=headers)
+    return Response(render(OrderOut, order))
 
 
 # What sync mode refuses, and why; perPage or limit set its page size.
@@ -131,8 +131,9 @@ class OrderCollection(PartnerAPIView):
             actor=request.user.actor,
         )
         location = reverse("api:order", args=[order.pk])
-        return _order_response(
-            request, order.pk, status_code=status.HTTP_202_ACCEPTED, headers={"Location": location}
+        order = selectors.order_details(order, partner_id=request.user.partner.pk)
+        return Response(
+            render(OrderOut, order), status=status.HTTP_202_ACCEPTED, headers={"Location": location}
         )
 
 

@@ -6,7 +6,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
-from orders import queue
+from orders import queue, selectors
 from orders.errors import InvalidTravellers
 from orders.events import batched, record
 from orders.models import Order, OrderLine, Partner, Traveller
@@ -36,7 +36,11 @@ def order_create(
     idempotency_key: str = "",
     actor: Actor,
 ) -> Order:
-    """Create a PENDING order; with ``idempotency_key``, a repeat returns the order made first."""
+    """Create a PENDING order; with ``idempotency_key``, a repeat returns the order made first.
+
+    The new order comes back holding its lines and travellers (orders.selectors.order_details),
+    as a fresh read with prefetches would; read it again to see later changes.
+    """
     if idempotency_key:
         # The exclude() restates the unique index's condition as a constant, so that a prepared
         # statement's generic plan still finds the index (it cannot prove "$2 <> ''" itself).
@@ -96,6 +100,7 @@ def order_create(
             },
         )
         queue.reservation(line.pk for line in lines)
+    selectors.hold_new_order_details(order, lines=lines, travellers=people)
     return order
 
 
