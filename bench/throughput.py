@@ -21,9 +21,9 @@ import threading
 import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import setup_django  # puts the project on sys.path and starts Django
+from machine import cpu_seconds, postgres_cpu_seconds, stolen_share
 
 # isort: split
 
@@ -114,36 +114,6 @@ def start(command: list[str], log_name: str) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=setup_django.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process and all its descendants, live or exited (gunicorn's workers, the
-    PostgreSQL server's backends), from /proc: user + system of its own, of its live children
-    (recursively) and of the children it has reaped."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return 0.0
-    own_and_reaped = sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-    return own_and_reaped + sum(cpu_seconds(int(child)) for child in children)
-
-
-def postgres_cpu_seconds() -> float:
-    """CPU time of every PostgreSQL server on the machine: each server's process tree, counted
-    once from its root (a backend is a child of its server, so summing every process of the
-    postgres user as well as their children counted the backends twice)."""
-    listed = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True).stdout.split()  # noqa: S607
-    pids = {int(pid) for pid in listed}
-    roots = [pid for pid in pids if _parent(pid) not in pids]
-    return sum(cpu_seconds(pid) for pid in roots)
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=600)
@@ -202,6 +172,7 @@ def main() -> None:
     try:
         time.sleep(3)
         cpu_before = [cpu_seconds(p.pid) for p in processes], postgres_cpu_seconds()
+        stolen = stolen_share()
         latencies: dict[str, list[float]] = {}
         quota = Quota(args.orders)
         clients = [Client(key, product_id, quota, latencies) for _ in range(args.clients)]
@@ -220,6 +191,7 @@ def main() -> None:
         web_cpu = cpu_seconds(processes[0].pid) - cpu_before[0][0]
         worker_cpu = sum(cpu_seconds(p.pid) for p in processes[1:]) - sum(cpu_before[0][1:])
         database_cpu = postgres_cpu_seconds() - cpu_before[1]
+        stolen_percent = 100 * stolen()
     finally:
         for process in processes:
             process.terminate()
@@ -239,6 +211,7 @@ def main() -> None:
         for name, cpu in (("web", web_cpu), ("workers", worker_cpu), ("PostgreSQL", database_cpu))
     }
     print("CPU per order: " + ", ".join(f"{name} {ms:.0f} ms" for name, ms in per_order.items()))
+    print(f"CPU time the virtual machine's host took for others during the run: {stolen_percent:.0f} %")
     for error in errors[:5]:
         print("  error:", error)
 

@@ -1,0 +1,58 @@
+"""Reading the machine: CPU time of process trees, and the share of CPU the host took.
+
+Figures of CPU per operation come from /proc, so they hold whatever else the machine runs. On a
+virtual machine the host may also take CPU time for other guests ("steal"): benchmarks print how
+much it took, since a run that lost a tenth of its CPU that way is slower for no fault of its own.
+"""
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and all its descendants, live or exited (gunicorn's workers, the
+    PostgreSQL server's backends), from /proc: user + system of its own, of its live children
+    (recursively) and of the children it has reaped."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own_and_reaped = sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return own_and_reaped + sum(cpu_seconds(int(child)) for child in children)
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL server on the machine: each server's process tree, counted
+    once from its root (a backend is a child of its server, so summing every process of the
+    postgres user as well as their children counted the backends twice)."""
+    listed = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True).stdout.split()  # noqa: S607
+    pids = {int(pid) for pid in listed}
+    roots = [pid for pid in pids if _parent(pid) not in pids]
+    return sum(cpu_seconds(pid) for pid in roots)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
+def stolen_share() -> Callable[[], float]:
+    """Start counting; the returned function gives the share (0-1) of CPU time stolen since."""
+    start = _cpu_counters()
+
+    def since() -> float:
+        now = _cpu_counters()
+        total = sum(now) - sum(start)
+        return (now[7] - start[7]) / total if total else 0.0
+
+    return since
+
+
+def _cpu_counters() -> list[int]:
+    """The machine's CPU counters (user, nice, system, idle, iowait, irq, softirq, steal, ...)."""
+    return [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
