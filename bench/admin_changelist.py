@@ -17,6 +17,7 @@ import time
 from datetime import timedelta
 
 import setup_django  # noqa: F401 - puts the project on sys.path and starts Django
+from machine import analyze_tables
 
 # isort: split
 
@@ -78,6 +79,9 @@ def measure(client: Client, params: dict) -> tuple[list[float], int]:
 def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("Run this against PostgreSQL (DATABASE_URL=postgres://...).")
+    stale = analyze_tables()
+    if stale:
+        print(f"analyzed first (autovacuum would have): {', '.join(stale)}")
     users = get_user_model().objects
     user = users.filter(username="bench-admin").first() or users.create_superuser(
         "bench-admin", "bench@localhost", None

@@ -14,6 +14,7 @@ import sys
 import time
 
 import setup_django  # noqa: F401 - puts the project on sys.path and starts Django
+from machine import analyze_tables
 
 # isort: split
 
@@ -65,6 +66,9 @@ def measure(client: Client, headers: dict, params: dict) -> list[float]:
 def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("Run this against PostgreSQL (DATABASE_URL=postgres://...).")
+    stale = analyze_tables()
+    if stale:
+        print(f"analyzed first (autovacuum would have): {', '.join(stale)}")
     partner_id, count = busiest_partner()
     total = Order.objects.count()
     partner = Partner.objects.get(pk=partner_id)
