@@ -17,7 +17,7 @@ import time
 from datetime import timedelta
 
 import setup_django  # noqa: F401 - puts the project on sys.path and starts Django
-from machine import analyze_tables
+from machine import analyze_tables, yardstick_ms
 
 # isort: split
 
@@ -88,7 +88,8 @@ def main() -> None:
     )
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
-    print(f"{Order.objects.count():,} orders, {OrderLine.objects.count():,} lines; {RUNS} runs each\n")
+    print(f"{Order.objects.count():,} orders, {OrderLine.objects.count():,} lines; {RUNS} runs each")
+    print(f"yardstick (machine speed, docs/benchmarks.md): {yardstick_ms():.0f} ms\n")
     print(f"{'page':46} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'SQL':>5}")
     for name, params in scenarios().items():
         timings, statements = measure(client, params)

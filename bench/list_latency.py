@@ -14,7 +14,7 @@ import sys
 import time
 
 import setup_django  # noqa: F401 - puts the project on sys.path and starts Django
-from machine import analyze_tables
+from machine import analyze_tables, yardstick_ms
 
 # isort: split
 
@@ -75,7 +75,8 @@ def main() -> None:
     _, raw_key = api_key_create(partner=partner, name="bench", actor=Actor.system("bench"))
     headers = {"Authorization": f"Bearer {raw_key}"}
     client = Client(HTTP_HOST="localhost")
-    print(f"{total:,} orders in the table; partner {partner_id} has {count:,}; {RUNS} runs each\n")
+    print(f"{total:,} orders in the table; partner {partner_id} has {count:,}; {RUNS} runs each")
+    print(f"yardstick (machine speed, docs/benchmarks.md): {yardstick_ms():.0f} ms\n")
     print(f"{'scenario':42} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for name, params in scenarios(partner_id).items():
         timings = sorted(measure(client, headers, params))

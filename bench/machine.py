@@ -8,6 +8,7 @@ much it took, since a run that lost a tenth of its CPU that way is slower for no
 
 import os
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,3 +79,17 @@ def analyze_tables() -> list[str]:
         for table in stale:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
     return stale
+
+
+def yardstick_ms() -> float:
+    """CPU ms of a fixed piece of pure Python work (the best of five): how fast this machine is
+    right now. docs/benchmarks.md gives the figure of the runs it reports; a run on a host that
+    lends less CPU shows a larger one, and its other figures grow in proportion."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.process_time()
+        table = {}
+        for n in range(200_000):
+            table[n % 1000] = table.get(n % 1000, 0) + len(str(n))
+        best = min(best, time.process_time() - started)
+    return best * 1000

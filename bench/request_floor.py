@@ -20,7 +20,7 @@ import time
 import uuid
 
 import setup_django  # puts the project on sys.path and starts Django
-from machine import cpu_seconds, stolen_share
+from machine import cpu_seconds, stolen_share, yardstick_ms
 from throughput import PORT, prepare
 
 # isort: split
@@ -132,6 +132,7 @@ def main() -> None:
     orm, cursor = orm_against_cursor(args.repeat * 3)
     print(f"one order line by primary key: ORM {orm:.2f} ms of Python, cursor {cursor:.2f} ms")
     print(f"CPU time the virtual machine's host took for others during the run: {100 * stolen():.0f} %")
+    print(f"yardstick (machine speed, docs/benchmarks.md): {yardstick_ms():.0f} ms")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import uuid
 from decimal import Decimal
 
 import setup_django  # puts the project on sys.path and starts Django
-from machine import cpu_seconds, postgres_cpu_seconds, stolen_share
+from machine import cpu_seconds, postgres_cpu_seconds, stolen_share, yardstick_ms
 
 # isort: split
 
@@ -212,6 +212,7 @@ def main() -> None:
     }
     print("CPU per order: " + ", ".join(f"{name} {ms:.0f} ms" for name, ms in per_order.items()))
     print(f"CPU time the virtual machine's host took for others during the run: {stolen_percent:.0f} %")
+    print(f"yardstick (machine speed, docs/benchmarks.md): {yardstick_ms():.0f} ms")
     for error in errors[:5]:
         print("  error:", error)
 

@@ -1,16 +1,31 @@
 """Absolute URLs of an order's customer pages, as partners and providers see them."""
 
+from functools import cache
+from urllib.parse import quote
+
 from django.conf import settings
 from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
 
 from orders.models import Order
 from orders.statuses import LineStatus
 from payments.checkout.statuses import PAID_STATUSES, TICKETS_STATUSES
 from payments.models import Checkout
 
+KEY_MARK = "ORDERKEY"
+
 
 def customer_url(name: str, order_key: str) -> str:
-    return settings.PUBLIC_BASE_URL + reverse(f"checkout:{name}", args=[order_key])
+    before, after = _path_around_key(name)
+    return settings.PUBLIC_BASE_URL + before + quote(order_key, safe=RFC3986_SUBDELIMS + "/~:@") + after
+
+
+@cache
+def _path_around_key(name: str) -> tuple[str, str]:
+    """The customer page's path before and after its order key, reversed once per process:
+    reverse() for every order took a quarter of the time to render a list of orders."""
+    before, _, after = reverse(f"checkout:{name}", args=[KEY_MARK]).partition(KEY_MARK)
+    return before, after
 
 
 def customer_links(order: Order) -> dict:
