@@ -82,14 +82,14 @@ def analyze_tables() -> list[str]:
 
 
 def yardstick_ms() -> float:
-    """CPU ms of a fixed piece of pure Python work (the best of five): how fast this machine is
+    """CPU ms of a fixed piece of pure Python work (the best of twenty): how fast this machine is
     right now. docs/benchmarks.md gives the figure of the runs it reports; a run on a host that
     lends less CPU shows a larger one, and its other figures grow in proportion."""
     best = float("inf")
-    for _ in range(5):
+    for _ in range(20):
         started = time.process_time()
         table = {}
-        for n in range(200_000):
+        for n in range(100_000):
             table[n % 1000] = table.get(n % 1000, 0) + len(str(n))
         best = min(best, time.process_time() - started)
     return best * 1000
