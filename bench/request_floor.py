@@ -13,36 +13,19 @@ time of one ORM read against the same read sent through the cursor.
 import argparse
 import http.client
 import json
-import os
 import subprocess
 import sys
 import time
 import uuid
 
-import setup_django  # puts the project on sys.path and starts Django
 from machine import cpu_seconds, stolen_share, yardstick_ms
-from throughput import PORT, prepare
+from throughput import PORT, gunicorn, prepare, start
 
 # isort: split
 
 from django.db import connection
 
 from orders.models import Order, OrderLine
-
-
-def serve() -> subprocess.Popen:
-    env = {**os.environ, "LOG_LEVEL": "ERROR"}  # gunicorn's own lines go to stderr
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi:application",
-        "-b",
-        f"127.0.0.1:{PORT}",
-        "-w",
-        "1",
-    ]
-    return subprocess.Popen(command, cwd=setup_django.ROOT, env=env)  # noqa: S603 - our own app
 
 
 def per_request(server: subprocess.Popen, key: str, method: str, path: str, body: dict | None, repeat: int):
@@ -112,7 +95,7 @@ def main() -> None:
         .order_by("-created_at")
         .values_list("pk", flat=True)[0]
     )
-    server = serve()
+    server = start(gunicorn(1), "request-floor")
     stolen = stolen_share()
     try:
         time.sleep(3)

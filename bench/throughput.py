@@ -108,6 +108,22 @@ def prepare(orders: int) -> tuple[str, int]:
     return key, product.pk
 
 
+def gunicorn(workers: int, *options: str) -> list[str]:
+    """The command that serves Tessera on PORT with ``workers`` gunicorn worker processes."""
+    address = f"127.0.0.1:{PORT}"
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "-b",
+        address,
+        "-w",
+        str(workers),
+        *options,
+    ]
+
+
 def start(command: list[str], log_name: str) -> subprocess.Popen:
     env = {**os.environ, "SANDBOX_TIME_SCALE": "0", "LOG_LEVEL": "WARNING"}
     log = open(setup_django.ROOT / f"bench-{log_name}.log", "w")  # noqa: SIM115
@@ -136,21 +152,7 @@ def main() -> None:
     baseline = Order.objects.filter(status="FULFILLED").count()
     python = sys.executable
     processes = [
-        start(
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "-b",
-                f"127.0.0.1:{PORT}",
-                "-w",
-                str(args.web),
-                "--access-logfile",
-                "-",
-            ],
-            "gunicorn",
-        ),
+        start(gunicorn(args.web, "--access-logfile", "-"), "gunicorn"),
         *[
             start(
                 [

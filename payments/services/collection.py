@@ -6,7 +6,7 @@ from orders.events import apply_transition
 from orders.models import Order
 from orders.statuses import BillingMode
 from payments.models import LedgerKind, Payment
-from payments.services.creation import payment_new
+from payments.services.creation import payment_create
 from payments.services.invoicing import invoice_accrue
 from payments.services.wallets import wallet_book
 from tessera.actors import Actor
@@ -22,12 +22,13 @@ def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
     payment goes from CREATED to PAID in this one transaction, so its row is written once, PAID,
     after its three events (create, start, capture) are recorded.
     """
-    payment = payment_new(
+    payment = payment_create(
         order=order,
         method=method,
         provider=PROVIDER_FOR_METHOD[method],
         idempotency_key=f"order:{order.pk}:payment",
         actor=actor,
+        insert=False,
     )
     apply_transition(payment, "start", actor=actor, touch_order=False, save=False)
     if method == BillingMode.WALLET and payment.amount > 0:

@@ -23,36 +23,14 @@ def payment_create(
     actor: Actor,
     payment_id: uuid.UUID | None = None,
     details: dict | None = None,
+    insert: bool = True,
 ) -> Payment:
     """Create the payment of a locked order's total, in the caller's transaction, and audit it.
 
-    ``details`` are added to the event's payload (between the method and the amount).
+    ``details`` are added to the event's payload (between the method and the amount). With
+    ``insert=False`` the row is not written: the caller inserts it (``save(force_insert=True)``)
+    in the same transaction, once, after the transitions it makes at once.
     """
-    payment = payment_new(
-        order=order,
-        method=method,
-        provider=provider,
-        idempotency_key=idempotency_key,
-        actor=actor,
-        payment_id=payment_id,
-        details=details,
-    )
-    payment.save(force_insert=True)
-    return payment
-
-
-def payment_new(
-    *,
-    order: Order,
-    method: str,
-    provider: str,
-    idempotency_key: str,
-    actor: Actor,
-    payment_id: uuid.UUID | None = None,
-    details: dict | None = None,
-) -> Payment:
-    """``payment_create`` without the INSERT: the caller writes the row (``save(force_insert=True)``)
-    in the same transaction, after any transitions it makes at once."""
     payment = Payment(
         id=payment_id or time_ordered_uuid(),
         order=order,
@@ -62,6 +40,8 @@ def payment_new(
         provider=provider,
         idempotency_key=idempotency_key,
     )
+    if insert:
+        payment.save(force_insert=True)
     record(
         order_id=order.pk,
         subject_type="payment",
