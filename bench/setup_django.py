@@ -1,5 +1,7 @@
 """Import first in a benchmark: puts the project on the path and starts Django with
-production-like settings (DEBUG off, so no query log; rate limits out of the way)."""
+production-like settings (DEBUG off, so no query log; rate limits out of the way), and sets the
+garbage collector as every gunicorn worker does (config/wsgi.py); BENCH_DEFAULT_GC=1 keeps
+Python's defaults instead, to compare."""
 
 import os
 import sys
@@ -18,3 +20,8 @@ os.environ.setdefault("SANDBOX_PROVIDER_SECRET", "bench-only-provider-secret")
 os.environ.setdefault("TICKET_SIGNING_KEY", "bench-only-ticket-signing-key")
 os.environ.setdefault("API_RATE_LIMIT", "1000000/min")
 django.setup()
+
+if not os.environ.get("BENCH_DEFAULT_GC"):
+    from tessera.garbage_collection import settle_after_startup
+
+    settle_after_startup()

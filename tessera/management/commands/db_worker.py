@@ -20,6 +20,7 @@ from django_tasks_db.management.commands import db_worker
 from tessera.background import recovery
 from tessera.background.housekeeping import Housekeeper
 from tessera.errors import DATABASE_UNAVAILABLE
+from tessera.garbage_collection import settle_after_startup
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,10 @@ class Command(db_worker.Command):
     def handle(self, *args, housekeeping: bool = True, **options) -> None:
         # Under --reload the parent process only watches files; the child runs tasks.
         reloader_parent = options.get("reload") and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
-        if not housekeeping or options.get("batch") or reloader_parent:
+        if options.get("batch") or reloader_parent:
+            return super().handle(*args, **options)
+        settle_after_startup()
+        if not housekeeping:
             return super().handle(*args, **options)
         housekeeper = Housekeeper(options["worker_id"])
         housekeeper.start()
