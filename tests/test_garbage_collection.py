@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django_tasks_db.management.commands import db_worker as tasks_db_worker
 
 from tessera.garbage_collection import YOUNG_THRESHOLD
-from tessera.management.commands import db_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
@@ -43,9 +42,21 @@ def test_a_batch_run_of_the_worker_leaves_the_callers_collector_alone():
     assert (gc.get_freeze_count(), gc.get_threshold()) == (frozen, threshold)
 
 
-def test_a_long_running_worker_settles_its_collector_before_taking_tasks(monkeypatch):
-    calls = []
-    monkeypatch.setattr(db_worker, "settle_after_startup", lambda: calls.append("settle"))
-    monkeypatch.setattr(tasks_db_worker.Command, "handle", lambda self, *a, **o: calls.append("run tasks"))
+@pytest.fixture
+def restored_collector():
+    """Give the test process its collector back as it was after a test settles it."""
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+def test_a_long_running_worker_settles_its_collector_before_taking_tasks(monkeypatch, restored_collector):
+    seen_when_tasks_start = []
+
+    def run_tasks(self, *args, **options):
+        seen_when_tasks_start.append((gc.get_freeze_count() > 0, gc.get_threshold()[0]))
+
+    monkeypatch.setattr(tasks_db_worker.Command, "handle", run_tasks)
     call_command("db_worker", housekeeping=False, verbosity=0, startup_delay=False, reload=False)
-    assert calls == ["settle", "run tasks"]
+    assert seen_when_tasks_start == [(True, YOUNG_THRESHOLD)]
