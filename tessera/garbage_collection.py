@@ -2,10 +2,10 @@
 
 Django's ORM leaves every page of orders as reference cycles (a line caches its order, the order
 its prefetched lines), so only the cyclic collector frees them. With Python's defaults (a young
-collection every 2,000 new container objects, and a full one now and then) a list page of 25
-orders ran about 25 young collections, each walking the request's live objects again, and every
-full collection walked the ~140,000 objects that importing Django, DRF and Tessera had created,
-100 ms a time: collection took 11 % of a list page's time.
+collection every 2,000 new container objects) a list page of 25 orders ran about two young
+collections, and every couple of hundred requests a full collection walked the ~140,000 objects
+that importing Django, DRF and Tessera had created, 100 ms a time: collection took 11 % of a
+list page's time.
 
 Once the application is loaded, what start-up created is moved out of the collector's view
 (``gc.freeze``: those objects live as long as the process) and young collections run every 20,000
