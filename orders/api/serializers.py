@@ -21,6 +21,7 @@ from payments.api.refund_serializers import RefundOut
 from payments.checkout.links import customer_links
 from payments.models import Payment
 from tessera.api.fields import MoneyField
+from tessera.times import iso_utc
 
 MAX_METADATA_BYTES = 4096
 
@@ -259,7 +260,7 @@ class OrderOut(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True, help_text="Set while PENDING."))
     def get_expiresAt(self, order: Order) -> str | None:  # noqa: N802 - API name
-        return order.expires_at.isoformat().replace("+00:00", "Z") if order.status == "PENDING" else None
+        return iso_utc(order.expires_at) if order.status == "PENDING" else None
 
     def get_offers(self, order: Order) -> list[dict]:
         seen = {}

@@ -19,6 +19,7 @@ from orders.services.inputs import ContactInput, TravellerInput
 from orders.statuses import OrderStatus
 from tessera.actors import Actor
 from tessera.errors import InvalidInput, OrderNotEditable
+from tessera.times import iso_utc
 
 _UNSET = object()
 
@@ -123,7 +124,7 @@ def order_set_expiry(*, order_id, expires_at: datetime, actor: Actor, partner_id
             subject_id=order.pk,
             name="set_expiry",
             actor=actor,
-            payload={"from": previous.isoformat(), "to": expires_at.isoformat(), "version": order.version},
+            payload={"from": iso_utc(previous), "to": iso_utc(expires_at), "version": order.version},
         )
         return order
 

@@ -37,6 +37,7 @@ from suppliers.adapters.base import (
 )
 from tessera.actors import WORKER
 from tessera.background.retries import attempts_left, retry_at
+from tessera.times import iso_utc
 
 logger = logging.getLogger(__name__)
 
@@ -331,7 +332,7 @@ def _retry(line: OrderLine, expected: str, exc: SupplierError, attempt: int, req
         subject_id=line.pk,
         name="supplier_retry",
         actor=WORKER,
-        payload={"attempt": attempt, "code": exc.code, "reason": str(exc), "nextAttemptAt": when.isoformat()},
+        payload={"attempt": attempt, "code": exc.code, "reason": str(exc), "nextAttemptAt": iso_utc(when)},
     )
     requeue([line.pk], attempt=attempt + 1, run_after=when)
     return "retry"

@@ -30,6 +30,7 @@ from suppliers.adapters.base import PermanentSupplierError, RefundResult, Suppli
 from tessera.actors import WORKER
 from tessera.background.retries import attempts_left, retry_at
 from tessera.money import ZERO, format_amount, quantize
+from tessera.times import iso_utc_or_none
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ def _ask_supplier_later(refund: Refund, exc: SupplierError, attempt: int) -> Out
             "attempt": attempt,
             "code": exc.code,
             "reason": str(exc),
-            "nextAttemptAt": when.isoformat() if when else None,
+            "nextAttemptAt": iso_utc_or_none(when),
         },
     )
     if more:
