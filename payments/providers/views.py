@@ -25,7 +25,7 @@ def provider_callback(request, provider: str):
         event = gateway.parse_callback(body=request.body, headers=dict(request.headers))
     except InvalidCallback as exc:
         logger.warning("refused a %s callback: %s", provider, exc)
-        return problem("MALFORMED_REQUEST", "The callback's signature, timestamp or body does not check out.")
+        return problem("CALLBACK_INVALID", f"The callback was not applied: {exc}")
     try:
         outcome = provider_callback_apply(provider=provider, event=event)
     except UnknownProviderReference as exc:

@@ -14,6 +14,8 @@ from tessera.errors import DATABASE_UNAVAILABLE, TesseraError
 
 logger = logging.getLogger(__name__)
 
+NON_FIELD_ERRORS = "non_field_errors"  # DRF's key for what a serializer's validate() says
+
 DATABASE_RETRY_AFTER_SECONDS = 2
 
 _DRF_CODES: list[tuple[type[Exception], str]] = [
@@ -76,8 +78,10 @@ def problem_response(exc: Exception) -> Response:
 def _drf_problem(exc: drf.APIException, headers: dict[str, str]) -> dict:
     code = next((code for cls, code in _DRF_CODES if isinstance(exc, cls)), "INTERNAL_ERROR")
     if isinstance(exc, drf.ValidationError):
-        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return problem_body(code, "Some fields are not valid.", errors=errors)
+        errors = dict(exc.detail) if isinstance(exc.detail, dict) else {NON_FIELD_ERRORS: exc.detail}
+        about_the_body = errors.pop(NON_FIELD_ERRORS, None)  # named by no field: it is the detail
+        detail = " ".join(str(message) for message in about_the_body or ["Some fields are not valid."])
+        return problem_body(code, detail, errors=errors or None)
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Bearer realm="tessera"'
     if isinstance(exc, drf.Throttled) and exc.wait is not None:

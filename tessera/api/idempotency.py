@@ -16,6 +16,7 @@ meet as "this order is not PENDING any more" (found by the load suite, tests/loa
 
 import hashlib
 import json
+import re
 from functools import wraps
 
 from django.db import transaction
@@ -33,11 +34,24 @@ MAX_KEY_LENGTH = 255
 STORED_HEADERS = ("Location",)
 
 
+# Visible ASCII, spaces only inside; the OpenAPI document states the same rule (tessera.api.schema).
+KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
+
+
 class IdempotencyKeyMissing(TesseraError):
     code = "IDEMPOTENCY_KEY_MISSING"
     fault = "client"
     http_status = 400
     suggested_action = "Send a unique Idempotency-Key header (for example a UUID) with this request."
+
+
+class IdempotencyKeyInvalid(TesseraError):
+    code = "IDEMPOTENCY_KEY_INVALID"
+    fault = "client"
+    http_status = 400
+    suggested_action = (
+        f"Send an Idempotency-Key of 1 to {MAX_KEY_LENGTH} printable ASCII characters, for example a UUID."
+    )
 
 
 def idempotent(handler):
@@ -95,8 +109,14 @@ def _key_of(request) -> str:
     key = (request.headers.get(HEADER) or "").strip()
     if not key:
         raise IdempotencyKeyMissing(f"{HEADER} header is required on this request.")
-    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise IdempotencyKeyMissing(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.")
+    if len(key) > MAX_KEY_LENGTH:
+        raise IdempotencyKeyInvalid(
+            f"{HEADER} is {len(key)} characters long; at most {MAX_KEY_LENGTH} are allowed."
+        )
+    if not re.fullmatch(KEY_PATTERN, key):
+        raise IdempotencyKeyInvalid(
+            f"{HEADER} may hold only printable ASCII characters (space to ~), no tabs or control characters."
+        )
     return key
 
 

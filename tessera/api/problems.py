@@ -36,6 +36,21 @@ ERROR_CATALOG: dict[str, ErrorSpec] = {
         "Idempotency-Key header is required",
         suggested_action="Send a unique Idempotency-Key with every POST, PUT and PATCH.",
     ),
+    "IDEMPOTENCY_KEY_INVALID": ErrorSpec(
+        400,
+        "Idempotency-Key header is not valid",
+        suggested_action="Send 1 to 255 printable ASCII characters, for example a UUID.",
+    ),
+    "CLIENT_NAME_INVALID": ErrorSpec(
+        400,
+        "X-Client-Name header is not valid",
+        suggested_action="Send at most 100 printable ASCII characters, or leave the header out.",
+    ),
+    "CALLBACK_INVALID": ErrorSpec(
+        400,
+        "The callback's signature or body does not check out",
+        suggested_action="Send the event as the provider signs it: the exact body, a current timestamp.",
+    ),
     "INVALID_FILTER": ErrorSpec(
         400,
         "A filter, operator or value is not valid",
