@@ -9,8 +9,10 @@ import base64
 import binascii
 import json
 import math
+import re
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter
@@ -19,8 +21,8 @@ from tessera.api.filtering import InvalidFilter, parse_timestamp
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
-MAX_PAGE = 100_000
 COUNT_LIMIT = 10_000
+MAX_PAGE = COUNT_LIMIT  # the last page of one item that starts within the counted matches
 PAGE_PARAMS = ("page", "perPage", "limit")
 CURSOR_PARAMS = ("cursor", "updatedSince")
 
@@ -35,6 +37,10 @@ def page_request(params) -> PageRequest:
     errors = {}
 
     def number(name: str, default: int, maximum: int) -> int:
+        sent = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
+        if len(sent) > 1:
+            errors[name] = [f"Give {name} once."]
+            return default
         raw = params.get(name)
         if raw is None:
             return default
@@ -53,15 +59,25 @@ def page_request(params) -> PageRequest:
     return PageRequest(page=1, per_page=limit) if limit else PageRequest(page=page, per_page=per_page)
 
 
+def last_page(per_page: int) -> int:
+    """The last page of ``per_page`` items that starts within the first COUNT_LIMIT matches."""
+    return (COUNT_LIMIT - 1) // per_page + 1
+
+
 def paginate(queryset: QuerySet, request: PageRequest) -> tuple[list, dict]:
     """One page with totals. Counting stops at COUNT_LIMIT matches, so a page costs the same at a
     million orders as at a thousand: beyond it ``totalItems`` is COUNT_LIMIT and
     ``totalItemsExact`` is false, and pages end there (narrow the filters or use the cursor)."""
     start = (request.page - 1) * request.per_page
-    if start >= COUNT_LIMIT:
+    if request.page > last_page(request.per_page):
         raise InvalidFilter(
             f"Pages reach the first {COUNT_LIMIT:,} matches; narrow the filters or walk with the cursor.",
-            errors={"page": [f"page × perPage may reach at most {COUNT_LIMIT:,} items."]},
+            errors={
+                "page": [
+                    f"With perPage={request.per_page} the last page is {last_page(request.per_page)} "
+                    f"(pages start within the first {COUNT_LIMIT:,} matches)."
+                ]
+            },
         )
     counted = queryset.order_by().values("pk")[: COUNT_LIMIT + 1].count()
     total = min(counted, COUNT_LIMIT)
@@ -82,7 +98,7 @@ def cursor_page(queryset: QuerySet, params, *, per_page: int) -> tuple[list, dic
     if "cursor" in params:
         updated_at, last_id = _decode(params["cursor"])
         queryset = queryset.filter(Q(updated_at__gt=updated_at) | Q(updated_at=updated_at, id__gt=last_id))
-    elif "updatedSince" in params:
+    if "updatedSince" in params:  # with a cursor too: both hold
         try:
             queryset = queryset.filter(updated_at__gte=parse_timestamp(params["updatedSince"]))
         except ValueError as exc:
@@ -94,13 +110,21 @@ def cursor_page(queryset: QuerySet, params, *, per_page: int) -> tuple[list, dic
     return items, {"perPage": per_page, "nextCursor": next_cursor}
 
 
+CURSOR_PATTERN = r"^[0-9]{1,17}-[0-9a-f]{32}$"  # every string it matches is a cursor
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _encode(row) -> str:
-    payload = json.dumps([row.updated_at.isoformat(), str(row.pk)])
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    """``<updatedAt in microseconds since 1970>-<id as 32 hex digits>``."""
+    micros = (row.updated_at - EPOCH) // timedelta(microseconds=1)
+    return f"{micros}-{row.pk.hex}"
 
 
 def _decode(cursor: str):
-    try:
+    if re.fullmatch(CURSOR_PATTERN, cursor):
+        micros, _, last_id = cursor.partition("-")
+        return EPOCH + timedelta(microseconds=int(micros)), uuid.UUID(hex=last_id)
+    try:  # the base64 cursors handed out before, so that a walk under way goes on
         padded = cursor + "=" * (-len(cursor) % 4)
         updated_at, last_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return parse_timestamp(updated_at), uuid.UUID(last_id)
@@ -110,18 +134,107 @@ def _decode(cursor: str):
         ) from exc
 
 
-def page_parameters():
-    """The paging parameters as OpenAPI documents them, with their real bounds."""
+def paging_schema() -> dict:
+    """page, perPage and limit as one JSON Schema, with the rules that tie them: limit goes alone,
+    and a page must start within the first COUNT_LIMIT matches (``last_page``)."""
+    window = [
+        {"not": {"required": ["page"]}},
+        {
+            "required": ["page"],
+            "not": {"required": ["perPage"]},
+            "properties": {"page": {"maximum": last_page(DEFAULT_PER_PAGE)}},
+        },
+    ]
+    per_page = 1
+    while per_page <= MAX_PER_PAGE:  # one branch per run of page sizes with the same last page
+        upper = per_page
+        while upper < MAX_PER_PAGE and last_page(upper + 1) == last_page(per_page):
+            upper += 1
+        window.append(
+            {
+                "required": ["page", "perPage"],
+                "properties": {
+                    "perPage": {"minimum": per_page, "maximum": upper},
+                    "page": {"maximum": last_page(per_page)},
+                },
+            }
+        )
+        per_page = upper + 1
+    return {
+        "type": "object",
+        "properties": _page_properties(),
+        "additionalProperties": False,
+        "allOf": [
+            {"not": {"anyOf": [{"required": ["limit", "page"]}, {"required": ["limit", "perPage"]}]}},
+            {"anyOf": window},
+        ],
+    }
+
+
+def _page_properties() -> dict:
+    return {
+        "page": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_PAGE,
+            "description": f"From 1; a page must start within the first {COUNT_LIMIT:,} matches.",
+        },
+        "perPage": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "description": "Default 25."},
+        "limit": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_PER_PAGE,
+            "description": "The first page of this many items; not with page or perPage.",
+        },
+    }
+
+
+PAGING_DESCRIPTION = (
+    "Paging, sent as plain query parameters (`?page=2&perPage=50`, or `?limit=10`): `page` from 1 "
+    f"and `perPage` from 1 to {MAX_PER_PAGE} (default 25), or `limit` alone for the first page of "
+    f"that many items. Totals are exact up to {COUNT_LIMIT:,} matches, and a page must start within "
+    f"them: page ≤ ({COUNT_LIMIT:,} - 1) // perPage + 1 (page 400 at perPage 25, page 100 at 100)."
+)
+
+
+def sync_paging_schema(ordering: dict) -> dict:
+    """The orders list's paging: pages (with ``ordering``'s parameters), or sync mode (cursor or
+    updatedSince, with perPage or limit), never a mix."""
+    pages = paging_schema()
+    pages["properties"] = {**pages["properties"], **ordering}
+    sync = {
+        "type": "object",
+        "properties": {
+            "cursor": {
+                "type": "string",
+                "pattern": CURSOR_PATTERN,
+                "description": "Sync mode: the nextCursor of the last page; send the same filters again.",
+            },
+            "updatedSince": {
+                "type": "string",
+                "format": "date-time",
+                "description": "Sync mode: start at orders updated since this time (with a zone).",
+            },
+            "perPage": pages["properties"]["perPage"],
+            "limit": pages["properties"]["limit"],
+        },
+        "additionalProperties": False,
+        "anyOf": [{"required": ["cursor"]}, {"required": ["updatedSince"]}],
+        "not": {"required": ["limit", "perPage"]},
+    }
+    return {"type": "object", "anyOf": [pages, sync]}
+
+
+def page_parameters(*, schema: dict | None = None, description: str = PAGING_DESCRIPTION):
+    """The paging parameters as OpenAPI documents them: one object exploded into the query
+    (``style: form``), so that its schema can say which parameters go together."""
     return [
         OpenApiParameter(
-            "page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, description="From 1."
-        ),
-        OpenApiParameter(
-            "perPage", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, description="Default 25."
-        ),
-        OpenApiParameter(
-            "limit",
-            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-            description="The first page of this many items; not with page or perPage.",
-        ),
+            "paging",
+            schema or paging_schema(),
+            OpenApiParameter.QUERY,
+            style="form",
+            explode=True,
+            description=description,
+        )
     ]
