@@ -59,7 +59,7 @@ LIST_PARAMETERS = [
     ],
     *page_parameters(
         schema=sync_paging_schema(
-            {
+            ordering={
                 "orderBy": {
                     "type": "string",
                     "enum": list(ORDERINGS),

@@ -22,7 +22,7 @@ from tessera.api.filtering import InvalidFilter, parse_timestamp
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
 COUNT_LIMIT = 10_000
-MAX_PAGE = COUNT_LIMIT  # the last page of one item that starts within the counted matches
+MAX_PAGE = COUNT_LIMIT  # pages past the first COUNT_LIMIT matches are empty: no page beyond is useful
 PAGE_PARAMS = ("page", "perPage", "limit")
 CURSOR_PARAMS = ("cursor", "updatedSince")
 
@@ -59,29 +59,16 @@ def page_request(params) -> PageRequest:
     return PageRequest(page=1, per_page=limit) if limit else PageRequest(page=page, per_page=per_page)
 
 
-def last_page(per_page: int) -> int:
-    """The last page of ``per_page`` items that starts within the first COUNT_LIMIT matches."""
-    return (COUNT_LIMIT - 1) // per_page + 1
-
-
 def paginate(queryset: QuerySet, request: PageRequest) -> tuple[list, dict]:
     """One page with totals. Counting stops at COUNT_LIMIT matches, so a page costs the same at a
     million orders as at a thousand: beyond it ``totalItems`` is COUNT_LIMIT and
-    ``totalItemsExact`` is false, and pages end there (narrow the filters or use the cursor)."""
+    ``totalItemsExact`` is false, and pages end there, as they end after the last match: a page
+    past them is empty (narrow the filters or use the cursor). No rule ties page to perPage, so
+    the OpenAPI document can state every rule of paging."""
     start = (request.page - 1) * request.per_page
-    if request.page > last_page(request.per_page):
-        raise InvalidFilter(
-            f"Pages reach the first {COUNT_LIMIT:,} matches; narrow the filters or walk with the cursor.",
-            errors={
-                "page": [
-                    f"With perPage={request.per_page} the last page is {last_page(request.per_page)} "
-                    f"(pages start within the first {COUNT_LIMIT:,} matches)."
-                ]
-            },
-        )
     counted = queryset.order_by().values("pk")[: COUNT_LIMIT + 1].count()
     total = min(counted, COUNT_LIMIT)
-    items = list(queryset[start : start + request.per_page])
+    items = list(queryset[start : min(start + request.per_page, COUNT_LIMIT)]) if start < total else []
     meta = {
         "page": request.page,
         "perPage": request.per_page,
@@ -134,41 +121,24 @@ def _decode(cursor: str):
         ) from exc
 
 
-def paging_schema() -> dict:
-    """page, perPage and limit as one JSON Schema, with the rules that tie them: limit goes alone,
-    and a page must start within the first COUNT_LIMIT matches (``last_page``)."""
-    window = [
-        {"not": {"required": ["page"]}},
-        {
-            "required": ["page"],
-            "not": {"required": ["perPage"]},
-            "properties": {"page": {"maximum": last_page(DEFAULT_PER_PAGE)}},
-        },
-    ]
-    per_page = 1
-    while per_page <= MAX_PER_PAGE:  # one branch per run of page sizes with the same last page
-        upper = per_page
-        while upper < MAX_PER_PAGE and last_page(upper + 1) == last_page(per_page):
-            upper += 1
-        window.append(
-            {
-                "required": ["page", "perPage"],
-                "properties": {
-                    "perPage": {"minimum": per_page, "maximum": upper},
-                    "page": {"maximum": last_page(per_page)},
-                },
-            }
-        )
-        per_page = upper + 1
+def paging_schema(ordering: dict | None = None) -> dict:
+    """page and perPage, or limit alone (with ``ordering``'s parameters beside either)."""
+    page = _page_properties()
+    ordering = ordering or {}
     return {
         "type": "object",
-        "properties": _page_properties(),
-        "additionalProperties": False,
-        "allOf": [
-            {"not": {"anyOf": [{"required": ["limit", "page"]}, {"required": ["limit", "perPage"]}]}},
-            {"anyOf": window},
+        "anyOf": [
+            _closed({"page": page["page"], "perPage": page["perPage"], **ordering}),
+            _closed({"limit": page["limit"], **ordering}, required=["limit"]),
         ],
     }
+
+
+def _closed(properties: dict, required: list[str] | None = None) -> dict:
+    shape = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        shape["required"] = required
+    return shape
 
 
 def _page_properties() -> dict:
@@ -177,7 +147,7 @@ def _page_properties() -> dict:
             "type": "integer",
             "minimum": 1,
             "maximum": MAX_PAGE,
-            "description": f"From 1; a page must start within the first {COUNT_LIMIT:,} matches.",
+            "description": f"From 1; pages end after the first {COUNT_LIMIT:,} matches.",
         },
         "perPage": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "description": "Default 25."},
         "limit": {
@@ -192,37 +162,31 @@ def _page_properties() -> dict:
 PAGING_DESCRIPTION = (
     "Paging, sent as plain query parameters (`?page=2&perPage=50`, or `?limit=10`): `page` from 1 "
     f"and `perPage` from 1 to {MAX_PER_PAGE} (default 25), or `limit` alone for the first page of "
-    f"that many items. Totals are exact up to {COUNT_LIMIT:,} matches, and a page must start within "
-    f"them: page ≤ ({COUNT_LIMIT:,} - 1) // perPage + 1 (page 400 at perPage 25, page 100 at 100)."
+    f"that many items; limit goes with neither. Totals are exact up to {COUNT_LIMIT:,} matches "
+    "(totalItemsExact), and pages end there: a page past them is empty, like a page past the end."
 )
 
 
 def sync_paging_schema(ordering: dict) -> dict:
     """The orders list's paging: pages (with ``ordering``'s parameters), or sync mode (cursor or
     updatedSince, with perPage or limit), never a mix."""
-    pages = paging_schema()
-    pages["properties"] = {**pages["properties"], **ordering}
-    sync = {
-        "type": "object",
-        "properties": {
-            "cursor": {
-                "type": "string",
-                "pattern": CURSOR_PATTERN,
-                "description": "Sync mode: the nextCursor of the last page; send the same filters again.",
-            },
-            "updatedSince": {
-                "type": "string",
-                "format": "date-time",
-                "description": "Sync mode: start at orders updated since this time (with a zone).",
-            },
-            "perPage": pages["properties"]["perPage"],
-            "limit": pages["properties"]["limit"],
-        },
-        "additionalProperties": False,
-        "anyOf": [{"required": ["cursor"]}, {"required": ["updatedSince"]}],
-        "not": {"required": ["limit", "perPage"]},
+    page = _page_properties()
+    cursor = {
+        "type": "string",
+        "pattern": CURSOR_PATTERN,
+        "description": "Sync mode: the nextCursor of the last page; send the same filters again.",
     }
-    return {"type": "object", "anyOf": [pages, sync]}
+    since = {
+        "type": "string",
+        "format": "date-time",
+        "description": "Sync mode: start at orders updated since this time (with a zone).",
+    }
+    sync = [
+        _closed({"cursor": cursor, "updatedSince": since, **size}, required=[start])
+        for start in ("cursor", "updatedSince")
+        for size in ({"perPage": page["perPage"]}, {"limit": page["limit"]})
+    ]
+    return {"type": "object", "anyOf": [*paging_schema(ordering)["anyOf"], *sync]}
 
 
 def page_parameters(*, schema: dict | None = None, description: str = PAGING_DESCRIPTION):
