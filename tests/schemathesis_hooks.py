@@ -3,9 +3,9 @@
 Every write needs an Idempotency-Key that is unique per intended change, and the same key with
 another body is 422 IDEMPOTENCY_KEY_REUSED (docs/api.md). OpenAPI can state a key's length and
 characters but not that it must be new, so schemathesis draws the same well-formed key for
-different requests. This hook makes it behave as the guide asks a client to: each call whose key
-is well-formed gets a fresh UUID; malformed keys are left as drawn, so the header's own rules are
-still tested.
+different requests. This hook makes it behave as the guide asks a client to: each schema-valid
+call whose key is well-formed gets a fresh UUID; other calls keep the key as drawn, so the
+header's own rules are still tested.
 """
 
 import re
@@ -19,6 +19,8 @@ WELL_FORMED = re.compile(r"^[!-~]([ -~]{0,253}[!-~])?$")  # tessera.api.idempote
 
 @schemathesis.hook
 def before_call(context, case, kwargs) -> None:
+    if case.meta is not None and case.meta.generation.mode.is_negative:
+        return  # left as drawn: editing it would make schemathesis judge the case anew as valid
     headers = case.headers or {}
     sent = headers.get(HEADER)
     if isinstance(sent, str) and WELL_FORMED.fullmatch(sent.strip()):

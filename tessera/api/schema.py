@@ -53,7 +53,14 @@ def close_request_bodies(result, generator, request, public):
             schema["additionalProperties"] = False
             if name.startswith("Patched"):
                 schema["minProperties"] = 1
+            schema.update(BODY_RULES.get(name, {}))
     return result
+
+
+# Rules that tie members of one body together, as the serializers' validate() enforces them.
+BODY_RULES = {
+    "RefundCreateInRequest": {"not": {"required": ["lines", "amount"]}},  # RefundCreateIn.validate
+}
 
 
 class PartnerAutoSchema(AutoSchema):
