@@ -53,7 +53,7 @@ class ProductOut(serializers.ModelSerializer):
 
 
 class OfferIn(serializers.Serializer):
-    productId = serializers.IntegerField(min_value=1)
+    productId = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
     denomination = DecimalStringField(required=False, help_text='For vouchers: a face value, e.g. "50.00".')
 
