@@ -36,11 +36,11 @@ def test_finalize_writes_its_five_events_in_one_insert_in_the_order_they_happene
     assert len(_statements(queries.captured_queries, "INSERT", "orders_orderevent")) == 1
     written = OrderEvent.objects.filter(order=order).exclude(pk__in=before).order_by("created_at", "id")
     assert [(event.subject_type, event.transition, event.to_status) for event in written] == [
-        ("payment", "create", "CREATED"),
-        ("payment", "start", "PENDING"),
-        ("payment", "capture", "PAID"),
-        ("order", "finalize", "PROCESSING"),
-        ("line", "start_issuing", "ISSUING"),
+        ("payment", "payment.created", "CREATED"),
+        ("payment", "payment.started", "PENDING"),
+        ("payment", "payment.paid", "PAID"),
+        ("order", "order.finalized", "PROCESSING"),
+        ("line", "line.issuing", "ISSUING"),
     ]
 
 

@@ -11,7 +11,6 @@ from tessera.api.filtering import (
     EQUALITY,
     ORDERED,
     Filter,
-    InvalidFilter,
     parse_choice,
     parse_decimal,
     parse_int,
@@ -19,6 +18,7 @@ from tessera.api.filtering import (
     parse_text,
     parse_timestamp,
 )
+from tessera.errors import InvalidFilter
 
 TIME_OPERATORS = ORDERED - {"in", "nin"}
 

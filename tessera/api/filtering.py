@@ -15,17 +15,12 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from tessera.errors import InvalidInput
+from tessera.errors import InvalidFilter
 
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin")
 EQUALITY = frozenset({"eq", "ne", "in", "nin"})
 ORDERED = frozenset(OPERATORS)
 MAX_IN_VALUES = 100
-
-
-class InvalidFilter(InvalidInput):
-    code = "INVALID_FILTER"
-    suggested_action = "Check the filter names, operators (eq ne gt gte lt lte in nin) and values."
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from orders.vocabulary import PROVIDER_STATUSES
-from tessera.api.problems import ERROR_CATALOG
+from tessera.errors import error_catalog
 
 INTRO = (
     "Order tickets and vouchers from Tessera's suppliers. The guide with a complete walk-through "
@@ -15,10 +15,9 @@ INTRO = (
 
 def _error_table() -> str:
     rows = ["| errorCode | status | fault | retryable | meaning |", "|---|---|---|---|---|"]
-    for code, spec in sorted(ERROR_CATALOG.items(), key=lambda item: (item[1].status, item[0])):
-        rows.append(
-            f"| `{code}` | {spec.status} | {spec.fault} | {str(spec.retryable).lower()} | {spec.title} |"
-        )
+    for code, error in error_catalog().items():
+        retryable = str(error.retryable).lower()
+        rows.append(f"| `{code}` | {error.http_status} | {error.fault} | {retryable} | {error.title} |")
     return "\n".join(rows)
 
 
@@ -35,7 +34,7 @@ def describe_catalogs(result, generator, request, public):
     )
     problem = result.get("components", {}).get("schemas", {}).get("Problem")
     if problem:
-        problem["properties"]["errorCode"]["enum"] = sorted(ERROR_CATALOG)
+        problem["properties"]["errorCode"]["enum"] = sorted(error_catalog())
     return result
 
 
