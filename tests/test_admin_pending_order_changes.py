@@ -55,8 +55,8 @@ def test_support_changes_the_contact_and_expiry_of_a_pending_order(client, pendi
         order=order, transition__in=["order.details_updated", "order.expiry_changed"]
     )
     assert {(event.transition, event.actor_label) for event in changes} == {
-        ("update_details", "desk"),
-        ("set_expiry", "desk"),
+        ("order.details_updated", "desk"),
+        ("order.expiry_changed", "desk"),
     }
     assert any("contact, expiry changed" in message for message in shown(response))
 

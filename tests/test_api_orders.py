@@ -540,7 +540,7 @@ def test_events_list_the_audit_trail_with_the_correlation_id_of_each_request(api
     assert by_transition[("order", "order.canceled")]["toStatus"] == "CANCELED"
     assert by_transition[("line", "line.released")]["correlationId"] == "corr-cancel"
     assert by_transition[("order", "order.created")]["actor"]["kind"] == "partner"
-    assert [e["transition"] for e in events][:2] == ["create", "order.details_updated"]
+    assert [e["transition"] for e in events][:2] == ["order.created", "order.details_updated"]
 
 
 def test_events_are_paginated(api, order):
@@ -552,7 +552,7 @@ def test_events_are_paginated(api, order):
 
     assert first["totalItems"] == 3
     assert first["totalPages"] == 2
-    assert [e["transition"] for e in first["items"]] == ["create", "order.details_updated"]
+    assert [e["transition"] for e in first["items"]] == ["order.created", "order.details_updated"]
     assert [e["transition"] for e in second["items"]] == ["order.details_updated"]
     assert second["items"][0]["id"] not in {e["id"] for e in first["items"]}
 

@@ -5,7 +5,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from orders import services
-from orders.events import batched, record
+from orders.events import batched, order_confirmation_resent
 from orders.models import Order, OrderEvent
 from orders.services.fulfilment import line_issue, line_reserve
 from payments.models import Payment
@@ -79,9 +79,7 @@ def test_events_of_a_block_that_raises_are_not_written(wallet_partner):
     before = OrderEvent.objects.filter(order=order).count()
 
     with pytest.raises(RuntimeError, match="halfway"), transaction.atomic(), batched():
-        record(
-            order_id=order.pk, subject_type="order", subject_id=order.pk, name="note", actor=Actor.system("t")
-        )
+        order_confirmation_resent(order, actor=Actor.system("t"), channel="email")
         raise RuntimeError("halfway")
 
     assert OrderEvent.objects.filter(order=order).count() == before

@@ -60,7 +60,7 @@ def test_an_order_claims_one_code_per_line_when_it_is_created(wallet_partner):
     events = OrderEvent.objects.filter(order=order, subject_type="stock_code")
     assert (
         sorted((e.transition, e.from_status, e.to_status) for e in events)
-        == [("allocate", "AVAILABLE", "ALLOCATED")] * 2
+        == [("stock_code.allocated", "AVAILABLE", "ALLOCATED")] * 2
     )
 
 

@@ -195,15 +195,15 @@ def test_worker_events_carry_the_correlation_id_of_the_request_that_queued_them(
         OrderEvent.objects.filter(order=order).values_list("transition", "subject_type", "correlation_id")
     )
     assert trail == [
-        ("create", "order", "corr-test-1"),
-        ("mark_reserved", "line", "corr-test-1"),
-        ("create", "payment", "corr-test-2"),
-        ("start", "payment", "corr-test-2"),
-        ("capture", "payment", "corr-test-2"),
-        ("finalize", "order", "corr-test-2"),
-        ("start_issuing", "line", "corr-test-2"),
-        ("mark_issued", "line", "corr-test-2"),
-        ("fulfill", "order", "corr-test-2"),
+        ("order.created", "order", "corr-test-1"),
+        ("line.reserved", "line", "corr-test-1"),
+        ("payment.created", "payment", "corr-test-2"),
+        ("payment.started", "payment", "corr-test-2"),
+        ("payment.paid", "payment", "corr-test-2"),
+        ("order.finalized", "order", "corr-test-2"),
+        ("line.issuing", "line", "corr-test-2"),
+        ("line.issued", "line", "corr-test-2"),
+        ("order.fulfilled", "order", "corr-test-2"),
     ]
     debit = LedgerEntry.objects.get(order=order)
     assert debit.correlation_id == "corr-test-2"

@@ -127,7 +127,11 @@ def test_partial_delivery_is_recorded_on_the_order_timeline(wallet_partner, work
     refund_trail = list(
         OrderEvent.objects.filter(order=order, subject_type="refund").values_list("transition", "to_status")
     )
-    assert refund_trail == [("create", "REQUESTED"), ("process", "PROCESSING"), ("succeed", "SUCCEEDED")]
+    assert refund_trail == [
+        ("refund.requested", "REQUESTED"),
+        ("refund.processing", "PROCESSING"),
+        ("refund.succeeded", "SUCCEEDED"),
+    ]
     assert (
         OrderEvent.objects.filter(
             order=order,

@@ -71,10 +71,10 @@ def test_full_refund_takes_every_line_back_and_credits_the_whole_payment(wallet_
         OrderEvent.objects.filter(order=order, subject_type="refund").values_list("transition", "to_status")
     )
     assert trail == [
-        ("create", "REQUESTED"),
-        ("supplier_refunded", ""),
-        ("process", "PROCESSING"),
-        ("succeed", "SUCCEEDED"),
+        ("refund.requested", "REQUESTED"),
+        ("refund.supplier_refunded", ""),
+        ("refund.processing", "PROCESSING"),
+        ("refund.succeeded", "SUCCEEDED"),
     ]
 
 
