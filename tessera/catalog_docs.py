@@ -1,6 +1,6 @@
 """The tables of docs/api.md that are made from the code: the error codes and the event types.
 
-``python manage.py document_catalogs`` writes each between its two markers in the page;
+``make catalogs`` (``manage.py document_catalogs``) writes each between its two markers in the page;
 tests/test_api_docs.py fails while the page and the code differ.
 """
 
@@ -40,7 +40,7 @@ TABLES: dict[str, Callable[[], str]] = {"error-codes": error_table, "event-types
 def rewritten(page: str) -> str:
     """``page`` with every generated table made anew from the code."""
     for name, table in TABLES.items():
-        begin, end = f"<!-- {name}: made by `python manage.py document_catalogs` -->", f"<!-- end {name} -->"
+        begin, end = f"<!-- {name}: made by `make catalogs` -->", f"<!-- end {name} -->"
         block = re.compile(re.escape(begin) + r"\n.*?" + re.escape(end), re.S)
         if not block.search(page):
             raise ValueError(f"the page has no {begin} ... {end} block")

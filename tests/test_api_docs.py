@@ -126,8 +126,8 @@ def test_the_guide_lists_every_error_code_with_its_real_status_fault_and_retryab
 
 
 def test_the_generated_tables_of_the_guide_are_those_the_code_makes(guide):
-    """The error codes and event types tables are written by `python manage.py document_catalogs`."""
-    assert guide == rewritten(guide), "run `python manage.py document_catalogs` and commit docs/api.md"
+    """The error codes and event types tables are written by `make catalogs`."""
+    assert guide == rewritten(guide), "run `make catalogs` and commit docs/api.md"
 
 
 def test_the_guide_lists_every_event_type_once(guide):

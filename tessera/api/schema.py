@@ -5,20 +5,13 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from orders.vocabulary import PROVIDER_STATUSES
+from tessera.catalog_docs import error_table
 from tessera.errors import error_catalog
 
 INTRO = (
     "Order tickets and vouchers from Tessera's suppliers. The guide with a complete walk-through "
     "is docs/api.md. Every write needs an `Idempotency-Key`; every error is `application/problem+json`."
 )
-
-
-def _error_table() -> str:
-    rows = ["| errorCode | status | fault | retryable | meaning |", "|---|---|---|---|---|"]
-    for code, error in error_catalog().items():
-        retryable = str(error.retryable).lower()
-        rows.append(f"| `{code}` | {error.http_status} | {error.fault} | {retryable} | {error.title} |")
-    return "\n".join(rows)
 
 
 def _vocabulary_table() -> str:
@@ -30,7 +23,7 @@ def _vocabulary_table() -> str:
 def describe_catalogs(result, generator, request, public):
     """drf-spectacular postprocessing hook."""
     result["info"]["description"] = "\n\n".join(
-        [INTRO, "## Errors", _error_table(), "## Status vocabulary", _vocabulary_table()]
+        [INTRO, "## Errors", error_table(), "## Status vocabulary", _vocabulary_table()]
     )
     problem = result.get("components", {}).get("schemas", {}).get("Problem")
     if problem:
