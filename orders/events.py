@@ -19,7 +19,7 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
-from orders.models import Order, OrderEvent, Voucher
+from orders.models import Order, OrderEvent, OrderLine, Voucher
 from tessera import correlation
 from tessera.actors import WORKER, Actor
 from tessera.event_types import EventType, transition_events
@@ -150,6 +150,7 @@ def apply_transition(
     that when the caller saves the order itself in the same transaction. ``save=False`` is for a
     row not written yet, which its caller inserts once, in its final state, in this transaction.
     """
+    event = transition_events(type(instance))[name]
     from_status = instance.status
     getattr(instance, name)(**kwargs)
     if save:
@@ -165,7 +166,7 @@ def apply_transition(
     return record(
         order_id=_order_id_of(instance),
         subject_id=instance.pk,
-        event=transition_events(type(instance))[name],
+        event=event,
         actor=actor,
         from_status=from_status,
         to_status=instance.status,
@@ -206,22 +207,24 @@ def order_confirmation_resent(order: Order, *, actor: Actor, channel: str) -> Or
     return _of_order(order, EventType.ORDER_CONFIRMATION_RESENT, actor=actor, payload={"channel": channel})
 
 
-def line_issuance_accepted(line, *, booking_ref: str) -> OrderEvent:
+def line_issuance_accepted(line: OrderLine, *, booking_ref: str) -> OrderEvent:
     """The supplier took the issue call and will deliver later (the line stays ISSUING)."""
     payload = {"bookingReference": booking_ref, "delivery": "delayed"}
     return _of_line(line, EventType.LINE_ISSUANCE_ACCEPTED, actor=WORKER, payload=payload)
 
 
-def line_release_refused(line, *, code: str, reason: str) -> OrderEvent:
+def line_release_refused(line: OrderLine, *, code: str, reason: str) -> OrderEvent:
     payload = {"code": code, "reason": reason}
     return _of_line(line, EventType.LINE_RELEASE_REFUSED, actor=WORKER, payload=payload)
 
 
-def line_release_confirmed(line) -> OrderEvent:
+def line_release_confirmed(line: OrderLine) -> OrderEvent:
     return _of_line(line, EventType.LINE_RELEASE_CONFIRMED, actor=WORKER)
 
 
-def line_retry_scheduled(line, *, attempt: int, code: str, reason: str, next_attempt_at) -> OrderEvent:
+def line_retry_scheduled(
+    line: OrderLine, *, attempt: int, code: str, reason: str, next_attempt_at
+) -> OrderEvent:
     payload = {
         "attempt": attempt,
         "code": code,
@@ -231,11 +234,11 @@ def line_retry_scheduled(line, *, attempt: int, code: str, reason: str, next_att
     return _of_line(line, EventType.LINE_RETRY_SCHEDULED, actor=WORKER, payload=payload)
 
 
-def line_retry_requested(line, *, actor: Actor) -> OrderEvent:
+def line_retry_requested(line: OrderLine, *, actor: Actor) -> OrderEvent:
     return _of_line(line, EventType.LINE_RETRY_REQUESTED, actor=actor, payload={"status": line.status})
 
 
-def line_reconcile_requested(line, *, actor: Actor) -> OrderEvent:
+def line_reconcile_requested(line: OrderLine, *, actor: Actor) -> OrderEvent:
     return _of_line(line, EventType.LINE_RECONCILE_REQUESTED, actor=actor)
 
 
@@ -265,7 +268,7 @@ def _of_order(order: Order, event: EventType, *, actor: Actor, payload: dict) ->
     return record(order_id=order.pk, subject_id=order.pk, event=event, actor=actor, payload=payload)
 
 
-def _of_line(line, event: EventType, *, actor: Actor, payload: dict | None = None) -> OrderEvent:
+def _of_line(line: OrderLine, event: EventType, *, actor: Actor, payload: dict | None = None) -> OrderEvent:
     return record(order_id=line.order_id, subject_id=line.pk, event=event, actor=actor, payload=payload)
 
 
