@@ -163,6 +163,7 @@ def test_the_generated_openapi_schema_validates_without_warnings_and_carries_the
     assert sorted(schema["components"]["schemas"]["Problem"]["properties"]["errorCode"]["enum"]) == sorted(
         error_catalog()
     )
+    assert schema["components"]["schemas"]["EventTypeEnum"]["enum"] == EventType.values
     served = {"/api/v1/" + ROUTE_PARAMETER.sub(r"{\1}", str(p.pattern)) for p in api_urls.urlpatterns}
     assert set(schema["paths"]) == served - {"/api/v1/schema", "/api/v1/docs"}
 

@@ -280,7 +280,7 @@ class OrderOut(serializers.ModelSerializer):
 class EventOut(serializers.ModelSerializer):
     subjectType = serializers.CharField(source="subject_type")
     transition = serializers.ChoiceField(
-        choices=EventType.values, help_text="The event's type (docs/api.md, Event types)."
+        choices=EventType.choices, help_text="The event's type (docs/api.md, Event types)."
     )
     subjectId = serializers.CharField(source="subject_id")
     fromStatus = serializers.CharField(source="from_status")
