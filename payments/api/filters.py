@@ -28,7 +28,6 @@ from tessera.api.filtering import (
     OperatorFilter,
     Value,
     choice,
-    text,
 )
 
 MONTH_PATTERN = r"[1-9]\d{3}-(0[1-9]|1[0-2])"
@@ -78,11 +77,10 @@ class RefundFilters(django_filters.FilterSet):
 
 
 class LedgerFilters(django_filters.FilterSet):
-    """Only filters an index serves within one wallet: (wallet, created_at), order, (wallet, reference)."""
+    """Only filters an index serves within one wallet: (wallet, created_at) and the order."""
 
     at = OperatorFilter("created_at", TIMESTAMP, COMPARISON, help_text="When the money moved.")
     orderId = OperatorFilter("order_id", ORDER_ID, EQUALITY, help_text="The order it was for.")
-    reference = OperatorFilter("reference", text(100), EQUALITY, help_text="The entry's reference.")
 
     class Meta:
         model = LedgerEntry

@@ -77,7 +77,10 @@ def read_term(raw: str, value: Value, operators: frozenset[str]) -> Term:
     operator, text = (match[1], match[2]) if match else ("eq", raw)
     allowed = ", ".join(sorted(operators))
     if operator not in OPERATORS:
-        raise ValueError(f"Unknown operator {operator!r}; use {allowed}.")
+        raise ValueError(
+            f"Unknown operator {operator!r}; use {allowed}. "
+            f"A value that itself starts with {operator}: is sent as eq:{operator}:..."
+        )
     if operator not in operators:
         raise ValueError(f"Operator {operator!r} is not allowed; use {allowed}.")
     texts = text.split(",") if operator in LISTS else [text]
@@ -166,10 +169,10 @@ class OperatorFilter(django_filters.Filter):
         """One occurrence: a bare value, or an operator and its value(s) as a string."""
         one = self.value.pattern
         forms = [dict(self.value.schema)]
-        single = sorted(self.operators - LISTS)
+        single = sorted(self.operators - LISTS, key=OPERATORS.index)
         if single:
             forms.append({"type": "string", "pattern": f"^({'|'.join(single)}):{one}$"})
-        listed = sorted(self.operators & LISTS)
+        listed = sorted(self.operators & LISTS, key=OPERATORS.index)
         if listed:
             more = f"(,{one}){{0,{MAX_IN_VALUES - 1}}}"
             forms.append({"type": "string", "pattern": f"^({'|'.join(listed)}):{one}{more}$"})
