@@ -2,7 +2,6 @@
 
 import re
 
-import django_filters
 from django.db.models import Exists, F, OuterRef, Q
 
 from orders.models import Order, OrderLine
@@ -18,6 +17,7 @@ from tessera.api.filtering import (
     TIMESTAMP,
     InvalidFilter,
     OperatorFilter,
+    OperatorFilterSet,
     Value,
     choice,
     identifier,
@@ -60,7 +60,7 @@ def while_pending(condition: Q) -> Q:
     return condition & Q(status=OrderStatus.PENDING)
 
 
-class OrderFilters(django_filters.FilterSet):
+class OrderFilters(OperatorFilterSet):
     id = OperatorFilter("id", ORDER_ID, EQUALITY, help_text="Order id.")
     reference = OperatorFilter(
         "reference", REFERENCE, EQUALITY, help_text="Tessera's order reference (T-...), case ignored."

@@ -6,8 +6,6 @@ Each is backed by an index or runs within one partner's (or one order's, one wal
 import re
 from datetime import date
 
-import django_filters
-
 from orders.api.filters import ORDER_ID
 from payments.models import (
     CreditNote,
@@ -26,6 +24,7 @@ from tessera.api.filtering import (
     ORDERED,
     TIMESTAMP,
     OperatorFilter,
+    OperatorFilterSet,
     Value,
     choice,
 )
@@ -45,7 +44,7 @@ def parse_month(raw: str) -> date:
 MONTH = Value(parse_month, {"type": "string", "pattern": f"^{MONTH_PATTERN}$"}, MONTH_PATTERN)
 
 
-class InvoiceFilters(django_filters.FilterSet):
+class InvoiceFilters(OperatorFilterSet):
     status = OperatorFilter("status", choice(InvoiceStatus.values), EQUALITY, help_text="OPEN or CLOSED.")
     period = OperatorFilter("period_start", MONTH, ORDERED, help_text="The invoice's month, e.g. 2026-03.")
     currency = OperatorFilter("currency", CURRENCY, EQUALITY, help_text="ISO 4217 code.")
@@ -55,7 +54,7 @@ class InvoiceFilters(django_filters.FilterSet):
         fields = []
 
 
-class CreditNoteFilters(django_filters.FilterSet):
+class CreditNoteFilters(OperatorFilterSet):
     orderId = OperatorFilter("order_id", ORDER_ID, EQUALITY, help_text="The refunded order's id.")
 
     class Meta:
@@ -63,7 +62,7 @@ class CreditNoteFilters(django_filters.FilterSet):
         fields = []
 
 
-class RefundFilters(django_filters.FilterSet):
+class RefundFilters(OperatorFilterSet):
     status = OperatorFilter("status", choice(RefundStatus.values), EQUALITY, help_text="Refund status.")
     reason = OperatorFilter(
         "reason", choice(RefundReason.values), EQUALITY, help_text="Why it was asked for."
@@ -76,7 +75,7 @@ class RefundFilters(django_filters.FilterSet):
         fields = []
 
 
-class LedgerFilters(django_filters.FilterSet):
+class LedgerFilters(OperatorFilterSet):
     """Only filters an index serves within one wallet: (wallet, created_at) and the order."""
 
     at = OperatorFilter("created_at", TIMESTAMP, COMPARISON, help_text="When the money moved.")

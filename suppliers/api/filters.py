@@ -1,12 +1,10 @@
 """The filters of ``GET /api/v1/products``."""
 
-import django_filters
-
 from suppliers.models import Product, SupplierKind
-from tessera.api.filtering import EQUALITY, OperatorFilter, choice, text
+from tessera.api.filtering import EQUALITY, OperatorFilter, OperatorFilterSet, choice, text
 
 
-class ProductFilters(django_filters.FilterSet):
+class ProductFilters(OperatorFilterSet):
     kind = OperatorFilter(
         "kind", choice(SupplierKind.values), EQUALITY, help_text="rail, air, event or voucher."
     )

@@ -104,6 +104,11 @@ class TermsField(forms.Field):
         self.operators = operators
         super().__init__(**kwargs)
 
+    def __deepcopy__(self, memo) -> "TermsField":
+        """Every form shares the field: it holds no state of its own form (django-filter's forms
+        are never rendered), and a deep copy per request was a good part of a list's filtering."""
+        return self
+
     def to_python(self, raws: list[str]) -> list[Term]:
         terms, messages = [], []
         for raw in raws:
@@ -145,12 +150,24 @@ class OperatorFilter(django_filters.Filter):
         help_text: str = "",
         scope: Callable[[Q], Q] | None = None,
     ) -> None:
-        super().__init__(field_name, value=value, operators=operators, help_text=help_text)
+        # An explicit label spares django-filter working one out from the model for every request.
+        super().__init__(field_name, label=field_name, value=value, operators=operators, help_text=help_text)
         self.value = value
         self.operators = operators
         self.scope = scope
 
+    def __deepcopy__(self, memo) -> "OperatorFilter":
+        """A FilterSet copies its filters for every request so that it may set ``model`` and
+        ``parent`` on them; everything else an OperatorFilter holds is immutable, so a shallow
+        copy does (a deep one copied its form field and scope on every list request)."""
+        copied = object.__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        copied.__dict__.pop("_field", None)
+        return copied
+
     def filter(self, queryset: QuerySet, terms: list[Term]) -> QuerySet:
+        if not terms:
+            return queryset
         positive, negative = Q(), []
         for term in terms:
             condition = field_condition(self.field_name, term.operator, term.values)
@@ -177,6 +194,22 @@ class OperatorFilter(django_filters.Filter):
             more = f"(,{one}){{0,{MAX_IN_VALUES - 1}}}"
             forms.append({"type": "string", "pattern": f"^({'|'.join(listed)}):{one}{more}$"})
         return {"anyOf": forms}
+
+
+class OperatorFilterSet(django_filters.FilterSet):
+    """The base of the partner lists' FilterSets.
+
+    django-filter builds a form class for every FilterSet instance, that is for every request;
+    its filters and fields never change here, so each FilterSet class builds it once. This leans
+    on ``FilterSet.get_form_class`` being the one place the form class comes from (a test checks
+    that two requests share it and that the form still validates).
+    """
+
+    def get_form_class(self) -> type[forms.Form]:
+        cls = type(self)
+        if "_shared_form_class" not in cls.__dict__:
+            cls._shared_form_class = super().get_form_class()
+        return cls._shared_form_class
 
 
 def valid_filters(
