@@ -12,6 +12,7 @@ field: a ``Value`` says how one value is read and how the OpenAPI document descr
 ``OperatorFilterExtension`` documents each filter from it (type, enum, operators).
 """
 
+import copy
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -58,10 +59,6 @@ class Value:
     parse: Callable[[str], Any]
     schema: dict
     pattern: str
-
-    def __deepcopy__(self, memo) -> "Value":
-        """Immutable: every FilterSet built per request shares it instead of copying its schema."""
-        return self
 
 
 @dataclass(frozen=True)
@@ -159,11 +156,8 @@ class OperatorFilter(django_filters.Filter):
     def __deepcopy__(self, memo) -> "OperatorFilter":
         """A FilterSet copies its filters for every request so that it may set ``model`` and
         ``parent`` on them; everything else an OperatorFilter holds is immutable, so a shallow
-        copy does (a deep one copied its form field and scope on every list request)."""
-        copied = object.__new__(type(self))
-        copied.__dict__.update(self.__dict__)
-        copied.__dict__.pop("_field", None)
-        return copied
+        copy does (a deep one copied its value, operators and scope on every list request)."""
+        return copy.copy(self)
 
     def filter(self, queryset: QuerySet, terms: list[Term]) -> QuerySet:
         if not terms:
