@@ -70,7 +70,7 @@ def test_the_order_filters_carry_their_real_types_and_enums(schema):
     assert bare["id"] == {"type": "string", "format": "uuid"}
     assert bare["product"]["type"] == "integer"
     assert bare["totalAmount"]["format"] == "decimal"
-    assert bare["reference"]["pattern"] == "^[Tt]-[A-Za-z0-9]{10}$"
+    assert bare["reference"]["pattern"] == "^[A-Za-z0-9-]{1,16}$"
     assert bare["externalReference"]["maxLength"] == 128
 
 

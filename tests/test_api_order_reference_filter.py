@@ -46,7 +46,13 @@ def test_the_equality_operators_work_on_references(api, mine):
     assert listed(api, reference=f"nin:{first},{third}") == [second]
 
 
-@pytest.mark.parametrize("value", ["T-123", "X-AAAAAAAAAA", "gt:T-AAAAAAAAAA", "like:T-AAAAAAAAAA", ""])
+def test_a_reference_no_order_has_finds_nothing(api, mine):
+    assert listed(api, reference="T-AAAAAAAAAA") == []
+
+
+@pytest.mark.parametrize(
+    "value", ["T-AAAA AAAA", "T_AAAAAAAAAA", "T-" + "A" * 15, "gt:T-AAAAAAAAAA", "like:x", ""]
+)
 def test_what_is_not_a_reference_or_its_operator_is_refused_naming_the_filter(api, mine, value):
     response = api.get("/orders", {"reference": value})
 

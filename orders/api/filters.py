@@ -36,11 +36,12 @@ def parse_supplier(raw: str) -> int:
     return Supplier.objects.filter(slug=slug).values_list("pk", flat=True).first() or NO_SUPPLIER
 
 
-REFERENCE_PATTERN = r"[Tt]-[A-Za-z0-9]{10}"
+REFERENCE_PATTERN = r"[A-Za-z0-9-]{1,16}"
 
 
 def parse_reference(raw: str) -> str:
-    """Tessera's reference as customers quote it: case ignored (references are upper case)."""
+    """Tessera's reference as customers quote it (T-SD8XJP4GNP): case ignored, since references
+    are upper case. Anything else of its characters is looked up and matches nothing."""
     if not re.fullmatch(REFERENCE_PATTERN, raw):
         raise ValueError(f"{raw!r} is not a Tessera order reference, e.g. T-SD8XJP4GNP.")
     return raw.upper()
