@@ -41,7 +41,7 @@ REFERENCE_PATTERN = r"[A-Za-z0-9-]{1,16}"
 
 def parse_reference(raw: str) -> str:
     """Tessera's reference as customers quote it (T-SD8XJP4GNP): case ignored, since references
-    are upper case. Anything else of its characters is looked up and matches nothing."""
+    are upper case. Any other value of these characters is looked up and matches nothing."""
     if not re.fullmatch(REFERENCE_PATTERN, raw):
         raise ValueError(f"{raw!r} is not a Tessera order reference, e.g. T-SD8XJP4GNP.")
     return raw.upper()
