@@ -20,7 +20,7 @@ from orders.api.serializers import (
 )
 from orders.errors import OrderNotFound
 from tessera.api.base import ORDER_ID, PartnerAPIView, paged, read_errors, write_errors
-from tessera.api.filtering import InvalidFilter, apply_filters, check_params
+from tessera.api.filtering import apply_filters, check_params
 from tessera.api.idempotency import idempotent
 from tessera.api.pagination import (
     CURSOR_PARAMS,
@@ -32,6 +32,7 @@ from tessera.api.pagination import (
 )
 from tessera.api.rendering import render, render_many
 from tessera.api.throttling import client_name
+from tessera.errors import InvalidFilter
 
 
 def _order_response(request, order_id) -> Response:
