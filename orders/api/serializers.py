@@ -22,6 +22,7 @@ from payments.checkout.links import customer_links
 from payments.models import Payment
 from tessera.api.base import InvalidBody
 from tessera.api.fields import DecimalStringField, MoneyField
+from tessera.event_types import EventType
 from tessera.times import iso_utc
 
 MAX_METADATA_BYTES = 4096
@@ -281,6 +282,9 @@ class OrderOut(serializers.ModelSerializer):
 
 class EventOut(serializers.ModelSerializer):
     subjectType = serializers.CharField(source="subject_type")
+    transition = serializers.ChoiceField(
+        choices=EventType.choices, help_text="The event's type (docs/api.md, Event types)."
+    )
     subjectId = serializers.CharField(source="subject_id")
     fromStatus = serializers.CharField(source="from_status")
     toStatus = serializers.CharField(source="to_status")

@@ -10,25 +10,19 @@ from rest_framework.views import APIView
 
 from tessera.api.auth import ApiKeyAuthentication, IsPartner
 from tessera.api.fields import ProblemSerializer
+from tessera.api.filtering import OperatorFilterBackend
 from tessera.api.json_types import json_type_errors
 from tessera.api.parsers import SafeJSONParser
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.rendering import shared
 from tessera.api.throttling import PartnerClientThrottle, check_client_name
-from tessera.errors import NotFound, TesseraError
+from tessera.errors import InvalidInput, MalformedRequest, NotFound
 
 ORDER_ID = OpenApiParameter("order_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Order id.")
 
 # The longest query string any operation needs (a filter of 100 order ids is ~3,800 characters),
 # kept under gunicorn's request-line limit (gunicorn.conf.py) so that this answer is reachable.
 MAX_QUERY_STRING = 8000
-
-
-class QueryStringTooLong(TesseraError):
-    code = "MALFORMED_REQUEST"
-    fault = "client"
-    http_status = 400
-    suggested_action = f"Keep the query string under {MAX_QUERY_STRING} characters."
 
 
 class JsonBodyNegotiation(DefaultContentNegotiation):
@@ -45,13 +39,9 @@ class JsonBodyNegotiation(DefaultContentNegotiation):
         return parser
 
 
-class InvalidBody(TesseraError):
-    """The body as a whole is wrong (not an object, or empty where a change is needed)."""
-
-    code = "VALIDATION_FAILED"
-    fault = "client"
-    http_status = 400
-    suggested_action = "Send a JSON object with the members this operation documents."
+class InvalidBody(InvalidInput):
+    """The body as a whole is wrong (not an object, or empty where a change is needed): said in
+    the detail, with no per-field errors."""
 
 
 class PartnerAPIView(APIView):
@@ -61,13 +51,16 @@ class PartnerAPIView(APIView):
     parser_classes = [SafeJSONParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JsonBodyNegotiation
+    # Documents a list's ``filterset_class`` in the OpenAPI document; the list filters with
+    # tessera.api.filtering.apply_filters, which also refuses parameters the list does not know.
+    filter_backends = [OperatorFilterBackend]
 
     def initial(self, request, *args, **kwargs) -> None:
         """Refuse, on every operation: a huge query string (even where no parameters are taken,
         which would otherwise ignore it), a path holding U+0000, and an X-Client-Name that breaks
         its documented rule."""
         if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
-            raise QueryStringTooLong(f"The query string is longer than {MAX_QUERY_STRING} characters.")
+            raise MalformedRequest(f"The query string is longer than {MAX_QUERY_STRING} characters.")
         if "\x00" in request.path:  # no id holds U+0000, and PostgreSQL would refuse to look
             raise NotFound(f"Nothing at {request.path!r}.")
         check_client_name(request)

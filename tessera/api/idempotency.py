@@ -26,7 +26,7 @@ from orders.models import IdempotencyRecord, IdempotencyState
 from orders.services.idempotency import idempotency_claim, idempotency_complete, idempotency_release
 from tessera.api.errors import problem_response
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
-from tessera.errors import TesseraError
+from tessera.errors import IdempotencyKeyInvalid, IdempotencyKeyMissing
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -36,22 +36,6 @@ STORED_HEADERS = ("Location",)
 
 # Visible ASCII, spaces only inside; the OpenAPI document states the same rule (tessera.api.schema).
 KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
-
-
-class IdempotencyKeyMissing(TesseraError):
-    code = "IDEMPOTENCY_KEY_MISSING"
-    fault = "client"
-    http_status = 400
-    suggested_action = "Send a unique Idempotency-Key header (for example a UUID) with this request."
-
-
-class IdempotencyKeyInvalid(TesseraError):
-    code = "IDEMPOTENCY_KEY_INVALID"
-    fault = "client"
-    http_status = 400
-    suggested_action = (
-        f"Send an Idempotency-Key of 1 to {MAX_KEY_LENGTH} printable ASCII characters, for example a UUID."
-    )
 
 
 def idempotent(handler):

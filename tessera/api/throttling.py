@@ -7,7 +7,7 @@ import re
 from rest_framework.throttling import SimpleRateThrottle
 
 from tessera.api.auth import PartnerPrincipal
-from tessera.errors import TesseraError
+from tessera.errors import ClientNameInvalid
 
 logger = logging.getLogger(__name__)
 
@@ -15,16 +15,6 @@ CLIENT_NAME_HEADER = "X-Client-Name"
 MAX_CLIENT_NAME_LENGTH = 100
 # Visible ASCII and spaces; the OpenAPI document states the same pattern (tessera.api.schema).
 CLIENT_NAME_PATTERN = r"^[ -~]*$"
-
-
-class ClientNameInvalid(TesseraError):
-    code = "CLIENT_NAME_INVALID"
-    fault = "client"
-    http_status = 400
-    suggested_action = (
-        f"Send X-Client-Name as at most {MAX_CLIENT_NAME_LENGTH} printable ASCII characters, "
-        "e.g. acme-booking-app, or leave it out."
-    )
 
 
 def check_client_name(request) -> None:
