@@ -118,10 +118,10 @@ def test_no_input_makes_the_api_fail_or_answer_off_its_schema(partner_api):
 
 CLI = Path(sys.executable).with_name("schemathesis")
 CLI_EXAMPLES = int(os.environ.get("FUZZ_CLI_EXAMPLES", "10"))
-# The list filters' values (an operator prefix, then a typed value) are not yet described in the
-# schema beyond "a string", so schema-valid values such as status=0 are refused: these operations
-# wait for the filters' own schema (docs/api.md, "Filters").
-FILTERED_LISTS = ("listOrders", "listProducts", "listInvoices", "listCreditNotes")
+# Lists whose filter values' schema (the FilterSets) still admits values the filter refuses, such
+# as the time 0000-01-01T00:00Z or a supplier holding a control character (reported for the
+# filters' own work; tessera/api/filtering.py and */api/filters.py).
+FILTERED_LISTS = ("listOrders", "listOrderRefunds", "listProducts", "listLedgerEntries")
 
 
 def test_schemathesis_cli_with_every_check_passes(partner_api, live_server):
