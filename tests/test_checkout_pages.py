@@ -74,9 +74,15 @@ def test_payment_status_in_the_seeds_words(payment_statuses, word):
 
 
 @pytest.mark.parametrize(
-    "step, word", [("open", "none"), ("start", "pending"), ("pay", "paid"), ("fail", "cancelled")]
+    "step, word, sentence",
+    [
+        ("open", "none", "Not paid yet"),
+        ("start", "pending", "Waiting for your bank to confirm"),
+        ("pay", "paid", "Paid"),
+        ("fail", "cancelled", "Card declined: nothing was charged"),
+    ],
 )
-def test_status_page_shows_the_payment_status_as_it_happens(step, word):
+def test_status_page_shows_the_payment_status_as_it_happens(step, word, sentence):
     order = reserved_order()
     if step != "open":
         payment = gateway.payment_start(order_id=order.pk)
@@ -89,7 +95,7 @@ def test_status_page_shows_the_payment_status_as_it_happens(step, word):
     page = Customer(order).open("status")
 
     assert page.status_code == 200
-    assert re.search(rf'id="payment-status">{word}<', page.content.decode())
+    assert f'id="payment-status" data-status="{word}">{sentence}<' in page.content.decode()
 
 
 def test_status_page_refreshes_itself_every_ten_seconds_only_while_pending():
@@ -162,7 +168,8 @@ def test_checkout_page_tells_a_paid_order_apart_and_offers_no_second_payment():
 
     page = text(Customer(order).open())
 
-    assert "This order is paid" in page
+    assert f"<h1>Order {order.reference} is paid</h1>" in page
+    assert "Pay for order" not in page
     assert "Pay 100.00 EUR" not in page
     assert Customer(order).http.post(Customer(order).url("pay")).status_code == 302
     assert Payment.objects.filter(order=order).count() == 1
