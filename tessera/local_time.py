@@ -20,7 +20,8 @@ def local_datetime(moment: datetime | None, zone: ZoneInfo | None = None) -> str
         return ""
     local = moment.astimezone(zone or UTC)
     # Translators: a date and time on tickets and customer pages (Django's date format letters).
-    return f"{date_format(local, pgettext('customer datetime', 'D j M Y, H:i'))} {local.tzname()}"
+    pattern = pgettext("customer datetime", "D j M Y, H:i")
+    return f"{date_format(local, pattern)} {local.tzname()}"
 
 
 def local_date(moment: datetime | None, zone: ZoneInfo | None = None) -> str:
