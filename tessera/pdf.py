@@ -79,7 +79,7 @@ class Document(FPDF):
         value = str(text)
         if self.font_name != FONT:
             return self._latin1(value)
-        missing = {ord(ch) for ch in value} - _coverage(self._regular_path) - INVISIBLE
+        missing = {ord(ch) for ch in value if ch >= " "} - _coverage(self._regular_path) - INVISIBLE
         if not missing:
             return value
         covered = self._cover(missing)
@@ -124,10 +124,15 @@ class Document(FPDF):
         self.set_font(self.font_name, "", 10)
 
     def facts(self, rows: Iterable[tuple[str, object]]) -> None:
-        """Label: value rows."""
+        """Label: value rows; the labels' column is as wide as the longest label (translated labels
+        vary in length), from 50 mm up to half the page."""
+        rows = [(self.clean(label), value) for label, value in rows]
+        self.set_font(self.font_name, "B", 10)
+        widest = max((self.get_string_width(label) for label, _ in rows), default=0)
+        width = min(max(50, widest + 4), self.epw / 2)
         for label, value in rows:
             self.set_font(self.font_name, "B", 10)
-            self.cell(50, 6, self.clean(label))
+            self.cell(width, 6, label)
             self.set_font(self.font_name, "", 10)
             self.multi_cell(0, 6, self.clean(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 

@@ -14,7 +14,7 @@ from tessera.local_time import local_date, local_datetime
 from tessera.pdf import Document
 
 # The item column takes most of the width; "#" only as wide as a line number.
-ITEM_COLUMNS = (6, 44, 24, 12, 14)
+ITEM_COLUMNS = (6, 42, 24, 14, 16)
 
 
 def payment_method_words(view: CustomerOrder) -> str:

@@ -19,6 +19,12 @@ def money(amount, currency: str) -> str:
 
 
 @register.filter
+def reference(value: str) -> str:
+    """An order reference that never breaks at its hyphen ("T-" on one line, the rest on the next)."""
+    return format_html('<span class="nowrap">{}</span>', value)
+
+
+@register.filter
 def percent(rate) -> str:
     """A VAT rate without trailing zeros: 12.00 → "12 %", 5.50 → "5.5 %"."""
     return f"{rate.normalize():f} %"
