@@ -58,12 +58,15 @@ def ticket_pages(order: Order, lines: Iterable[OrderLine]) -> list[TicketPage]:
 
 
 def tickets_pdf(order: Order, pages: list[TicketPage]) -> bytes:
-    document = Document(title=_("Tickets for order %(reference)s") % {"reference": order.reference}, issuer=ISSUER)
+    document = Document(
+        title=_("Tickets for order %(reference)s") % {"reference": order.reference}, issuer=ISSUER
+    )
     for number, page in enumerate(pages, start=1):
         if number > 1:
             document.add_page()
         document.heading(
-            _("%(title)s  (%(number)s of %(count)s)") % {"title": page.title, "number": number, "count": len(pages)}
+            _("%(title)s  (%(number)s of %(count)s)")
+            % {"title": page.title, "number": number, "count": len(pages)}
         )
         document.facts(page.facts)
         document.ln(4)
@@ -103,7 +106,10 @@ def _page(order: Order, line: OrderLine, voucher: Voucher) -> TicketPage:
     if line.starts_at:
         facts.append((_("When"), local_datetime(line.starts_at, zone)))
     if line.from_place and line.to_place:
-        facts += [(_("From"), product.place_name(line.from_place)), (_("To"), product.place_name(line.to_place))]
+        facts += [
+            (_("From"), product.place_name(line.from_place)),
+            (_("To"), product.place_name(line.to_place)),
+        ]
     elif line.from_place:
         facts.append((_("Where"), product.place_name(line.from_place)))
     validity = _validity(voucher, zone)
@@ -118,9 +124,14 @@ def _page(order: Order, line: OrderLine, voucher: Voucher) -> TicketPage:
             facts.append((_("Booking reference"), booking))
         if collection:
             facts.append((_("Collection reference"), collection))
-    note = _("The voucher code and PIN are delivered separately; they are not printed here.") if is_code else ""
+    note = (
+        _("The voucher code and PIN are delivered separately; they are not printed here.") if is_code else ""
+    )
     return TicketPage(
-        title=_("Voucher") if is_code else _("Ticket"), facts=facts, payload=ticket_payload(voucher), note=note
+        title=_("Voucher") if is_code else _("Ticket"),
+        facts=facts,
+        payload=ticket_payload(voucher),
+        note=note,
     )
 
 

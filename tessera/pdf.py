@@ -107,14 +107,17 @@ class Document(FPDF):
 
     @staticmethod
     def _latin1(value: str) -> str:
+        """Latin-1 as it is; other letters without their accents where that makes them Latin-1
+        ("ř" → "r"); anything else "?"."""
         for char, replacement in REPLACEMENTS.items():
             value = value.replace(char, replacement)
-        decomposed = unicodedata.normalize("NFKD", value)
         kept = []
-        for ch in decomposed:
-            if unicodedata.combining(ch) or ord(ch) in INVISIBLE:
-                continue
-            kept.append(ch if ord(ch) < 256 else MISSING)
+        for ch in value:
+            if ord(ch) < 256:
+                kept.append(ch)
+            elif ord(ch) not in INVISIBLE:
+                base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+                kept.append(base if base and all(ord(c) < 256 for c in base) else MISSING)
         return "".join(kept)
 
     def heading(self, text: str) -> None:

@@ -59,7 +59,9 @@ def local_datetime(moment, zone=None) -> str:
 def local_date(moment, zone=None) -> str:
     if moment is None:
         return ""
-    return format_html('<time datetime="{}">{}</time>', moment.isoformat(), local_time.local_date(moment, zone))
+    return format_html(
+        '<time datetime="{}">{}</time>', moment.isoformat(), local_time.local_date(moment, zone)
+    )
 
 
 @register.filter
