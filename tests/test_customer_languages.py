@@ -139,3 +139,14 @@ def test_every_message_is_translated_and_compiled(language):
     messages = {key for key in catalogue if key != ""}
     assert len({key[0] if isinstance(key, tuple) else key for key in messages}) == entries
     assert all(catalogue[key] for key in messages)
+
+
+def test_a_mistyped_link_gets_a_page_that_says_what_to_do_in_the_customers_language():
+    reserved_order()
+
+    english = Client().get(f"/checkout/{'A' * 32}/status")
+    norwegian = Client().get(f"/checkout/{'A' * 32}/status", headers={"Accept-Language": "nb"})
+
+    assert english.status_code == norwegian.status_code == 404
+    assert "the long code at its end must be complete" in text(english)
+    assert "Vi finner ikke denne siden" in text(norwegian)
