@@ -150,3 +150,13 @@ def test_a_mistyped_link_gets_a_page_that_says_what_to_do_in_the_customers_langu
     assert english.status_code == norwegian.status_code == 404
     assert "the long code at its end must be complete" in text(english)
     assert "Vi finner ikke denne siden" in text(norwegian)
+
+
+def test_a_refused_pay_button_explains_itself_in_the_customers_language():
+    order = reserved_order()
+    browser = Client(enforce_csrf_checks=True)
+
+    refused = browser.post(f"/checkout/{order.order_key}/pay", headers={"Accept-Language": "de"})
+
+    assert refused.status_code == 403
+    assert "Bitte versuchen Sie es noch einmal" in text(refused) and "CSRF" not in text(refused)
