@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from suppliers.models import Product
 from tests import factories
-from tests.gateway_support import paid, reserved_order
+from tests.gateway_support import RETURN_URL, paid, reserved_order
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -141,11 +141,15 @@ def test_a_declined_card_reads_as_such_in_norwegian(phone, live_server):
 
     order = ready_order()
     page = phone("nb")
+    page.route(
+        f"{RETURN_URL.split('?')[0]}**", lambda route: route.fulfill(body="Takk!")
+    )  # the partner's site
     page.goto(f"{live_server.url}/checkout/{order.order_key}/")
     page.get_by_role("button", name="Betal 1798.00 EUR").click()
     page.wait_for_url("**/sandbox-bank/**")
 
     page.get_by_role("button", name="Avvis kortet").click()
+    page.wait_for_url(f"{RETURN_URL.split('?')[0]}**")
     page.goto(f"{live_server.url}/checkout/{order.order_key}/status")
 
     expect(page.locator("#payment-status")).to_have_text("Kortet ble avvist: ingenting er trukket")
