@@ -5,6 +5,7 @@ kind, with the values schemathesis found (a time in year 0, a slug holding a con
 import re
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -129,3 +130,16 @@ def test_a_list_filtered_at_the_edges_of_time_answers():
     assert (before.status_code, len(before.json()["items"])) == (200, 1)
     assert (after.status_code, len(after.json()["items"])) == (200, 1)
     assert year_zero.status_code == 400
+
+
+def test_updated_since_is_documented_with_the_pattern_it_is_read_by():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    (paging,) = (p for p in schema["paths"]["/api/v1/orders"]["get"]["parameters"] if p["name"] == "paging")
+
+    since = [
+        form["properties"]["updatedSince"]
+        for form in paging["schema"]["anyOf"]
+        if "updatedSince" in form.get("properties", {})
+    ]
+
+    assert since and all(form["pattern"] == TIMESTAMP.schema["pattern"] for form in since)
