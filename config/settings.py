@@ -213,6 +213,10 @@ TASK_RETRY_BASE_SECONDS = float(os.environ.get("TASK_RETRY_BASE_SECONDS", "2"))
 TASK_RETRY_MAX_DELAY_SECONDS = float(os.environ.get("TASK_RETRY_MAX_DELAY_SECONDS", "300"))
 TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "6"))
 
+# Tasks each db_worker process runs at once, on threads: a task waiting on a supplier holds a
+# thread, not the process (tessera.background.concurrent_worker).
+WORKER_THREADS = int(os.environ.get("WORKER_THREADS", "16"))
+
 # Worker housekeeping: heartbeat, recovery of tasks left RUNNING by a dead worker, schedule.
 WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "5"))
 WORKER_DEAD_AFTER_SECONDS = float(os.environ.get("WORKER_DEAD_AFTER_SECONDS", "30"))
