@@ -38,6 +38,9 @@ from suppliers.adapters.base import (
     SupplierError,
     SupplierTimeout,
 )
+from suppliers.breaker import CallDeferred
+from suppliers.calls import supplier_call
+from suppliers.models import StockSource
 from tessera.actors import WORKER
 from tessera.background.retries import attempts_left, retry_at
 
@@ -83,7 +86,10 @@ def booking_reserve(*, line_ids: list[int], attempt: int = 1) -> Outcome:
             queue.reservation([line.pk for line in group], attempt=attempt)
         return "split"
     adapter = adapter_for_line(lines[0])
-    results = _per_line(lines, lambda: adapter.reserve_booking(booking_of(lines, "reserve")))
+    try:
+        results = _ask_supplier(lines, adapter, lambda: adapter.reserve_booking(booking_of(lines, "reserve")))
+    except CallDeferred as deferred:
+        return _wait(lines, deferred, attempt, queue.reservation)
 
     def apply(order: Order, line: OrderLine, reservation) -> Outcome:
         if line.status == LineStatus.RESERVING:
@@ -120,7 +126,10 @@ def booking_issue(*, line_ids: list[int], attempt: int = 1) -> Outcome:
             queue.issuance([line.pk for line in group], attempt=attempt)
         return "split"
     adapter = adapter_for_line(lines[0])
-    results = _per_line(lines, lambda: adapter.issue_booking(booking_of(lines, "issue")))
+    try:
+        results = _ask_supplier(lines, adapter, lambda: adapter.issue_booking(booking_of(lines, "issue")))
+    except CallDeferred as deferred:
+        return _wait(lines, deferred, attempt, queue.issuance)
 
     def apply(order: Order, line: OrderLine, issuance: Issuance) -> Outcome:
         if issuance.state == IssueState.PENDING:
@@ -178,6 +187,61 @@ def _load_waiting(line_ids: list[int], waiting: Callable[[OrderLine], bool]) -> 
     # order_by(): the lines' default ordering (by their order's creation) would join the orders.
     lines = OrderLine.objects.select_related("product", "supplier", "order", "traveller")
     return [line for line in lines.filter(pk__in=line_ids).order_by("pk") if waiting(line)]
+
+
+def _ask_supplier(lines: list[OrderLine], adapter, call: Callable[[], dict]) -> dict:
+    """The booking's answers, the call sent through the supplier's breaker and bulkhead
+    (suppliers.calls; Tessera's own stock needs neither). Raises CallDeferred."""
+    if lines[0].product.stock_source == StockSource.INVENTORY:
+        return _per_line(lines, call)
+    return supplier_call(
+        lines[0].supplier,
+        lambda: _per_line(lines, call),
+        healthy=lambda answers: not all(_supplier_unwell(answer) for answer in answers.values()),
+        failure_reason=lambda answers: str(next(iter(answers.values()))),
+        remote=getattr(adapter, "remote", False),
+    )
+
+
+def _ask_supplier_for_line(line: OrderLine, adapter, call: Callable[[], object]):
+    """One line's call (status, cancel) through the breaker and bulkhead; raises what the
+    adapter raised, or CallDeferred."""
+    if line.product.stock_source == StockSource.INVENTORY:
+        return call()
+
+    def answer_or_error():
+        try:
+            return call()
+        except SupplierError as exc:
+            return exc
+
+    answer = supplier_call(
+        line.supplier,
+        answer_or_error,
+        healthy=lambda answer: not _supplier_unwell(answer),
+        failure_reason=str,
+        remote=getattr(adapter, "remote", False),
+    )
+    if isinstance(answer, SupplierError):
+        raise answer
+    return answer
+
+
+def _supplier_unwell(answer) -> bool:
+    """A timeout, or a busy or unreachable supplier; a refusal is an answer."""
+    return isinstance(answer, SupplierError) and not isinstance(answer, PermanentSupplierError)
+
+
+def _wait(lines: list[OrderLine], deferred: CallDeferred, attempt: int, requeue) -> Outcome:
+    """The call was not sent (breaker open, bulkhead full): the lines wait in the queue, not in
+    a worker, and keep their attempt. Their clock moves now and then so that the reconcile sweep
+    does not take them for lost."""
+    now = timezone.now()
+    half_stale = now - timedelta(seconds=settings.LINE_STALE_AFTER_SECONDS / 2)
+    ids = [line.pk for line in lines]
+    OrderLine.objects.filter(pk__in=ids, updated_at__lt=half_stale).update(updated_at=now)
+    requeue(ids, attempt=attempt, run_after=deferred.until)
+    return "waiting"
 
 
 def _per_line(lines: list[OrderLine], call: Callable[[], dict]) -> dict:
@@ -245,8 +309,16 @@ def line_release_at_supplier(*, line_id: int, attempt: int = 1) -> Outcome:
     line = _load(line_id)
     if line is None or line.status != LineStatus.RELEASED:
         return "skipped"
+    adapter = adapter_for_line(line)
     try:
-        adapter_for_line(line).cancel(booking_line(line), idempotency_key=line.supplier_key("cancel"))
+        _ask_supplier_for_line(
+            line,
+            adapter,
+            lambda: adapter.cancel(booking_line(line), idempotency_key=line.supplier_key("cancel")),
+        )
+    except CallDeferred as deferred:
+        queue.release([line_id], attempt=attempt, run_after=deferred.until)
+        return "waiting"
     except PermanentSupplierError as exc:
         record(
             order_id=line.order_id,
@@ -281,10 +353,17 @@ def line_reconcile(*, line_id: int, attempt: int = 1) -> Outcome:
     line = _load(line_id)
     if line is None or line.status not in {LineStatus.UNKNOWN, LineStatus.ISSUING}:
         return "skipped"
+    adapter = adapter_for_line(line)
     try:
-        report = adapter_for_line(line).status(
-            booking_line(line), idempotency_key=line.supplier_key(line.phase)
+        report = _ask_supplier_for_line(
+            line,
+            adapter,
+            lambda: adapter.status(booking_line(line), idempotency_key=line.supplier_key(line.phase)),
         )
+    except CallDeferred as deferred:
+        _touch(line_id)
+        queue.reconciliation([line_id], attempt=attempt, run_after=deferred.until)
+        return "waiting"
     except SupplierError as exc:
         logger.warning("status of line %s failed (%s); trying again later", line_id, exc)
         _touch(line_id)
