@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "orders",
     "suppliers",
     "payments",
+    "sandbox",
 ]
 
 MIDDLEWARE = [

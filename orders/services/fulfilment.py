@@ -263,7 +263,7 @@ def _settle_booking(seen: list[OrderLine], results: dict, expected: str, apply, 
     def apply_all(order: Order, lines: list[OrderLine]) -> list[Outcome]:
         outcomes = []
         retry: list[OrderLine] = []
-        when = retry_at(attempt)
+        when = max([retry_at(attempt), *_asked_to_wait(results.values())])
         for line in lines:
             if line.pk not in results:
                 continue
@@ -291,6 +291,16 @@ def _settle_booking(seen: list[OrderLine], results: dict, expected: str, apply, 
         outcomes = apply_all(order, lines)
         settle_order(order, lines)
     return _summary(outcomes)
+
+
+def _asked_to_wait(answers) -> list[datetime]:
+    """When a supplier that throttles (HTTP 429) said to come back, if it said so."""
+    now = timezone.now()
+    return [
+        now + timedelta(seconds=answer.retry_after)
+        for answer in answers
+        if getattr(answer, "retry_after", None) is not None
+    ]
 
 
 def _summary(outcomes: list[Outcome]) -> Outcome:

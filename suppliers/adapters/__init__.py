@@ -53,4 +53,4 @@ def adapter_for_line(line: "BookingLine") -> SupplierAdapter:
 
 
 def _load_builtin() -> None:
-    from suppliers.adapters import sandbox  # noqa: F401 - registers itself
+    from suppliers.adapters import http_json, sandbox  # noqa: F401 - register themselves

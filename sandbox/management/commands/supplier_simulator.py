@@ -1,0 +1,45 @@
+"""``manage.py supplier_simulator``: a supplier over real HTTP on loopback (sandbox.simulator)."""
+
+import json
+import logging
+
+from django.core.management.base import BaseCommand
+
+from sandbox.simulator.catalogue import DEMO
+from sandbox.simulator.server import SimulatorServer, SimulatorState
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Serve Tessera's supplier protocol (docs/supplier-protocol.md) as a simulated supplier"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8001)
+        parser.add_argument(
+            "--catalogue",
+            help="JSON file: product reference -> behaviour (sandbox/simulator/catalogue.py); "
+            "default: the demo's products",
+        )
+        parser.add_argument(
+            "--time-scale", type=float, default=1.0, help="Multiply every latency by this (default 1)."
+        )
+
+    def handle(
+        self, *args, host: str, port: int, catalogue: str | None, time_scale: float, **options
+    ) -> None:
+        products = DEMO
+        if catalogue:
+            with open(catalogue) as source:
+                products = json.load(source)
+        server = SimulatorServer(
+            (host, port), SimulatorState(catalogue=dict(products), time_scale=time_scale)
+        )
+        self.stdout.write(f"Supplier simulator on http://{host}:{port}/v1/ ({len(products)} products)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
