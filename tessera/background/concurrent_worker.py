@@ -6,13 +6,16 @@ holds the whole process for 30 seconds. Here the process's main thread claims a 
 and hands it over; a task waiting on a supplier occupies one thread, not the process. Each
 thread has its own database connection (Django's are per thread); supplier adapters that talk
 over the network give it back while they wait (``tessera.background.connections``), so a
-hundred calls in flight do not hold a hundred PostgreSQL connections.
+hundred calls in flight do not hold a hundred PostgreSQL connections. Between tasks only the
+first ``WORKER_DB_CONNECTIONS`` threads of the pool keep their connection open; the others close
+it when their task ends, so a busy pool never holds more than that many idle connections.
 
 A claimed task is RUNNING under this worker's id until its thread records the outcome, as
 before: a worker killed with tasks in flight leaves them RUNNING, and the heartbeat's recovery
 enqueues them again (``tessera.background.recovery``).
 """
 
+import itertools
 import logging
 import os
 import signal
@@ -20,7 +23,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
 
-from django.db import OperationalError, close_old_connections
+from django.conf import settings
+from django.db import OperationalError, close_old_connections, connections
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -34,6 +38,8 @@ class ConcurrentWorker(Worker):
         self.threads = threads
         self._free = threading.BoundedSemaphore(threads)
         self._claimed = 0
+        self._numbers = itertools.count(1)
+        self._local = threading.local()
 
     # --- signals: the first asks to stop after the tasks in flight, the second stops now ----
 
@@ -56,7 +62,11 @@ class ConcurrentWorker(Worker):
             ",".join(self.queue_names),
             self.threads,
         )
-        pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix=f"task-{self.worker_id[:8]}")
+        pool = ThreadPoolExecutor(
+            max_workers=self.threads,
+            thread_name_prefix=f"task-{self.worker_id[:8]}",
+            initializer=self._number_thread,
+        )
         try:
             self._claim_while_running(pool)
         finally:
@@ -101,6 +111,9 @@ class ConcurrentWorker(Worker):
                     return None  # SQLite busy: try again on the next round
                 raise
 
+    def _number_thread(self) -> None:
+        self._local.keeps_connection = next(self._numbers) <= settings.WORKER_DB_CONNECTIONS
+
     def _run_in_thread(self, task_result: DBTaskResult) -> None:
         try:
             close_old_connections()
@@ -108,5 +121,8 @@ class ConcurrentWorker(Worker):
         except Exception:
             logger.exception("could not record the outcome of task %s", task_result.pk)
         finally:
-            close_old_connections()
+            if self._local.keeps_connection:
+                close_old_connections()
+            else:
+                connections.close_all()
             self._free.release()

@@ -15,6 +15,7 @@ database answers; the tasks it was running when the database went away are enque
 
 import logging
 import os
+import sys
 import time
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from django_tasks_db.management.commands import db_worker
 from tessera.background import recovery
 from tessera.background.concurrent_worker import ConcurrentWorker
 from tessera.background.housekeeping import Housekeeper
+from tessera.background.supervisor import Supervisor
 from tessera.errors import DATABASE_UNAVAILABLE
 from tessera.garbage_collection import settle_after_startup
 
@@ -46,13 +48,22 @@ class Command(db_worker.Command):
             help="Run tasks only: no heartbeat, recovery or periodic schedule.",
         )
         parser.add_argument(
+            "--processes",
+            type=int,
+            default=0,
+            help="Run this many worker processes under this one, each started again if it dies "
+            "(tessera.background.supervisor). Default: run tasks in this process.",
+        )
+        parser.add_argument(
             "--threads",
             type=int,
             default=settings.WORKER_THREADS,
             help="Tasks run at once by this process (default: WORKER_THREADS, %(default)s).",
         )
 
-    def handle(self, *args, housekeeping: bool = True, **options) -> None:
+    def handle(self, *args, housekeeping: bool = True, processes: int = 0, **options) -> None:
+        if processes > 0:
+            return self._supervise(processes)
         # Under --reload the parent process only watches files; the child runs tasks.
         reloader_parent = options.get("reload") and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
         if options.get("batch") or reloader_parent:
@@ -86,6 +97,21 @@ class Command(db_worker.Command):
             connections.close_all()
             time.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    def _supervise(self, processes: int) -> None:
+        """Start this very command ``processes`` times without ``--processes``, and keep them running."""
+        arguments = sys.argv[1:]
+        child_arguments = []
+        skip = False
+        for argument in arguments:
+            if skip:
+                skip = False
+            elif argument == "--processes":
+                skip = True
+            elif not argument.startswith("--processes="):
+                child_arguments.append(argument)
+        command = [sys.executable, sys.argv[0], *child_arguments]
+        sys.exit(Supervisor(command, processes).run())
 
     def _run_concurrently(self, *, threads: int, **options) -> None:
         self.configure_logging(options["verbosity"])
