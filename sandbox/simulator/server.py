@@ -261,8 +261,15 @@ class Handler(BaseHTTPRequestHandler):
                 state.catalogue[product] = behaviour
             if "time_scale" in body:
                 state.time_scale = float(body["time_scale"])
+            calls = {operation: state.calls.count(operation) for operation in set(state.calls)}
         self._reply(
-            200, {"outage": state.outage, "products": state.catalogue, "time_scale": state.time_scale}
+            200,
+            {
+                "outage": state.outage,
+                "products": state.catalogue,
+                "time_scale": state.time_scale,
+                "calls": calls,
+            },
         )
 
     def _reply(self, status: int, body: dict, headers: dict | None = None, *, slow: bool = False) -> None:
