@@ -2,6 +2,10 @@
 
 import json
 import logging
+import signal
+import subprocess
+import sys
+import threading
 
 from django.core.management.base import BaseCommand
 
@@ -25,6 +29,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--time-scale", type=float, default=1.0, help="Multiply every latency by this (default 1)."
         )
+        parser.add_argument(
+            "--in-stack",
+            action="store_true",
+            help="Serve from a child process, and stay up if it is stopped, so that a process manager "
+            "that stops everything when one process ends (make run's honcho) keeps the rest running.",
+        )
 
     def handle(
         self, *args, host: str, port: int, catalogue: str | None, time_scale: float, **options
@@ -43,3 +53,27 @@ class Command(BaseCommand):
             pass
         finally:
             server.server_close()
+
+    def _serve_in_child(self) -> None:
+        """Run this command without --in-stack as a child; when the child ends (someone stopped
+        the simulator to see suppliers fail), say so and wait for SIGTERM or SIGINT."""
+        command = [sys.executable, sys.argv[0], *[a for a in sys.argv[1:] if a != "--in-stack"]]
+        child = subprocess.Popen(command)  # noqa: S603 - our own manage.py
+        stopping = threading.Event()
+
+        def stop(signum, frame) -> None:
+            stopping.set()
+            if child.poll() is None:
+                child.terminate()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        child.wait()
+        if stopping.is_set():
+            return
+        logger.warning(
+            "the supplier simulator stopped (%s); the rest goes on. Start it again with: %s",
+            child.returncode,
+            " ".join([".venv/bin/python", *command[1:]]),
+        )
+        stopping.wait()
