@@ -17,7 +17,7 @@ from suppliers.bulkhead import lease_acquire, lease_release
 from suppliers.models import Supplier
 from tessera.background.connections import released_while_waiting
 
-BULKHEAD_WAIT_SECONDS = 1.0
+BULKHEAD_WAIT_SECONDS = 2.0  # on average; a full bulkhead's calls are asked again 1-3 s later
 
 
 def supplier_call[T](
