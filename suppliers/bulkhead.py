@@ -1,8 +1,10 @@
 """Bulkheads: at most ``Supplier.max_concurrent_calls`` calls to one supplier in flight, counted
 across every worker process and machine by lease rows in the database.
 
-Taking a slot locks the supplier's row for one short transaction (no other lock is held then,
-and nothing waits on the network inside it), counts the live leases and adds one. A call gives
+Taking a slot counts the live leases first without a lock: a full bulkhead answers at once, so
+hundreds of calls waiting for a slow supplier never queue on its row. Otherwise it locks the
+supplier's row for one short transaction (no other lock is held then, and nothing waits on the
+network inside it), counts again and adds a lease. A call gives
 its lease back when it ends; a worker killed mid-call leaves it behind, and it expires after the
 supplier's read timeout plus a margin, so the slot frees itself.
 """
@@ -20,6 +22,9 @@ LEASE_MARGIN_SECONDS = 30
 def lease_acquire(*, supplier_id: int) -> int | None:
     """A slot of the supplier's bulkhead (the lease's id), or None when all are taken."""
     now = timezone.now()
+    limit = Supplier.objects.values_list("max_concurrent_calls", flat=True).get(pk=supplier_id)
+    if SupplierCallLease.objects.filter(supplier_id=supplier_id, expires_at__gte=now).count() >= limit:
+        return None
     with transaction.atomic():
         supplier = (
             Supplier.objects.select_for_update()
