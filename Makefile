@@ -13,7 +13,7 @@ export DEBUG ?= 1
 # The demo's rail and voucher suppliers reach the supplier simulator over HTTP (seed_demo).
 export SUPPLIER_SIMULATOR_URL ?= http://127.0.0.1:$(SIMULATOR_PORT)
 
-.PHONY: run test lint install migrate demo graph clean reliability
+.PHONY: run test lint install migrate demo graph catalogs clean reliability
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -70,6 +70,10 @@ graph: install
 		dot -Tpng docs/lifecycle-$$name.dot -o docs/lifecycle-$$name.png; \
 		echo "docs/lifecycle-$$name.png"; \
 	done
+
+# Rewrite docs/api.md's error codes and event types tables from the error classes and EventType.
+catalogs: install
+	$(PY) manage.py document_catalogs
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest-db.sqlite3*

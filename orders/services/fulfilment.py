@@ -19,9 +19,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from orders import queue
+from orders import events, queue
 from orders.bookings import booking_line, booking_of, group_into_bookings
-from orders.events import apply_transition, batched, record
+from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.services.cancellation import release_lines
@@ -148,14 +148,7 @@ def _accepted(booking_ref: str) -> Callable[[Order, OrderLine], Outcome]:
             return "stale"
         line.sub_status = LineSubStatus.VENDOR_ORDER_CREATED
         line.save(update_fields=["sub_status", "updated_at"])
-        record(
-            order_id=line.order_id,
-            subject_type="line",
-            subject_id=line.pk,
-            name="issue_accepted",
-            actor=WORKER,
-            payload={"bookingReference": booking_ref, "delivery": "delayed"},
-        )
+        events.line_issuance_accepted(line, booking_ref=booking_ref)
         queue.reconciliation([line.pk], run_after=retry_at(1))
         return "accepted"
 
@@ -330,14 +323,7 @@ def line_release_at_supplier(*, line_id: int, attempt: int = 1) -> Outcome:
         queue.release([line_id], attempt=attempt, run_after=deferred.until)
         return "waiting"
     except PermanentSupplierError as exc:
-        record(
-            order_id=line.order_id,
-            subject_type="line",
-            subject_id=line.pk,
-            name="supplier_release_refused",
-            actor=WORKER,
-            payload={"code": exc.code, "reason": str(exc)},
-        )
+        events.line_release_refused(line, code=exc.code, reason=str(exc))
         return "refused"
     except SupplierError as exc:
         if attempts_left(attempt):
@@ -345,13 +331,7 @@ def line_release_at_supplier(*, line_id: int, attempt: int = 1) -> Outcome:
             return "retry"
         logger.error("giving up releasing line %s at the supplier: %s", line_id, exc)
         return "gave_up"
-    record(
-        order_id=line.order_id,
-        subject_type="line",
-        subject_id=line.pk,
-        name="supplier_released",
-        actor=WORKER,
-    )
+    events.line_release_confirmed(line)
     return "released"
 
 
@@ -490,14 +470,7 @@ def _retry_later(line: OrderLine, exc: SupplierError, attempt: int, when: dateti
     OrderLine.objects.filter(pk=line.pk).update(
         supplier_attempts=F("supplier_attempts") + 1, updated_at=timezone.now()
     )
-    record(
-        order_id=line.order_id,
-        subject_type="line",
-        subject_id=line.pk,
-        name="supplier_retry",
-        actor=WORKER,
-        payload={"attempt": attempt, "code": exc.code, "reason": str(exc), "nextAttemptAt": when.isoformat()},
-    )
+    events.line_retry_scheduled(line, attempt=attempt, code=exc.code, reason=str(exc), next_attempt_at=when)
     return "retry"
 
 
