@@ -37,8 +37,10 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, host: str, port: int, catalogue: str | None, time_scale: float, **options
+        self, *args, host: str, port: int, catalogue: str | None, time_scale: float, in_stack: bool, **options
     ) -> None:
+        if in_stack:
+            return self._serve_in_child()
         products = DEMO
         if catalogue:
             with open(catalogue) as source:
