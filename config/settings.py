@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tessera.correlation.CorrelationIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "tessera.locale.CustomerLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -134,7 +135,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
+# The customer's pages speak these languages, chosen from the browser's Accept-Language or the
+# page's switcher (tessera/locale.py); the back office and the partner API stay in English.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("nb", "Norsk bokmål"), ("nl", "Nederlands"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -303,8 +308,24 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tessera <orders@tessera.localhost>")
 
-# Fonts for PDF documents (receipts, invoices); DejaVu Sans prints every European script.
+# Fonts for PDF documents (receipts, invoices, tickets); DejaVu Sans prints every European script.
 PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+# Fonts tried, in this order, for a character DejaVu lacks (paths under PDF_FONT_ROOT; Debian's
+# fonts-noto-core, fonts-noto-cjk, fonts-noto-color-emoji, fonts-symbola). A missing file is skipped.
+PDF_FONT_ROOT = os.environ.get("PDF_FONT_ROOT", "/usr/share/fonts")
+PDF_FALLBACK_FONTS = [
+    "truetype/noto/NotoSansArabic-Regular.ttf",
+    "truetype/noto/NotoSansHebrew-Regular.ttf",
+    "opentype/noto/NotoSansCJK-Regular.ttc",
+    "truetype/noto/NotoSans-Regular.ttf",
+    "truetype/noto/NotoColorEmoji.ttf",
+    "truetype/ancient-scripts/Symbola_hint.ttf",
+]
+
+# The seller on customers' receipts where the partner names none (Partner.seller_address and
+# seller_vat_number in the admin); the seller's name is the partner's own.
+SELLER_ADDRESS = os.environ.get("SELLER_ADDRESS", "")
+SELLER_VAT_NUMBER = os.environ.get("SELLER_VAT_NUMBER", "")
 
 LOGGING = {
     "version": 1,

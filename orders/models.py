@@ -51,6 +51,20 @@ class Partner(models.Model):
         blank=True,
         help_text="API requests allowed per client, e.g. '600/min'; empty for the default (API_RATE_LIMIT).",
     )
+    seller_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The legal name printed on customers' receipts; empty for the name above.",
+    )
+    seller_address = models.TextField(
+        blank=True, help_text="The address printed on receipts; empty for SELLER_ADDRESS."
+    )
+    seller_vat_number = models.CharField(
+        "seller VAT number",
+        max_length=32,
+        blank=True,
+        help_text="The VAT number printed on receipts; empty for SELLER_VAT_NUMBER.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

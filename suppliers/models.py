@@ -1,5 +1,7 @@
 """The supply side: suppliers, their products, and the priced offers partners order from."""
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -27,6 +29,11 @@ class Delivery(models.TextChoices):
 class StockSource(models.TextChoices):
     SUPPLIER = "supplier", "The supplier delivers each order"
     INVENTORY = "inventory", "Codes from Tessera's own stock"
+
+
+def validate_time_zone(name: str) -> None:
+    if name not in available_timezones():
+        raise ValidationError(f"{name!r} is not an IANA time zone (e.g. Europe/Oslo).")
 
 
 class Supplier(models.Model):
@@ -132,8 +139,21 @@ class Product(models.Model):
         default=10, help_text="Stock products: the dashboard warns when fewer codes are available."
     )
     starts_at = models.DateTimeField(null=True, blank=True)
-    from_place = models.CharField(max_length=100, blank=True)
-    to_place = models.CharField(max_length=100, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Where the event or the departure is (IANA name, e.g. Europe/Oslo): "
+        "customers' pages and tickets show its times there.",
+    )
+    from_place = models.CharField(max_length=100, blank=True, help_text="The supplier's id of the place.")
+    from_place_name = models.CharField(
+        max_length=100, blank=True, help_text="The place as customers read it, e.g. Oslo S."
+    )
+    to_place = models.CharField(max_length=100, blank=True, help_text="The supplier's id of the place.")
+    to_place_name = models.CharField(
+        max_length=100, blank=True, help_text="The place as customers read it, e.g. Bergen."
+    )
     settings = models.JSONField(
         default=dict, blank=True, help_text="Adapter settings for this product (the sandbox's behaviour)."
     )
@@ -159,6 +179,19 @@ class Product(models.Model):
     @property
     def requires_traveller(self) -> bool:
         return self.kind in {SupplierKind.RAIL, SupplierKind.AIR}
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The product's time zone; UTC if its name is unknown to this machine."""
+        try:
+            return ZoneInfo(self.time_zone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def place_name(self, place_id: str) -> str:
+        """The display name of one of the product's places, else the id itself."""
+        names = {self.from_place: self.from_place_name, self.to_place: self.to_place_name}
+        return (names.get(place_id) if place_id else "") or place_id
 
 
 class Offer(models.Model):
