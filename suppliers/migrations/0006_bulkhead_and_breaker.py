@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('suppliers', '0004_time_ordered_ids'),
+        ('suppliers', '0005_product_time_zone_and_place_names'),
     ]
 
     operations = [
