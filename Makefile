@@ -8,7 +8,10 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 3
+SIMULATOR_PORT ?= 8001
 export DEBUG ?= 1
+# The demo's rail and voucher suppliers reach the supplier simulator over HTTP (seed_demo).
+export SUPPLIER_SIMULATOR_URL ?= http://127.0.0.1:$(SIMULATOR_PORT)
 
 .PHONY: run test lint install migrate demo graph catalogs clean reliability
 
@@ -31,14 +34,16 @@ demo: migrate
 
 run: demo
 	@echo ""
-	@echo "  Tessera is starting (web server + $(WORKERS) task workers). Open:"
+	@echo "  Tessera is starting (web server, $(WORKERS) task workers kept running by one supervisor,"
+	@echo "  and the supplier simulator on port $(SIMULATOR_PORT)). Open:"
 	@echo "    back office  http://$(HOST):$(PORT)/admin/"
 	@echo "    partner API  http://$(HOST):$(PORT)/api/v1/docs  (guide: docs/api.md)"
 	@echo "  An API key for the demo wallet partner:"
 	@echo "    .venv/bin/python manage.py create_api_key fjord-travel"
 	@echo "  Stop with Ctrl+C."
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev -c worker=$(WORKERS)
+	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) SIMULATOR_PORT=$(SIMULATOR_PORT) \
+		$(VENV)/bin/honcho start -f Procfile.dev
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "orders",
     "suppliers",
     "payments",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,13 @@ TASK_RETRY_BASE_SECONDS = float(os.environ.get("TASK_RETRY_BASE_SECONDS", "2"))
 TASK_RETRY_MAX_DELAY_SECONDS = float(os.environ.get("TASK_RETRY_MAX_DELAY_SECONDS", "300"))
 TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "6"))
 
+# Tasks each db_worker process runs at once, on threads: a task waiting on a supplier holds a
+# thread, not the process (tessera.background.concurrent_worker).
+WORKER_THREADS = int(os.environ.get("WORKER_THREADS", "64"))
+# Of those threads, how many keep their database connection open between tasks (the others
+# close it when their task ends; threads waiting on a supplier over HTTP hold none).
+WORKER_DB_CONNECTIONS = int(os.environ.get("WORKER_DB_CONNECTIONS", "8"))
+
 # Worker housekeeping: heartbeat, recovery of tasks left RUNNING by a dead worker, schedule.
 WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "5"))
 WORKER_DEAD_AFTER_SECONDS = float(os.environ.get("WORKER_DEAD_AFTER_SECONDS", "30"))
@@ -243,6 +251,10 @@ PERIODIC_TASKS = {
     "tessera.tasks.vacuum_queue_tables": float(os.environ.get("QUEUE_VACUUM_SECONDS", "30")),
 }
 TASK_RESULT_RETENTION = timedelta(days=int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "7")))
+
+# The supplier simulator (manage.py supplier_simulator) that seed_demo points the demo's rail and
+# voucher suppliers at; empty: they are the in-process sandbox.
+SUPPLIER_SIMULATOR_URL = os.environ.get("SUPPLIER_SIMULATOR_URL", "")
 
 # The sandbox supplier's latencies are multiplied by this (tests make them short).
 SANDBOX_TIME_SCALE = float(os.environ.get("SANDBOX_TIME_SCALE", "1"))

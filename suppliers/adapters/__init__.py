@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from suppliers.adapters.base import SupplierAdapter
 
 if TYPE_CHECKING:
-    from orders.models import OrderLine
+    from suppliers.adapters.base import BookingLine
     from suppliers.models import Supplier
 
 _REGISTRY: dict[str, type[SupplierAdapter]] = {}
@@ -40,7 +40,7 @@ def adapter_for(supplier: "Supplier") -> SupplierAdapter:
     return cls(supplier)
 
 
-def adapter_for_line(line: "OrderLine") -> SupplierAdapter:
+def adapter_for_line(line: "BookingLine") -> SupplierAdapter:
     """The adapter that fulfils ``line``: Tessera's own stock for a product sold from stock
     (whichever vendor supplied its codes), else the line's supplier's adapter."""
     from suppliers.models import StockSource
@@ -53,4 +53,4 @@ def adapter_for_line(line: "OrderLine") -> SupplierAdapter:
 
 
 def _load_builtin() -> None:
-    from suppliers.adapters import sandbox  # noqa: F401 - registers itself
+    from suppliers.adapters import http_json, sandbox  # noqa: F401 - register themselves
