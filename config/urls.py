@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("checkout/", include("payments.checkout.urls")),
     path("payments/", include("payments.providers.urls")),
+    path("", include("ops.urls")),
     # Anything else under /api/ is a problem+json 404, in development (DEBUG) too.
     re_path(r"^api/", api_not_found),
 ]

@@ -1,7 +1,6 @@
 """The correlation id that ties a request, the tasks it starts and their audit events together."""
 
 import contextvars
-import logging
 import re
 import uuid
 from collections.abc import Iterator
@@ -14,6 +13,11 @@ _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlati
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def peek() -> str | None:
+    """The correlation id in force, or None outside any request or task."""
+    return _current.get()
 
 
 def current() -> str:
@@ -47,9 +51,3 @@ class CorrelationIdMiddleware:
             response = self.get_response(request)
             response[HEADER] = value
             return response
-
-
-class CorrelationIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.correlation_id = _current.get() or "-"
-        return True
