@@ -6,6 +6,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sentry_sdk
+
 HEADER = "X-Correlation-Id"
 _VALID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
@@ -33,6 +35,7 @@ def current() -> str:
 def bound(correlation_id: str | None) -> Iterator[str]:
     value = correlation_id if correlation_id and _VALID.match(correlation_id) else new_id()
     token = _current.set(value)
+    sentry_sdk.set_tag("correlation_id", value)  # a no-op unless SENTRY_DSN started error reporting
     try:
         yield value
     finally:

@@ -107,7 +107,9 @@ def test_ready_fails_when_a_migration_is_not_applied(client):
     a_worker_beat()
     with (
         mock.patch.object(health, "_migrations_applied", False),
-        mock.patch("django.db.migrations.executor.MigrationExecutor.migration_plan", return_value=[("m", False)]),
+        mock.patch(
+            "django.db.migrations.executor.MigrationExecutor.migration_plan", return_value=[("m", False)]
+        ),
     ):
         status, body = ready(client)
 
@@ -119,7 +121,9 @@ def test_ready_fails_without_the_database_and_tells_no_internals(client):
     unreachable = "/nonexistent/tessera/db"
     with (
         mock.patch.object(health, "_migrations_applied", False),
-        mock.patch.dict(connections.settings["default"], {"NAME": unreachable, "HOST": "db.internal.invalid"}),
+        mock.patch.dict(
+            connections.settings["default"], {"NAME": unreachable, "HOST": "db.internal.invalid"}
+        ),
     ):
         response = client.get("/health/ready")
 

@@ -1,0 +1,18 @@
+"""Error reports and traces to Sentry, switched on by SENTRY_DSN alone (config/settings.py).
+
+Requests and tasks are tagged with their correlation id (tessera.correlation.bound), so a report
+leads to the same request's log lines and audit events. Nothing personal is sent.
+"""
+
+import sentry_sdk
+from sentry_sdk.integrations.django import DjangoIntegration
+
+
+def start_error_reporting(*, dsn: str, environment: str, traces_sample_rate: float) -> None:
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        traces_sample_rate=traces_sample_rate,
+        send_default_pii=False,
+        integrations=[DjangoIntegration()],
+    )
