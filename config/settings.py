@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "orders",
     "suppliers",
     "payments",
+    "notifications",
     "ops",
 ]
 
@@ -308,8 +309,8 @@ ATTENTION_PROCESSING_MINUTES = int(os.environ.get("ATTENTION_PROCESSING_MINUTES"
 ATTENTION_EXPIRING_MINUTES = int(os.environ.get("ATTENTION_EXPIRING_MINUTES", "10"))
 WALLET_LOW_BALANCE = os.environ.get("WALLET_LOW_BALANCE", "100.00")
 
-# Order confirmations staff send again from the admin: EMAIL_BACKEND "smtp" (EMAIL_HOST,
-# EMAIL_PORT) or "console", which development uses to print them.
+# Customer e-mails (notifications/), sent by the workers: EMAIL_BACKEND "smtp" (EMAIL_HOST,
+# EMAIL_PORT) or "console", which development uses to print them in the worker's output.
 EMAIL_BACKEND_NAME = os.environ.get("EMAIL_BACKEND", "console" if DEBUG else "smtp")
 MAILERS = {
     "default": {

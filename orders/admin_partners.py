@@ -63,6 +63,7 @@ class PartnerAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "currency", "is_active"]}),
         ("Billing modes", {"fields": ["allows_wallet", "allows_invoice", "allows_gateway"]}),
         ("Partner API", {"fields": ["rate_limit", "new_key"]}),
+        ("Customers", {"fields": ["customer_emails"]}),
     ]
     readonly_fields = ["new_key"]
     inlines = [ApiKeyInline]

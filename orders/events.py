@@ -16,6 +16,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from orders.models import Order, OrderEvent, Voucher
+from orders.signals import event_recorded
 from tessera import correlation
 from tessera.actors import Actor
 
@@ -105,6 +106,7 @@ def record(
         event.save(force_insert=True)
     else:
         batch.events.append(event)
+    event_recorded.send(sender=OrderEvent, event=event)
     return event
 
 
