@@ -167,3 +167,14 @@ def test_nothing_is_sent_inside_the_request_that_caused_it(emailing_partner, wor
 
     assert mail.outbox == []
     assert DBTaskResult.objects.filter(task_path="notifications.tasks.send_customer_email").exists()
+
+
+def test_a_partner_turns_customer_emails_on_through_the_api(api):
+    assert api.get("/partner").json()["customerEmails"] is False
+
+    changed = api.patch("/partner", {"customerEmails": True})
+
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["customerEmails"] is True
+    api.partner.refresh_from_db()
+    assert api.partner.customer_emails is True
