@@ -11,6 +11,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 3
 export DEBUG ?= 1
+# Customer links point where `make run` serves. Set here, not derived by each process: honcho
+# gives every process of the Procfile a PORT of its own (8100 for the first worker).
+export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint install migrate demo demo-data key demo-order graph clean reliability
 
