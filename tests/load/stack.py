@@ -191,7 +191,9 @@ class Stack:
         metrics_dir.mkdir()
         self.env = {**production_env(self.database.url, self.port, metrics_dir), **self.settings}
         self.database.create()
+        # The release steps of docs/operations.md ("Deploy").
         run_django("manage", self.env, "migrate", "--no-input", "-v0")
+        run_django("manage", self.env, "collectstatic", "--no-input", "-v0")
         self.world = json.loads(run_django("tests.load.seed", self.env))
         (self.run_dir / "world.json").write_text(json.dumps(self.world, indent=1))
 
