@@ -6,12 +6,13 @@ import hmac
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.module_loading import import_string
+from django.views import View
 from django.views.decorators.cache import never_cache
-from health_check.views import HealthCheckView
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ops import health, metrics_registry
+from ops import metrics_registry
 
 # What a failed library check says: its own message may name a host or a driver's error text.
 LIBRARY_FAILURES = {"database": "cannot reach the database", "cache": "cannot reach the cache"}
@@ -23,24 +24,29 @@ def live(request) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-class ReadinessView(HealthCheckView):
-    """Every check of ops.health, by name: 200 when all pass, else 503 with what failed."""
+class ReadinessView(View):
+    """Every check of ops.health, by name, run at once by django-health-check (each in its own
+    thread, with its timeout): 200 when all pass, else 503 with what failed. The library is
+    imported at the first probe, not when a process starts."""
 
     async def get(self, request, *args, **kwargs) -> JsonResponse:
+        from ops import health
+
         named = [
             (name, (import_string(check) if isinstance(check, str) else check)(**options))
             for name, check, options in health.ready_checks()
         ]
-        with self.get_executor() as executor:
-            results = await asyncio.gather(*(check.get_result(executor) for _, check in named))
+        results = await asyncio.gather(*(check.get_result(None) for _, check in named))
         answers = {
             name: "ok" if result.error is None else LIBRARY_FAILURES.get(name, result.error.message)
             for (name, _), result in zip(named, results, strict=True)
         }
         ready = all(answer == "ok" for answer in answers.values())
-        return JsonResponse(
+        response = JsonResponse(
             {"status": "ok" if ready else "unavailable", "checks": answers}, status=200 if ready else 503
         )
+        add_never_cache_headers(response)
+        return response
 
 
 @never_cache

@@ -3,14 +3,14 @@
 import contextvars
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-import sentry_sdk
 
 HEADER = "X-Correlation-Id"
 _VALID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+# Told each correlation id as it is bound (error reporting tags its reports with it).
+listeners: list[Callable[[str], None]] = []
 
 
 def new_id() -> str:
@@ -35,7 +35,8 @@ def current() -> str:
 def bound(correlation_id: str | None) -> Iterator[str]:
     value = correlation_id if correlation_id and _VALID.match(correlation_id) else new_id()
     token = _current.set(value)
-    sentry_sdk.set_tag("correlation_id", value)  # a no-op unless SENTRY_DSN started error reporting
+    for listener in listeners:
+        listener(value)
     try:
         yield value
     finally:

@@ -26,7 +26,7 @@ import psycopg
 from tests.worker_processes import ROOT, wait_until
 
 RUNS_DIR = ROOT / "var" / "load"
-STARTUP_SECONDS = 60
+STARTUP_SECONDS = 120
 PROCFILE = ROOT / "Procfile"
 METRICS_TOKEN = secrets.token_urlsafe(16)
 
@@ -207,12 +207,15 @@ class Stack:
         self._gunicorn = ProcfileProcess(
             "web", procfile_commands()["web"], env, self.run_dir / "gunicorn.log"
         )
-        wait_until(self._answers, timeout=STARTUP_SECONDS, what="gunicorn to answer")
+        wait_until(self._answers, timeout=STARTUP_SECONDS, what="gunicorn to answer /health/live")
 
     def _answers(self) -> bool:
+        """A gunicorn worker has loaded Tessera and answers (the master listens long before)."""
+        import urllib.request
+
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return True
+            with urllib.request.urlopen(f"{self.base_url}/health/live", timeout=5) as answer:  # noqa: S310
+                return answer.status == 200
         except OSError:
             return False
 
