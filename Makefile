@@ -15,7 +15,7 @@ export DEBUG ?= 1
 # gives every process of the Procfile a PORT of its own (8100 for the first worker).
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint install migrate demo demo-data key demo-order graph clean reliability
+.PHONY: run test lint install migrate demo demo-data key demo-order graph catalogs clean reliability
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -89,6 +89,10 @@ graph: install
 		dot -Tpng docs/lifecycle-$$name.dot -o docs/lifecycle-$$name.png; \
 		echo "docs/lifecycle-$$name.png"; \
 	done
+
+# Rewrite docs/api.md's error codes and event types tables from the error classes and EventType.
+catalogs: install
+	$(PY) manage.py document_catalogs
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest-db.sqlite3*

@@ -1,7 +1,7 @@
 """Which audit events owe the customer an e-mail, and starting its task after they commit.
 
 Transitions (by the status they reach) and a staff member's "send the confirmation again"
-(``confirmation_resent``, which sends whatever the partner's setting says). Whether the order's
+(``order.confirmation_resent``, which sends whatever the partner's setting says). Whether the order's
 customer gets e-mails at all is decided by the task, which reads the order.
 """
 
@@ -9,6 +9,7 @@ from django.db import transaction
 
 from notifications.models import EmailKind
 from orders.models import OrderEvent
+from tessera.event_types import EventType
 
 BY_STATUS = {
     ("order", "PROCESSING"): EmailKind.ORDER_CONFIRMED,
@@ -17,7 +18,7 @@ BY_STATUS = {
     ("refund", "SUCCEEDED"): EmailKind.REFUND_PROCESSED,
     ("payment", "FAILED"): EmailKind.PAYMENT_FAILED,
 }
-RESEND = "confirmation_resent"
+RESEND = EventType.ORDER_CONFIRMATION_RESENT
 
 
 def on_event_recorded(sender, event: OrderEvent, **kwargs) -> None:

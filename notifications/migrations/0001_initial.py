@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('orders', '0011_partner_customer_emails'),
+        ('orders', '0012_partner_customer_emails'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ request waits on a mail server. It never carries a code, PIN or link of a vouche
 
 from django.db import transaction
 
-from orders.events import record
+from orders import events
 from orders.locks import lock_order
 from tessera.actors import Actor
 from tessera.errors import InvalidState
@@ -25,12 +25,5 @@ def order_confirmation_resend(*, order_id, actor: Actor) -> str:
             )
         if not order.contact_email:
             raise InvalidState(f"Order {order.reference} has no contact email.", status=order.status)
-        record(
-            order_id=order.pk,
-            subject_type="order",
-            subject_id=order.pk,
-            name="confirmation_resent",
-            actor=actor,
-            payload={"channel": "email"},
-        )
+        events.order_confirmation_resent(order, actor=actor, channel="email")
         return order.contact_email

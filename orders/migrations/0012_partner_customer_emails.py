@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0010_time_ordered_ids'),
+        ('orders', '0011_event_types'),
     ]
 
     operations = [
