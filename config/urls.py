@@ -17,6 +17,7 @@ urlpatterns = [
     path("checkout/", include("payments.checkout.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the customer pages' switcher
     path("payments/", include("payments.providers.urls")),
+    path("", include("ops.urls")),
     # Anything else under /api/ is a problem+json 404, in development (DEBUG) too.
     re_path(r"^api/", api_not_found),
 ]

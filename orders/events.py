@@ -20,6 +20,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from orders.models import Order, OrderEvent, OrderLine, Voucher
+from orders.signals import event_recorded
 from tessera import correlation
 from tessera.actors import WORKER, Actor
 from tessera.event_types import EventType, transition_events
@@ -103,6 +104,7 @@ def record(
         audit_event.save(force_insert=True)
     else:
         batch.events.append(audit_event)
+    event_recorded.send(sender=OrderEvent, event=audit_event)
     return audit_event
 
 

@@ -65,6 +65,12 @@ class Partner(models.Model):
         blank=True,
         help_text="The VAT number printed on receipts; empty for SELLER_VAT_NUMBER.",
     )
+    customer_emails = models.BooleanField(
+        "e-mails its customers",
+        default=False,
+        help_text="Tessera e-mails the customer of each order (confirmed, tickets ready, refunded, payment "
+        "failed). Orders paid through hosted checkout are e-mailed whatever this says.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -111,6 +111,7 @@ def test_resend_a_confirmation(staff, allowed, wallet_partner, worker):
     mail.outbox.clear()
 
     action(staff, "resend_confirmation", [order])
+    worker()
 
     assert (len(mail.outbox) == 1) == allowed
 
