@@ -8,7 +8,8 @@ payments.admin_refunds.
 """
 
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import Case, CharField, OuterRef, Q, Subquery, When
+from django.db.models.functions import Cast
 from django.urls import reverse
 
 from orders import admin_partners, admin_vouchers  # noqa: F401 - they register their models
@@ -25,6 +26,7 @@ from payments.admin_refunds import OrderRefundAdminMixin, RefundInline
 from payments.models import Payment
 from tessera.actors import Actor
 from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, badge, money
+from tessera.admin_display import details, staff_time, words
 from tessera.admin_filters import DateRangeFilter
 from tessera.admin_transitions import ConfirmForm, ReasonForm, ServiceTransitionsMixin
 
@@ -84,17 +86,33 @@ class PaymentInline(ReadOnlyInline):
 
 
 class OrderEventInline(ReadOnlyInline):
-    """The order's timeline: every transition and audited action, oldest first."""
+    """The order's timeline: every transition and audited action, oldest first, in words.
+
+    A line's rows name the line by its position (read with the events, from the order's few lines).
+    """
 
     model = OrderEvent
-    fields = ["when", "who", "subject", "transition", "change", "details", "correlation_id"]
+    fields = ["when", "who", "subject", "what", "change", "event_details", "correlation_id"]
     readonly_fields = fields
     ordering = ["created_at", "id"]
     verbose_name_plural = "timeline"
 
-    @admin.display(description="when (UTC)")
+    def get_queryset(self, request):
+        positions = (
+            OrderLine.objects.filter(order_id=OuterRef("order_id"))
+            .annotate(key=Cast("pk", CharField()))
+            .filter(key=OuterRef("subject_id"))
+            .values("position")[:1]
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(line_position=Case(When(subject_type="line", then=Subquery(positions))))
+        )
+
+    @admin.display(description="when")
     def when(self, event: OrderEvent) -> str:
-        return f"{event.created_at:%Y-%m-%d %H:%M:%S}"
+        return staff_time(event.created_at)
 
     @admin.display(description="who")
     def who(self, event: OrderEvent) -> str:
@@ -102,7 +120,12 @@ class OrderEventInline(ReadOnlyInline):
 
     @admin.display(description="of")
     def subject(self, event: OrderEvent) -> str:
-        return event.subject_type
+        position = getattr(event, "line_position", None)
+        return f"line {position}" if position is not None else event.subject_type
+
+    @admin.display(description="what")
+    def what(self, event: OrderEvent) -> str:
+        return words(event.transition)
 
     @admin.display(description="from → to")
     def change(self, event: OrderEvent) -> str:
@@ -111,8 +134,8 @@ class OrderEventInline(ReadOnlyInline):
         return f"{event.from_status or '·'} → {event.to_status or '·'}"
 
     @admin.display(description="details")
-    def details(self, event: OrderEvent) -> str:
-        return ", ".join(f"{key}: {value}" for key, value in event.payload.items()) or "-"
+    def event_details(self, event: OrderEvent) -> str:
+        return details(event.payload)
 
 
 @admin.register(Order)
@@ -164,10 +187,17 @@ class OrderAdmin(PendingOrderEditMixin, OrderRefundAdminMixin, ServiceTransition
     @admin.display(description="expires / finalized")
     def expires_or_finalized(self, order: Order) -> str:
         if order.status == OrderStatus.PENDING:
-            return f"expires {order.expires_at:%Y-%m-%d %H:%M}"
+            return f"expires {staff_time(order.expires_at)}"
         if order.finalized_at:
-            return f"finalized {order.finalized_at:%Y-%m-%d %H:%M}"
+            return f"finalized {staff_time(order.finalized_at)}"
         return "-"
+
+    def get_fieldsets(self, request, obj=None):
+        """A finalized or ended order no longer expires: its page shows no "Expires at"."""
+        if obj is None or obj.status in (OrderStatus.PENDING, OrderStatus.EXPIRED):
+            return self.fieldsets
+        times = [("created_at", "finalized_at"), ("updated_at", "version")]
+        return [*self.fieldsets[:-1], ("Times", {"fields": times})]
 
     def get_search_results(self, request, queryset, search_term):
         return search_orders(queryset, search_term), False

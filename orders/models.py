@@ -267,7 +267,7 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id}#{self.position} {self.description}"
+        return f"Line {self.position}: {self.description}"
 
     # Idempotency keys for supplier calls: stable per line and operation, so any retry, any
     # re-run after a crash and any duplicate task sends the supplier the same key.

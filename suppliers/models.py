@@ -8,6 +8,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from orders.statuses import DeliveryMode
 from tessera.fields import amount_field
 from tessera.ids import time_ordered_uuid
+from tessera.money import format_amount
 
 
 class SupplierKind(models.TextChoices):
@@ -127,7 +128,7 @@ class Offer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product} ({self.total_amount} {self.currency})"
+        return f"{self.quantity} × {self.product} ({format_amount(self.total_amount, self.currency)} {self.currency})"
 
 
 class SandboxBooking(models.Model):
