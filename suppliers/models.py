@@ -128,7 +128,8 @@ class Offer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product} ({format_amount(self.total_amount, self.currency)} {self.currency})"
+        total = format_amount(self.total_amount, self.currency)
+        return f"{self.quantity} × {self.product} ({total} {self.currency})"
 
 
 class SandboxBooking(models.Model):
