@@ -9,7 +9,7 @@ payments.admin_refunds.
 
 from django.contrib import admin
 from django.db.models import Case, CharField, OuterRef, Q, Subquery, When
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Upper
 from django.urls import reverse
 
 from orders import admin_partners, admin_vouchers  # noqa: F401 - they register their models
@@ -33,16 +33,21 @@ from tessera.admin_transitions import ConfirmForm, ReasonForm, ServiceTransition
 RETRY_PERMISSION = "orders.change_orderline"
 
 
-def search_or_by_order(queryset, term: str, field: str):
+def search_or_by_order(queryset, term: str, field: str, *, upper: bool = False):
     """Rows whose ``field`` is ``term``, or of the order whose reference ``term`` is.
 
     The order's id is read first (references are upper case), so the search combines two indexed
-    columns instead of scanning.
+    columns instead of scanning. ``upper`` compares the field upper-cased (case ignored), for a
+    field with an index on its upper-cased value.
     """
     term = term.strip()
     if not term:
         return queryset
     referenced = list(Order.objects.filter(reference=term.upper()).values_list("pk", flat=True))
+    if upper:
+        return queryset.alias(searched=Upper(field)).filter(
+            Q(searched=term.upper()) | Q(order_id__in=referenced)
+        )
     return queryset.filter(Q(**{field: term}) | Q(order_id__in=referenced))
 
 
@@ -162,7 +167,7 @@ class OrderAdmin(PendingOrderEditMixin, OrderRefundAdminMixin, ServiceTransition
     search_fields = ["reference"]  # shows the box; the search itself is search_orders
     search_help_text = (
         "An order id, reference, external reference, customer email or supplier booking reference "
-        "(whole, case ignored)."
+        "(whole, case ignored); or part of the customer's name or email (3 characters or more)."
     )
     raw_id_fields = ["partner"]
     actions = [resend_confirmation, retry_lines, reconcile_lines]
@@ -241,7 +246,7 @@ class OrderLineAdmin(ServiceTransitionsMixin, ReadOnlyModelAdmin):
     list_filter = ["status", "phase", "supplier", ("updated_at", DateRangeFilter)]
     list_select_related = ["order", "supplier"]
     search_fields = ["=supplier_booking_ref"]
-    search_help_text = "A supplier booking reference, or an order reference (whole)."
+    search_help_text = "A supplier booking reference, or an order reference (whole, case ignored)."
     raw_id_fields = ["order", "offer", "product", "supplier", "traveller"]
     transition_services = {
         "retry_issuance": "retry",
@@ -255,7 +260,7 @@ class OrderLineAdmin(ServiceTransitionsMixin, ReadOnlyModelAdmin):
         return super().get_queryset(request).select_related("order", "supplier")
 
     def get_search_results(self, request, queryset, search_term):
-        return search_or_by_order(queryset, search_term, "supplier_booking_ref"), False
+        return search_or_by_order(queryset, search_term, "supplier_booking_ref", upper=True), False
 
     def retry(self, request, line: OrderLine, data: dict) -> str:
         step = line_retry(line_id=line.pk, actor=Actor.staff(request.user))

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders.statuses import (
@@ -114,7 +115,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
             # The back office lists all partners' orders: newest first, by method, by update.
             models.Index(fields=["-created_at"], name="order_created"),
             models.Index(fields=["payment_method", "-created_at"], name="order_method_created"),
-            models.Index(fields=["external_reference"], name="order_extref"),
+            # The back office's search ignores case: references compared upper-cased.
+            models.Index(Upper("external_reference"), name="order_extref_upper"),
             models.Index(fields=["contact_email"], name="order_contact_email"),
             models.Index(fields=["status", "updated_at"], name="order_status_updated"),
             models.Index(fields=["expires_at"], name="order_pending_expiry", condition=Q(status="PENDING")),
@@ -264,6 +266,7 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["starts_at"], name="line_starts_at"),
             models.Index(fields=["from_place"], name="line_from_place"),
             models.Index(fields=["to_place"], name="line_to_place"),
+            models.Index(Upper("supplier_booking_ref"), name="line_booking_ref_upper"),
         ]
 
     def __str__(self) -> str:
