@@ -79,6 +79,7 @@ def line_reserve(*, line_id: int, attempt: int = 1) -> Outcome:
 
     def apply(order: Order, line: OrderLine) -> Outcome:
         if line.status == LineStatus.RESERVING:
+            line.supplier_attempts += 1
             apply_transition(line, "mark_reserved", actor=WORKER, reservation_ref=reservation.reference)
             return "reserved"
         if line.status == LineStatus.RELEASED:
@@ -107,7 +108,7 @@ def line_issue(*, line_id: int, attempt: int = 1) -> Outcome:
         return _retry(line, LineStatus.ISSUING, exc, attempt, queue.issuance)
     if issuance.state == IssueState.PENDING:
         return _under_lock(line, _accepted(issuance.booking_reference))
-    return _under_lock(line, _deliver(issuance.booking_reference, issuance.items))
+    return _under_lock(line, _deliver(issuance.booking_reference, issuance.items, attempted=True))
 
 
 def _accepted(booking_ref: str) -> Callable[[Order, OrderLine], Outcome]:
@@ -118,7 +119,8 @@ def _accepted(booking_ref: str) -> Callable[[Order, OrderLine], Outcome]:
         if line.status != LineStatus.ISSUING:
             return "stale"
         line.sub_status = LineSubStatus.VENDOR_ORDER_CREATED
-        line.save(update_fields=["sub_status", "updated_at"])
+        line.supplier_attempts += 1
+        line.save(update_fields=["sub_status", "supplier_attempts", "updated_at"])
         record(
             order_id=line.order_id,
             subject_type="line",
@@ -133,10 +135,17 @@ def _accepted(booking_ref: str) -> Callable[[Order, OrderLine], Outcome]:
     return apply
 
 
-def _deliver(booking_ref: str, items: list[DeliveredItem]) -> Callable[[Order, OrderLine], Outcome]:
+def _deliver(
+    booking_ref: str, items: list[DeliveredItem], *, attempted: bool = False
+) -> Callable[[Order, OrderLine], Outcome]:
+    """Issue a locked line with what the supplier delivered; ``attempted`` when this was an issue
+    call (counted in the line's supplier attempts), not a reconciliation's status question."""
+
     def apply(order: Order, line: OrderLine) -> Outcome:
         if line.phase != LinePhase.ISSUE or line.status not in {LineStatus.ISSUING, LineStatus.UNKNOWN}:
             return "stale"
+        if attempted:
+            line.supplier_attempts += 1
         if items:
             voucher_store(line=line, item=items[0])
         apply_transition(
@@ -291,9 +300,13 @@ def _touch(line_id: int) -> None:
 
 
 def _mark_unknown(seen: OrderLine, expected: str, exc: SupplierError) -> Outcome:
+    """The supplier's last call went unanswered (a timeout, or retries ran out): that call counts
+    as an attempt, so the line's page never reads "Supplier attempts: 0" after one."""
+
     def apply(order: Order, line: OrderLine) -> Outcome:
         if line.status != expected:
             return "stale"
+        line.supplier_attempts += 1
         apply_transition(line, "mark_unknown", actor=WORKER, reason=str(exc), payload={"reason": str(exc)})
         queue.reconciliation([line.pk], run_after=retry_at(1))
         return "unknown"
@@ -305,6 +318,7 @@ def _mark_failed(seen: OrderLine, expected: str, exc: SupplierError) -> Outcome:
     def apply(order: Order, line: OrderLine) -> Outcome:
         if line.status != expected:
             return "stale"
+        line.supplier_attempts += 1  # the refusing call
         apply_transition(
             line,
             "mark_failed",
