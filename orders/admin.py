@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from orders import admin_partners, admin_vouchers  # noqa: F401 - they register their models
-from orders.admin_actions import reconcile_lines, resend_confirmation, retry_lines
+from orders.admin_actions import reconcile_lines, resend_confirmation, resend_tickets, retry_lines
+from orders.admin_customer_care import OrderCustomerCareMixin
 from orders.admin_editing import PendingOrderEditMixin
 from orders.admin_export import OrderExportMixin
 from orders.admin_filters import NeedsAttentionFilter, SupplierFilter, search_orders
@@ -147,6 +148,7 @@ class OrderEventInline(ReadOnlyInline):
 
 @admin.register(Order)
 class OrderAdmin(
+    OrderCustomerCareMixin,
     OrderExportMixin,
     PendingOrderEditMixin,
     OrderRefundAdminMixin,
@@ -179,7 +181,7 @@ class OrderAdmin(
         "(whole, case ignored); or part of the customer's name or email (3 characters or more)."
     )
     raw_id_fields = ["partner"]
-    actions = [resend_confirmation, retry_lines, reconcile_lines]
+    actions = [resend_confirmation, resend_tickets, retry_lines, reconcile_lines]
     change_form_template = "admin/orders/order/change_form.html"
     fieldsets = [
         (None, {"fields": [("reference", "order_status", "total", "payment_method"), ("partner", "id")]}),

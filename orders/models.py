@@ -467,6 +467,26 @@ class OrderEvent(models.Model):
         return f"{self.subject_type} {self.transition}: {self.from_status} → {self.to_status}"
 
 
+class OrderNote(models.Model):
+    """A staff member's internal note on an order: kept with its author and time, never edited or
+    deleted, and never shown to partners or customers (no API, webhook or customer page reads it)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(max_length=2000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="note_order_created")]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author_label}"
+
+
 class ApiKey(models.Model):
     """A partner's key to the API. Only a hash is stored; the key is shown once, at creation.
 
