@@ -93,6 +93,16 @@ class PaymentInline(ReadOnlyInline):
     ordering = ["created_at"]
 
 
+def event_who(event: OrderEvent) -> str:
+    return f"{event.actor_label} ({event.get_actor_kind_display().lower()})"
+
+
+def event_change(event: OrderEvent) -> str:
+    if not (event.from_status or event.to_status):
+        return "-"
+    return f"{event.from_status or '·'} → {event.to_status or '·'}"
+
+
 class OrderEventInline(ReadOnlyInline):
     """The order's timeline: every transition and audited action, oldest first, in words.
 
@@ -124,7 +134,7 @@ class OrderEventInline(ReadOnlyInline):
 
     @admin.display(description="who")
     def who(self, event: OrderEvent) -> str:
-        return f"{event.actor_label} ({event.get_actor_kind_display().lower()})"
+        return event_who(event)
 
     @admin.display(description="of")
     def subject(self, event: OrderEvent) -> str:
@@ -137,9 +147,7 @@ class OrderEventInline(ReadOnlyInline):
 
     @admin.display(description="from → to")
     def change(self, event: OrderEvent) -> str:
-        if not (event.from_status or event.to_status):
-            return "-"
-        return f"{event.from_status or '·'} → {event.to_status or '·'}"
+        return event_change(event)
 
     @admin.display(description="details")
     def event_details(self, event: OrderEvent) -> str:
@@ -236,10 +244,6 @@ class OrderAdmin(
     def get_search_results(self, request, queryset, search_term):
         return search_orders(queryset, search_term), False
 
-    def changelist_view(self, request, extra_context=None):
-        """Without the app sidebar: the list's columns then fit a 13-inch laptop (1366 px)."""
-        return super().changelist_view(request, {**(extra_context or {}), "is_nav_sidebar_enabled": False})
-
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm(RETRY_PERMISSION)
 
@@ -327,22 +331,28 @@ class SubjectFilter(admin.SimpleListFilter):
 
 @admin.register(OrderEvent)
 class OrderEventAdmin(ReadOnlyModelAdmin):
-    list_display = [
-        "created_at",
-        "order",
-        "subject_type",
-        "transition",
-        "from_status",
-        "to_status",
-        "actor_kind",
-        "actor_label",
-        "correlation_id",
-    ]
+    list_display = ["when", "order", "subject_type", "what", "change", "who", "correlation_id"]
     list_filter = [SubjectFilter, "actor_kind"]
     list_select_related = ["order"]
     search_fields = ["=correlation_id"]
     search_help_text = "A correlation id, or an order reference (whole)."
     raw_id_fields = ["order", "actor_user", "actor_partner"]
+
+    @admin.display(description="when", ordering="created_at")
+    def when(self, event: OrderEvent) -> str:
+        return staff_time(event.created_at)
+
+    @admin.display(description="what")
+    def what(self, event: OrderEvent) -> str:
+        return words(event.transition)
+
+    @admin.display(description="from → to")
+    def change(self, event: OrderEvent) -> str:
+        return event_change(event)
+
+    @admin.display(description="who")
+    def who(self, event: OrderEvent) -> str:
+        return event_who(event)
 
     def get_search_results(self, request, queryset, search_term):
         return search_or_by_order(queryset, search_term, "correlation_id"), False

@@ -33,3 +33,13 @@ def test_there_is_no_view_site_link_to_a_404(client):
     page = staff.get(reverse("admin:index")).content.decode()
 
     assert "View site" not in page
+
+
+def test_the_event_list_says_when_and_what_in_words(client, wallet_partner):
+    staff = login(client, "desk", role="Support")
+    factories.order(owner=wallet_partner, product_obj=factories.product())
+
+    page = staff.get(reverse("admin:orders_orderevent_changelist")).content.decode()
+
+    assert '<td class="field-what">create</td>' in page and " UTC</" in page
+    assert 'id="nav-sidebar"' not in page  # the lists use the whole width of a laptop
