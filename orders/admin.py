@@ -291,7 +291,32 @@ class OrderLineAdmin(ServiceTransitionsMixin, ReadOnlyModelAdmin):
         "mark_failed": "fail_by_hand",
     }
     fsm_forms = {"retry_issuance": ConfirmForm, "retry_reservation": ConfirmForm, "mark_failed": ReasonForm}
+    readonly_fields = ["line_status"]
     line_status = staticmethod(badge())
+
+    def get_fieldsets(self, request, obj=None):
+        """The line's page in groups: what it is, its money, its trip, its supplier, its times."""
+        money = self.money_fields
+        return [
+            (
+                None,
+                {"fields": [("order", "position", "line_status"), ("phase", "sub_status"), "description"]},
+            ),
+            ("Price", {"fields": [(money["amount"], "tax_rate", money["denomination"])]}),
+            ("Trip", {"fields": [("starts_at", "from_place", "to_place"), "traveller"]}),
+            (
+                "Supplier",
+                {
+                    "fields": [
+                        ("supplier", "product", "offer"),
+                        ("supplier_reservation_ref", "supplier_booking_ref"),
+                        ("supplier_attempts", "waiting_since"),
+                        ("failure_code", "failure_reason"),
+                    ]
+                },
+            ),
+            ("Times", {"fields": [("created_at", "updated_at"), "id"]}),
+        ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order", "supplier")
