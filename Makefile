@@ -10,7 +10,7 @@ PORT ?= 8000
 WORKERS ?= 3
 export DEBUG ?= 1
 
-.PHONY: run test lint install migrate demo graph clean reliability
+.PHONY: run test lint install migrate demo graph catalogs clean reliability
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -65,6 +65,10 @@ graph: install
 		dot -Tpng docs/lifecycle-$$name.dot -o docs/lifecycle-$$name.png; \
 		echo "docs/lifecycle-$$name.png"; \
 	done
+
+# Rewrite docs/api.md's error codes and event types tables from the error classes and EventType.
+catalogs: install
+	$(PY) manage.py document_catalogs
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest-db.sqlite3*

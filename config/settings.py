@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tessera.correlation.CorrelationIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "tessera.locale.CustomerLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -133,7 +134,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
+# The customer's pages speak these languages, chosen from the browser's Accept-Language or the
+# page's switcher (tessera/locale.py); the back office and the partner API stay in English.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("nb", "Norsk bokmål"), ("nl", "Nederlands"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -188,6 +193,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryEnum": "suppliers.models.Delivery",
         "DeliveryModeEnum": "orders.statuses.DeliveryMode",
         "BillingModeEnum": "orders.statuses.BillingMode",
+        "EventTypeEnum": "tessera.event_types.EventType",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -292,8 +298,24 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tessera <orders@tessera.localhost>")
 
-# Fonts for PDF documents (receipts, invoices); DejaVu Sans prints every European script.
+# Fonts for PDF documents (receipts, invoices, tickets); DejaVu Sans prints every European script.
 PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+# Fonts tried, in this order, for a character DejaVu lacks (paths under PDF_FONT_ROOT; Debian's
+# fonts-noto-core, fonts-noto-cjk, fonts-noto-color-emoji, fonts-symbola). A missing file is skipped.
+PDF_FONT_ROOT = os.environ.get("PDF_FONT_ROOT", "/usr/share/fonts")
+PDF_FALLBACK_FONTS = [
+    "truetype/noto/NotoSansArabic-Regular.ttf",
+    "truetype/noto/NotoSansHebrew-Regular.ttf",
+    "opentype/noto/NotoSansCJK-Regular.ttc",
+    "truetype/noto/NotoSans-Regular.ttf",
+    "truetype/noto/NotoColorEmoji.ttf",
+    "truetype/ancient-scripts/Symbola_hint.ttf",
+]
+
+# The seller on customers' receipts where the partner names none (Partner.seller_address and
+# seller_vat_number in the admin); the seller's name is the partner's own.
+SELLER_ADDRESS = os.environ.get("SELLER_ADDRESS", "")
+SELLER_VAT_NUMBER = os.environ.get("SELLER_VAT_NUMBER", "")
 
 LOGGING = {
     "version": 1,

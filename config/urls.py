@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("checkout/", include("payments.checkout.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the customer pages' switcher
     path("payments/", include("payments.providers.urls")),
     # Anything else under /api/ is a problem+json 404, in development (DEBUG) too.
     re_path(r"^api/", api_not_found),

@@ -29,7 +29,7 @@ from payments.admin_refunds import OrderRefundAdminMixin, RefundInline
 from payments.models import Payment
 from tessera.actors import Actor
 from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, badge, money
-from tessera.admin_display import details, staff_time, words
+from tessera.admin_display import details, staff_time
 from tessera.admin_filters import DateRangeFilter
 from tessera.admin_transitions import ConfirmForm, ReasonForm, ServiceTransitionsMixin
 
@@ -143,7 +143,7 @@ class OrderEventInline(ReadOnlyInline):
 
     @admin.display(description="what")
     def what(self, event: OrderEvent) -> str:
-        return words(event.transition)
+        return event.get_transition_display()
 
     @admin.display(description="from → to")
     def change(self, event: OrderEvent) -> str:
@@ -369,7 +369,7 @@ class OrderEventAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description="what")
     def what(self, event: OrderEvent) -> str:
-        return words(event.transition)
+        return event.get_transition_display()
 
     @admin.display(description="from → to")
     def change(self, event: OrderEvent) -> str:

@@ -68,7 +68,7 @@ def search_orders(queryset: QuerySet[Order], term: str) -> QuerySet[Order]:
     database combines them with a BitmapOr, a handful of index probes.
 
     Only when nothing matches exactly does a term of three characters or more look inside names
-    and emails, through the trigram indexes of migration 0011 (PostgreSQL only: SQLite would
+    and emails, through the trigram indexes of migration 0013 (PostgreSQL only: SQLite would
     read every order). An exact hit never pays for a trigram search.
     """
     term = term.strip()

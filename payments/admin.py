@@ -26,7 +26,7 @@ from payments.models import (
 from payments.services.invoicing import invoices_close
 from tessera.actors import Actor
 from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, badge, money
-from tessera.admin_display import details, staff_time, words
+from tessera.admin_display import details, staff_time
 from tessera.admin_filters import DateRangeFilter
 from tessera.money import ZERO, format_amount
 
@@ -52,7 +52,7 @@ def timeline(subject_type: str, obj) -> str:
         (
             (
                 staff_time(event.created_at),
-                words(event.transition),
+                event.get_transition_display(),
                 f"{event.from_status or '·'} → {event.to_status or '·'}",
                 event.actor_label,
                 details(event.payload),

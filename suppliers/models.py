@@ -1,11 +1,14 @@
 """The supply side: suppliers, their products, and the priced offers partners order from."""
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders.statuses import DeliveryMode
+from tessera.event_types import EventType
 from tessera.fields import amount_field
 from tessera.ids import time_ordered_uuid
 from tessera.money import format_amount
@@ -26,6 +29,11 @@ class Delivery(models.TextChoices):
 class StockSource(models.TextChoices):
     SUPPLIER = "supplier", "The supplier delivers each order"
     INVENTORY = "inventory", "Codes from Tessera's own stock"
+
+
+def validate_time_zone(name: str) -> None:
+    if name not in available_timezones():
+        raise ValidationError(f"{name!r} is not an IANA time zone (e.g. Europe/Oslo).")
 
 
 class Supplier(models.Model):
@@ -75,8 +83,21 @@ class Product(models.Model):
         default=10, help_text="Stock products: the dashboard warns when fewer codes are available."
     )
     starts_at = models.DateTimeField(null=True, blank=True)
-    from_place = models.CharField(max_length=100, blank=True)
-    to_place = models.CharField(max_length=100, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Where the event or the departure is (IANA name, e.g. Europe/Oslo): "
+        "customers' pages and tickets show its times there.",
+    )
+    from_place = models.CharField(max_length=100, blank=True, help_text="The supplier's id of the place.")
+    from_place_name = models.CharField(
+        max_length=100, blank=True, help_text="The place as customers read it, e.g. Oslo S."
+    )
+    to_place = models.CharField(max_length=100, blank=True, help_text="The supplier's id of the place.")
+    to_place_name = models.CharField(
+        max_length=100, blank=True, help_text="The place as customers read it, e.g. Bergen."
+    )
     settings = models.JSONField(
         default=dict, blank=True, help_text="Adapter settings for this product (the sandbox's behaviour)."
     )
@@ -102,6 +123,19 @@ class Product(models.Model):
     @property
     def requires_traveller(self) -> bool:
         return self.kind in {SupplierKind.RAIL, SupplierKind.AIR}
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The product's time zone; UTC if its name is unknown to this machine."""
+        try:
+            return ZoneInfo(self.time_zone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def place_name(self, place_id: str) -> str:
+        """The display name of one of the product's places, else the id itself."""
+        names = {self.from_place: self.from_place_name, self.to_place: self.to_place_name}
+        return (names.get(place_id) if place_id else "") or place_id
 
 
 class Offer(models.Model):
@@ -219,25 +253,50 @@ class InventoryCode(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"Code {self.pk} of {self.product_id} ({self.status})"
 
-    @transition(field=status, source=CodeStatus.AVAILABLE, target=CodeStatus.ALLOCATED)
+    @transition(
+        field=status,
+        source=CodeStatus.AVAILABLE,
+        target=CodeStatus.ALLOCATED,
+        custom={"event": EventType.STOCK_CODE_ALLOCATED},
+    )
     def allocate(self, *, line, at) -> None:
         self.line = line
         self.allocated_at = at
 
-    @transition(field=status, source=CodeStatus.ALLOCATED, target=CodeStatus.AVAILABLE)
+    @transition(
+        field=status,
+        source=CodeStatus.ALLOCATED,
+        target=CodeStatus.AVAILABLE,
+        custom={"event": EventType.STOCK_CODE_RELEASED},
+    )
     def release(self) -> None:
         self.line = None
         self.allocated_at = None
 
-    @transition(field=status, source=CodeStatus.ALLOCATED, target=CodeStatus.DELIVERED)
+    @transition(
+        field=status,
+        source=CodeStatus.ALLOCATED,
+        target=CodeStatus.DELIVERED,
+        custom={"event": EventType.STOCK_CODE_DELIVERED},
+    )
     def deliver(self, *, at) -> None:
         self.delivered_at = at
 
-    @transition(field=status, source=[CodeStatus.AVAILABLE], target=CodeStatus.BLOCKED)
+    @transition(
+        field=status,
+        source=[CodeStatus.AVAILABLE],
+        target=CodeStatus.BLOCKED,
+        custom={"event": EventType.STOCK_CODE_BLOCKED},
+    )
     def block(self) -> None:
         pass
 
-    @transition(field=status, source=CodeStatus.BLOCKED, target=CodeStatus.AVAILABLE)
+    @transition(
+        field=status,
+        source=CodeStatus.BLOCKED,
+        target=CodeStatus.AVAILABLE,
+        custom={"event": EventType.STOCK_CODE_UNBLOCKED},
+    )
     def unblock(self) -> None:
         pass
 
@@ -245,6 +304,7 @@ class InventoryCode(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[CodeStatus.AVAILABLE, CodeStatus.BLOCKED, CodeStatus.DELIVERED],
         target=CodeStatus.REVOKED,
+        custom={"event": EventType.STOCK_CODE_REVOKED},
     )
     def revoke(self) -> None:
         pass

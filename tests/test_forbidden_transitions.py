@@ -17,19 +17,14 @@ from django.utils import timezone
 from django_fsm import ANY_OTHER_STATE, ANY_STATE, TransitionNotAllowed
 
 from orders import services
+from orders.errors import BillingModeNotAllowed, OrderExpired, OrderNotReady, PriceChanged
 from orders.models import Order, OrderEvent, OrderLine
 from orders.statuses import LinePhase
 from payments.models import LedgerEntry, LedgerKind, Payment, Refund, Wallet
 from payments.services import wallet_ledger_total
 from suppliers.models import SupplierKind
 from tessera.actors import Actor
-from tessera.errors import (
-    BillingModeNotAllowed,
-    InvalidState,
-    OrderExpired,
-    OrderNotReady,
-    PriceChanged,
-)
+from tessera.errors import InvalidState
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def finalize_events(order) -> int:
-    return OrderEvent.objects.filter(order=order, subject_type="order", transition="finalize").count()
+    return OrderEvent.objects.filter(order=order, subject_type="order", transition="order.finalized").count()
 
 
 def assert_no_task_crashed() -> None:
@@ -97,7 +97,9 @@ def test_repeated_callback_is_answered_200_and_applied_once(callbacks, worker):
     assert answers == [200, 200]
     assert ProviderEvent.objects.count() == 1
     assert finalize_events(order) == 1
-    assert OrderEvent.objects.filter(order=order, subject_type="payment", transition="capture").count() == 1
+    assert (
+        OrderEvent.objects.filter(order=order, subject_type="payment", transition="payment.paid").count() == 1
+    )
 
 
 def test_declined_card_leaves_the_order_pending_and_the_customer_pays_again(callbacks, worker):
@@ -116,8 +118,8 @@ def test_declined_card_leaves_the_order_pending_and_the_customer_pays_again(call
     assert finalize_events(order) == 0
     page = customer.open()
     assert b"declined" in page.content
-    assert b"Pay 100.00 EUR" in page.content
-    assert b"cancelled" in customer.open("status").content
+    assert b"Try again: pay 100.00 EUR" in page.content
+    assert b'data-status="cancelled">Card declined: nothing was charged<' in customer.open("status").content
 
     # when the customer tries again and pays
     customer.come_back(customer.pay("pay"))
@@ -144,8 +146,8 @@ def test_customer_cancels_at_the_bank_and_the_return_alone_cancels_the_payment(c
     # then Tessera asked the bank and the payment is canceled; the order may still be paid
     assert Payment.objects.get(order=order).status == "CANCELED"
     assert Order.objects.get(pk=order.pk).status == "PENDING"
-    assert b"cancelled" in customer.open("status").content
-    assert b"cancelled. Nothing was charged" in customer.open().content
+    assert b'data-status="cancelled">Payment cancelled by you' in customer.open("status").content
+    assert b"You cancelled the payment, so nothing was charged." in customer.open().content
 
 
 def test_two_pay_clicks_in_two_tabs_share_one_payment_and_one_bank_session(callbacks):

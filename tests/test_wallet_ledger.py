@@ -12,11 +12,10 @@ from django.db import IntegrityError, connection, transaction
 from orders import services
 from orders.models import Order
 from payments import ledger
-from payments.errors import InvalidAmount
+from payments.errors import InsufficientBalance, InvalidAmount
 from payments.models import ImmutableRowError, LedgerEntry, LedgerKind, Payment, Wallet
 from payments.services import wallet_ledger_total, wallet_top_up
 from tessera.actors import Actor
-from tessera.errors import InsufficientBalance
 from tests import factories
 
 pytestmark = pytest.mark.django_db

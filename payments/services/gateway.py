@@ -15,11 +15,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from orders.errors import BillingModeNotAllowed
 from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.services.finalization import check_payable, order_finalize_paid
 from orders.statuses import BillingMode, OrderStatus
+from payments.errors import UnknownProviderReference
 from payments.models import (
     LIVE_PAYMENT_STATUSES,
     Payment,
@@ -35,7 +37,7 @@ from payments.services.creation import payment_create
 from tessera import correlation
 from tessera.actors import WORKER, Actor
 from tessera.background.retries import attempts_left, retry_at
-from tessera.errors import BillingModeNotAllowed, InvalidState, NotFound
+from tessera.errors import InvalidState
 from tessera.ids import time_ordered_uuid
 
 logger = logging.getLogger(__name__)
@@ -44,10 +46,6 @@ CUSTOMER = Actor.system("customer")
 OPEN_STATUSES = (PaymentStatus.CREATED, PaymentStatus.PENDING)
 RECONCILE_BATCH = 200
 DEFAULT_REASONS = {PaymentState.FAILED: "declined at the provider", PaymentState.CANCELED: "canceled"}
-
-
-class UnknownProviderReference(NotFound):
-    """A verified callback names a session or refund Tessera does not have."""
 
 
 # --- the customer clicks "Pay" -------------------------------------------------------------------

@@ -8,11 +8,12 @@ from rest_framework.views import APIView
 
 from tessera.api.auth import ApiKeyAuthentication, IsPartner
 from tessera.api.fields import ProblemSerializer
+from tessera.api.filtering import OperatorFilterBackend
 from tessera.api.parsers import SafeJSONParser
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.rendering import shared
 from tessera.api.throttling import PartnerClientThrottle
-from tessera.errors import NotFound, TesseraError
+from tessera.errors import MalformedRequest, NotFound
 
 ORDER_ID = OpenApiParameter("order_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Order id.")
 
@@ -21,25 +22,21 @@ ORDER_ID = OpenApiParameter("order_id", OpenApiTypes.UUID, OpenApiParameter.PATH
 MAX_QUERY_STRING = 8000
 
 
-class QueryStringTooLong(TesseraError):
-    code = "MALFORMED_REQUEST"
-    fault = "client"
-    http_status = 400
-    suggested_action = f"Keep the query string under {MAX_QUERY_STRING} characters."
-
-
 class PartnerAPIView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsPartner]
     throttle_classes = [PartnerClientThrottle]
     parser_classes = [SafeJSONParser]
     renderer_classes = [JSONRenderer]
+    # Documents a list's ``filterset_class`` in the OpenAPI document; the list filters with
+    # tessera.api.filtering.apply_filters, which also refuses parameters the list does not know.
+    filter_backends = [OperatorFilterBackend]
 
     def initial(self, request, *args, **kwargs) -> None:
         """Refuse, on every operation: a huge query string (even where no parameters are taken,
         which would otherwise ignore it), and a path holding U+0000."""
         if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
-            raise QueryStringTooLong(f"The query string is longer than {MAX_QUERY_STRING} characters.")
+            raise MalformedRequest(f"The query string is longer than {MAX_QUERY_STRING} characters.")
         if "\x00" in request.path:  # no id holds U+0000, and PostgreSQL would refuse to look
             raise NotFound(f"Nothing at {request.path!r}.")
         super().initial(request, *args, **kwargs)

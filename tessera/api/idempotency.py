@@ -25,19 +25,12 @@ from orders.models import IdempotencyRecord, IdempotencyState
 from orders.services.idempotency import idempotency_claim, idempotency_complete, idempotency_release
 from tessera.api.errors import problem_response
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
-from tessera.errors import TesseraError
+from tessera.errors import IdempotencyKeyMissing
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 STORED_HEADERS = ("Location",)
-
-
-class IdempotencyKeyMissing(TesseraError):
-    code = "IDEMPOTENCY_KEY_MISSING"
-    fault = "client"
-    http_status = 400
-    suggested_action = "Send a unique Idempotency-Key header (for example a UUID) with this request."
 
 
 def idempotent(handler):

@@ -3,6 +3,7 @@
 import secrets
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -22,8 +23,16 @@ DEMO_STOCK_CODES = 25
 PARTNERS = [
     {"slug": "fjord-travel", "name": "Fjord Travel (wallet)", "allows_wallet": True},
     {"slug": "nordic-agency", "name": "Nordic Agency (invoice)", "allows_invoice": True},
-    {"slug": "citybreaks", "name": "CityBreaks App (gateway)", "allows_gateway": True},
+    {
+        "slug": "citybreaks",
+        "name": "CityBreaks App (gateway)",
+        "allows_gateway": True,
+        "seller_name": "CityBreaks AS (demo)",
+        "seller_address": "Karl Johans gate 1\n0154 Oslo\nNorway",
+        "seller_vat_number": "NO 999 999 999 MVA",
+    },
 ]
+OSLO, AMSTERDAM = "Europe/Oslo", "Europe/Amsterdam"
 
 # VAT included in the demo prices, by kind of product (passenger transport, events, vouchers).
 TAX_RATES = {
@@ -41,9 +50,16 @@ SUPPLIERS = [
 ]
 
 
+def _local(now, zone: str, *, days: int, hour: int, minute: int):
+    """``days`` from now at ``hour``:``minute`` on the clocks of ``zone``."""
+    day = (now + timedelta(days=days)).astimezone(ZoneInfo(zone))
+    return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
 def _products(now):
-    tomorrow = (now + timedelta(days=1)).replace(hour=7, minute=25, second=0, microsecond=0)
-    next_week = (now + timedelta(days=7)).replace(hour=19, minute=30, second=0, microsecond=0)
+    tomorrow = _local(now, OSLO, days=1, hour=7, minute=25)
+    next_week = _local(now, OSLO, days=7, hour=19, minute=30)
+    tomorrow_amsterdam = _local(now, AMSTERDAM, days=1, hour=9, minute=40)
     return [
         (
             "sandbox-rail",
@@ -53,8 +69,11 @@ def _products(now):
                 "price": "899.00",
                 "currency": "EUR",
                 "starts_at": tomorrow,
+                "time_zone": OSLO,
                 "from_place": "NSR:StopPlace:337",
+                "from_place_name": "Oslo S",
                 "to_place": "NSR:StopPlace:548",
+                "to_place_name": "Bergen",
             },
         ),
         (
@@ -65,8 +84,11 @@ def _products(now):
                 "price": "749.00",
                 "currency": "EUR",
                 "starts_at": tomorrow,
+                "time_zone": OSLO,
                 "from_place": "NSR:StopPlace:337",
+                "from_place_name": "Oslo S",
                 "to_place": "NSR:StopPlace:659",
+                "to_place_name": "Trondheim S",
                 "settings": {"latency": 30},
             },
         ),
@@ -77,9 +99,12 @@ def _products(now):
                 "name": "Amsterdam → London TB201 (instant)",
                 "price": "260.32",
                 "currency": "EUR",
-                "starts_at": tomorrow,
+                "starts_at": tomorrow_amsterdam,
+                "time_zone": AMSTERDAM,
                 "from_place": "AMS",
+                "from_place_name": "Amsterdam Schiphol",
                 "to_place": "LHR",
+                "to_place_name": "London Heathrow",
             },
         ),
         (
@@ -89,9 +114,12 @@ def _products(now):
                 "name": "Amsterdam → Paris (ticketing always fails)",
                 "price": "180.00",
                 "currency": "EUR",
-                "starts_at": tomorrow,
+                "starts_at": tomorrow_amsterdam,
+                "time_zone": AMSTERDAM,
                 "from_place": "AMS",
+                "from_place_name": "Amsterdam Schiphol",
                 "to_place": "CDG",
+                "to_place_name": "Paris Charles de Gaulle",
                 "settings": {"fail": "issue"},
             },
         ),
@@ -103,7 +131,9 @@ def _products(now):
                 "price": "45.00",
                 "currency": "EUR",
                 "starts_at": next_week,
+                "time_zone": OSLO,
                 "from_place": "Spektrum Oslo",
+                "from_place_name": "Oslo Spektrum",
             },
         ),
         (
@@ -114,7 +144,9 @@ def _products(now):
                 "price": "120.00",
                 "currency": "EUR",
                 "starts_at": next_week,
+                "time_zone": OSLO,
                 "from_place": "Tons of Rock",
+                "from_place_name": "Tons of Rock, Ekebergsletta, Oslo",
                 "settings": {"timeout": "issue", "latency": 2},
             },
         ),
@@ -181,7 +213,15 @@ class Command(BaseCommand):
         with transaction.atomic():
             partners = {}
             for spec in PARTNERS:
-                defaults = {"allows_wallet": False, "allows_invoice": False, "allows_gateway": False, **spec}
+                defaults = {
+                    "allows_wallet": False,
+                    "allows_invoice": False,
+                    "allows_gateway": False,
+                    "seller_name": "",
+                    "seller_address": "",
+                    "seller_vat_number": "",
+                    **spec,
+                }
                 partners[spec["slug"]], _ = Partner.objects.update_or_create(
                     slug=spec["slug"], defaults={**defaults, "currency": "EUR"}
                 )

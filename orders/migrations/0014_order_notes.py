@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0011_case_blind_reference_indexes'),
+        ('orders', '0013_case_blind_reference_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -40,7 +40,7 @@ def drop_trigram_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0010_time_ordered_ids"),
+        ("orders", "0012_partner_seller"),
         ("suppliers", "0004_time_ordered_ids"),
     ]
 
