@@ -75,7 +75,7 @@ def test_the_status_link_is_shown_after_its_request_is_recorded(client, order):
     link = customer_url("status", order.order_key)
     assert link not in before and order.order_key not in before
     assert link in shown_link and 'id="copy-status-link"' in shown_link
-    event = OrderEvent.objects.get(order=order, transition="status_link_shown")
+    event = OrderEvent.objects.get(order=order, transition="order.status_link_shown")
     assert (event.actor_kind, event.actor_label) == ("staff", "sigrid")
 
 
@@ -83,7 +83,7 @@ def test_the_status_link_needs_the_change_permission(client, order):
     viewer = login(client, "temp", perms=("orders.view_order",))
 
     assert viewer.post(reverse("admin:orders_order_status_link", args=[order.pk])).status_code == 403
-    assert not OrderEvent.objects.filter(transition="status_link_shown").exists()
+    assert not OrderEvent.objects.filter(transition="order.status_link_shown").exists()
 
 
 def test_resend_tickets_emails_the_pdf_once_and_audits_it(client, order, wallet_partner):
@@ -100,4 +100,4 @@ def test_resend_tickets_emails_the_pdf_once_and_audits_it(client, order, wallet_
     messages = shown(response)
     assert any(f"Tickets sent again: {order.reference}" in text for text in messages)
     assert any(f"Order {pending.reference} is not paid" in text for text in messages)
-    assert OrderEvent.objects.get(order=order, transition="tickets_resent").actor_label == "sigrid"
+    assert OrderEvent.objects.get(order=order, transition="order.tickets_resent").actor_label == "sigrid"

@@ -41,5 +41,5 @@ def test_the_event_list_says_when_and_what_in_words(client, wallet_partner):
 
     page = staff.get(reverse("admin:orders_orderevent_changelist")).content.decode()
 
-    assert '<td class="field-what">create</td>' in page and " UTC</" in page
+    assert '<td class="field-what">Order created</td>' in page and " UTC</" in page
     assert 'id="nav-sidebar"' not in page  # the lists use the whole width of a laptop

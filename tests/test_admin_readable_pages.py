@@ -97,7 +97,7 @@ def test_a_lines_timeline_rows_say_which_line_in_words(client, order):
 
     assert "line 1" in timeline and "line 2" in timeline
     assert "booking reference: " in timeline and "bookingReference" not in timeline
-    assert "<p>mark issued</p>" in timeline
+    assert "<p>Line issued</p>" in timeline
     assert "['" not in timeline and "{'" not in timeline and "[2]" not in timeline
 
 

@@ -6,7 +6,7 @@ audited like a reveal: one event in the order's timeline, under the staff member
 
 from django.db import transaction
 
-from orders.events import record
+from orders import events
 from orders.locks import lock_order
 from tessera.actors import Actor
 
@@ -15,12 +15,5 @@ def order_status_link_show(*, order_id, actor: Actor) -> str:
     """The order's customer key, after recording who asked for it; the caller builds the URL."""
     with transaction.atomic():
         order = lock_order(order_id)
-        record(
-            order_id=order.pk,
-            subject_type="order",
-            subject_id=order.pk,
-            name="status_link_shown",
-            actor=actor,
-            payload={"channel": "admin"},
-        )
+        events.order_status_link_shown(order, actor=actor)
         return order.order_key

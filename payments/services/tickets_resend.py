@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 
-from orders.events import record
+from orders import events
 from orders.locks import lock_order
 from orders.statuses import LineStatus
 from orders.ticket_documents import ticket_pages, tickets_pdf
@@ -37,14 +37,7 @@ def order_tickets_resend(*, order_id, actor: Actor) -> str:
         pages = ticket_pages(order, lines.order_by("position"))
         if not pages:
             raise InvalidState(f"Order {order.reference} has no ticket to send.", status=order.status)
-        record(
-            order_id=order.pk,
-            subject_type="order",
-            subject_id=order.pk,
-            name="tickets_resent",
-            actor=actor,
-            payload={"channel": "email", "tickets": len(pages)},
-        )
+        events.order_tickets_resent(order, actor=actor, tickets=len(pages))
         message = EmailMessage(
             subject=f"Your tickets for order {order.reference}",
             body=(
