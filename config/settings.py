@@ -199,6 +199,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tessera.api.schema.describe_catalogs",
         "tessera.api.schema.close_request_bodies",
+        "tessera.api.schema.add_links",
     ],
 }
 

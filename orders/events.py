@@ -23,6 +23,7 @@ from orders.models import Order, OrderEvent, OrderLine, Voucher
 from tessera import correlation
 from tessera.actors import WORKER, Actor
 from tessera.event_types import EventType, transition_events
+from tessera.times import iso_utc
 
 
 def _order_id_of(instance: models.Model):
@@ -199,7 +200,7 @@ def order_travellers_replaced(order: Order, *, actor: Actor, travellers: int) ->
 
 
 def order_expiry_changed(order: Order, *, actor: Actor, previous) -> OrderEvent:
-    payload = {"from": previous.isoformat(), "to": order.expires_at.isoformat(), "version": order.version}
+    payload = {"from": iso_utc(previous), "to": iso_utc(order.expires_at), "version": order.version}
     return _of_order(order, EventType.ORDER_EXPIRY_CHANGED, actor=actor, payload=payload)
 
 
@@ -239,7 +240,7 @@ def line_retry_scheduled(
         "attempt": attempt,
         "code": code,
         "reason": reason,
-        "nextAttemptAt": next_attempt_at.isoformat(),
+        "nextAttemptAt": iso_utc(next_attempt_at),
     }
     return _of_line(line, EventType.LINE_RETRY_SCHEDULED, actor=WORKER, payload=payload)
 

@@ -17,6 +17,7 @@ from payments.services.gateway import gateway_payment_abandon
 from suppliers.inventory import stock_release_lines
 from tessera.actors import SYSTEM, Actor
 from tessera.errors import InvalidState
+from tessera.times import iso_utc
 
 RELEASABLE = {LineStatus.RESERVING, LineStatus.RESERVED, LineStatus.UNKNOWN}
 EXPIRY_BATCH = 500
@@ -58,7 +59,7 @@ def order_expire(*, order_id, actor: Actor = SYSTEM) -> bool:
         if order.status != OrderStatus.PENDING or order.expires_at > timezone.now():
             return False
         lines = lock_lines(order)
-        apply_transition(order, "expire", actor=actor, payload={"expiresAt": order.expires_at.isoformat()})
+        apply_transition(order, "expire", actor=actor, payload={"expiresAt": iso_utc(order.expires_at)})
         release_lines(lines, actor=actor)
         gateway_payment_abandon(order=order, actor=actor, reason="order expired")
         return True
