@@ -8,6 +8,8 @@ from tessera.api.errors import api_bad_request, api_not_found, api_server_error
 admin.site.site_header = "Tessera back office"
 admin.site.site_title = "Tessera"
 admin.site.index_title = "Orders, suppliers and money"
+# Tessera has no public site at "/": no "View site" link leading to a 404.
+admin.site.site_url = None
 
 urlpatterns = [
     path("admin/tickets/validate/", admin_tickets.validate_page, name="ticket-validate"),

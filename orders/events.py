@@ -210,6 +210,16 @@ def order_confirmation_resent(order: Order, *, actor: Actor, channel: str) -> Or
     return _of_order(order, EventType.ORDER_CONFIRMATION_RESENT, actor=actor, payload={"channel": channel})
 
 
+def order_tickets_resent(order: Order, *, actor: Actor, tickets: int) -> OrderEvent:
+    return _of_order(
+        order, EventType.ORDER_TICKETS_RESENT, actor=actor, payload={"channel": "email", "tickets": tickets}
+    )
+
+
+def order_status_link_shown(order: Order, *, actor: Actor) -> OrderEvent:
+    return _of_order(order, EventType.ORDER_STATUS_LINK_SHOWN, actor=actor, payload={"channel": "admin"})
+
+
 def line_issuance_accepted(line: OrderLine, *, booking_ref: str) -> OrderEvent:
     """The supplier took the issue call and will deliver later (the line stays ISSUING)."""
     payload = {"bookingReference": booking_ref, "delivery": "delayed"}

@@ -12,6 +12,7 @@ from orders.statuses import DeliveryMode
 from tessera.event_types import EventType
 from tessera.fields import amount_field
 from tessera.ids import time_ordered_uuid
+from tessera.money import format_amount
 
 
 class SupplierKind(models.TextChoices):
@@ -218,7 +219,8 @@ class Offer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product} ({self.total_amount} {self.currency})"
+        total = format_amount(self.total_amount, self.currency)
+        return f"{self.quantity} × {self.product} ({total} {self.currency})"
 
 
 class SandboxBooking(models.Model):

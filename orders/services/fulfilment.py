@@ -93,6 +93,7 @@ def booking_reserve(*, line_ids: list[int], attempt: int = 1) -> Outcome:
 
     def apply(order: Order, line: OrderLine, reservation) -> Outcome:
         if line.status == LineStatus.RESERVING:
+            line.supplier_attempts += 1
             apply_transition(line, "mark_reserved", actor=WORKER, reservation_ref=reservation.reference)
             return "reserved"
         if line.status == LineStatus.RELEASED:
@@ -134,7 +135,7 @@ def booking_issue(*, line_ids: list[int], attempt: int = 1) -> Outcome:
     def apply(order: Order, line: OrderLine, issuance: Issuance) -> Outcome:
         if issuance.state == IssueState.PENDING:
             return _accepted(issuance.booking_reference)(order, line)
-        return _deliver(issuance.booking_reference, issuance.items)(order, line)
+        return _deliver(issuance.booking_reference, issuance.items, attempted=True)(order, line)
 
     return _settle_booking(lines, results, LineStatus.ISSUING, apply, attempt, queue.issuance)
 
@@ -147,7 +148,8 @@ def _accepted(booking_ref: str) -> Callable[[Order, OrderLine], Outcome]:
         if line.status != LineStatus.ISSUING:
             return "stale"
         line.sub_status = LineSubStatus.VENDOR_ORDER_CREATED
-        line.save(update_fields=["sub_status", "updated_at"])
+        line.supplier_attempts += 1
+        line.save(update_fields=["sub_status", "supplier_attempts", "updated_at"])
         events.line_issuance_accepted(line, booking_ref=booking_ref)
         queue.reconciliation([line.pk], run_after=retry_at(1))
         return "accepted"
@@ -155,10 +157,17 @@ def _accepted(booking_ref: str) -> Callable[[Order, OrderLine], Outcome]:
     return apply
 
 
-def _deliver(booking_ref: str, items: list[DeliveredItem]) -> Callable[[Order, OrderLine], Outcome]:
+def _deliver(
+    booking_ref: str, items: list[DeliveredItem], *, attempted: bool = False
+) -> Callable[[Order, OrderLine], Outcome]:
+    """Issue a locked line with what the supplier delivered; ``attempted`` when this was an issue
+    call (counted in the line's supplier attempts), not a reconciliation's status question."""
+
     def apply(order: Order, line: OrderLine) -> Outcome:
         if line.phase != LinePhase.ISSUE or line.status not in {LineStatus.ISSUING, LineStatus.UNKNOWN}:
             return "stale"
+        if attempted:
+            line.supplier_attempts += 1
         if items:
             voucher_store(line=line, item=items[0])
         apply_transition(
@@ -448,12 +457,16 @@ def _touch(line_id: int) -> None:
 
 
 def _unknown(line: OrderLine, exc: SupplierError) -> Outcome:
+    """The supplier's last call went unanswered (a timeout, or retries ran out): that call counts
+    as an attempt, so the line's page never reads "Supplier attempts: 0" after one."""
+    line.supplier_attempts += 1
     apply_transition(line, "mark_unknown", actor=WORKER, reason=str(exc), payload={"reason": str(exc)})
     queue.reconciliation([line.pk], run_after=retry_at(1))
     return "unknown"
 
 
 def _failed(line: OrderLine, exc: SupplierError) -> Outcome:
+    line.supplier_attempts += 1  # the refusing call
     apply_transition(
         line,
         "mark_failed",
