@@ -11,6 +11,7 @@ from orders.selectors import lines_of_orders
 from orders.services.confirmation import order_confirmation_resend
 from orders.services.line_recovery import WAITING, line_reconcile_request, line_retry
 from orders.statuses import LineStatus
+from payments.services.tickets_resend import order_tickets_resend
 from tessera.actors import Actor
 from tessera.errors import TesseraError
 
@@ -56,6 +57,17 @@ def resend_confirmation(modeladmin, request, queryset) -> None:
     done, refused = _each(orders, lambda order: order_confirmation_resend(order_id=order.pk, actor=actor))
     sent = ", ".join(f"{order.reference} to {address}" for order, address in done)
     _report(request, [f"Confirmation sent again: {sent}"] if done else [], refused, nothing="")
+
+
+@admin.action(description="Send the tickets to the customer again (PDF by email)", permissions=["change"])
+def resend_tickets(modeladmin, request, queryset) -> None:
+    orders = _chosen(request, queryset)
+    if orders is None:
+        return
+    actor = Actor.staff(request.user)
+    done, refused = _each(orders, lambda order: order_tickets_resend(order_id=order.pk, actor=actor))
+    sent = ", ".join(f"{order.reference} to {address}" for order, address in done)
+    _report(request, [f"Tickets sent again: {sent}"] if done else [], refused, nothing="")
 
 
 @admin.action(description="Retry lines the supplier left UNKNOWN or still waiting", permissions=["retry"])

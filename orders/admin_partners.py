@@ -67,6 +67,7 @@ class PartnerAdmin(admin.ModelAdmin):
             {"fields": ["seller_name", "seller_address", "seller_vat_number"]},
         ),
         ("Partner API", {"fields": ["rate_limit", "new_key"]}),
+        ("Customers", {"fields": ["customer_emails"]}),
     ]
     readonly_fields = ["new_key"]
     inlines = [ApiKeyInline]

@@ -20,6 +20,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from orders.models import Order, OrderEvent, OrderLine, Voucher
+from orders.signals import event_recorded
 from tessera import correlation
 from tessera.actors import WORKER, Actor
 from tessera.event_types import EventType, transition_events
@@ -103,6 +104,7 @@ def record(
         audit_event.save(force_insert=True)
     else:
         batch.events.append(audit_event)
+    event_recorded.send(sender=OrderEvent, event=audit_event)
     return audit_event
 
 
@@ -206,6 +208,16 @@ def order_expiry_changed(order: Order, *, actor: Actor, previous) -> OrderEvent:
 
 def order_confirmation_resent(order: Order, *, actor: Actor, channel: str) -> OrderEvent:
     return _of_order(order, EventType.ORDER_CONFIRMATION_RESENT, actor=actor, payload={"channel": channel})
+
+
+def order_tickets_resent(order: Order, *, actor: Actor, tickets: int) -> OrderEvent:
+    return _of_order(
+        order, EventType.ORDER_TICKETS_RESENT, actor=actor, payload={"channel": "email", "tickets": tickets}
+    )
+
+
+def order_status_link_shown(order: Order, *, actor: Actor) -> OrderEvent:
+    return _of_order(order, EventType.ORDER_STATUS_LINK_SHOWN, actor=actor, payload={"channel": "admin"})
 
 
 def line_issuance_accepted(line: OrderLine, *, booking_ref: str) -> OrderEvent:

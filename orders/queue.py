@@ -10,14 +10,19 @@ from django.db import transaction
 
 from tessera import correlation
 
+#: Line tasks whose lines go to the supplier together, one booking per order and supplier.
+BOOKING_TASKS = {"reserve_line": "reserve_booking", "issue_line": "issue_booking"}
+
 
 def _enqueue_after_commit(
     task_name: str, line_ids: Iterable[int], *, run_after: datetime | None = None, **kwargs
 ) -> None:
     """Queue ``task_name`` for each line once the transaction commits.
 
-    One line gets its task directly. Several lines get one ``fan_out`` task that queues theirs
-    from the worker, so a request writes one task row whatever the number of lines.
+    One line gets its task directly. Several lines get one task row whatever their number: a
+    booking task (reserve, issue), which sends the lines of one order at one supplier in one
+    supplier call and splits the rest into one such task per booking; or a ``fan_out`` task
+    that queues one task per line from the worker.
     """
     ids = list(line_ids)
     if not ids:
@@ -30,6 +35,9 @@ def _enqueue_after_commit(
         if len(ids) == 1:
             task = getattr(tasks, task_name)
             arguments = {"line_id": ids[0], **kwargs}
+        elif task_name in BOOKING_TASKS:
+            task = getattr(tasks, BOOKING_TASKS[task_name])
+            arguments = {"line_ids": ids, **kwargs}
         else:
             task = tasks.fan_out
             arguments = {"task_name": task_name, "line_ids": ids, "arguments": kwargs}

@@ -6,6 +6,8 @@ from orders.services.delayed_delivery import delayed_vouchers_poll
 from orders.services.editing import order_replace_travellers, order_set_expiry, order_update_details
 from orders.services.finalization import order_finalize
 from orders.services.fulfilment import (
+    booking_issue,
+    booking_reserve,
     line_issue,
     line_reconcile,
     line_release_at_supplier,
@@ -17,6 +19,8 @@ from orders.services.inputs import ContactInput, TravellerInput
 __all__ = [
     "ContactInput",
     "TravellerInput",
+    "booking_issue",
+    "booking_reserve",
     "delayed_vouchers_poll",
     "line_issue",
     "line_reconcile",

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from suppliers import inventory
 from suppliers.adapters.base import (
+    BooksLineByLine,
     Issuance,
     IssueState,
     PermanentSupplierError,
@@ -33,7 +34,7 @@ _REMOTE_STATES = {
 }
 
 
-class InventoryAdapter:
+class InventoryAdapter(BooksLineByLine):
     def __init__(self, supplier) -> None:
         self.supplier = supplier
 

@@ -8,6 +8,7 @@ from rest_framework.permissions import BasePermission
 
 from orders.models import ApiKey, Partner
 from orders.services.api_keys import api_key_authenticate
+from tessera import log_context
 from tessera.actors import Actor
 
 
@@ -44,6 +45,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = api_key_authenticate(raw_key.strip())
         if key is None:
             raise exceptions.AuthenticationFailed("This API key is not valid or has been revoked.")
+        log_context.bind(partner=key.partner.slug)
         return PartnerPrincipal(partner=key.partner, api_key=key), key
 
     def authenticate_header(self, request) -> str:

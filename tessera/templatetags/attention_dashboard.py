@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from orders.statuses import OrderStatus
 from suppliers.inventory import low_stock_products
+from suppliers.selectors import open_breakers
 from tessera import attention
 from tessera.money import format_amount
 
@@ -104,5 +105,15 @@ def attention_dashboard(context) -> dict:
                 ),
             )
             for product in low_stock_products()
+        ]
+    if user.has_perm("suppliers.view_supplier"):
+        figures["breakers"] = [
+            (
+                str(breaker.supplier),
+                breaker.since,
+                breaker.probe_due_at,
+                reverse("admin:suppliers_supplier_change", args=[breaker.supplier.pk]),
+            )
+            for breaker in open_breakers()
         ]
     return {"figures": figures, "now": now}

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -43,7 +44,8 @@ TAX_RATES = {
 }
 
 SUPPLIERS = [
-    {"slug": "sandbox-rail", "name": "Sandbox Rail", "kind": SupplierKind.RAIL},
+    # A rail operator takes up to 30 s to pre-book: it may have many calls in flight.
+    {"slug": "sandbox-rail", "name": "Sandbox Rail", "kind": SupplierKind.RAIL, "max_concurrent_calls": 100},
     {"slug": "sandbox-air", "name": "Sandbox Air", "kind": SupplierKind.AIR},
     {"slug": "sandbox-events", "name": "Sandbox Events", "kind": SupplierKind.EVENT},
     {"slug": "sandbox-vouchers", "name": "Sandbox Vouchers", "kind": SupplierKind.VOUCHER},
@@ -205,6 +207,16 @@ def _demo_stock_csv(now) -> bytes:
     return "\n".join(rows).encode()
 
 
+def _adapter_of(kind: str) -> dict:
+    """Rail and vouchers reach the supplier simulator over HTTP when SUPPLIER_SIMULATOR_URL is
+    set (``make run`` starts it and sets it); otherwise every demo supplier is the in-process
+    sandbox (tests, benchmarks)."""
+    url = settings.SUPPLIER_SIMULATOR_URL
+    if url and kind in {SupplierKind.RAIL, SupplierKind.VOUCHER}:
+        return {"adapter": "http_json", "settings": {"base_url": url}}
+    return {"adapter": "sandbox", "settings": {}}
+
+
 class Command(BaseCommand):
     help = "Create or refresh the demo partners, suppliers, products and wallet credits."
 
@@ -228,7 +240,7 @@ class Command(BaseCommand):
             suppliers = {}
             for spec in SUPPLIERS:
                 suppliers[spec["slug"]], _ = Supplier.objects.update_or_create(
-                    slug=spec["slug"], defaults={**spec, "adapter": "sandbox"}
+                    slug=spec["slug"], defaults={**spec, **_adapter_of(spec["kind"])}
                 )
             for supplier_slug, reference, spec in _products(now):
                 supplier = suppliers[supplier_slug]

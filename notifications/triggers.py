@@ -1,0 +1,44 @@
+"""Which audit events owe the customer an e-mail, and starting its task after they commit.
+
+Transitions (by the status they reach) and a staff member's "send the confirmation again"
+(``order.confirmation_resent``, which sends whatever the partner's setting says). Whether the order's
+customer gets e-mails at all is decided by the task, which reads the order.
+"""
+
+from django.db import transaction
+
+from notifications.models import EmailKind
+from orders.models import OrderEvent
+from tessera.event_types import EventType
+
+BY_STATUS = {
+    ("order", "PROCESSING"): EmailKind.ORDER_CONFIRMED,
+    ("order", "FULFILLED"): EmailKind.TICKETS_READY,
+    ("order", "PARTIALLY_FULFILLED"): EmailKind.TICKETS_READY,
+    ("refund", "SUCCEEDED"): EmailKind.REFUND_PROCESSED,
+    ("payment", "FAILED"): EmailKind.PAYMENT_FAILED,
+}
+RESEND = EventType.ORDER_CONFIRMATION_RESENT
+
+
+def on_event_recorded(sender, event: OrderEvent, **kwargs) -> None:
+    if event.transition == RESEND:
+        kind, event_key, forced = EmailKind.ORDER_CONFIRMED, f"resend:{event.pk}", True
+    elif (kind := BY_STATUS.get((event.subject_type, event.to_status))) is not None:
+        event_key, forced = f"{event.subject_type}:{event.subject_id}:{event.to_status}", False
+    else:
+        return
+    order_id, correlation_id = event.order_id, event.correlation_id
+
+    def enqueue() -> None:
+        from notifications import tasks
+
+        tasks.send_customer_email.enqueue(
+            order_id=str(order_id),
+            kind=kind.value,
+            event_key=event_key,
+            forced=forced,
+            correlation_id=correlation_id,
+        )
+
+    transaction.on_commit(enqueue)
