@@ -45,7 +45,7 @@ def query_pairs(name: str, value) -> list[tuple[str, str]]:
 @schemathesis.hook
 def filter_query(context, query) -> bool:
     """A query string may be up to 8,000 characters (docs/api.md, "Strict input"); a longer one is
-    400 MALFORMED_REQUEST whatever its parameters, and in production the web server refuses a
+    400 QUERY_TOO_LONG whatever its parameters, and in production the web server refuses a
     request line over 8,190 bytes with 414. OpenAPI cannot bound a query's encoded length, and a
     list with many repeatable filters draws longer ones, so they are not sent: every shorter
     schema-valid query must be accepted (tests/test_api_hostile_input.py covers the long ones)."""

@@ -11,6 +11,7 @@ from tessera.errors import FAULTS, InvalidState, NotFound, TesseraError, error_c
 PUBLISHED_STATUSES = {
     "VALIDATION_FAILED": 400,
     "MALFORMED_REQUEST": 400,
+    "QUERY_TOO_LONG": 400,
     "IDEMPOTENCY_KEY_MISSING": 400,
     "INVALID_FILTER": 400,
     "INVALID_EXPIRY": 400,
