@@ -1,6 +1,7 @@
 """Every command README.md and `make run`'s banner print works pasted as is into a fresh shell
-in the checkout (no DEBUG, no other setting), on a fresh database, while task workers run as
-under `make run`.
+in the checkout (no DEBUG, no other setting), on a fresh database, while task workers and the
+supplier simulator run as under `make run` (the simulator on a free port, as `SIMULATOR_PORT`
+would put it, its latencies made instant).
 
 Left out, each for a reason: `make run` itself (it serves until stopped; its banner's commands
 are run here instead), `make test` (this suite), and the PostgreSQL section's commands (they
@@ -9,8 +10,10 @@ create and use a shared server's database `tessera`).
 
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -26,7 +29,7 @@ NOT_RUN = {
 }
 # What a fresh shell does not have: Tessera's own settings a developer may have exported.
 TESSERA_VARIABLES = re.compile(
-    r"^(DEBUG|DATABASE_URL|PUBLIC_BASE_URL|HOST|PORT|WORKERS|SECRET_KEY|PYTEST_.*)$"
+    r"^(DEBUG|DATABASE_URL|PUBLIC_BASE_URL|HOST|PORT|WORKERS|SECRET_KEY|SUPPLIER_SIMULATOR_URL|PYTEST_.*)$"
 )
 
 
@@ -67,16 +70,47 @@ def test_the_readme_and_the_banner_print_the_commands_looked_for():
     assert not [c for c in commands if "manage.py" in c and "DEBUG=1" not in c], "a command needing DEBUG"
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
 def fresh_shell(tmp_path):
-    """The environment of a new terminal, with a database of its own (a fresh SQLite file)."""
+    """The environment of a new terminal, with a database of its own (a fresh SQLite file) and
+    the simulator's address `make run` would have given it (the Makefile's SUPPLIER_SIMULATOR_URL)."""
     env = {name: value for name, value in os.environ.items() if not TESSERA_VARIABLES.match(name)}
     database = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    return {**env, "DATABASE_URL": database}
+    simulator = f"http://127.0.0.1:{free_port()}"
+    return {**env, "DATABASE_URL": database, "SUPPLIER_SIMULATOR_URL": simulator}
 
 
 @pytest.fixture
-def workers(fresh_shell):
+def simulator(fresh_shell):
+    """The supplier simulator `make run` starts (Procfile.dev), answering at once."""
+    port = fresh_shell["SUPPLIER_SIMULATOR_URL"].rsplit(":", 1)[1]
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "supplier_simulator", "--port", port, "--time-scale", "0"],
+        cwd=ROOT,
+        env={**fresh_shell, "DEBUG": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", int(port)), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def workers(fresh_shell, simulator):
     """Task workers as `make run` starts them (Procfile.dev), sandbox latencies made instant and
     reconciliation frequent so that every demo settles within seconds."""
     subprocess.run(["make", "demo-data"], cwd=ROOT, env=fresh_shell, check=True, capture_output=True)
