@@ -8,7 +8,6 @@ PROCESSING orders through ``order_status_created``, lines by status through
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
@@ -16,7 +15,7 @@ from django.db.models import Count, QuerySet
 from orders.models import Order, OrderLine
 from orders.statuses import LineStatus, OrderStatus
 from payments import refund_selectors
-from payments.models import Refund, Wallet
+from payments.models import Refund
 from tessera.admin_base import COUNT_CAP
 from tessera.admin_filters import midnight
 
@@ -119,13 +118,3 @@ def todays_orders_by_status(now: datetime) -> dict[str, int]:
         for status in OrderStatus
     )
     return dict(first.union(*others, all=True).order_by())
-
-
-def wallets_running_low() -> QuerySet[Wallet]:
-    """Wallets of active partners with less than WALLET_LOW_BALANCE left, emptiest first."""
-    threshold = Decimal(settings.WALLET_LOW_BALANCE)
-    return (
-        Wallet.objects.filter(balance__lt=threshold, partner__is_active=True)
-        .select_related("partner")
-        .order_by("balance", "pk")
-    )

@@ -25,6 +25,8 @@ from decimal import Decimal
 import setup_django  # puts the project on sys.path and starts Django
 from machine import cpu_seconds, postgres_cpu_seconds, stolen_share, yardstick_ms
 
+from payments.services import wallets
+
 # isort: split
 
 from django.core.management import call_command
@@ -33,7 +35,6 @@ from django.db import connection
 from orders.models import Order, OrderLine, Partner
 from orders.services.api_keys import api_key_create
 from orders.statuses import LineStatus
-from payments import services as payments
 from suppliers.models import Product
 from tessera.actors import Actor
 
@@ -97,7 +98,7 @@ def prepare(orders: int) -> tuple[str, int]:
     call_command("seed_demo", verbosity=0)
     partner = Partner.objects.get(slug="fjord-travel")
     product = Product.objects.get(supplier_reference="CONCERT-GA")
-    payments.wallet_top_up(
+    wallets.wallet_top_up(
         partner_id=partner.pk,
         currency="EUR",
         amount=product.price * orders,

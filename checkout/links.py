@@ -9,8 +9,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 
 from orders.models import Order
 from orders.statuses import LineStatus
-from payments.checkout.statuses import PAID_STATUSES, TICKETS_STATUSES
-from payments.models import Checkout
+from payments.models import PAID_STATUSES, TICKETS_STATUSES, Checkout
 
 KEY_MARK = "ORDERKEY"
 

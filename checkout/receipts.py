@@ -3,9 +3,9 @@
 The PDF writes amounts and rates with the same filters as the page.
 """
 
+from checkout.selectors import CustomerOrder
+from checkout.templatetags.checkout_format import money, percent
 from orders.statuses import BillingMode
-from payments.checkout.selectors import CustomerOrder
-from payments.templatetags.checkout_format import money, percent
 from tessera.pdf import Document
 
 METHOD_WORDS = {

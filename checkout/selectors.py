@@ -12,17 +12,23 @@ from functools import cached_property
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from orders.models import Order, OrderLine, Traveller
-from orders.services.finalization import check_payable
-from orders.statuses import LineStatus, OrderStatus
-from payments.checkout.statuses import (
-    PAID_STATUSES,
-    TICKETS_STATUSES,
+from checkout.statuses import (
     current_payment,
     order_status_words,
     payment_status_word,
 )
-from payments.models import Checkout, Payment, PaymentStatus, Refund, RefundStatus
+from orders.models import Order, OrderLine, Traveller
+from orders.statuses import LineStatus, OrderStatus
+from payments.models import (
+    PAID_STATUSES,
+    TICKETS_STATUSES,
+    Checkout,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+from payments.services.finalization import check_payable
 from payments.services.gateway import check_gateway_allowed
 from payments.vat import VatLine, total_tax, vat_lines
 from tessera.errors import TesseraError

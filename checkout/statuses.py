@@ -17,10 +17,6 @@ PAYMENT_WORDS = {
     PaymentStatus.CANCELED: "cancelled",
 }
 
-# A receipt exists once an order is paid, whatever was refunded since; tickets while it stays paid.
-PAID_STATUSES = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED})
-TICKETS_STATUSES = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})
-
 ORDER_WORDS = {
     OrderStatus.PENDING: "Waiting for payment",
     OrderStatus.PROCESSING: "Paid: your tickets are being issued",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from payments.checkout import views
+from checkout import views
 
 app_name = "checkout"
 

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from checkout import selectors
+from checkout.receipts import payment_method_words, receipt_pdf
 from orders.models import Order
 from orders.ticket_documents import codes_text, printable_lines, ticket_pages, tickets_pdf_response
-from payments.checkout import selectors
-from payments.checkout.receipts import payment_method_words, receipt_pdf
 from payments.providers.base import ProviderError
 from payments.services.checkout import checkout_return, tickets_reveal
 from payments.services.gateway import CUSTOMER, payment_start

@@ -3,26 +3,25 @@
 Thin: the list's filters and search are in orders.admin_filters, its bulk actions in
 orders.admin_actions, a PENDING order's changes in orders.admin_editing, vouchers in
 orders.admin_vouchers, partners and API keys in orders.admin_partners. Nothing here saves a
-status: transition buttons call services (tessera.admin_transitions), refunds go through
-payments.admin_refunds.
+status: transition buttons call services (tessera.admin_transitions). The order's money (payments,
+refunds) and the "needs attention" filter are added by backoffice.admin, which registers the
+back office's order page on top of this one.
 """
 
 from django.contrib import admin
 from django.db.models import Q
 from django.urls import reverse
 
-from orders import admin_partners, admin_vouchers  # noqa: F401 - they register their models
+from orders import admin_partners, admin_stock, admin_vouchers  # noqa: F401 - they register their models
 from orders.admin_actions import reconcile_lines, resend_confirmation, retry_lines
 from orders.admin_editing import PendingOrderEditMixin
-from orders.admin_filters import NeedsAttentionFilter, SupplierFilter, search_orders
+from orders.admin_filters import SupplierFilter, search_orders
 from orders.models import Order, OrderEvent, OrderLine, Traveller
 from orders.selectors import vouchers_of_order
 from orders.services.cancellation import order_cancel
 from orders.services.line_recovery import line_fail_by_hand, line_retry
 from orders.statuses import OrderStatus
 from orders.vouchers import voucher_masked_code
-from payments.admin_refunds import OrderRefundAdminMixin, RefundInline
-from payments.models import Payment
 from tessera.actors import Actor
 from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, badge, money
 from tessera.admin_filters import DateRangeFilter
@@ -73,16 +72,6 @@ class OrderLineInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("traveller", "supplier")
 
 
-class PaymentInline(ReadOnlyInline):
-    model = Payment
-    show_change_link = True
-    fields = ["created_at", "method", "payment_status", "paid", "provider", "provider_reference", "paid_at"]
-    readonly_fields = fields
-    payment_status = staticmethod(badge())
-    paid = staticmethod(money("amount", label="amount"))
-    ordering = ["created_at"]
-
-
 class OrderEventInline(ReadOnlyInline):
     """The order's timeline: every transition and audited action, oldest first."""
 
@@ -116,7 +105,7 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(PendingOrderEditMixin, OrderRefundAdminMixin, ServiceTransitionsMixin, ReadOnlyModelAdmin):
+class OrderAdmin(PendingOrderEditMixin, ServiceTransitionsMixin, ReadOnlyModelAdmin):
     list_display = [
         "reference",
         "partner",
@@ -132,7 +121,6 @@ class OrderAdmin(PendingOrderEditMixin, OrderRefundAdminMixin, ServiceTransition
         SupplierFilter,
         "payment_method",
         ("created_at", DateRangeFilter),
-        NeedsAttentionFilter,
     ]
     list_select_related = ["partner"]
     list_per_page = 50
@@ -153,9 +141,8 @@ class OrderAdmin(PendingOrderEditMixin, OrderRefundAdminMixin, ServiceTransition
         ("Times", {"fields": [("created_at", "finalized_at", "expires_at"), ("updated_at", "version")]}),
     ]
     readonly_fields = ["order_status", "total"]
-    inlines = [OrderLineInline, TravellerInline, PaymentInline, RefundInline, OrderEventInline]
+    inlines = [OrderLineInline, TravellerInline, OrderEventInline]
     transition_services = {"cancel": "cancel_order"}
-    transition_pages = {"refund_partially": "admin:orders_order_refund"}
     fsm_forms = {"cancel": ReasonForm}
 
     order_status = staticmethod(badge())

@@ -2,8 +2,8 @@
 
 Codes never show, not even masked: a stock code is sealed until an order's delivery opens it into
 the line's voucher, where the reveal rules apply. Imports go through
-suppliers.inventory_import.stock_import (all rows or none); actions go through the services of
-suppliers.inventory and are written to each code's admin history (and to its order's timeline,
+orders.stock_import.stock_import (all rows or none); actions go through the services of
+orders.stock and are written to each code's admin history (and to its order's timeline,
 for a code an order holds).
 """
 
@@ -15,8 +15,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from suppliers.inventory import stock_codes_block, stock_codes_revoke, stock_codes_unblock, stock_products
-from suppliers.inventory_import import MAX_FILE_BYTES, StockImportRejected, stock_import
+from orders.stock import stock_codes_block, stock_codes_revoke, stock_codes_unblock, stock_products
+from orders.stock_import import MAX_FILE_BYTES, StockImportRejected, stock_import
 from suppliers.models import InventoryCode, InventoryImport, Product, StockSource
 from tessera.actors import Actor
 from tessera.admin_base import ReadOnlyModelAdmin

@@ -4,7 +4,7 @@ Allocation happens when an order is created, inside that transaction: AVAILABLE 
 product are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` (served by the partial index
 ``inventory_available``), so concurrent orders neither wait for each other nor share a code. Too
 few codes and order creation fails with OUT_OF_STOCK, so nothing is created. From then on the stock
-acts as the line's supplier (suppliers/adapters/inventory.py): issuing hands the code over
+acts as the line's supplier (orders/stock_adapter.py): issuing hands the code over
 (ALLOCATED -> DELIVERED) and a refund revokes it. Releasing a line (cancel, expiry, a failed
 reservation) puts its code back in the same transaction (ALLOCATED -> AVAILABLE).
 
@@ -14,7 +14,7 @@ staff revoking a DELIVERED code then lock its order (to revoke the voucher), but
 belongs to an order that is no longer PENDING, so the two never wait on each other.
 
 A code's secrets are sealed like a voucher's, under the newest key, and bound to their row by the
-associated data ``inventory:<pk>:<field>`` (orders.sealing.row_seal). Every status change of a
+associated data ``inventory:<pk>:<field>`` (tessera.sealing.row_seal). Every status change of a
 code bound to an order line writes one OrderEvent (subject ``stock_code``) on that order. Staff
 changes to codes no order holds are recorded in the admin's history.
 """
@@ -28,13 +28,13 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from orders import sealing
 from orders.events import record
 from orders.models import OrderLine, Voucher
 from orders.statuses import LineSubStatus
 from suppliers.adapters.base import DeliveredItem
 from suppliers.errors import OutOfStock, StockCodeUnavailable
 from suppliers.models import CodeStatus, InventoryCode, Product, StockSource
+from tessera import sealing
 from tessera.actors import Actor
 from tessera.reasons import MAX_REASON, required_reason
 

@@ -1,18 +1,20 @@
 """Tessera's own stock as the supplier of a stock product's lines (Product.stock_source).
 
-The line's code was claimed when the order was created (suppliers.inventory.stock_allocate), so
+The line's code was claimed when the order was created (orders.stock.stock_allocate), so
 the stock never keeps anyone waiting: ``reserve`` confirms the line holds its code, ``issue`` hands
 it over (ALLOCATED -> DELIVERED), ``refund`` revokes it, and ``status`` reads it. ``cancel`` puts
 back a code the line still holds; usually there is none left, since releasing a line returns its
 code in the same transaction (orders.services.cancellation.release_lines). Each call repeated
 for the same line answers as the first did, so retries and reconciliation work as with any
 supplier. Not registered by name: fulfilment picks it for stock products
-(suppliers.adapters.adapter_for_line), whichever vendor the codes came from.
+(adapter_for_line, below), whichever vendor the codes came from.
 """
 
 from decimal import Decimal
 
-from suppliers import inventory
+from orders import stock as inventory
+from orders.models import OrderLine
+from suppliers.adapters import adapter_for
 from suppliers.adapters.base import (
     Issuance,
     IssueState,
@@ -21,9 +23,10 @@ from suppliers.adapters.base import (
     RemoteState,
     Reservation,
     StatusReport,
+    SupplierAdapter,
 )
 from suppliers.errors import StockCodeUnavailable
-from suppliers.models import CodeStatus
+from suppliers.models import CodeStatus, StockSource
 from tessera.actors import WORKER
 
 _REMOTE_STATES = {
@@ -73,3 +76,11 @@ class InventoryAdapter:
         state = _REMOTE_STATES.get(code.status, RemoteState.FAILED)
         items = [inventory.delivered_item(code)] if state == RemoteState.ISSUED else []
         return StatusReport(state, inventory.stock_reference(code), items)
+
+
+def adapter_for_line(line: OrderLine) -> SupplierAdapter:
+    """The adapter that fulfils ``line``: Tessera's own stock for a product sold from stock
+    (whichever vendor supplied its codes), else the line's supplier's adapter."""
+    if line.product.stock_source == StockSource.INVENTORY:
+        return InventoryAdapter(line.supplier)
+    return adapter_for(line.supplier)

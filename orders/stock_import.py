@@ -4,12 +4,12 @@ The file has a header row with a ``code`` column and optionally ``pin`` and ``va
 date, meaning the end of that day in UTC, or a date and time with its offset), separated by
 commas or semicolons, in UTF-8. Before anything is written, every row is checked: malformed
 values, a code twice in the file, a code already in the product's stock (compared by keyed digest,
-orders.sealing.digest, so spellings like "abcd 1234" and "ABCD-1234" are one code). Any problem
+tessera.sealing.digest, so spellings like "abcd 1234" and "ABCD-1234" are one code). Any problem
 rejects the whole file with the list of problems; messages name lines, never codes.
 
 The import's InventoryImport row and its codes are written in one transaction: the codes are
 inserted first (so each has its primary key), then sealed with associated data bound to that key
-(suppliers.inventory.code_seal). Nobody sees a row before it is sealed, since nothing commits before.
+(orders.stock.code_seal). Nobody sees a row before it is sealed, since nothing commits before.
 """
 
 import csv
@@ -21,9 +21,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from orders import sealing
-from suppliers.inventory import code_seal, is_stock_product
+from orders.stock import code_seal, is_stock_product
 from suppliers.models import InventoryCode, InventoryImport, Product
+from tessera import sealing
 from tessera.actors import Actor
 from tessera.errors import InvalidInput
 

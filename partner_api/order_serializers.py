@@ -6,7 +6,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.actions import ACTIONS, available_actions
+from checkout.api.serializers import CustomerLinksOut
+from checkout.links import customer_links
 from orders.api.voucher_serializers import (
     VoucherOut,
     delivery_mode_field,
@@ -14,11 +15,10 @@ from orders.api.voucher_serializers import (
     sub_status_field,
 )
 from orders.models import Order, OrderEvent, OrderLine, Traveller
-from orders.services import ContactInput, TravellerInput
+from orders.services.inputs import ContactInput, TravellerInput
 from orders.statuses import BillingMode
-from payments.api.checkout_serializers import CustomerLinksOut
+from partner_api.actions import ACTIONS, available_actions
 from payments.api.refund_serializers import RefundOut
-from payments.checkout.links import customer_links
 from payments.models import Payment
 from tessera.api.fields import MoneyField
 

@@ -5,9 +5,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from orders import selectors, services
+from orders import selectors
 from orders.api.filters import ORDER_FILTERS, ORDERING_PARAMS, ORDERINGS, ordering
-from orders.api.serializers import (
+from orders.errors import OrderNotFound
+from orders.services import cancellation, creation, editing
+from partner_api import selectors as order_selectors
+from partner_api.order_serializers import (
     CancelIn,
     ContactIn,
     EventOut,
@@ -18,7 +21,7 @@ from orders.api.serializers import (
     TravellersIn,
     travellers_input,
 )
-from orders.errors import OrderNotFound
+from payments.services import finalization
 from tessera.api.base import ORDER_ID, PartnerAPIView, paged, read_errors, write_errors
 from tessera.api.filtering import InvalidFilter, apply_filters, check_params
 from tessera.api.idempotency import idempotent
@@ -35,7 +38,7 @@ from tessera.api.throttling import client_name
 
 
 def _order_response(request, order_id) -> Response:
-    order = selectors.order_for_partner(partner_id=request.user.partner.pk, order_id=order_id)
+    order = order_selectors.order_for_partner(partner_id=request.user.partner.pk, order_id=order_id)
     return Response(render(OrderOut, order))
 
 
@@ -103,10 +106,10 @@ class OrderCollection(PartnerAPIView):
                     errors={name: [message] for name, message in not_in_sync.items()},
                 )
             per_page = page_request(params).per_page
-            items, meta = cursor_page(selectors.with_details(queryset), params, per_page=per_page)
+            items, meta = cursor_page(order_selectors.with_details(queryset), params, per_page=per_page)
         else:
             queryset = queryset.order_by(*ordering(params))
-            items, meta = paginate(selectors.with_details(queryset), page_request(params))
+            items, meta = paginate(order_selectors.with_details(queryset), page_request(params))
         return Response({"items": render_many(OrderOut, items), **meta})
 
     @extend_schema(
@@ -119,7 +122,7 @@ class OrderCollection(PartnerAPIView):
     @idempotent
     def post(self, request):
         data = self.validated(OrderCreateIn, request)
-        order = services.order_create(
+        order = creation.order_create(
             partner=request.user.partner,
             offer_ids=data["offers"],
             travellers=travellers_input(data.get("travellers", [])),
@@ -131,7 +134,7 @@ class OrderCollection(PartnerAPIView):
             actor=request.user.actor,
         )
         location = reverse("api:order", args=[order.pk])
-        order = selectors.order_details(order, partner_id=request.user.partner.pk)
+        order = order_selectors.order_details(order, partner_id=request.user.partner.pk)
         return Response(
             render(OrderOut, order), status=status.HTTP_202_ACCEPTED, headers={"Location": location}
         )
@@ -145,7 +148,7 @@ class OrderItem(PartnerAPIView):
         responses={200: OrderOut, **read_errors()},
     )
     def get(self, request, order_id):
-        order = selectors.order_for_partner(partner_id=request.user.partner.pk, order_id=order_id)
+        order = order_selectors.order_for_partner(partner_id=request.user.partner.pk, order_id=order_id)
         if order is None:
             raise OrderNotFound("No such order.")
         return Response(render(OrderOut, order))
@@ -169,11 +172,11 @@ class OrderItem(PartnerAPIView):
         if "contact" in data:
             details["contact"] = ContactIn.to_input(data["contact"])
         if details:
-            services.order_update_details(
+            editing.order_update_details(
                 order_id=order_id, partner_id=partner_id, actor=request.user.actor, **details
             )
         if "expiresAt" in data:
-            services.order_set_expiry(
+            editing.order_set_expiry(
                 order_id=order_id,
                 partner_id=partner_id,
                 expires_at=data["expiresAt"],
@@ -193,7 +196,7 @@ class OrderTravellers(PartnerAPIView):
     @idempotent
     def put(self, request, order_id):
         data = self.validated(TravellersIn, request)
-        services.order_replace_travellers(
+        editing.order_replace_travellers(
             order_id=order_id,
             partner_id=request.user.partner.pk,
             travellers=travellers_input(data["travellers"]),
@@ -214,7 +217,7 @@ class OrderFinalize(PartnerAPIView):
     @idempotent
     def post(self, request, order_id):
         data = self.validated(FinalizeIn, request)
-        services.order_finalize(
+        finalization.order_finalize(
             order_id=order_id,
             partner_id=request.user.partner.pk,
             method=data["method"],
@@ -235,7 +238,7 @@ class OrderCancel(PartnerAPIView):
     @idempotent
     def post(self, request, order_id):
         data = self.validated(CancelIn, request)
-        services.order_cancel(
+        cancellation.order_cancel(
             order_id=order_id,
             partner_id=request.user.partner.pk,
             reason=data.get("reason", ""),

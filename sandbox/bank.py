@@ -3,7 +3,7 @@
 What a real provider does on its servers happens here: the customer's decision on the hosted
 page, refunds settled a little later, and signed server-to-server callbacks to the merchant,
 sent from a task and retried with backoff until the merchant answers 2xx. Tessera itself talks
-to the bank only through ``payments.providers.sandbox.SandboxProvider``.
+to the bank only through ``sandbox.provider.SandboxProvider``.
 """
 
 import hashlib
@@ -129,7 +129,7 @@ def settle_later(refund: SandboxBankRefund) -> None:
     refund_id = refund.pk
 
     def enqueue() -> None:
-        from payments.providers import sandbox_tasks
+        from sandbox import tasks as sandbox_tasks
 
         run_after = timezone.now() + timedelta(seconds=delay)
         sandbox_tasks.settle_refund.using(run_after=run_after).enqueue(refund_id=refund_id)
@@ -142,7 +142,7 @@ def settle_later(refund: SandboxBankRefund) -> None:
 
 def callback_later(kind: str, reference: str, *, attempt: int = 1, run_after: datetime | None = None) -> None:
     def enqueue() -> None:
-        from payments.providers import sandbox_tasks
+        from sandbox import tasks as sandbox_tasks
 
         task = sandbox_tasks.send_callback
         if run_after is not None:

@@ -22,7 +22,7 @@ from payments.models import (
     SandboxRefundState,
     SandboxSessionState,
 )
-from payments.providers import register, sandbox_bank
+from payments.providers import register
 from payments.providers.base import (
     CallbackEvent,
     EventKind,
@@ -33,6 +33,7 @@ from payments.providers.base import (
     RefundState,
     Session,
 )
+from sandbox import bank as sandbox_bank
 from tessera.money import quantize
 
 SIGNATURE_TOLERANCE_SECONDS = 300

@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from payments.providers import sandbox_bank
+from sandbox import bank as sandbox_bank
 from tessera import correlation
 
 

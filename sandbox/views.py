@@ -6,7 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from payments.models import SandboxBankSession, SandboxSessionState
-from payments.providers import sandbox_bank
+from sandbox import bank as sandbox_bank
 
 
 def _render(request, session: SandboxBankSession, *, status: int = 200, **context):

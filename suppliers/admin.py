@@ -6,7 +6,6 @@ import time
 from django import forms
 from django.contrib import admin, messages
 
-from suppliers import admin_inventory  # noqa: F401 - registers the voucher stock's pages
 from suppliers.adapters import UnknownAdapter, adapter_for
 from suppliers.adapters.base import SupplierError
 from suppliers.models import Offer, Product, SandboxBooking, Supplier

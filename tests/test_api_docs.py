@@ -13,7 +13,7 @@ from django.urls import Resolver404, resolve
 
 from config import api_urls
 from orders.api.filters import ORDER_FILTERS
-from orders.api.serializers import LineOut, OrderOut, TravellerOut
+from partner_api.order_serializers import LineOut, OrderOut, TravellerOut
 from tessera.api.problems import ERROR_CATALOG
 from tests import factories
 

@@ -42,7 +42,7 @@ def decide(payment: Payment, decision: str) -> SandboxBankSession:
 
 
 def queued(task: str):
-    return DBTaskResult.objects.filter(status="READY", task_path=f"payments.providers.sandbox_tasks.{task}")
+    return DBTaskResult.objects.filter(status="READY", task_path=f"sandbox.tasks.{task}")
 
 
 # --- sessions ------------------------------------------------------------------------------

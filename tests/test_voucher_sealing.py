@@ -11,10 +11,10 @@ import os
 import pytest
 from django.db import connection
 
-from orders import sealing, services
 from orders.models import Order, Voucher
 from orders.vouchers import voucher_secret
 from suppliers.models import SupplierKind
+from tessera import sealing, services
 from tessera.actors import Actor
 from tests import factories
 from tests.voucher_support import as_bytes

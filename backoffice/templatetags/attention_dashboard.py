@@ -1,6 +1,6 @@
 """``{% attention_dashboard %}``: the admin index's figures of what waits for a person.
 
-Each figure comes from a selector in tessera.attention (one query each, whatever the size of the
+Each figure comes from a selector in backoffice.attention (one query each, whatever the size of the
 tables) and links to the list it counts, filtered. A figure shows only to staff who may see that
 list.
 """
@@ -12,9 +12,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from backoffice import attention
 from orders.statuses import OrderStatus
-from suppliers.inventory import low_stock_products
-from tessera import attention
+from orders.stock import low_stock_products
+from payments.selectors import wallets_running_low
 from tessera.money import format_amount
 
 register = template.Library()
@@ -78,7 +79,7 @@ def attention_dashboard(context) -> dict:
             _url("admin:payments_refund_changelist", owed="yes"),
         )
     if user.has_perm("payments.view_wallet"):
-        low = list(attention.wallets_running_low()[: WALLETS_SHOWN + 1])
+        low = list(wallets_running_low()[: WALLETS_SHOWN + 1])
         figures["wallets"] = {
             "shown": [
                 (

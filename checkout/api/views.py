@@ -4,8 +4,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from payments.api.checkout_serializers import CheckoutIn, CheckoutOut
-from payments.checkout.links import customer_url
+from checkout.api.serializers import CheckoutIn, CheckoutOut
+from checkout.links import customer_url
 from payments.services.checkout import checkout_open
 from tessera.api.base import ORDER_ID, PartnerAPIView, write_errors
 from tessera.api.idempotency import idempotent

@@ -2,7 +2,7 @@
 
 from django import template
 
-from payments.checkout.statuses import LINE_WORDS
+from checkout.statuses import LINE_WORDS
 from tessera.money import format_amount
 
 register = template.Library()

@@ -1,34 +1,10 @@
 """Bearer API keys: the only way into the partner API (staff sessions do not reach it)."""
 
-from dataclasses import dataclass
-
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
-from rest_framework.permissions import BasePermission
 
-from orders.models import ApiKey, Partner
 from orders.services.api_keys import api_key_authenticate
-from tessera.actors import Actor
-
-
-@dataclass(frozen=True)
-class PartnerPrincipal:
-    """What ``request.user`` is in the partner API: the partner behind the key."""
-
-    partner: Partner
-    api_key: ApiKey
-
-    is_authenticated = True
-    is_anonymous = False
-    is_staff = False
-
-    @property
-    def pk(self) -> int:
-        return self.partner.pk
-
-    @property
-    def actor(self) -> Actor:
-        return Actor.partner(self.partner)
+from tessera.api.principal import PartnerPrincipal
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -48,11 +24,6 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return f'{self.keyword} realm="tessera"'
-
-
-class IsPartner(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return isinstance(request.user, PartnerPrincipal)
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

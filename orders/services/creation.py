@@ -12,8 +12,8 @@ from orders.events import batched, record
 from orders.models import Order, OrderLine, Partner, Traveller
 from orders.services import expiry
 from orders.services.inputs import ContactInput, TravellerInput
+from orders.stock import stock_allocate
 from suppliers.errors import OfferNotFound
-from suppliers.inventory import stock_allocate
 from suppliers.models import Offer
 from tessera.actors import Actor
 from tessera.errors import CurrencyMismatch, InvalidInput, OfferAlreadyUsed, OfferExpired

@@ -10,8 +10,8 @@ from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.statuses import BillingMode, LineStatus, OrderStatus
-from payments import services as payments
 from payments.models import Payment, PaymentStatus
+from payments.services import collection as payments_collection
 from tessera.actors import Actor
 from tessera.errors import (
     BillingModeNotAllowed,
@@ -56,7 +56,7 @@ def order_finalize(
             _check_expected_total(order, expected_total)
         lines = lock_lines(order)
         check_reserved(lines)
-        payments.payment_collect(order=order, method=method, actor=actor)
+        payments_collection.payment_collect(order=order, method=method, actor=actor)
         _start_issuing(order, lines, method=method, actor=actor, now=now)
     return order
 

@@ -18,7 +18,6 @@ from django.utils import timezone
 from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
-from orders.services.finalization import check_payable, order_finalize_paid
 from orders.statuses import BillingMode, OrderStatus
 from payments.models import (
     LIVE_PAYMENT_STATUSES,
@@ -32,6 +31,7 @@ from payments.providers import get_provider
 from payments.providers.base import CallbackEvent, EventKind, PaymentState, ProviderError
 from payments.services import refunds
 from payments.services.creation import payment_create
+from payments.services.finalization import check_payable, order_finalize_paid
 from tessera import correlation
 from tessera.actors import WORKER, Actor
 from tessera.background.retries import attempts_left, retry_at

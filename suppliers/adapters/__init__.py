@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 from suppliers.adapters.base import SupplierAdapter
 
 if TYPE_CHECKING:
-    from orders.models import OrderLine
     from suppliers.models import Supplier
 
 _REGISTRY: dict[str, type[SupplierAdapter]] = {}
@@ -27,30 +26,12 @@ def register(name: str) -> Callable[[type[SupplierAdapter]], type[SupplierAdapte
 
 
 def registered_names() -> list[str]:
-    _load_builtin()
     return sorted(_REGISTRY)
 
 
 def adapter_for(supplier: "Supplier") -> SupplierAdapter:
-    _load_builtin()
     try:
         cls = _REGISTRY[supplier.adapter]
     except KeyError as exc:
         raise UnknownAdapter(f"no supplier adapter named {supplier.adapter!r}") from exc
     return cls(supplier)
-
-
-def adapter_for_line(line: "OrderLine") -> SupplierAdapter:
-    """The adapter that fulfils ``line``: Tessera's own stock for a product sold from stock
-    (whichever vendor supplied its codes), else the line's supplier's adapter."""
-    from suppliers.models import StockSource
-
-    if line.product.stock_source == StockSource.INVENTORY:
-        from suppliers.adapters.inventory import InventoryAdapter
-
-        return InventoryAdapter(line.supplier)
-    return adapter_for(line.supplier)
-
-
-def _load_builtin() -> None:
-    from suppliers.adapters import sandbox  # noqa: F401 - registers itself

@@ -17,8 +17,17 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from orders.models import OrderLine
-    from suppliers.models import Supplier
+    from suppliers.models import Product, Supplier
+
+
+class OrderLine(Protocol):
+    """What an adapter reads of the line it fulfils: an ``orders.OrderLine``, described here
+    because suppliers sit below orders and never import them."""
+
+    pk: object
+    position: int
+    product: "Product"
+    starts_at: datetime | None
 
 
 class SupplierError(Exception):

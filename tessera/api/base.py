@@ -6,9 +6,9 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from tessera.api.auth import ApiKeyAuthentication, IsPartner
 from tessera.api.fields import ProblemSerializer
 from tessera.api.parsers import SafeJSONParser
+from tessera.api.principal import IsPartner
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.rendering import shared
 from tessera.api.throttling import PartnerClientThrottle
@@ -29,7 +29,6 @@ class QueryStringTooLong(TesseraError):
 
 
 class PartnerAPIView(APIView):
-    authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsPartner]
     throttle_classes = [PartnerClientThrottle]
     parser_classes = [SafeJSONParser]

@@ -5,7 +5,7 @@ import logging
 
 from rest_framework.throttling import SimpleRateThrottle
 
-from tessera.api.auth import PartnerPrincipal
+from tessera.api.principal import PartnerPrincipal
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
-from tessera.roles import roles_ensure
+from backoffice.roles import roles_ensure
 
 DEMO_USERS = {"support": "Support", "finance": "Finance"}
 

@@ -10,10 +10,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from orders import services
+from checkout.links import customer_url
 from orders.models import Order, Partner
+from orders.services import creation, inputs
 from orders.statuses import ORDER_TERMINAL, BillingMode, LineStatus, OrderStatus
-from payments.checkout.links import customer_url
+from payments.services import finalization
 from payments.services.checkout import checkout_open
 from suppliers.models import Product
 from suppliers.services import offer_quote
@@ -50,15 +51,15 @@ class Command(BaseCommand):
                 denomination=item.denominations[0] if item.denominations else None,
             )
             travellers = [
-                services.TravellerInput(given_name="Demo", family_name=f"Traveller {n}")
+                inputs.TravellerInput(given_name="Demo", family_name=f"Traveller {n}")
                 for n in range(1, quantity + 1)
             ]
-            order = services.order_create(
+            order = creation.order_create(
                 partner=owner,
                 offer_ids=[offer.pk],
                 travellers=travellers,
                 actor=actor,
-                contact=services.ContactInput(name="Demo Customer", email="demo@example.com"),
+                contact=inputs.ContactInput(name="Demo Customer", email="demo@example.com"),
             )
         except TesseraError as exc:
             raise CommandError(f"{exc.code}: {exc.detail}") from exc
@@ -81,7 +82,7 @@ class Command(BaseCommand):
             return
         method = BillingMode.WALLET if owner.allows_wallet else BillingMode.INVOICE
         try:
-            services.order_finalize(order_id=order.pk, method=method, actor=actor)
+            finalization.order_finalize(order_id=order.pk, method=method, actor=actor)
         except TesseraError as exc:
             raise CommandError(f"{exc.code}: {exc.detail}") from exc
         self.stdout.write(f"Finalized with {method}.")

@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import Partner
-from payments import services as payments
+from orders.stock_import import stock_import
 from payments.models import Wallet
-from suppliers.inventory_import import stock_import
+from payments.services import wallets
 from suppliers.models import Delivery, Product, StockSource, Supplier, SupplierKind
 from tessera.actors import Actor
 from tessera.money import format_amount
@@ -206,7 +206,7 @@ class Command(BaseCommand):
                     },
                 )
             wallet_partner = partners["fjord-travel"]
-            payments.wallet_open(partner=wallet_partner, currency="EUR")
+            wallets.wallet_open(partner=wallet_partner, currency="EUR")
         stock = Product.objects.get(supplier__slug="sandbox-vouchers", supplier_reference="GIFT-STOCK")
         if not stock.inventory_codes.exists():
             stock_import(
@@ -217,7 +217,7 @@ class Command(BaseCommand):
             )
         wallet = Wallet.objects.get(partner=wallet_partner, currency="EUR")
         if not wallet.entries.exists():
-            payments.wallet_top_up(
+            wallets.wallet_top_up(
                 partner_id=wallet_partner.pk,
                 currency="EUR",
                 amount=WALLET_CREDITS,

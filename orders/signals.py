@@ -1,0 +1,18 @@
+"""What orders announce for the apps above them to act on, inside the transaction that decided it.
+
+Orders never import the money side: payments depends on orders, not the reverse
+(docs/architecture.md). Where an order's change must move money, orders sends one of these
+signals and payments, which connects its receivers in ``PaymentsConfig.ready``, does the rest.
+Receivers run synchronously in the sender's transaction, on the rows it locked (the order, then
+its lines), and an exception in one undoes the sender's work, as a direct call would.
+"""
+
+from django.dispatch import Signal
+
+# A PENDING order ended without being paid: canceled or expired (kwargs: order, actor, reason).
+# Payments cancels its live unpaid gateway payment.
+order_ended_unpaid = Signal()
+
+# Lines of a finalized order failed to be delivered (kwargs: order, lines, actor).
+# Payments gives their money back.
+lines_undelivered = Signal()
