@@ -52,9 +52,11 @@ reliability: install
 	FUZZ_EXAMPLES=200 $(VENV)/bin/pytest -p no:cacheprovider tests/test_api_fuzzing.py \
 		tests/test_api_hostile_input.py tests/test_api_cross_partner_sweep.py
 
+# ruff, then the apps' one-way dependencies (import-linter's contract in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Draw the lifecycle from the code (needs Graphviz's `dot`: apt-get install graphviz).
 LIFECYCLES := orders.Order orders.OrderLine payments.Payment payments.Refund suppliers.InventoryCode
