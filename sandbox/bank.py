@@ -27,6 +27,7 @@ from payments.models import (
     SandboxRefundState,
     SandboxSessionState,
 )
+from tessera.background.enqueue import enqueue_after_commit
 from tessera.background.retries import attempts_left, retry_at
 from tessera.money import format_amount
 
@@ -125,31 +126,17 @@ def refund_settle(*, refund_id: str) -> str:
 
 def settle_later(refund: SandboxBankRefund) -> None:
     """Queue the refund's settlement, a few (scaled) seconds after the transaction commits."""
-    delay = settings.SANDBOX_PROVIDER_REFUND_SECONDS * settings.SANDBOX_TIME_SCALE
-    refund_id = refund.pk
-
-    def enqueue() -> None:
-        from sandbox import tasks as sandbox_tasks
-
-        run_after = timezone.now() + timedelta(seconds=delay)
-        sandbox_tasks.settle_refund.using(run_after=run_after).enqueue(refund_id=refund_id)
-
-    transaction.on_commit(enqueue)
+    delay = timedelta(seconds=settings.SANDBOX_PROVIDER_REFUND_SECONDS * settings.SANDBOX_TIME_SCALE)
+    calls = [{"refund_id": refund.pk}]
+    enqueue_after_commit("sandbox.tasks.settle_refund", calls, delay=delay, with_correlation=False)
 
 
 # --- callbacks -------------------------------------------------------------------------------
 
 
 def callback_later(kind: str, reference: str, *, attempt: int = 1, run_after: datetime | None = None) -> None:
-    def enqueue() -> None:
-        from sandbox import tasks as sandbox_tasks
-
-        task = sandbox_tasks.send_callback
-        if run_after is not None:
-            task = task.using(run_after=run_after)
-        task.enqueue(kind=kind, reference=reference, attempt=attempt)
-
-    transaction.on_commit(enqueue)
+    calls = [{"kind": kind, "reference": reference, "attempt": attempt}]
+    enqueue_after_commit("sandbox.tasks.send_callback", calls, run_after=run_after, with_correlation=False)
 
 
 def callback_message(kind: str, reference: str) -> tuple[str, bytes] | None:

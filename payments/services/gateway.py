@@ -32,8 +32,8 @@ from payments.providers.base import CallbackEvent, EventKind, PaymentState, Prov
 from payments.services import refunds
 from payments.services.creation import payment_create
 from payments.services.finalization import check_payable, order_finalize_paid
-from tessera import correlation
 from tessera.actors import WORKER, Actor
+from tessera.background.enqueue import enqueue_after_commit
 from tessera.background.retries import attempts_left, retry_at
 from tessera.errors import BillingModeNotAllowed, InvalidState, NotFound
 from tessera.ids import time_ordered_uuid
@@ -258,17 +258,8 @@ def payment_session_cancel(*, payment_id, attempt: int = 1) -> str:
 
 
 def _after_commit_cancel_session(payment_id, *, attempt: int = 1, run_after=None) -> None:
-    correlation_id = correlation.current()
-
-    def enqueue() -> None:
-        from payments import tasks
-
-        task = tasks.cancel_payment_session
-        if run_after is not None:
-            task = task.using(run_after=run_after)
-        task.enqueue(payment_id=str(payment_id), attempt=attempt, correlation_id=correlation_id)
-
-    transaction.on_commit(enqueue)
+    call = {"payment_id": str(payment_id), "attempt": attempt}
+    enqueue_after_commit("payments.tasks.cancel_payment_session", [call], run_after=run_after)
 
 
 # --- the reconcile sweep --------------------------------------------------------------------------
@@ -311,13 +302,8 @@ def payments_reconcile_due(*, limit: int = RECONCILE_BATCH) -> int:
     # Asked again only after another interval, however long the provider takes to answer.
     Payment.objects.filter(pk__in=due).update(updated_at=now)
 
-    def enqueue() -> None:
-        from payments import tasks
-
-        for payment_id in due:
-            tasks.reconcile_gateway_payment.enqueue(payment_id=str(payment_id))
-
-    transaction.on_commit(enqueue)
+    calls = [{"payment_id": str(payment_id)} for payment_id in due]
+    enqueue_after_commit("payments.tasks.reconcile_gateway_payment", calls, with_correlation=False)
     return len(due)
 
 
