@@ -10,7 +10,7 @@ PORT ?= 8000
 WORKERS ?= 3
 export DEBUG ?= 1
 
-.PHONY: run test lint install migrate demo graph clean reliability
+.PHONY: run test lint install migrate demo graph architecture clean reliability
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -67,6 +67,12 @@ graph: install
 		dot -Tpng docs/lifecycle-$$name.dot -o docs/lifecycle-$$name.png; \
 		echo "docs/lifecycle-$$name.png"; \
 	done
+
+# Draw the apps and the direction of their imports from the code (docs/architecture.md).
+architecture: install
+	$(PY) manage.py graph_apps > docs/architecture.dot
+	dot -Tpng docs/architecture.dot -o docs/architecture.png
+	@echo "docs/architecture.png"
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest-db.sqlite3*

@@ -29,6 +29,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from orders.events import record
+from orders.locks import lock_allocated_stock_codes, lock_stock_code, lock_stock_codes
 from orders.models import OrderLine, Voucher
 from orders.statuses import LineSubStatus
 from suppliers.adapters.base import DeliveredItem
@@ -173,7 +174,7 @@ def stock_deliver(*, line: OrderLine, actor: Actor) -> InventoryCode:
 def stock_release(*, line: OrderLine, actor: Actor) -> InventoryCode | None:
     """Put the line's code back in stock (ALLOCATED -> AVAILABLE); None if it holds none (any more)."""
     with transaction.atomic():
-        code = InventoryCode.objects.select_for_update().filter(line_id=line.pk).first()
+        code = lock_stock_code(line)
         if code is None:
             return None
         if code.status != CodeStatus.ALLOCATED:
@@ -192,11 +193,7 @@ def stock_release_lines(*, lines: Sequence[OrderLine], actor: Actor) -> list[Inv
     order_of = {line.pk: line.order_id for line in lines if is_stock_product(line.product)}
     if not order_of:
         return []
-    codes = list(
-        InventoryCode.objects.select_for_update()
-        .filter(line_id__in=list(order_of), status=CodeStatus.ALLOCATED)
-        .order_by("pk")
-    )
+    codes = lock_allocated_stock_codes(order_of)
     for code in codes:
         _transition(code, "release", actor=actor, order_id=order_of[code.line_id])
     return codes
@@ -218,7 +215,7 @@ def stock_revoke_refunded(*, line: OrderLine, actor: Actor) -> InventoryCode:
 
 
 def _lock_code_of(line: OrderLine) -> InventoryCode:
-    code = InventoryCode.objects.select_for_update().filter(line_id=line.pk).first()
+    code = lock_stock_code(line)
     if code is None:
         raise StockCodeUnavailable("No stock code is held for this line.", line_id=line.pk)
     return code
@@ -261,12 +258,7 @@ def _staff_change(
     code_ids: Iterable[int], name: str, sources: set[str], *, actor: Actor, payload: dict | None = None
 ) -> list[InventoryCode]:
     with transaction.atomic():
-        codes = (
-            InventoryCode.objects.select_for_update(of=("self",))
-            .select_related("line")
-            .filter(pk__in=list(code_ids), status__in=sources)
-            .order_by("pk")
-        )
+        codes = lock_stock_codes(code_ids, statuses=sources)
         changed = []
         for code in codes:
             order_id = code.line.order_id if code.line_id else None

@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from orders.models import Order
-from payments import ledger
+from payments import ledger, locks
 from payments.errors import InvalidAmount
 from payments.models import ImmutableRowError, LedgerEntry, LedgerKind, Payment, Wallet
 from payments.services import finalization
@@ -37,7 +37,7 @@ def top_up(partner, amount, reference: str, currency: str = "EUR") -> LedgerEntr
 def debit(partner, amount, reference: str, currency: str = "EUR") -> LedgerEntry:
     """A debit booked as payment collection books it: on the locked wallet, in a transaction."""
     with transaction.atomic():
-        wallet = ledger.lock_wallet(partner_id=partner.pk, currency=currency)
+        wallet = locks.lock_wallet(partner_id=partner.pk, currency=currency)
         return ledger.book(
             wallet, kind=LedgerKind.DEBIT, amount=Decimal(amount), reference=reference, actor=SYSTEM
         )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from orders import queue, selectors
 from orders.errors import InvalidTravellers
 from orders.events import batched, record
+from orders.locks import lock_offers
 from orders.models import Order, OrderLine, Partner, Traveller
 from orders.services import expiry
 from orders.services.inputs import ContactInput, TravellerInput
@@ -117,13 +118,7 @@ def validate_travellers(travellers: Sequence[TravellerInput]) -> None:
 
 
 def _lock_offers(partner: Partner, offer_ids: Sequence[UUID]) -> list[Offer]:
-    found = {
-        offer.pk: offer
-        for offer in Offer.objects.select_for_update()
-        .filter(pk__in=offer_ids, partner=partner)
-        .select_related("product__supplier")
-        .order_by("pk")
-    }
+    found = lock_offers(partner=partner, offer_ids=offer_ids)
     missing = [str(pk) for pk in offer_ids if pk not in found]
     if missing:
         raise OfferNotFound("Some offers do not exist.", offers=missing)

@@ -19,8 +19,8 @@ from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.statuses import BillingMode, OrderStatus
+from payments.locks import lock_live_payment, lock_payment
 from payments.models import (
-    LIVE_PAYMENT_STATUSES,
     Payment,
     PaymentStatus,
     ProviderEvent,
@@ -66,7 +66,7 @@ def payment_start(*, order_id, actor: Actor = CUSTOMER) -> Payment:
         lines = lock_lines(order)
         check_gateway_allowed(order)
         check_payable(order, lines, timezone.now())
-        payment = _lock_live_payment(order)
+        payment = lock_live_payment(order)
         if payment is None:
             payment = _payment_create(order, actor=actor)
         elif payment.status not in OPEN_STATUSES:
@@ -82,7 +82,7 @@ def payment_start(*, order_id, actor: Actor = CUSTOMER) -> Payment:
     )
     with transaction.atomic():
         lock_order(order_id)
-        payment = _lock_payment(payment.pk)
+        payment = lock_payment(payment.pk)
         if payment.status == PaymentStatus.CREATED:
             payment.provider_reference = session.reference
             payment.redirect_url = session.redirect_url
@@ -126,7 +126,7 @@ def payment_apply_state(
     with transaction.atomic():
         order = lock_order(order_id)
         lines = lock_lines(order)
-        payment = _lock_payment(payment_id)
+        payment = lock_payment(payment_id)
         return _apply_state(order, lines, payment, state, reason=reason, actor=actor, source=source)
 
 
@@ -146,7 +146,7 @@ def provider_callback_apply(*, provider: str, event: CallbackEvent) -> str:
         lines = lock_lines(order) if is_payment else []
         if ProviderEvent.objects.filter(provider=provider, event_id=event.event_id).exists():
             return "duplicate"
-        payment = _lock_payment(found["pk"]) if is_payment else None
+        payment = lock_payment(found["pk"]) if is_payment else None
         ProviderEvent.objects.create(
             provider=provider,
             event_id=event.event_id,
@@ -231,7 +231,7 @@ def gateway_payment_abandon(*, order: Order, actor: Actor, reason: str) -> Payme
     The provider's session is canceled after commit; if the customer paid in the meantime, that
     answer captures the payment late and the money goes back (``payment_session_cancel``).
     """
-    payment = _lock_live_payment(order)
+    payment = lock_live_payment(order)
     if payment is None or payment.method != BillingMode.GATEWAY or payment.status not in OPEN_STATUSES:
         return None
     apply_transition(payment, "cancel", actor=actor, reason=reason, payload={"reason": reason})
@@ -305,15 +305,3 @@ def payments_reconcile_due(*, limit: int = RECONCILE_BATCH) -> int:
     calls = [{"payment_id": str(payment_id)} for payment_id in due]
     enqueue_after_commit("payments.tasks.reconcile_gateway_payment", calls, with_correlation=False)
     return len(due)
-
-
-# --- locks ----------------------------------------------------------------------------------------
-
-
-def _lock_payment(payment_id) -> Payment:
-    return Payment.objects.select_for_update().get(pk=payment_id)
-
-
-def _lock_live_payment(order: Order) -> Payment | None:
-    """The order's one live payment (a database constraint), locked; the order is locked already."""
-    return Payment.objects.select_for_update().filter(order=order, status__in=LIVE_PAYMENT_STATUSES).first()
