@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from orders.models import Order, OrderEvent, OrderLine, Traveller, Voucher
+from tessera.prefetched import hold_prefetched
 
 
 def orders_of(partner_id: int) -> QuerySet[Order]:
@@ -20,19 +21,8 @@ def hold_new_order_details(order: Order, *, lines: list[OrderLine], travellers: 
     for line in lines:
         OrderLine.voucher.related.set_cached_value(line, None)
     for name, rows in zip(DETAILS, (lines, travellers, [], []), strict=True):
-        _hold(order, name, rows)
+        hold_prefetched(order, name, rows)
     Order.checkout.related.set_cached_value(order, None)
-
-
-def _hold(instance, name: str, rows: list) -> None:
-    """Keep ``rows`` as the related ``name`` of ``instance``, the way prefetch_related stores
-    what it read (django.db.models.query.prefetch_one_level), so ``.all()`` answers from them."""
-    queryset = getattr(instance, name).get_queryset()
-    queryset._result_cache = rows
-    queryset._prefetch_done = True
-    if not hasattr(instance, "_prefetched_objects_cache"):
-        instance._prefetched_objects_cache = {}
-    instance._prefetched_objects_cache[name] = queryset
 
 
 def events_of(*, partner_id: int, order_id) -> QuerySet[OrderEvent] | None:

@@ -6,6 +6,7 @@ from orders.models import Order, OrderLine, Traveller
 from orders.selectors import DETAILS, orders_of
 from payments import refund_selectors
 from payments.models import Payment, Refund
+from tessera.prefetched import holds_prefetched
 
 
 def with_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
@@ -31,7 +32,6 @@ def order_for_partner(*, partner_id: int, order_id) -> Order | None:
 
 def order_details(order: Order, *, partner_id: int) -> Order | None:
     """``order`` as the API shows it: as it is when it holds its details, else read again."""
-    held = getattr(order, "_prefetched_objects_cache", {})
-    if all(name in held for name in DETAILS):
+    if holds_prefetched(order, DETAILS):
         return order
     return order_for_partner(partner_id=partner_id, order_id=order.pk)
