@@ -104,7 +104,7 @@ def check_payable(order: Order, lines: list[OrderLine], now) -> None:
 def _start_issuing(order: Order, lines: list[OrderLine], *, method: str, actor: Actor, now) -> None:
     apply_transition(order, "finalize", actor=actor, payment_method=method, at=now)
     for line in lines:
-        apply_transition(line, "start_issuing", actor=actor, touch_order=False, at=now)
+        apply_transition(line, "start_issuing", actor=actor, at=now)
     queue.issuance(line.pk for line in lines)
 
 
