@@ -544,3 +544,10 @@ def test_concurrent_duplicates_make_exactly_one_order_per_key(api):
         "state", flat=True
     )
     assert sorted(states) == [IdempotencyState.COMPLETED] * KEYS
+
+
+def test_the_http_side_reads_the_store_that_settings_name_and_its_completed_state():
+    store = idempotency._store()
+
+    assert store.__name__ == "orders.services.idempotency"
+    assert idempotency.COMPLETED == IdempotencyState.COMPLETED
