@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from orders import tasks
 from orders.models import IdempotencyRecord, IdempotencyState, Order, OrderEvent
 from orders.services import creation
+from orders.services import idempotency as idempotency_records
 from orders.services.idempotency import idempotency_prune
 from partner_api import selectors as order_selectors
 from payments.models import Wallet
@@ -358,7 +359,7 @@ def test_a_write_whose_answer_could_not_be_stored_is_undone_so_its_retry_succeed
     but whose answer was lost was retried with its key into 409 INVALID_STATE, as if it had
     failed. Now the work and the answer commit together."""
     order_id = pending["order"]["id"]
-    real = idempotency.idempotency_complete
+    real = idempotency_records.idempotency_complete
     attempts = []
 
     def database_gone_at_the_answer(**kwargs):
@@ -367,7 +368,7 @@ def test_a_write_whose_answer_could_not_be_stored_is_undone_so_its_retry_succeed
             raise OperationalError("server closed the connection unexpectedly")
         return real(**kwargs)
 
-    monkeypatch.setattr(idempotency, "idempotency_complete", database_gone_at_the_answer)
+    monkeypatch.setattr(idempotency_records, "idempotency_complete", database_gone_at_the_answer)
     path = f"/orders/{order_id}/cancel"
 
     cut_off = api.post(path, {"reason": "changed my mind"}, key="cancel-cut-off")
