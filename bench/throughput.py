@@ -25,8 +25,6 @@ from decimal import Decimal
 import setup_django  # puts the project on sys.path and starts Django
 from machine import cpu_seconds, postgres_cpu_seconds, stolen_share, yardstick_ms
 
-from payments.services import wallets
-
 # isort: split
 
 from django.core.management import call_command
@@ -35,6 +33,7 @@ from django.db import connection
 from orders.models import Order, OrderLine, Partner
 from orders.services.api_keys import api_key_create
 from orders.statuses import LineStatus
+from payments.services import wallets
 from suppliers.models import Product
 from tessera.actors import Actor
 

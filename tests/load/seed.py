@@ -16,8 +16,6 @@ from decimal import Decimal
 
 import django
 
-from payments.services import wallets
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
@@ -27,6 +25,7 @@ from django.utils import timezone  # noqa: E402
 
 from orders.models import Partner  # noqa: E402
 from orders.services.api_keys import api_key_create  # noqa: E402
+from payments.services import wallets  # noqa: E402
 from suppliers.models import Delivery, Product, Supplier, SupplierKind  # noqa: E402
 from tessera.actors import Actor  # noqa: E402
 
