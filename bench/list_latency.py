@@ -47,6 +47,7 @@ def scenarios(partner_id: int) -> dict[str, dict]:
         "deep page (page 200 of 25)": {"page": "200"},
         "cursor page (updatedSince)": {"updatedSince": "2026-06-01T00:00:00Z", "perPage": "25"},
         "lookup by externalReference": {"externalReference": sample.external_reference},
+        "lookup by reference": {"reference": sample.reference},
         "lookup by contact email": {"contactEmail": sample.contact_email.upper()},
         "line filter: supplier": {"supplier": "sandbox-rail", "limit": "25"},
     }

@@ -69,6 +69,13 @@ class PartnerAutoSchema(AutoSchema):
                     schema[keyword] = bound
         return schema
 
+    def get_filter_backends(self):
+        """A GET with a ``filterset_class`` documents its filters. drf-spectacular looks only at
+        views it takes for lists, and the partner lists answer pages (objects), not arrays."""
+        if self.method == "GET" and getattr(self.view, "filterset_class", None):
+            return self.view.filter_backends
+        return []
+
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         if self.method in {"POST", "PUT", "PATCH"}:

@@ -11,10 +11,12 @@ import uuid
 import pytest
 from django.urls import URLPattern
 
-from orders.api.filters import ORDER_FILTERS
+from orders.api.filters import OrderFilters
 from tests import factories
 from tests.api_routes import WRITE_METHODS, api_routes, fill
 from tests.test_api_errors_and_headers import assert_problem
+
+ORDER_FILTERS = OrderFilters.base_filters
 
 pytestmark = pytest.mark.django_db
 

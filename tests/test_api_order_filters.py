@@ -16,11 +16,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders.api.filters import ORDER_FILTERS, ORDERINGS
+from orders.api.filters import ORDERINGS, OrderFilters
 from orders.models import Order
 from suppliers.models import Product, SupplierKind
 from tests import factories
 from tests.api_support import PartnerClient, client_for, travellers_json
+
+ORDER_FILTERS = OrderFilters.base_filters
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

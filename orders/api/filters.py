@@ -1,49 +1,54 @@
 """The filters and orderings of ``GET /api/v1/orders``. Each is backed by an index (orders/models.py)."""
 
-import uuid
+import re
 
 from django.db.models import Exists, F, OuterRef, Q
 
-from orders.models import OrderLine
+from orders.models import Order, OrderLine
 from orders.statuses import BillingMode, OrderStatus
 from suppliers.models import Supplier
 from tessera.api.filtering import (
+    COMPARISON,
+    CURRENCY,
+    DECIMAL,
     EQUALITY,
+    INTEGER,
     ORDERED,
-    Filter,
+    TIMESTAMP,
     InvalidFilter,
-    parse_choice,
-    parse_decimal,
-    parse_int,
-    parse_lower_text,
-    parse_text,
-    parse_timestamp,
+    OperatorFilter,
+    OperatorFilterSet,
+    Value,
+    choice,
+    identifier,
+    text,
 )
 
-TIME_OPERATORS = ORDERED - {"in", "nin"}
-
-
-def parse_uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not an order id.") from exc
-
-
+ORDER_ID = identifier("an order id")
 NO_SUPPLIER = 0
+SUPPLIER_SLUG = text(64)
 
 
-def parse_supplier(value: str) -> int:
+def parse_supplier(raw: str) -> int:
     """A supplier slug, looked up once, so line conditions use supplier_id and its statistics.
     An unknown slug matches nothing, as any other unknown value does."""
-    slug = parse_text(64)(value)
+    slug = SUPPLIER_SLUG.parse(raw)
     return Supplier.objects.filter(slug=slug).values_list("pk", flat=True).first() or NO_SUPPLIER
 
 
-def parse_currency(value: str) -> str:
-    if len(value) != 3 or not value.isalpha():
-        raise ValueError(f"{value!r} is not an ISO 4217 currency code.")
-    return value.upper()
+REFERENCE_PATTERN = r"[A-Za-z0-9-]{1,16}"
+
+
+def parse_reference(raw: str) -> str:
+    """Tessera's reference as customers quote it (T-SD8XJP4GNP): case ignored, since references
+    are upper case. Any other value of these characters is looked up and matches nothing."""
+    if not re.fullmatch(REFERENCE_PATTERN, raw):
+        raise ValueError(f"{raw!r} is not a Tessera order reference, e.g. T-SD8XJP4GNP.")
+    return raw.upper()
+
+
+SUPPLIER = Value(parse_supplier, SUPPLIER_SLUG.schema, SUPPLIER_SLUG.pattern)
+REFERENCE = Value(parse_reference, {"type": "string", "pattern": f"^{REFERENCE_PATTERN}$"}, REFERENCE_PATTERN)
 
 
 def on_lines(condition: Q) -> Q:
@@ -56,41 +61,56 @@ def while_pending(condition: Q) -> Q:
     return condition & Q(status=OrderStatus.PENDING)
 
 
-ORDER_FILTERS: dict[str, Filter] = {
-    "id": Filter("id", parse_uuid, EQUALITY, "Order id."),
-    "status": Filter("status", parse_choice(OrderStatus.values), EQUALITY, "Order status."),
-    "createdAt": Filter("created_at", parse_timestamp, TIME_OPERATORS, "When the order was created."),
-    "updatedAt": Filter("updated_at", parse_timestamp, TIME_OPERATORS, "When the order last changed."),
-    "finalizedAt": Filter("finalized_at", parse_timestamp, TIME_OPERATORS, "When the order was finalized."),
-    "expiresAt": Filter(
-        "expires_at", parse_timestamp, TIME_OPERATORS, "When a PENDING order expires.", while_pending
-    ),
-    "externalReference": Filter("external_reference", parse_text(128), EQUALITY, "Your reference."),
-    "currency": Filter("currency", parse_currency, EQUALITY, "ISO 4217 currency of the order."),
-    "totalAmount": Filter("total_amount", parse_decimal, ORDERED, "Order total, e.g. lt:100."),
-    "paymentMethod": Filter(
-        "payment_method", parse_choice(BillingMode.values), EQUALITY, "wallet, invoice, gateway."
-    ),
-    "contactEmail": Filter("contact_email", parse_lower_text(), EQUALITY, "Contact email (case ignored)."),
-    "clientName": Filter("client_name", parse_text(100), EQUALITY, "X-Client-Name that created the order."),
-    "supplier": Filter(
-        "supplier_id",
-        parse_supplier,
-        EQUALITY,
-        "Supplier slug of a line.",
-        on_lines,
-    ),
-    "product": Filter("product_id", parse_int, EQUALITY, "Product id of a line.", on_lines),
-    "startTime": Filter(
+class OrderFilters(OperatorFilterSet):
+    id = OperatorFilter("id", ORDER_ID, EQUALITY, help_text="Order id.")
+    reference = OperatorFilter(
+        "reference", REFERENCE, EQUALITY, help_text="Tessera's order reference (T-...), case ignored."
+    )
+    status = OperatorFilter("status", choice(OrderStatus.values), EQUALITY, help_text="Order status.")
+    createdAt = OperatorFilter("created_at", TIMESTAMP, COMPARISON, help_text="When the order was created.")
+    updatedAt = OperatorFilter("updated_at", TIMESTAMP, COMPARISON, help_text="When the order last changed.")
+    finalizedAt = OperatorFilter(
+        "finalized_at", TIMESTAMP, COMPARISON, help_text="When the order was finalized."
+    )
+    expiresAt = OperatorFilter(
+        "expires_at", TIMESTAMP, COMPARISON, help_text="When a PENDING order expires.", scope=while_pending
+    )
+    externalReference = OperatorFilter("external_reference", text(128), EQUALITY, help_text="Your reference.")
+    currency = OperatorFilter("currency", CURRENCY, EQUALITY, help_text="ISO 4217 currency of the order.")
+    totalAmount = OperatorFilter("total_amount", DECIMAL, ORDERED, help_text="Order total, e.g. lt:100.")
+    paymentMethod = OperatorFilter(
+        "payment_method", choice(BillingMode.values), EQUALITY, help_text="wallet, invoice, gateway."
+    )
+    contactEmail = OperatorFilter(
+        "contact_email", text(254, lower=True), EQUALITY, help_text="Contact email (case ignored)."
+    )
+    clientName = OperatorFilter(
+        "client_name", text(100), EQUALITY, help_text="X-Client-Name that created the order."
+    )
+    supplier = OperatorFilter(
+        "supplier_id", SUPPLIER, EQUALITY, help_text="Supplier slug of a line.", scope=on_lines
+    )
+    product = OperatorFilter(
+        "product_id", INTEGER, EQUALITY, help_text="Product id of a line.", scope=on_lines
+    )
+    startTime = OperatorFilter(
         "starts_at",
-        parse_timestamp,
-        TIME_OPERATORS,
-        "Start time of a line (departure, event).",
-        on_lines,
-    ),
-    "fromPlace": Filter("from_place", parse_text(100), EQUALITY, "Origin of a line.", on_lines),
-    "toPlace": Filter("to_place", parse_text(100), EQUALITY, "Destination of a line.", on_lines),
-}
+        TIMESTAMP,
+        COMPARISON,
+        help_text="Start time of a line (departure, event).",
+        scope=on_lines,
+    )
+    fromPlace = OperatorFilter(
+        "from_place", text(100), EQUALITY, help_text="Origin of a line.", scope=on_lines
+    )
+    toPlace = OperatorFilter(
+        "to_place", text(100), EQUALITY, help_text="Destination of a line.", scope=on_lines
+    )
+
+    class Meta:
+        model = Order
+        fields = []
+
 
 ORDERINGS = {
     "createdAt": "created_at",

@@ -1,63 +1,24 @@
 """The partner's invoices and credit notes: lists, details and the stored PDF and CSV documents."""
 
-from datetime import date
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
-from orders.api.filters import parse_uuid
 from payments import invoice_selectors as selectors
+from payments.api.filters import CreditNoteFilters, InvoiceFilters
 from payments.api.invoice_serializers import CreditNoteOut, InvoiceDetailOut, InvoiceOut
 from payments.errors import CreditNoteNotFound, InvoiceNotClosed, InvoiceNotFound
 from payments.invoice_documents import credit_note_pdf_response, invoice_csv_response, invoice_pdf_response
 from payments.models import InvoiceStatus
 from tessera.api.base import PartnerAPIView, document_errors, paged, read_errors
 from tessera.api.fields import ProblemSerializer
-from tessera.api.filtering import EQUALITY, ORDERED, Filter, apply_filters, check_params, parse_choice
+from tessera.api.filtering import apply_filters, check_params
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.rendering import render, render_many
 
 INVOICE_ID = OpenApiParameter("invoice_id", int, OpenApiParameter.PATH, description="Invoice id.")
 CREDIT_NOTE_ID = OpenApiParameter("credit_note_id", int, OpenApiParameter.PATH, description="Credit note id.")
-
-
-def parse_month(value: str) -> date:
-    try:
-        year, month = value.split("-")
-        if len(year) != 4 or len(month) != 2:
-            raise ValueError
-        return date(int(year), int(month), 1)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a month like 2026-03.") from exc
-
-
-def parse_currency(value: str) -> str:
-    if len(value) != 3 or not value.isalpha():
-        raise ValueError(f"{value!r} is not an ISO 4217 currency code.")
-    return value.upper()
-
-
-INVOICE_FILTERS: dict[str, Filter] = {
-    "status": Filter("status", parse_choice(InvoiceStatus.values), EQUALITY, "OPEN or CLOSED."),
-    "period": Filter("period_start", parse_month, ORDERED, "The invoice's month, e.g. 2026-03."),
-    "currency": Filter("currency", parse_currency, EQUALITY, "ISO 4217 code."),
-}
-CREDIT_NOTE_FILTERS: dict[str, Filter] = {
-    "orderId": Filter("order_id", parse_uuid, EQUALITY, "The refunded order's id."),
-}
-
-
-def _filter_parameters(filters: dict[str, Filter]) -> list[OpenApiParameter]:
-    return [
-        OpenApiParameter(
-            name,
-            {"type": "string", "minLength": 1},
-            description=f"{spec.description} Operators: {', '.join(sorted(spec.operators))}.",
-        )
-        for name, spec in filters.items()
-    ]
 
 
 class DocumentView(PartnerAPIView):
@@ -81,17 +42,19 @@ def _document_responses(media_type: str, what: str, *, conflict: bool) -> dict:
 
 
 class InvoiceCollection(PartnerAPIView):
+    filterset_class = InvoiceFilters
+
     @extend_schema(
         operation_id="listInvoices",
         summary="Your monthly invoices, newest period first",
-        parameters=[*_filter_parameters(INVOICE_FILTERS), *page_parameters()],
+        parameters=page_parameters(),
         responses={200: paged(InvoiceOut, "InvoicePage"), **read_errors()},
     )
     def get(self, request):
         queryset = apply_filters(
             selectors.invoices_of(request.user.partner.pk),
             request.query_params,
-            INVOICE_FILTERS,
+            self.filterset_class,
             reserved=PAGE_PARAMS,
         )
         items, meta = paginate(queryset, page_request(request.query_params))
@@ -153,17 +116,19 @@ class InvoiceCsv(DocumentView):
 
 
 class CreditNoteCollection(PartnerAPIView):
+    filterset_class = CreditNoteFilters
+
     @extend_schema(
         operation_id="listCreditNotes",
         summary="Your credit notes (refunds of invoiced orders), newest first",
-        parameters=[*_filter_parameters(CREDIT_NOTE_FILTERS), *page_parameters()],
+        parameters=page_parameters(),
         responses={200: paged(CreditNoteOut, "CreditNotePage"), **read_errors()},
     )
     def get(self, request):
         queryset = apply_filters(
             selectors.credit_notes_of(request.user.partner.pk),
             request.query_params,
-            CREDIT_NOTE_FILTERS,
+            self.filterset_class,
             reserved=PAGE_PARAMS,
         )
         items, meta = paginate(queryset, page_request(request.query_params))

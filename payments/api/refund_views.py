@@ -10,11 +10,12 @@ from rest_framework.response import Response
 
 from orders.errors import OrderNotFound
 from payments import refund_selectors as selectors
+from payments.api.filters import RefundFilters
 from payments.api.refund_serializers import RefundCreateIn, RefundOut
 from payments.errors import RefundNotFound
 from payments.services.refunds import refund_request
 from tessera.api.base import ORDER_ID, PartnerAPIView, paged, read_errors, write_errors
-from tessera.api.filtering import check_params
+from tessera.api.filtering import valid_filters
 from tessera.api.idempotency import idempotent
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
 from tessera.api.rendering import render, render_many
@@ -44,6 +45,8 @@ def _line_ids(*, partner_id: int, order_id, positions: list[int] | None) -> list
 
 
 class OrderRefunds(PartnerAPIView):
+    filterset_class = RefundFilters
+
     @extend_schema(
         operation_id="listOrderRefunds",
         summary="The order's refunds, oldest first",
@@ -51,10 +54,11 @@ class OrderRefunds(PartnerAPIView):
         responses={200: paged(RefundOut, "RefundPage"), **read_errors()},
     )
     def get(self, request, order_id):
-        check_params(request.query_params, PAGE_PARAMS)
+        filters = valid_filters(request.query_params, self.filterset_class, reserved=PAGE_PARAMS)
         refunds = selectors.refunds_of_order(partner_id=request.user.partner.pk, order_id=order_id)
         if refunds is None:
             raise OrderNotFound("No such order.")
+        refunds = filters.filter_queryset(refunds)
         items, meta = paginate(refunds, page_request(request.query_params))
         return Response({"items": render_many(RefundOut, items), **meta})
 

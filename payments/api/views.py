@@ -5,11 +5,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from payments import selectors
+from payments.api.filters import LedgerFilters
 from payments.errors import WalletNotFound
 from payments.models import LedgerEntry, Wallet
 from tessera.api.base import PartnerAPIView, paged, read_errors
 from tessera.api.fields import MoneyField
-from tessera.api.filtering import check_params
+from tessera.api.filtering import check_params, valid_filters
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
 from tessera.api.rendering import render_many
 
@@ -58,9 +59,12 @@ class WalletView(PartnerAPIView):
 
 
 class LedgerView(PartnerAPIView):
+    filterset_class = LedgerFilters
+
     @extend_schema(
         operation_id="listLedgerEntries",
         summary="The ledger of one of your wallets, newest first",
+        description="Filters take an operator prefix as the order list's do (`at=gte:2026-11-01T00:00:00Z`).",
         parameters=[
             OpenApiParameter("currency", str, OpenApiParameter.PATH),
             *page_parameters(),
@@ -68,9 +72,11 @@ class LedgerView(PartnerAPIView):
         responses={200: paged(LedgerEntryOut, "LedgerPage"), **read_errors()},
     )
     def get(self, request, currency: str):
-        check_params(request.query_params, PAGE_PARAMS)
+        filters = valid_filters(request.query_params, self.filterset_class, reserved=PAGE_PARAMS)
         wallet = selectors.wallet_of(partner_id=request.user.partner.pk, currency=currency)
         if wallet is None:
             raise WalletNotFound(f"No {currency.upper()} wallet.")
-        items, meta = paginate(selectors.ledger_of(wallet), page_request(request.query_params))
+        items, meta = paginate(
+            filters.filter_queryset(selectors.ledger_of(wallet)), page_request(request.query_params)
+        )
         return Response({"items": render_many(LedgerEntryOut, items), **meta})

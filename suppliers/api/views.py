@@ -1,16 +1,17 @@
 """Products and offers: what a partner can buy, and a priced quote that holds for a while."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from suppliers import selectors
+from suppliers.api.filters import ProductFilters
 from suppliers.errors import OfferNotFound, ProductNotFound
-from suppliers.models import Offer, Product, SupplierKind
+from suppliers.models import Offer, Product
 from suppliers.services import MAX_QUANTITY, offer_quote
 from tessera.api.base import PartnerAPIView, paged, read_errors, write_errors
 from tessera.api.fields import MoneyField
-from tessera.api.filtering import EQUALITY, Filter, apply_filters, parse_choice, parse_text
+from tessera.api.filtering import apply_filters
 from tessera.api.idempotency import idempotent
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
 from tessera.api.rendering import render, render_many
@@ -83,26 +84,18 @@ class OfferOut(serializers.ModelSerializer):
         ]
 
 
-PRODUCT_FILTERS = {
-    "kind": Filter("kind", parse_choice(SupplierKind.values), EQUALITY, "rail, air, event or voucher."),
-    "supplier": Filter("supplier__slug", parse_text(64), EQUALITY, "Supplier slug."),
-}
-
-
 class ProductCollection(PartnerAPIView):
+    filterset_class = ProductFilters
+
     @extend_schema(
         operation_id="listProducts",
         summary="List the products you can order",
-        parameters=[
-            OpenApiParameter("kind", str, enum=list(SupplierKind.values)),
-            OpenApiParameter("supplier", {"type": "string", "minLength": 1, "maxLength": 64}),
-            *page_parameters(),
-        ],
+        parameters=page_parameters(),
         responses={200: paged(ProductOut, "ProductPage"), **read_errors()},
     )
     def get(self, request):
         queryset = apply_filters(
-            selectors.sellable_products(), request.query_params, PRODUCT_FILTERS, reserved=PAGE_PARAMS
+            selectors.sellable_products(), request.query_params, self.filterset_class, reserved=PAGE_PARAMS
         )
         items, meta = paginate(queryset.order_by("pk"), page_request(request.query_params))
         return Response({"items": render_many(ProductOut, items), **meta})

@@ -7,6 +7,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from tessera.api.fields import ProblemSerializer
+from tessera.api.filtering import OperatorFilterBackend
 from tessera.api.parsers import SafeJSONParser
 from tessera.api.principal import IsPartner
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
@@ -33,6 +34,9 @@ class PartnerAPIView(APIView):
     throttle_classes = [PartnerClientThrottle]
     parser_classes = [SafeJSONParser]
     renderer_classes = [JSONRenderer]
+    # Documents a list's ``filterset_class`` in the OpenAPI document; the list filters with
+    # tessera.api.filtering.apply_filters, which also refuses parameters the list does not know.
+    filter_backends = [OperatorFilterBackend]
 
     def initial(self, request, *args, **kwargs) -> None:
         """Refuse, on every operation: a huge query string (even where no parameters are taken,

@@ -1,26 +1,44 @@
 """List filters whose value may carry an operator prefix, after Entur's order search.
 
 ``status=in:PENDING,PROCESSING``, ``createdAt=gte:2026-01-01T00:00:00Z``, ``totalAmount=lt:100``.
-Without a prefix the operator is ``eq``. A parameter given twice must hold both times (AND).
-An unknown parameter, operator or value is refused with a 400 naming it: a typo never silently
-widens a partner's result.
+Without a prefix the operator is ``eq``; a lowercase word before the first colon is always read
+as an operator, so ``status=like:PENDING`` is refused naming ``like`` (a value that itself starts
+so is sent as ``eq:...``). A parameter given twice must hold both times (AND). An unknown
+parameter, operator or value is refused with a 400 naming it: a typo never silently widens a
+partner's result.
+
+Each list's filters are a django-filter FilterSet of ``OperatorFilter``s, one class for every
+field: a ``Value`` says how one value is read and how the OpenAPI document describes it, and
+``OperatorFilterExtension`` documents each filter from it (type, enum, operators).
 """
 
+import re
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.plumbing import build_parameter_type
+from drf_spectacular.utils import OpenApiParameter
 
 from tessera.errors import InvalidInput
 
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin")
 EQUALITY = frozenset({"eq", "ne", "in", "nin"})
 ORDERED = frozenset(OPERATORS)
+COMPARISON = ORDERED - {"in", "nin"}
+LISTS = frozenset({"in", "nin"})
 MAX_IN_VALUES = 100
+OPERATOR_PREFIX = re.compile(r"([a-z]+):(.*)", re.DOTALL)
 
 
 class InvalidFilter(InvalidInput):
@@ -29,65 +47,190 @@ class InvalidFilter(InvalidInput):
 
 
 @dataclass(frozen=True)
-class Filter:
-    """One filter parameter: what it filters and how its values are read.
+class Value:
+    """How one value of a filter is read, and how the OpenAPI document describes it.
 
-    ``scope`` turns a condition on ``field`` into a condition on the listed rows, for filters on
-    related rows (an order's lines): every positive condition of one parameter is put in one
-    scope, so ``startTime=gt:X&startTime=lt:Y`` means one line inside the range; ``ne``/``nin``
-    mean no related row matches.
+    ``parse`` raises ValueError with a message a partner can act on. ``schema`` is the OpenAPI
+    schema of a bare value (``eq`` without a prefix); ``pattern`` is a regular expression for one
+    value, from which the prefixed forms' patterns are built.
     """
 
-    field: str
     parse: Callable[[str], Any]
-    operators: frozenset[str] = EQUALITY
-    description: str = ""
-    scope: Callable[[Q], Q] | None = None
+    schema: dict
+    pattern: str
 
 
-def field_condition(field: str, operator: str, values: list) -> Q:
+@dataclass(frozen=True)
+class Term:
+    """One occurrence of a parameter: an operator and its values, read."""
+
+    operator: str
+    values: tuple
+
+
+def read_term(raw: str, value: Value, operators: frozenset[str]) -> Term:
+    match = OPERATOR_PREFIX.fullmatch(raw)
+    operator, text = (match[1], match[2]) if match else ("eq", raw)
+    allowed = ", ".join(sorted(operators))
+    if operator not in OPERATORS:
+        raise ValueError(
+            f"Unknown operator {operator!r}; use {allowed}. "
+            f"A value that itself starts with {operator}: is sent as eq:{operator}:..."
+        )
+    if operator not in operators:
+        raise ValueError(f"Operator {operator!r} is not allowed; use {allowed}.")
+    texts = text.split(",") if operator in LISTS else [text]
+    if len(texts) > MAX_IN_VALUES:
+        raise ValueError(f"At most {MAX_IN_VALUES} values.")
+    return Term(operator, tuple(value.parse(item.strip()) for item in texts))
+
+
+class RepeatedParameter(forms.Widget):
+    """Every occurrence of the parameter, in the order sent."""
+
+    def value_from_datadict(self, data, files, name) -> list[str]:
+        return data.getlist(name) if hasattr(data, "getlist") else [data[name]] if name in data else []
+
+
+class TermsField(forms.Field):
+    widget = RepeatedParameter
+
+    def __init__(self, *, value: Value, operators: frozenset[str], **kwargs) -> None:
+        self.value = value
+        self.operators = operators
+        super().__init__(**kwargs)
+
+    def __deepcopy__(self, memo) -> "TermsField":
+        """Every form shares the field: it holds no state of its own form (django-filter's forms
+        are never rendered), and a deep copy per request was a good part of a list's filtering."""
+        return self
+
+    def to_python(self, raws: list[str]) -> list[Term]:
+        terms, messages = [], []
+        for raw in raws:
+            try:
+                terms.append(read_term(raw, self.value, self.operators))
+            except ValueError as exc:
+                messages.append(str(exc))
+        if messages:
+            raise ValidationError(messages)
+        return terms
+
+
+def field_condition(field: str, operator: str, values: tuple) -> Q:
     """The condition for one operator, always in positive form (``ne`` as eq, ``nin`` as in)."""
-    if operator in {"in", "nin"}:
+    if operator in LISTS:
         return Q(**{f"{field}__in": values})
     if operator in {"eq", "ne"}:
         return Q(**{field: values[0]})
     return Q(**{f"{field}__{operator}": values[0]})
 
 
-def split_operator(raw: str) -> tuple[str, str]:
-    head, sep, rest = raw.partition(":")
-    if sep and head in OPERATORS:
-        return head, rest
-    return "eq", raw
+class OperatorFilter(django_filters.Filter):
+    """A filter taking ``op:value``, for every field of every list.
 
+    ``scope`` turns a condition on ``field_name`` into a condition on the listed rows, for filters
+    on related rows (an order's lines): every positive condition of one parameter is put in one
+    scope, so ``startTime=gt:X&startTime=lt:Y`` means one line inside the range; ``ne``/``nin``
+    mean no related row matches.
+    """
 
-def apply_filters(
-    queryset: QuerySet, params, filters: dict[str, Filter], *, reserved: Iterable[str] = ()
-) -> QuerySet:
-    errors = unknown_params(params, (*filters, *reserved))
-    conditions = []
-    for name, spec in filters.items():
+    field_class = TermsField
+
+    def __init__(
+        self,
+        field_name: str,
+        value: Value,
+        operators: frozenset[str] = EQUALITY,
+        *,
+        help_text: str = "",
+        scope: Callable[[Q], Q] | None = None,
+    ) -> None:
+        # An explicit label spares django-filter working one out from the model for every request.
+        super().__init__(field_name, label=field_name, value=value, operators=operators, help_text=help_text)
+        self.value = value
+        self.operators = operators
+        self.scope = scope
+
+    def __deepcopy__(self, memo) -> "OperatorFilter":
+        """A FilterSet copies its filters for every request so that it may set ``model`` and
+        ``parent`` on them; everything else an OperatorFilter holds is immutable, so a shallow
+        copy does (a deep one copied its value, operators and scope on every list request; the
+        plain attribute copy here costs a third of copy.copy's)."""
+        copied = object.__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        return copied
+
+    def filter(self, queryset: QuerySet, terms: list[Term]) -> QuerySet:
+        if not terms:
+            return queryset
         positive, negative = Q(), []
-        for raw in params.getlist(name):
-            try:
-                operator, values = _parse(spec, raw)
-            except ValueError as exc:
-                errors.setdefault(name, []).append(str(exc))
-                continue
-            condition = field_condition(spec.field, operator, values)
-            if operator in {"ne", "nin"}:
+        for term in terms:
+            condition = field_condition(self.field_name, term.operator, term.values)
+            if term.operator in {"ne", "nin"}:
                 negative.append(condition)
             else:
                 positive &= condition
-        scope = spec.scope or (lambda condition: condition)
+        scope = self.scope or (lambda condition: condition)
         if positive:
-            conditions.append(scope(positive))
-        conditions.extend(~scope(condition) for condition in negative)
+            queryset = queryset.filter(scope(positive))
+        for condition in negative:
+            queryset = queryset.filter(~scope(condition))
+        return queryset
+
+    def occurrence_schema(self) -> dict:
+        """One occurrence: a bare value, or an operator and its value(s) as a string."""
+        one = self.value.pattern
+        forms = [dict(self.value.schema)]
+        single = sorted(self.operators - LISTS, key=OPERATORS.index)
+        if single:
+            forms.append({"type": "string", "pattern": f"^({'|'.join(single)}):{one}$"})
+        listed = sorted(self.operators & LISTS, key=OPERATORS.index)
+        if listed:
+            more = f"(,{one}){{0,{MAX_IN_VALUES - 1}}}"
+            forms.append({"type": "string", "pattern": f"^({'|'.join(listed)}):{one}{more}$"})
+        return {"anyOf": forms}
+
+
+class OperatorFilterSet(django_filters.FilterSet):
+    """The base of the partner lists' FilterSets.
+
+    django-filter builds a form class for every FilterSet instance, that is for every request;
+    its filters and fields never change here, so each FilterSet class builds it once. This leans
+    on ``FilterSet.get_form_class`` being the one place the form class comes from (a test checks
+    that two requests share it and that the form still validates).
+    """
+
+    def get_form_class(self) -> type[forms.Form]:
+        cls = type(self)
+        if "_shared_form_class" not in cls.__dict__:
+            cls._shared_form_class = super().get_form_class()
+        return cls._shared_form_class
+
+
+def valid_filters(
+    params, filterset_class: type[django_filters.FilterSet], *, reserved: Iterable[str] = ()
+) -> django_filters.FilterSet:
+    """The FilterSet of ``params``, read: a 400 naming each unknown parameter and each bad filter.
+    Its ``filter_queryset(queryset)`` then applies them."""
+    filterset = filterset_class(params, queryset=filterset_class._meta.model._default_manager.none())
+    errors = unknown_params(params, (*filterset.filters, *reserved))
+    if not filterset.is_valid():
+        errors.update({name: list(messages) for name, messages in filterset.errors.items()})
     if errors:
         raise InvalidFilter(f"Some filters are not valid: {', '.join(sorted(errors))}.", errors=errors)
-    for condition in conditions:
-        queryset = queryset.filter(condition)
-    return queryset
+    return filterset
+
+
+def apply_filters(
+    queryset: QuerySet,
+    params,
+    filterset_class: type[django_filters.FilterSet],
+    *,
+    reserved: Iterable[str] = (),
+) -> QuerySet:
+    """The rows of ``queryset`` that every filter of ``params`` keeps; a 400 naming each bad one."""
+    return valid_filters(params, filterset_class, reserved=reserved).filter_queryset(queryset)
 
 
 def unknown_params(params, allowed: Iterable[str]) -> dict[str, list[str]]:
@@ -103,65 +246,135 @@ def check_params(params, allowed: Iterable[str]) -> None:
         raise InvalidFilter("Some query parameters are not known here.", errors=unknown)
 
 
-def _parse(spec: Filter, raw: str) -> tuple[str, list]:
-    operator, text = split_operator(raw)
-    if operator not in spec.operators:
-        raise ValueError(f"Operator {operator!r} is not allowed; use {', '.join(sorted(spec.operators))}.")
-    texts = text.split(",") if operator in {"in", "nin"} else [text]
-    if len(texts) > MAX_IN_VALUES:
-        raise ValueError(f"At most {MAX_IN_VALUES} values.")
-    return operator, [spec.parse(item.strip()) for item in texts]
+class OperatorFilterBackend(DjangoFilterBackend):
+    """The backend of every partner view with a ``filterset_class``: the views filter with
+    apply_filters (which also refuses unknown parameters), drf-spectacular documents through it."""
 
 
-# --- value parsers: each raises ValueError with a message a partner can act on -------------
+class OperatorFilterExtension(DjangoFilterExtension):
+    """Documents a view's ``filterset_class``: an ``OperatorFilter`` as a repeatable parameter
+    whose every occurrence is its value's own schema (type, format, enum) or an operator form,
+    with its operators in the description and in ``x-operators``."""
+
+    target_class = "tessera.api.filtering.OperatorFilterBackend"
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs) -> list[dict]:
+        filterset_class = getattr(auto_schema.view, "filterset_class", None)
+        if filterset_class is None:
+            return []
+        model = filterset_class._meta.model
+        return [
+            parameter
+            for name, filter_field in filterset_class.base_filters.items()
+            for parameter in self.resolve_filter_field(
+                auto_schema, model, filterset_class, name, filter_field
+            )
+        ]
+
+    def resolve_filter_field(
+        self, auto_schema, model, filterset_class, field_name, filter_field
+    ) -> list[dict]:
+        if not isinstance(filter_field, OperatorFilter):
+            return super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        operators = sorted(filter_field.operators, key=OPERATORS.index)
+        description = filter_field.extra["help_text"]
+        parameter = build_parameter_type(
+            name=field_name,
+            location=OpenApiParameter.QUERY,
+            description=f"{description} Operators: {', '.join(operators)}; repeat the parameter to combine.",
+            schema={"type": "array", "items": filter_field.occurrence_schema()},
+            explode=True,
+            style="form",
+        )
+        parameter["x-operators"] = operators
+        return [parameter]
 
 
-def parse_text(max_length: int = 200) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        if not value or len(value) > max_length or not value.isprintable():
+# --- values: how each kind is read and described -------------------------------------------------
+
+
+def text(max_length: int = 200, *, lower: bool = False) -> Value:
+    def parse(raw: str) -> str:
+        if not raw or len(raw) > max_length or not raw.isprintable():
             raise ValueError(f"Expected text of 1 to {max_length} characters.")
-        return value
+        return raw.lower() if lower else raw
 
-    return parse
-
-
-def parse_lower_text(max_length: int = 254) -> Callable[[str], str]:
-    text = parse_text(max_length)
-    return lambda value: text(value).lower()
+    # A bare value must not look like an operator prefix (`like:x` is an unknown operator).
+    schema = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": "^(?![a-z]+:)"}
+    return Value(parse, schema, f"[^,]{{1,{max_length}}}")
 
 
-def parse_choice(choices: Iterable[str]) -> Callable[[str], str]:
+def choice(choices: Iterable[str]) -> Value:
     allowed = tuple(choices)
 
-    def parse(value: str) -> str:
-        if value not in allowed:
-            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}.")
-        return value
+    def parse(raw: str) -> str:
+        if raw not in allowed:
+            raise ValueError(f"{raw!r} is not one of {', '.join(allowed)}.")
+        return raw
 
-    return parse
+    return Value(parse, {"type": "string", "enum": list(allowed)}, f"({'|'.join(map(re.escape, allowed))})")
 
 
-def parse_timestamp(value: str) -> datetime:
+def parse_timestamp(raw: str) -> datetime:
     try:
-        parsed = parse_datetime(value)
+        parsed = parse_datetime(raw)
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise ValueError(f"{value!r} is not an ISO 8601 time with a zone, e.g. 2026-01-01T00:00:00Z.")
+        raise ValueError(f"{raw!r} is not an ISO 8601 time with a zone, e.g. 2026-01-01T00:00:00Z.")
     return parsed
 
 
-def parse_decimal(value: str) -> Decimal:
+TIMESTAMP = Value(
+    parse_timestamp,
+    {"type": "string", "format": "date-time"},
+    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]0\d:00)",
+)
+
+
+def parse_decimal(raw: str) -> Decimal:
     try:
-        number = Decimal(value)
+        number = Decimal(raw)
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite() or abs(number) >= Decimal("1e12"):
-        raise ValueError(f"{value!r} is not an amount, e.g. 100 or 99.50.")
+        raise ValueError(f"{raw!r} is not an amount, e.g. 100 or 99.50.")
     return number
 
 
-def parse_int(value: str) -> int:
-    if not value.isdecimal() or len(value) > 12:
-        raise ValueError(f"{value!r} is not a whole number.")
-    return int(value)
+DECIMAL_PATTERN = r"-?\d{1,11}(\.\d{1,6})?"
+DECIMAL = Value(
+    parse_decimal, {"type": "string", "format": "decimal", "pattern": f"^{DECIMAL_PATTERN}$"}, DECIMAL_PATTERN
+)
+
+
+def parse_int(raw: str) -> int:
+    if not raw.isdecimal() or len(raw) > 12:
+        raise ValueError(f"{raw!r} is not a whole number.")
+    return int(raw)
+
+
+INTEGER = Value(parse_int, {"type": "integer", "minimum": 0, "maximum": 10**12 - 1}, r"\d{1,12}")
+
+
+def parse_currency(raw: str) -> str:
+    if len(raw) != 3 or not raw.isalpha():
+        raise ValueError(f"{raw!r} is not an ISO 4217 currency code.")
+    return raw.upper()
+
+
+CURRENCY = Value(parse_currency, {"type": "string", "pattern": "^[A-Za-z]{3}$"}, "[A-Za-z]{3}")
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+def identifier(what: str) -> Value:
+    """A UUID; ``what`` names it in the message (``an order id``)."""
+
+    def parse(raw: str) -> uuid.UUID:
+        try:
+            return uuid.UUID(raw)
+        except ValueError as exc:
+            raise ValueError(f"{raw!r} is not {what}.") from exc
+
+    return Value(parse, {"type": "string", "format": "uuid"}, UUID_PATTERN)
