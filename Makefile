@@ -10,7 +10,7 @@ PORT ?= 8000
 WORKERS ?= 3
 export DEBUG ?= 1
 
-.PHONY: run test lint install migrate demo graph architecture clean reliability
+.PHONY: run test lint install migrate demo graph catalogs architecture clean reliability
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -67,6 +67,10 @@ graph: install
 		dot -Tpng docs/lifecycle-$$name.dot -o docs/lifecycle-$$name.png; \
 		echo "docs/lifecycle-$$name.png"; \
 	done
+
+# Rewrite docs/api.md's error codes and event types tables from the error classes and EventType.
+catalogs: install
+	$(PY) manage.py document_catalogs
 
 # Draw the apps and the direction of their imports from the code (docs/architecture.md).
 architecture: install

@@ -193,6 +193,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryEnum": "suppliers.models.Delivery",
         "DeliveryModeEnum": "suppliers.models.DeliveryMode",
         "BillingModeEnum": "orders.statuses.BillingMode",
+        "EventTypeEnum": "tessera.event_types.EventType",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

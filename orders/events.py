@@ -1,9 +1,13 @@
 """The audit trail: the one way a status changes, and the events it leaves.
 
 ``apply_transition`` calls a django-fsm transition on a row the caller has locked, saves the row
-and writes exactly one OrderEvent (from, to, transition, actor, correlation id, payload). Every
+and writes exactly one OrderEvent (from, to, event type, actor, correlation id, payload). Every
 service changes a status through it, so no transition goes unrecorded. Inside ``batched()`` the
 events of a transaction are written together, in one INSERT, when the block ends.
+
+Every other audited action of orders, lines and vouchers has a function of its own below
+(``order_created``, ``voucher_revealed``, ...), named after its type in tessera.event_types;
+payments' are in payments/events.py.
 """
 
 from collections.abc import Iterator
@@ -15,17 +19,10 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
-from orders.models import Order, OrderEvent, Voucher
+from orders.models import Order, OrderEvent, OrderLine, Voucher
 from tessera import correlation
-from tessera.actors import Actor
-
-_SUBJECT_TYPES = {
-    "Order": "order",
-    "OrderLine": "line",
-    "Payment": "payment",
-    "Refund": "refund",
-    "Voucher": "voucher",
-}
+from tessera.actors import WORKER, Actor
+from tessera.event_types import EventType, transition_events
 
 
 def _order_id_of(instance: models.Model):
@@ -82,19 +79,19 @@ def _touch(order_ids) -> None:
 def record(
     *,
     order_id,
-    subject_type: str,
     subject_id: Any,
-    name: str,
+    event: EventType,
     actor: Actor,
     from_status: str = "",
     to_status: str = "",
     payload: dict | None = None,
 ) -> OrderEvent:
-    event = unsaved_event(
+    """Write one audit event (or add it to the batch). Call sites use the named functions below,
+    or their app's events.py, rather than this."""
+    audit_event = unsaved_event(
         order_id=order_id,
-        subject_type=subject_type,
         subject_id=subject_id,
-        name=name,
+        event=event,
         actor=actor,
         from_status=from_status,
         to_status=to_status,
@@ -102,29 +99,29 @@ def record(
     )
     batch = _batch.get()
     if batch is None:
-        event.save(force_insert=True)
+        audit_event.save(force_insert=True)
     else:
-        batch.events.append(event)
-    return event
+        batch.events.append(audit_event)
+    return audit_event
 
 
 def unsaved_event(
     *,
     order_id,
-    subject_type: str,
     subject_id: Any,
-    name: str,
+    event: EventType,
     actor: Actor,
     from_status: str = "",
     to_status: str = "",
     payload: dict | None = None,
 ) -> OrderEvent:
     """An audit event not yet written, for callers that write many at once (bulk_create)."""
+    event = EventType(event)
     return OrderEvent(
         order_id=order_id,
-        subject_type=subject_type,
+        subject_type=event.subject,
         subject_id=str(subject_id),
-        transition=name,
+        transition=event,
         from_status=from_status,
         to_status=to_status,
         actor_kind=actor.kind,
@@ -146,12 +143,14 @@ def apply_transition(
     save: bool = True,
     **kwargs: Any,
 ) -> OrderEvent:
-    """Run transition ``name`` on a locked ``instance``, save it, and audit it.
+    """Run transition ``name`` on a locked ``instance``, save it, and audit it with the event
+    type its ``@transition`` names (tessera.event_types.transition_events).
 
     A line, payment or refund moves its order's ``updated_at`` too; ``touch_order=False`` skips
     that when the caller saves the order itself in the same transaction. ``save=False`` is for a
     row not written yet, which its caller inserts once, in its final state, in this transaction.
     """
+    event = transition_events(type(instance))[name]
     from_status = instance.status
     getattr(instance, name)(**kwargs)
     if save:
@@ -166,11 +165,114 @@ def apply_transition(
         _touch([_order_id_of(instance)])
     return record(
         order_id=_order_id_of(instance),
-        subject_type=_SUBJECT_TYPES[type(instance).__name__],
         subject_id=instance.pk,
-        name=name,
+        event=event,
         actor=actor,
         from_status=from_status,
         to_status=instance.status,
         payload=payload,
+    )
+
+
+# --- events that are not transitions, one function each -----------------------------------------
+
+
+def order_created(order: Order, *, actor: Actor, payload: dict) -> OrderEvent:
+    return record(
+        order_id=order.pk,
+        subject_id=order.pk,
+        event=EventType.ORDER_CREATED,
+        actor=actor,
+        to_status=order.status,
+        payload=payload,
+    )
+
+
+def order_details_updated(order: Order, *, actor: Actor, fields: list[str]) -> OrderEvent:
+    payload = {"fields": fields, "version": order.version}
+    return _of_order(order, EventType.ORDER_DETAILS_UPDATED, actor=actor, payload=payload)
+
+
+def order_travellers_replaced(order: Order, *, actor: Actor, travellers: int) -> OrderEvent:
+    payload = {"travellers": travellers, "version": order.version}
+    return _of_order(order, EventType.ORDER_TRAVELLERS_REPLACED, actor=actor, payload=payload)
+
+
+def order_expiry_changed(order: Order, *, actor: Actor, previous) -> OrderEvent:
+    payload = {"from": previous.isoformat(), "to": order.expires_at.isoformat(), "version": order.version}
+    return _of_order(order, EventType.ORDER_EXPIRY_CHANGED, actor=actor, payload=payload)
+
+
+def order_confirmation_resent(order: Order, *, actor: Actor, channel: str) -> OrderEvent:
+    return _of_order(order, EventType.ORDER_CONFIRMATION_RESENT, actor=actor, payload={"channel": channel})
+
+
+def line_issuance_accepted(line: OrderLine, *, booking_ref: str) -> OrderEvent:
+    """The supplier took the issue call and will deliver later (the line stays ISSUING)."""
+    payload = {"bookingReference": booking_ref, "delivery": "delayed"}
+    return _of_line(line, EventType.LINE_ISSUANCE_ACCEPTED, actor=WORKER, payload=payload)
+
+
+def line_release_refused(line: OrderLine, *, code: str, reason: str) -> OrderEvent:
+    payload = {"code": code, "reason": reason}
+    return _of_line(line, EventType.LINE_RELEASE_REFUSED, actor=WORKER, payload=payload)
+
+
+def line_release_confirmed(line: OrderLine) -> OrderEvent:
+    return _of_line(line, EventType.LINE_RELEASE_CONFIRMED, actor=WORKER)
+
+
+def line_retry_scheduled(
+    line: OrderLine, *, attempt: int, code: str, reason: str, next_attempt_at
+) -> OrderEvent:
+    payload = {
+        "attempt": attempt,
+        "code": code,
+        "reason": reason,
+        "nextAttemptAt": next_attempt_at.isoformat(),
+    }
+    return _of_line(line, EventType.LINE_RETRY_SCHEDULED, actor=WORKER, payload=payload)
+
+
+def line_retry_requested(line: OrderLine, *, actor: Actor) -> OrderEvent:
+    return _of_line(line, EventType.LINE_RETRY_REQUESTED, actor=actor, payload={"status": line.status})
+
+
+def line_reconcile_requested(line: OrderLine, *, actor: Actor) -> OrderEvent:
+    return _of_line(line, EventType.LINE_RECONCILE_REQUESTED, actor=actor)
+
+
+def voucher_revealed(voucher: Voucher, *, actor: Actor, channel: str, fields) -> OrderEvent:
+    """Not written: the caller writes a reveal's events together (bulk_create)."""
+    return unsaved_event(
+        order_id=voucher.line.order_id,
+        subject_id=voucher.pk,
+        event=EventType.VOUCHER_REVEALED,
+        actor=actor,
+        payload={"line": voucher.line.position, "channel": channel, "fields": list(fields)},
+    )
+
+
+def voucher_reveal_refused(voucher: Voucher, *, actor: Actor, channel: str, reason: str) -> OrderEvent:
+    payload = {"line": voucher.line.position, "channel": channel, "reason": reason}
+    return _of_voucher(voucher, EventType.VOUCHER_REVEAL_REFUSED, actor=actor, payload=payload)
+
+
+def voucher_checked(voucher: Voucher, *, actor: Actor, result: str) -> OrderEvent:
+    """A ticket's signed code was checked (at a gate, by a scanner)."""
+    payload = {"line": voucher.line.position, "result": result}
+    return _of_voucher(voucher, EventType.VOUCHER_CHECKED, actor=actor, payload=payload)
+
+
+def _of_order(order: Order, event: EventType, *, actor: Actor, payload: dict) -> OrderEvent:
+    return record(order_id=order.pk, subject_id=order.pk, event=event, actor=actor, payload=payload)
+
+
+def _of_line(line: OrderLine, event: EventType, *, actor: Actor, payload: dict | None = None) -> OrderEvent:
+    return record(order_id=line.order_id, subject_id=line.pk, event=event, actor=actor, payload=payload)
+
+
+def _of_voucher(voucher: Voucher, event: EventType, *, actor: Actor, payload: dict) -> OrderEvent:
+    return record(
+        order_id=voucher.line.order_id, subject_id=voucher.pk, event=event, actor=actor, payload=payload
     )

@@ -23,6 +23,7 @@ from orders.statuses import (
     VoucherStatus,
 )
 from suppliers.models import DeliveryMode
+from tessera.event_types import EventType
 from tessera.fields import amount_field
 from tessera.ids import time_ordered_uuid
 
@@ -133,7 +134,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     # --- transitions: each changes this row only -------------------------------------------
 
-    @transition(field=status, source=OrderStatus.PENDING, target=OrderStatus.PROCESSING)
+    @transition(
+        field=status,
+        source=OrderStatus.PENDING,
+        target=OrderStatus.PROCESSING,
+        custom={"event": EventType.ORDER_FINALIZED},
+    )
     def finalize(self, *, payment_method: str, at) -> None:
         self.payment_method = payment_method
         self.finalized_at = at
@@ -145,28 +151,53 @@ class Order(ConcurrentTransitionMixin, models.Model):
         source=OrderStatus.PENDING,
         target=OrderStatus.CANCELED,
         permission="orders.change_order",
-        custom={"admin": True, "label": "Cancel order…"},
+        custom={"event": EventType.ORDER_CANCELED, "admin": True, "label": "Cancel order…"},
     )
     def cancel(self) -> None:
         pass
 
-    @transition(field=status, source=OrderStatus.PENDING, target=OrderStatus.EXPIRED)
+    @transition(
+        field=status,
+        source=OrderStatus.PENDING,
+        target=OrderStatus.EXPIRED,
+        custom={"event": EventType.ORDER_EXPIRED},
+    )
     def expire(self) -> None:
         pass
 
-    @transition(field=status, source=OrderStatus.PENDING, target=OrderStatus.FAILED)
+    @transition(
+        field=status,
+        source=OrderStatus.PENDING,
+        target=OrderStatus.FAILED,
+        custom={"event": EventType.ORDER_RESERVATION_FAILED},
+    )
     def fail_reservation(self) -> None:
         pass
 
-    @transition(field=status, source=OrderStatus.PROCESSING, target=OrderStatus.FAILED)
+    @transition(
+        field=status,
+        source=OrderStatus.PROCESSING,
+        target=OrderStatus.FAILED,
+        custom={"event": EventType.ORDER_ISSUANCE_FAILED},
+    )
     def fail_issuance(self) -> None:
         pass
 
-    @transition(field=status, source=OrderStatus.PROCESSING, target=OrderStatus.FULFILLED)
+    @transition(
+        field=status,
+        source=OrderStatus.PROCESSING,
+        target=OrderStatus.FULFILLED,
+        custom={"event": EventType.ORDER_FULFILLED},
+    )
     def fulfill(self) -> None:
         pass
 
-    @transition(field=status, source=OrderStatus.PROCESSING, target=OrderStatus.PARTIALLY_FULFILLED)
+    @transition(
+        field=status,
+        source=OrderStatus.PROCESSING,
+        target=OrderStatus.PARTIALLY_FULFILLED,
+        custom={"event": EventType.ORDER_PARTIALLY_FULFILLED},
+    )
     def fulfill_partially(self) -> None:
         pass
 
@@ -179,7 +210,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         ],
         target=OrderStatus.PARTIALLY_REFUNDED,
         permission="payments.add_refund",
-        custom={"admin": True, "label": "Refund…"},
+        custom={"event": EventType.ORDER_PARTIALLY_REFUNDED, "admin": True, "label": "Refund…"},
     )
     def refund_partially(self) -> None:
         pass
@@ -192,6 +223,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
             OrderStatus.PARTIALLY_REFUNDED,
         ],
         target=OrderStatus.REFUNDED,
+        custom={"event": EventType.ORDER_REFUNDED},
     )
     def refund_fully(self) -> None:
         pass
@@ -276,7 +308,12 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
 
     # --- transitions ------------------------------------------------------------------------
 
-    @transition(field=status, source=LineStatus.RESERVING, target=LineStatus.RESERVED)
+    @transition(
+        field=status,
+        source=LineStatus.RESERVING,
+        target=LineStatus.RESERVED,
+        custom={"event": EventType.LINE_RESERVED},
+    )
     def mark_reserved(self, *, reservation_ref: str) -> None:
         self.supplier_reservation_ref = reservation_ref
         self.waiting_since = None
@@ -286,7 +323,7 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         source=[LineStatus.RESERVING, LineStatus.ISSUING, LineStatus.UNKNOWN],
         target=LineStatus.FAILED,
         permission=lambda line, user: may_fail_by_hand(line, user),
-        custom={"admin": True, "label": "Mark failed…"},
+        custom={"event": EventType.LINE_FAILED, "admin": True, "label": "Mark failed…"},
     )
     def mark_failed(self, *, code: str, reason: str) -> None:
         self.failure_code = code
@@ -298,6 +335,7 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[LineStatus.RESERVING, LineStatus.ISSUING],
         target=LineStatus.UNKNOWN,
+        custom={"event": EventType.LINE_UNKNOWN},
     )
     def mark_unknown(self, *, reason: str) -> None:
         self.failure_reason = reason[:255]
@@ -307,11 +345,17 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         source=[LineStatus.RESERVING, LineStatus.RESERVED, LineStatus.UNKNOWN],
         target=LineStatus.RELEASED,
         conditions=[lambda line: line.phase == LinePhase.RESERVE],
+        custom={"event": EventType.LINE_RELEASED},
     )
     def release(self) -> None:
         self.waiting_since = None
 
-    @transition(field=status, source=LineStatus.RESERVED, target=LineStatus.ISSUING)
+    @transition(
+        field=status,
+        source=LineStatus.RESERVED,
+        target=LineStatus.ISSUING,
+        custom={"event": EventType.LINE_ISSUING},
+    )
     def start_issuing(self, *, at) -> None:
         self.phase = LinePhase.ISSUE
         self.supplier_attempts = 0
@@ -328,6 +372,7 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         source=[LineStatus.ISSUING, LineStatus.UNKNOWN],
         target=LineStatus.ISSUED,
         conditions=[lambda line: line.phase == LinePhase.ISSUE],
+        custom={"event": EventType.LINE_ISSUED},
     )
     def mark_issued(self, *, booking_ref: str) -> None:
         self.supplier_booking_ref = booking_ref
@@ -340,6 +385,7 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         source=LineStatus.UNKNOWN,
         target=LineStatus.RESERVED,
         conditions=[lambda line: line.phase == LinePhase.RESERVE],
+        custom={"event": EventType.LINE_RESERVATION_CONFIRMED},
     )
     def resolve_reserved(self, *, reservation_ref: str) -> None:
         self.supplier_reservation_ref = reservation_ref
@@ -352,7 +398,7 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         target=LineStatus.RESERVING,
         conditions=[lambda line: line.phase == LinePhase.RESERVE],
         permission="orders.change_orderline",
-        custom={"admin": True, "label": "Retry the reservation"},
+        custom={"event": EventType.LINE_RESERVATION_RETRIED, "admin": True, "label": "Retry the reservation"},
     )
     def retry_reservation(self, *, at) -> None:
         self.waiting_since = at
@@ -364,14 +410,19 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         target=LineStatus.ISSUING,
         conditions=[lambda line: line.phase == LinePhase.ISSUE],
         permission="orders.change_orderline",
-        custom={"admin": True, "label": "Retry the issuance"},
+        custom={"event": EventType.LINE_ISSUANCE_RETRIED, "admin": True, "label": "Retry the issuance"},
     )
     def retry_issuance(self, *, at) -> None:
         self.waiting_since = at
         self.failure_reason = ""
         self._ask_the_vendor()
 
-    @transition(field=status, source=LineStatus.ISSUED, target=LineStatus.REFUNDED)
+    @transition(
+        field=status,
+        source=LineStatus.ISSUED,
+        target=LineStatus.REFUNDED,
+        custom={"event": EventType.LINE_REFUNDED},
+    )
     def mark_refunded(self) -> None:
         pass
 
@@ -428,7 +479,7 @@ class Voucher(ConcurrentTransitionMixin, models.Model):
         source=VoucherStatus.ACTIVE,
         target=VoucherStatus.REVOKED,
         permission="orders.change_voucher",
-        custom={"admin": True, "label": "Revoke…"},
+        custom={"event": EventType.VOUCHER_REVOKED, "admin": True, "label": "Revoke…"},
     )
     def revoke(self, *, reason: str, at) -> None:
         self.revoked_at = at
@@ -436,12 +487,16 @@ class Voucher(ConcurrentTransitionMixin, models.Model):
 
 
 class OrderEvent(models.Model):
-    """One row per state transition or audited action: who, what, when, and from where."""
+    """One row per state transition or audited action: who, what, when, and from where.
+
+    ``transition`` holds the event's type (tessera.event_types.EventType; the name is older than
+    the vocabulary); ``subject_type`` is its first word.
+    """
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    subject_type = models.CharField(max_length=16)  # order, line, payment, refund, wallet
+    subject_type = models.CharField(max_length=16)  # order, line, payment, refund, voucher, ...
     subject_id = models.CharField(max_length=64)
-    transition = models.CharField(max_length=64)
+    transition = models.CharField("event", max_length=64, choices=EventType.choices)
     from_status = models.CharField(max_length=24, blank=True)
     to_status = models.CharField(max_length=24, blank=True)
     actor_kind = models.CharField(max_length=8, choices=ActorKind.choices)
@@ -459,9 +514,12 @@ class OrderEvent(models.Model):
     class Meta:
         ordering = ["order", "created_at", "id"]
         indexes = [models.Index(fields=["order", "created_at"], name="event_order_created")]
+        constraints = [
+            models.CheckConstraint(condition=Q(transition__in=EventType.values), name="event_type_known"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.subject_type} {self.transition}: {self.from_status} → {self.to_status}"
+        return f"{self.transition}: {self.from_status} → {self.to_status}"
 
 
 class ApiKey(models.Model):

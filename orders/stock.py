@@ -37,6 +37,7 @@ from suppliers.errors import OutOfStock, StockCodeUnavailable
 from suppliers.models import CodeStatus, InventoryCode, Product, StockSource
 from tessera import sealing
 from tessera.actors import Actor
+from tessera.event_types import transition_events
 from tessera.reasons import MAX_REASON, required_reason
 
 logger = logging.getLogger(__name__)
@@ -283,9 +284,8 @@ def _transition(
     if order_id is not None:
         record(
             order_id=order_id,
-            subject_type="stock_code",
             subject_id=code.pk,
-            name=name,
+            event=transition_events(InventoryCode)[name],
             actor=actor,
             from_status=from_status,
             to_status=code.status,

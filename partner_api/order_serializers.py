@@ -21,6 +21,7 @@ from partner_api.actions import ACTIONS, available_actions
 from payments.api.refund_serializers import RefundOut
 from payments.models import Payment
 from tessera.api.fields import MoneyField
+from tessera.event_types import EventType
 
 MAX_METADATA_BYTES = 4096
 
@@ -278,6 +279,9 @@ class OrderOut(serializers.ModelSerializer):
 
 class EventOut(serializers.ModelSerializer):
     subjectType = serializers.CharField(source="subject_type")
+    transition = serializers.ChoiceField(
+        choices=EventType.choices, help_text="The event's type (docs/api.md, Event types)."
+    )
     subjectId = serializers.CharField(source="subject_id")
     fromStatus = serializers.CharField(source="from_status")
     toStatus = serializers.CharField(source="to_status")

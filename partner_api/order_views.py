@@ -23,7 +23,7 @@ from partner_api.order_serializers import (
 )
 from payments.services import finalization
 from tessera.api.base import ORDER_ID, PartnerAPIView, paged, read_errors, write_errors
-from tessera.api.filtering import InvalidFilter, apply_filters, check_params
+from tessera.api.filtering import apply_filters, check_params
 from tessera.api.idempotency import idempotent
 from tessera.api.pagination import (
     CURSOR_PARAMS,
@@ -35,6 +35,7 @@ from tessera.api.pagination import (
 )
 from tessera.api.rendering import render, render_many
 from tessera.api.throttling import client_name
+from tessera.errors import InvalidFilter
 
 
 def _order_response(request, order_id) -> Response:

@@ -51,7 +51,7 @@ def timeline(subject_type: str, obj) -> str:
         (
             (
                 f"{event.created_at:%Y-%m-%d %H:%M:%S}",
-                event.transition,
+                event.get_transition_display(),
                 f"{event.from_status or '·'} → {event.to_status or '·'}",
                 event.actor_label,
                 ", ".join(f"{key}: {value}" for key, value in event.payload.items()),

@@ -7,11 +7,10 @@ and is idempotent by ``reference``: booking the same movement twice returns the 
 from decimal import Decimal
 
 from orders.models import Order
-from payments.errors import InvalidAmount
+from payments.errors import InsufficientBalance, InvalidAmount
 from payments.models import LedgerEntry, LedgerKind, Wallet
 from tessera import correlation
 from tessera.actors import Actor
-from tessera.errors import InsufficientBalance
 from tessera.money import format_amount, quantize
 
 

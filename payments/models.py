@@ -9,6 +9,7 @@ from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders.statuses import BillingMode
+from tessera.event_types import EventType
 from tessera.fields import amount_field
 from tessera.ids import time_ordered_uuid
 
@@ -155,28 +156,49 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.get_method_display()} {self.amount} {self.currency}"
 
-    @transition(field=status, source=PaymentStatus.CREATED, target=PaymentStatus.PENDING)
+    @transition(
+        field=status,
+        source=PaymentStatus.CREATED,
+        target=PaymentStatus.PENDING,
+        custom={"event": EventType.PAYMENT_STARTED},
+    )
     def start(self) -> None:
         pass
 
-    @transition(field=status, source=PaymentStatus.PENDING, target=PaymentStatus.PAID)
+    @transition(
+        field=status,
+        source=PaymentStatus.PENDING,
+        target=PaymentStatus.PAID,
+        custom={"event": EventType.PAYMENT_PAID},
+    )
     def capture(self, *, at) -> None:
         self.paid_at = at
 
-    @transition(field=status, source=PaymentStatus.CANCELED, target=PaymentStatus.PAID)
+    @transition(
+        field=status,
+        source=PaymentStatus.CANCELED,
+        target=PaymentStatus.PAID,
+        custom={"event": EventType.PAYMENT_PAID_LATE},
+    )
     def capture_late(self, *, at) -> None:
         """The provider took the money after Tessera had given the payment up (the customer paid
         while the order expired): it is captured so that it can be refunded."""
         self.paid_at = at
 
     @transition(
-        field=status, source=[PaymentStatus.CREATED, PaymentStatus.PENDING], target=PaymentStatus.FAILED
+        field=status,
+        source=[PaymentStatus.CREATED, PaymentStatus.PENDING],
+        target=PaymentStatus.FAILED,
+        custom={"event": EventType.PAYMENT_FAILED},
     )
     def fail(self, *, reason: str = "") -> None:
         self.failure_reason = reason[:255]
 
     @transition(
-        field=status, source=[PaymentStatus.CREATED, PaymentStatus.PENDING], target=PaymentStatus.CANCELED
+        field=status,
+        source=[PaymentStatus.CREATED, PaymentStatus.PENDING],
+        target=PaymentStatus.CANCELED,
+        custom={"event": EventType.PAYMENT_CANCELED},
     )
     def cancel(self, *, reason: str = "") -> None:
         self.failure_reason = reason[:255]
@@ -185,6 +207,7 @@ class Payment(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED],
         target=PaymentStatus.PARTIALLY_REFUNDED,
+        custom={"event": EventType.PAYMENT_PARTIALLY_REFUNDED},
     )
     def refund_partially(self) -> None:
         pass
@@ -193,6 +216,7 @@ class Payment(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED],
         target=PaymentStatus.REFUNDED,
+        custom={"event": EventType.PAYMENT_REFUNDED},
     )
     def refund_fully(self) -> None:
         pass
@@ -271,16 +295,29 @@ class Refund(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"Refund {self.amount} {self.currency} ({self.status})"
 
-    @transition(field=status, source=RefundStatus.REQUESTED, target=RefundStatus.PROCESSING)
+    @transition(
+        field=status,
+        source=RefundStatus.REQUESTED,
+        target=RefundStatus.PROCESSING,
+        custom={"event": EventType.REFUND_PROCESSING},
+    )
     def process(self) -> None:
         pass
 
-    @transition(field=status, source=RefundStatus.PROCESSING, target=RefundStatus.SUCCEEDED)
+    @transition(
+        field=status,
+        source=RefundStatus.PROCESSING,
+        target=RefundStatus.SUCCEEDED,
+        custom={"event": EventType.REFUND_SUCCEEDED},
+    )
     def succeed(self) -> None:
         pass
 
     @transition(
-        field=status, source=[RefundStatus.REQUESTED, RefundStatus.PROCESSING], target=RefundStatus.FAILED
+        field=status,
+        source=[RefundStatus.REQUESTED, RefundStatus.PROCESSING],
+        target=RefundStatus.FAILED,
+        custom={"event": EventType.REFUND_FAILED},
     )
     def fail(self, *, reason: str = "", stage: str = RefundFailureStage.SUPPLIER) -> None:
         self.failure_reason = reason[:255]
@@ -387,7 +424,12 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.number or f"{self.partner} {self.period_start:%Y-%m} (open)"
 
-    @transition(field=status, source=InvoiceStatus.OPEN, target=InvoiceStatus.CLOSED)
+    @transition(
+        field=status,
+        source=InvoiceStatus.OPEN,
+        target=InvoiceStatus.CLOSED,
+        custom={"event": EventType.INVOICE_CLOSED},
+    )
     def close(self, *, number: str, at) -> None:
         self.number = number
         self.closed_at = at

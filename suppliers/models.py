@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from tessera.event_types import EventType
 from tessera.fields import amount_field
 from tessera.ids import time_ordered_uuid
 
@@ -224,25 +225,50 @@ class InventoryCode(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"Code {self.pk} of {self.product_id} ({self.status})"
 
-    @transition(field=status, source=CodeStatus.AVAILABLE, target=CodeStatus.ALLOCATED)
+    @transition(
+        field=status,
+        source=CodeStatus.AVAILABLE,
+        target=CodeStatus.ALLOCATED,
+        custom={"event": EventType.STOCK_CODE_ALLOCATED},
+    )
     def allocate(self, *, line, at) -> None:
         self.line = line
         self.allocated_at = at
 
-    @transition(field=status, source=CodeStatus.ALLOCATED, target=CodeStatus.AVAILABLE)
+    @transition(
+        field=status,
+        source=CodeStatus.ALLOCATED,
+        target=CodeStatus.AVAILABLE,
+        custom={"event": EventType.STOCK_CODE_RELEASED},
+    )
     def release(self) -> None:
         self.line = None
         self.allocated_at = None
 
-    @transition(field=status, source=CodeStatus.ALLOCATED, target=CodeStatus.DELIVERED)
+    @transition(
+        field=status,
+        source=CodeStatus.ALLOCATED,
+        target=CodeStatus.DELIVERED,
+        custom={"event": EventType.STOCK_CODE_DELIVERED},
+    )
     def deliver(self, *, at) -> None:
         self.delivered_at = at
 
-    @transition(field=status, source=[CodeStatus.AVAILABLE], target=CodeStatus.BLOCKED)
+    @transition(
+        field=status,
+        source=[CodeStatus.AVAILABLE],
+        target=CodeStatus.BLOCKED,
+        custom={"event": EventType.STOCK_CODE_BLOCKED},
+    )
     def block(self) -> None:
         pass
 
-    @transition(field=status, source=CodeStatus.BLOCKED, target=CodeStatus.AVAILABLE)
+    @transition(
+        field=status,
+        source=CodeStatus.BLOCKED,
+        target=CodeStatus.AVAILABLE,
+        custom={"event": EventType.STOCK_CODE_UNBLOCKED},
+    )
     def unblock(self) -> None:
         pass
 
@@ -250,6 +276,7 @@ class InventoryCode(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[CodeStatus.AVAILABLE, CodeStatus.BLOCKED, CodeStatus.DELIVERED],
         target=CodeStatus.REVOKED,
+        custom={"event": EventType.STOCK_CODE_REVOKED},
     )
     def revoke(self) -> None:
         pass

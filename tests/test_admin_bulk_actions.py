@@ -41,7 +41,7 @@ def test_resend_confirmation_emails_the_contact_after_commit_and_audits_it(
     for line in order.lines.all():
         assert voucher_secret(line.voucher, "code") not in email.body
         assert voucher_secret(line.voucher, "pin") not in email.body
-    sent = OrderEvent.objects.get(order=order, transition="confirmation_resent")
+    sent = OrderEvent.objects.get(order=order, transition="order.confirmation_resent")
     assert (sent.actor_kind, sent.actor_label, sent.payload) == ("staff", "desk", {"channel": "email"})
     assert any(order.reference in message for message in shown(response))
 
@@ -54,7 +54,7 @@ def test_no_confirmation_for_an_order_not_finalized(support, wallet_partner):
 
     assert mail.outbox == []
     assert any("only finalized orders have a confirmation" in message for message in shown(response))
-    assert not OrderEvent.objects.filter(order=pending, transition="confirmation_resent").exists()
+    assert not OrderEvent.objects.filter(order=pending, transition="order.confirmation_resent").exists()
 
 
 def test_no_email_leaves_when_the_audit_does_not_commit(wallet_partner, worker):
@@ -66,7 +66,7 @@ def test_no_email_leaves_when_the_audit_does_not_commit(wallet_partner, worker):
         raise RuntimeError("the request failed after the service")
 
     assert mail.outbox == []
-    assert not OrderEvent.objects.filter(order=order, transition="confirmation_resent").exists()
+    assert not OrderEvent.objects.filter(order=order, transition="order.confirmation_resent").exists()
 
 
 def test_retry_lines_sends_unknown_lines_again_and_leaves_failed_ones(support, wallet_partner, worker):
@@ -80,7 +80,8 @@ def test_retry_lines_sends_unknown_lines_again_and_leaves_failed_ones(support, w
 
     assert OrderLine.objects.get(pk=unknown.pk).status == "ISSUING"
     assert (
-        OrderEvent.objects.get(subject_id=str(unknown.pk), transition="retry_issuance").actor_label == "desk"
+        OrderEvent.objects.get(subject_id=str(unknown.pk), transition="line.issuance_retried").actor_label
+        == "desk"
     )
     assert set(failed.lines.values_list("status", flat=True)) == {"FAILED"}
     messages = shown(response)
@@ -95,7 +96,7 @@ def test_reconcile_asks_the_supplier_about_unknown_lines(support, wallet_partner
 
     response = action(support, "reconcile_lines", [line.order])
 
-    asked = OrderEvent.objects.get(subject_id=str(line.pk), transition="reconcile_requested")
+    asked = OrderEvent.objects.get(subject_id=str(line.pk), transition="line.reconcile_requested")
     assert asked.actor_label == "desk"
     assert any("The supplier is being asked" in message for message in shown(response))
     worker()

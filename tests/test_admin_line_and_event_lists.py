@@ -37,7 +37,7 @@ def test_events_are_found_by_correlation_id_or_order_reference(client, wallet_pa
     order = delivered_order(wallet_partner, worker=worker)
     other = delivered_order(wallet_partner, worker=worker)
     support = login(client, "desk", role="Support")
-    created = OrderEvent.objects.get(order=other, subject_type="order", transition="create")
+    created = OrderEvent.objects.get(order=other, subject_type="order", transition="order.created")
 
     by_correlation = found(support, "orderevent", created.correlation_id)
     by_order = found(support, "orderevent", order.reference)

@@ -47,7 +47,7 @@ def test_the_page_shows_summary_lines_payments_refunds_and_the_timeline(client, 
     assert "Payments" in page and ">PARTIALLY_REFUNDED</span>" in page
     assert "Goodwill" in page  # the refund, with its progress on its own page
     timeline = page[page.index("Timeline") :]
-    assert "mark_issued" in timeline and "RESERVED → ISSUING" in timeline and "corr-refund-1" in timeline
+    assert "Line issued" in timeline and "RESERVED → ISSUING" in timeline and "corr-refund-1" in timeline
     assert f"{order.partner.name} (partner)" in timeline and "worker (system)" in timeline
 
 

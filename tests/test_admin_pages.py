@@ -66,7 +66,7 @@ def test_order_page_shows_lines_travellers_and_timeline(
     page = response.content.decode()
     assert response.status_code == 200
     assert order.reference in page
-    assert "mark_issued" in page and "fulfill" in page  # timeline
+    assert "Line issued" in page and "Order fulfilled" in page  # timeline
     assert "Traveller0" in page
 
 

@@ -51,10 +51,12 @@ def test_support_changes_the_contact_and_expiry_of_a_pending_order(client, pendi
     assert response.status_code == 302
     order = Order.objects.get(pk=pending.pk)
     assert (order.contact_email, order.expires_at, order.version) == ("ada@example.com", later, 3)
-    changes = OrderEvent.objects.filter(order=order, transition__in=["update_details", "set_expiry"])
+    changes = OrderEvent.objects.filter(
+        order=order, transition__in=["order.details_updated", "order.expiry_changed"]
+    )
     assert {(event.transition, event.actor_label) for event in changes} == {
-        ("update_details", "desk"),
-        ("set_expiry", "desk"),
+        ("order.details_updated", "desk"),
+        ("order.expiry_changed", "desk"),
     }
     assert any("contact, expiry changed" in message for message in shown(response))
 
@@ -66,7 +68,7 @@ def test_only_what_was_changed_is_changed(client, pending):
 
     order = Order.objects.get(pk=pending.pk)
     assert (order.external_reference, order.version) == ("PO-1", 2)
-    assert not OrderEvent.objects.filter(order=order, transition="set_expiry").exists()
+    assert not OrderEvent.objects.filter(order=order, transition="order.expiry_changed").exists()
 
 
 def test_a_bad_expiry_changes_nothing(client, pending):

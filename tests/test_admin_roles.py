@@ -158,7 +158,7 @@ def test_reveal_a_voucher(staff, allowed, wallet_partner, worker):
 
     response = staff.post(reverse("admin:orders_voucher_reveal", args=[voucher.pk]))
 
-    revealed = OrderEvent.objects.filter(subject_id=str(voucher.pk), transition="voucher_revealed").exists()
+    revealed = OrderEvent.objects.filter(subject_id=str(voucher.pk), transition="voucher.revealed").exists()
     assert revealed == allowed
     assert (response.status_code == 403) == (not allowed)
 

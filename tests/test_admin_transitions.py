@@ -43,7 +43,7 @@ def test_cancel_asks_a_reason_and_cancels_through_the_service(client, wallet_par
     order.refresh_from_db()
     assert order.status == "CANCELED"
     assert set(order.lines.values_list("status", flat=True)) == {"RELEASED"}
-    canceled = event(order, "cancel")
+    canceled = event(order, "order.canceled")
     assert (canceled.actor_kind, canceled.actor_label) == ("staff", "desk")
     assert canceled.payload == {"reason": "customer called, wrong date"}
     assert any("canceled" in message for message in shown(done))
@@ -75,7 +75,7 @@ def test_a_cancel_sent_after_the_order_moved_on_is_refused_and_changes_nothing(
 
     assert sent.status_code == 302  # the button is no longer allowed
     assert Order.objects.get(pk=order.pk).status == "EXPIRED"
-    assert not OrderEvent.objects.filter(order=order, transition="cancel").exists()
+    assert not OrderEvent.objects.filter(order=order, transition="order.canceled").exists()
 
 
 # --- refund: its own page ---------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def test_retry_sends_an_unknown_issue_to_the_supplier_again_and_it_is_delivered(
 
     assert done.status_code == 302
     assert OrderLine.objects.get(pk=line.pk).status == "ISSUING"
-    retried = event(line, "retry_issuance")
+    retried = event(line, "line.issuance_retried")
     assert (retried.from_status, retried.to_status, retried.actor_label) == ("UNKNOWN", "ISSUING", "desk")
     worker()
     assert OrderLine.objects.get(pk=line.pk).status == "ISSUED"
@@ -143,7 +143,7 @@ def test_only_staff_who_may_refund_may_fail_an_unknown_line_and_its_money_goes_b
 
     failed = OrderLine.objects.get(pk=line.pk)
     assert (failed.status, failed.failure_code) == ("FAILED", "FAILED_BY_STAFF")
-    assert event(line, "mark_failed").actor_label == "boss"
+    assert event(line, "line.failed").actor_label == "boss"
     assert Order.objects.get(pk=line.order_id).status == "FAILED"
     assert Wallet.objects.get(partner=wallet_partner).balance == balance + Decimal("100.00")
 

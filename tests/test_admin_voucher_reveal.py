@@ -39,7 +39,7 @@ def test_staff_with_the_permission_see_every_secret_once_they_press_reveal(clien
     assert revealed.status_code == 200 and "no-store" in revealed["Cache-Control"]
     assert code in page and pin in page and voucher_secret(voucher, "url") in page
     assert voucher_secret(voucher, "supplier_secret") in page
-    audit = OrderEvent.objects.get(subject_id=str(voucher.pk), transition="voucher_revealed")
+    audit = OrderEvent.objects.get(subject_id=str(voucher.pk), transition="voucher.revealed")
     assert (audit.actor_kind, audit.actor_label, audit.payload["channel"]) == ("staff", "boss", "admin")
     assert code not in str(audit.payload)
 
@@ -53,8 +53,8 @@ def test_staff_without_the_permission_are_refused_and_the_refusal_is_recorded(cl
     assert "needs the “reveal voucher” permission" in page and 'value="Reveal"' not in page
     assert refused.status_code == 403
     assert voucher_secret(voucher, "code") not in refused.content.decode()
-    assert OrderEvent.objects.filter(subject_id=str(voucher.pk), transition="voucher_reveal_refused").exists()
-    assert not OrderEvent.objects.filter(subject_id=str(voucher.pk), transition="voucher_revealed").exists()
+    assert OrderEvent.objects.filter(subject_id=str(voucher.pk), transition="voucher.reveal_refused").exists()
+    assert not OrderEvent.objects.filter(subject_id=str(voucher.pk), transition="voucher.revealed").exists()
 
 
 def test_a_revoked_voucher_is_not_revealed(client, voucher):
@@ -65,7 +65,7 @@ def test_a_revoked_voucher_is_not_revealed(client, voucher):
 
     assert response.status_code == 302
     assert any("revoked" in message for message in shown(response))
-    assert not OrderEvent.objects.filter(subject_id=str(voucher.pk), transition="voucher_revealed").exists()
+    assert not OrderEvent.objects.filter(subject_id=str(voucher.pk), transition="voucher.revealed").exists()
 
 
 def test_the_voucher_list_shows_codes_masked_and_finds_vouchers_by_their_order(client, voucher):

@@ -22,7 +22,8 @@ from orders.models import ApiKey, Order, OrderEvent
 from orders.services.api_keys import api_key_revoke
 from suppliers.models import Offer
 from tessera.actors import Actor
-from tessera.api.problems import ERROR_CATALOG, PROBLEM_CONTENT_TYPE
+from tessera.api.problems import PROBLEM_CONTENT_TYPE
+from tessera.errors import error_catalog
 from tests import factories
 from tests.api_support import PartnerClient, client_for, travellers_json
 
@@ -34,7 +35,7 @@ def assert_problem(response, status: int, code: str) -> dict:
     assert response["Content-Type"].split(";")[0] == PROBLEM_CONTENT_TYPE
     body = response.json()
     assert body["errorCode"] == code
-    assert code in ERROR_CATALOG
+    assert code in error_catalog()
     assert body["status"] == status
     return body
 

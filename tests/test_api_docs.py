@@ -14,7 +14,9 @@ from django.urls import Resolver404, resolve
 from config import api_urls
 from orders.api.filters import OrderFilters
 from partner_api.order_serializers import LineOut, OrderOut, TravellerOut
-from tessera.api.problems import ERROR_CATALOG
+from tessera.catalog_docs import rewritten
+from tessera.errors import error_catalog
+from tessera.event_types import EventType
 from tests import factories
 
 ORDER_FILTERS = OrderFilters.base_filters
@@ -24,6 +26,8 @@ HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 ENDPOINT_ROW = re.compile(r"^\| `(GET|POST|PUT|PATCH|DELETE)` \| `(/api/v1/[^`]*)` \|", re.M)
 FILTER_ROW = re.compile(r"^\| `(\w+)` \| ([a-z, ]+) \| [^|]+ \| `([^`]+)` \|$", re.M)
 ERROR_ROW = re.compile(r"^\| `([A-Z_]+)` \| (\d{3}) \| (\w+) \| (yes|no) \| .+ \|$", re.M)
+EVENT_TYPE_ROW = re.compile(r"^\| `([a-z_]+\.[a-z_]+)` \|", re.M)
+JSON_BLOCK = re.compile(r"```json\n(.*?)\n```", re.S)
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 ROUTE_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 
@@ -117,9 +121,35 @@ def test_the_guide_lists_every_error_code_with_its_real_status_fault_and_retryab
         for code, status, fault, retryable in ERROR_ROW.findall(section(guide, "## Errors"))
     }
 
-    assert set(rows) == set(ERROR_CATALOG), "the error table and ERROR_CATALOG differ"
-    for code, spec in ERROR_CATALOG.items():
-        assert rows[code] == (spec.status, spec.fault, spec.retryable), code
+    assert set(rows) == set(error_catalog()), "the error table and the error classes differ"
+    for code, error in error_catalog().items():
+        assert rows[code] == (error.http_status, error.fault, error.retryable), code
+
+
+def test_the_generated_tables_of_the_guide_are_those_the_code_makes(guide):
+    """The error codes and event types tables are written by `make catalogs`."""
+    assert guide == rewritten(guide), "run `make catalogs` and commit docs/api.md"
+
+
+def test_the_guide_lists_every_event_type_once(guide):
+    listed = EVENT_TYPE_ROW.findall(section(guide, "## Event types"))
+
+    assert sorted(listed) == sorted(EventType.values)
+
+
+def test_every_problem_the_guide_shows_has_its_codes_title_and_suggested_action(guide):
+    shown = [json.loads(block) for block in JSON_BLOCK.findall(guide) if '"errorCode"' in block]
+
+    assert len(shown) >= 5
+    for problem in shown:
+        error = error_catalog()[problem["errorCode"]]
+        assert (problem["title"], problem["status"], problem["fault"], problem["retryable"]) == (
+            error.title,
+            error.http_status,
+            error.fault,
+            error.retryable,
+        ), problem["errorCode"]
+        assert problem["suggestedAction"] == error.suggested_action, problem["errorCode"]
 
 
 def test_the_generated_openapi_schema_validates_without_warnings_and_carries_the_catalog(tmp_path):
@@ -130,10 +160,11 @@ def test_the_generated_openapi_schema_validates_without_warnings_and_carries_the
     schema = yaml.safe_load(target.read_text())
     assert schema["openapi"].startswith("3.")
     description = schema["info"]["description"]
-    assert [code for code in ERROR_CATALOG if f"`{code}`" not in description] == []
+    assert [code for code in error_catalog() if f"`{code}`" not in description] == []
     assert sorted(schema["components"]["schemas"]["Problem"]["properties"]["errorCode"]["enum"]) == sorted(
-        ERROR_CATALOG
+        error_catalog()
     )
+    assert schema["components"]["schemas"]["EventTypeEnum"]["enum"] == EventType.values
     served = {"/api/v1/" + ROUTE_PARAMETER.sub(r"{\1}", str(p.pattern)) for p in api_urls.urlpatterns}
     assert set(schema["paths"]) == served - {"/api/v1/schema", "/api/v1/docs"}
 

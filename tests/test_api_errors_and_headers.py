@@ -19,8 +19,9 @@ from rest_framework.test import APIClient
 from orders.models import Order, OrderEvent
 from orders.services import creation
 from partner_api import selectors as order_selectors
-from tessera.api.problems import ERROR_CATALOG, PROBLEM_CONTENT_TYPE
+from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.throttling import PartnerClientThrottle
+from tessera.errors import error_catalog
 from tests import factories
 from tests.api_support import travellers_json
 
@@ -48,10 +49,10 @@ def assert_problem(response, status: int, code: str) -> dict:
     missing = PROBLEM_MEMBERS - body.keys()
     assert not missing, f"problem lacks {missing}: {body}"
     assert body["errorCode"] == code
-    assert code in ERROR_CATALOG, f"{code} is not in the error catalog"
+    assert code in error_catalog(), f"{code} is not in the error catalog"
     assert body["status"] == status
-    assert ERROR_CATALOG[code].status == status, "the catalog documents another status"
-    assert body["title"] == ERROR_CATALOG[code].title
+    assert error_catalog()[code].http_status == status, "the catalog documents another status"
+    assert body["title"] == error_catalog()[code].title
     assert body["type"].startswith("https://") and body["type"].endswith(code.lower().replace("_", "-"))
     assert isinstance(body["detail"], str) and body["detail"]
     assert body["fault"] in {"client", "supplier", "server"}

@@ -379,7 +379,7 @@ def test_a_write_whose_answer_could_not_be_stored_is_undone_so_its_retry_succeed
 
     assert retried.status_code == 200, retried.json()
     assert retried.json()["status"] == "CANCELED"
-    cancels = OrderEvent.objects.filter(order_id=order_id, subject_type="order", transition="cancel")
+    cancels = OrderEvent.objects.filter(order_id=order_id, subject_type="order", transition="order.canceled")
     assert cancels.count() == 1
 
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from orders.models import IdempotencyRecord, Order
 from suppliers.models import Offer, SupplierKind
-from tessera.api.problems import ERROR_CATALOG, PROBLEM_CONTENT_TYPE
+from tessera.api.problems import PROBLEM_CONTENT_TYPE
+from tessera.errors import error_catalog
 from tests import factories, inventory_support
 from tests.api_support import client_for, travellers_json
 
@@ -29,7 +30,7 @@ def assert_problem(response, status: int, code: str) -> dict:
     assert response["Content-Type"].split(";")[0] == PROBLEM_CONTENT_TYPE
     body = response.json()
     assert body["errorCode"] == code
-    assert code in ERROR_CATALOG
+    assert code in error_catalog()
     assert body["status"] == status
     return body
 
@@ -533,13 +534,13 @@ def test_events_list_the_audit_trail_with_the_correlation_id_of_each_request(api
     assert response.status_code == 200
     events = response.json()["items"]
     by_transition = {(e["subjectType"], e["transition"]): e for e in events}
-    assert by_transition[("order", "create")]["correlationId"] == "corr-create"
-    assert by_transition[("order", "update_details")]["correlationId"] == "corr-patch"
-    assert by_transition[("order", "cancel")]["correlationId"] == "corr-cancel"
-    assert by_transition[("order", "cancel")]["toStatus"] == "CANCELED"
-    assert by_transition[("line", "release")]["correlationId"] == "corr-cancel"
-    assert by_transition[("order", "create")]["actor"]["kind"] == "partner"
-    assert [e["transition"] for e in events][:2] == ["create", "update_details"]
+    assert by_transition[("order", "order.created")]["correlationId"] == "corr-create"
+    assert by_transition[("order", "order.details_updated")]["correlationId"] == "corr-patch"
+    assert by_transition[("order", "order.canceled")]["correlationId"] == "corr-cancel"
+    assert by_transition[("order", "order.canceled")]["toStatus"] == "CANCELED"
+    assert by_transition[("line", "line.released")]["correlationId"] == "corr-cancel"
+    assert by_transition[("order", "order.created")]["actor"]["kind"] == "partner"
+    assert [e["transition"] for e in events][:2] == ["order.created", "order.details_updated"]
 
 
 def test_events_are_paginated(api, order):
@@ -551,8 +552,8 @@ def test_events_are_paginated(api, order):
 
     assert first["totalItems"] == 3
     assert first["totalPages"] == 2
-    assert [e["transition"] for e in first["items"]] == ["create", "update_details"]
-    assert [e["transition"] for e in second["items"]] == ["update_details"]
+    assert [e["transition"] for e in first["items"]] == ["order.created", "order.details_updated"]
+    assert [e["transition"] for e in second["items"]] == ["order.details_updated"]
     assert second["items"][0]["id"] not in {e["id"] for e in first["items"]}
 
 

@@ -154,12 +154,12 @@ def test_partner_follows_the_guide_from_quote_to_fulfilled_order_over_http(live_
         order_events = {
             event["transition"]: event for event in events.body["items"] if event["subjectType"] == "order"
         }
-        finalize = order_events["finalize"]
+        finalize = order_events["order.finalized"]
         assert (finalize["fromStatus"], finalize["toStatus"]) == ("PENDING", "PROCESSING")
         assert finalize["correlationId"] == correlation_id
         assert finalize["actor"]["kind"] == "partner"
-        assert order_events["fulfill"]["correlationId"] == correlation_id
-        assert order_events["fulfill"]["actor"]["kind"] == "system"
+        assert order_events["order.fulfilled"]["correlationId"] == correlation_id
+        assert order_events["order.fulfilled"]["actor"]["kind"] == "system"
 
         # 8. The wallet ledger shows the debit.
         ledger = partner.get("/api/v1/wallets/EUR/ledger?limit=1")

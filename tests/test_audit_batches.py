@@ -4,7 +4,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from orders.events import batched, record
+from orders.events import batched, order_confirmation_resent
 from orders.models import Order, OrderEvent
 from orders.services.fulfilment import line_issue, line_reserve
 from payments.models import Payment
@@ -36,11 +36,11 @@ def test_finalize_writes_its_five_events_in_one_insert_in_the_order_they_happene
     assert len(_statements(queries.captured_queries, "INSERT", "orders_orderevent")) == 1
     written = OrderEvent.objects.filter(order=order).exclude(pk__in=before).order_by("created_at", "id")
     assert [(event.subject_type, event.transition, event.to_status) for event in written] == [
-        ("payment", "create", "CREATED"),
-        ("payment", "start", "PENDING"),
-        ("payment", "capture", "PAID"),
-        ("order", "finalize", "PROCESSING"),
-        ("line", "start_issuing", "ISSUING"),
+        ("payment", "payment.created", "CREATED"),
+        ("payment", "payment.started", "PENDING"),
+        ("payment", "payment.paid", "PAID"),
+        ("order", "order.finalized", "PROCESSING"),
+        ("line", "line.issuing", "ISSUING"),
     ]
 
 
@@ -79,9 +79,7 @@ def test_events_of_a_block_that_raises_are_not_written(wallet_partner):
     before = OrderEvent.objects.filter(order=order).count()
 
     with pytest.raises(RuntimeError, match="halfway"), transaction.atomic(), batched():
-        record(
-            order_id=order.pk, subject_type="order", subject_id=order.pk, name="note", actor=Actor.system("t")
-        )
+        order_confirmation_resent(order, actor=Actor.system("t"), channel="email")
         raise RuntimeError("halfway")
 
     assert OrderEvent.objects.filter(order=order).count() == before

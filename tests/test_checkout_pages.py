@@ -228,7 +228,7 @@ def test_tickets_show_decrypted_codes_of_issued_lines_once_paid_and_the_view_is_
         assert voucher_secret(line.voucher, "code") in page
         assert voucher_secret(line.voucher, "pin") in page
         assert line.supplier_booking_ref in page
-    events = OrderEvent.objects.filter(order=order, transition="voucher_revealed").order_by("subject_id")
+    events = OrderEvent.objects.filter(order=order, transition="voucher.revealed").order_by("subject_id")
     assert sorted(
         (e.subject_id, e.actor_label, e.payload["line"], e.payload["channel"]) for e in events
     ) == sorted((str(line.voucher.pk), "customer", line.position, "customer_page") for line in lines)
@@ -241,7 +241,7 @@ def test_tickets_stay_hidden_until_the_order_is_paid():
     page = text(Customer(order).open("tickets"))
 
     assert "appear here once the order is paid" in page
-    assert not OrderEvent.objects.filter(order=order, transition="voucher_revealed").exists()
+    assert not OrderEvent.objects.filter(order=order, transition="voucher.revealed").exists()
 
 
 def test_a_paid_order_still_issuing_shows_no_tickets_yet():

@@ -16,13 +16,15 @@ from django_tasks_db.models import DBTaskResult
 
 from orders.models import Order, OrderLine, Voucher
 from orders.services import creation
+from payments.errors import InsufficientBalance
 from payments.models import LedgerEntry, LedgerKind, Payment, PaymentStatus, Wallet
 from payments.services import finalization
 from payments.services.wallets import wallet_ledger_total, wallet_top_up
+from suppliers.errors import OfferAlreadyUsed
 from suppliers.models import SandboxBooking, SupplierKind
 from suppliers.services import offer_quote
 from tessera.actors import Actor
-from tessera.errors import InsufficientBalance, InvalidState, OfferAlreadyUsed
+from tessera.errors import InvalidState
 from tests import factories
 from tests.queue_helpers import queued_line_ids
 from tests.threads import Outcome, run_concurrently
@@ -99,7 +101,7 @@ def test_twenty_finalizations_of_one_order_at_once_pay_and_issue_once(worker):
     assert wallet_of(partner).balance == Decimal("800.00")
     assert_ledger_chain_consistent(wallet_of(partner))
     assert Order.objects.get(pk=order.pk).status == "PROCESSING"
-    assert order.events.filter(subject_type="order", transition="finalize").count() == 1
+    assert order.events.filter(subject_type="order", transition="order.finalized").count() == 1
 
     # and one issue task per line was queued
     assert sorted(queued_line_ids("issue_line")) == sorted(line_ids)

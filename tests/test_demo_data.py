@@ -67,7 +67,7 @@ def test_demo_products_show_every_path_of_the_lifecycle(worker):
 
     assert {ref: Order.objects.get(pk=o.pk).status for ref, o in orders.items()} == expected
     assert (
-        Order.objects.get(pk=orders["FESTIVAL-TIMEOUT"].pk).events.filter(transition="mark_unknown").exists()
+        Order.objects.get(pk=orders["FESTIVAL-TIMEOUT"].pk).events.filter(transition="line.unknown").exists()
     )
 
 

@@ -88,12 +88,12 @@ def test_cancel_releases_every_reserved_line_here_and_at_the_supplier(partner, r
     assert status_of(order) == "CANCELED"
     assert line_statuses(order) == ["RELEASED", "RELEASED"]
     assert booking_states(order) == ["RESERVED", "RESERVED"]  # the supplier is told in the background
-    cancel = OrderEvent.objects.get(order=order, transition="cancel")
+    cancel = OrderEvent.objects.get(order=order, transition="order.canceled")
     assert (cancel.subject_type, cancel.from_status, cancel.to_status) == ("order", "PENDING", "CANCELED")
     assert cancel.payload == {"reason": "plans changed"}
     assert cancel.actor_partner_id == partner.pk
     assert cancel.correlation_id == "corr-cancel-1"
-    releases = OrderEvent.objects.filter(order=order, transition="release")
+    releases = OrderEvent.objects.filter(order=order, transition="line.released")
     assert sorted(releases.values_list("subject_id", flat=True)) == sorted(
         str(pk) for pk in order.lines.values_list("pk", flat=True)
     )
@@ -105,7 +105,7 @@ def test_cancel_releases_every_reserved_line_here_and_at_the_supplier(partner, r
 
     assert booking_states(order) == ["RELEASED", "RELEASED"]
     assert all(booking_of(line).released_at is not None for line in order.lines.all())
-    assert OrderEvent.objects.filter(order=order, transition="supplier_released").count() == 2
+    assert OrderEvent.objects.filter(order=order, transition="line.release_confirmed").count() == 2
     assert status_of(order) == "CANCELED"
     assert line_statuses(order) == ["RELEASED", "RELEASED"]
 
@@ -142,7 +142,7 @@ def test_cancel_while_the_supplier_is_reserving_gives_the_late_reservation_back(
     assert status_of(order) == "CANCELED"
     assert line_statuses(order) == ["RELEASED"]
     assert booking_of(line).state == "RELEASED"
-    assert not OrderEvent.objects.filter(order=order, transition="mark_reserved").exists()
+    assert not OrderEvent.objects.filter(order=order, transition="line.reserved").exists()
 
 
 def test_cancel_releases_a_reservation_whose_answer_was_lost(partner, worker, settings):
@@ -186,16 +186,18 @@ def three_orders(partner, rail, worker):
 def assert_only_the_due_order_expired(due, not_due, processing) -> None:
     assert status_of(due) == "EXPIRED"
     assert line_statuses(due) == ["RELEASED", "RELEASED"]
-    expire = OrderEvent.objects.get(order=due, transition="expire")
+    expire = OrderEvent.objects.get(order=due, transition="order.expired")
     assert (expire.from_status, expire.to_status, expire.actor_kind) == ("PENDING", "EXPIRED", "system")
 
     assert status_of(not_due) == "PENDING"
     assert line_statuses(not_due) == ["RESERVED", "RESERVED"]
-    assert not OrderEvent.objects.filter(order=not_due, transition__in=["expire", "release"]).exists()
+    assert not OrderEvent.objects.filter(order=not_due, transition__in=["order.expired", "release"]).exists()
 
     assert status_of(processing) == "PROCESSING"
     assert line_statuses(processing) == ["ISSUING", "ISSUING"]
-    assert not OrderEvent.objects.filter(order=processing, transition__in=["expire", "release"]).exists()
+    assert not OrderEvent.objects.filter(
+        order=processing, transition__in=["order.expired", "release"]
+    ).exists()
 
 
 def test_orders_expire_due_expires_only_pending_orders_past_their_time(three_orders, worker):
@@ -205,7 +207,7 @@ def test_orders_expire_due_expires_only_pending_orders_past_their_time(three_ord
 
     assert_only_the_due_order_expired(due, not_due, processing)
     assert cancellation.orders_expire_due() == 0  # nothing left to do; nothing done twice
-    assert OrderEvent.objects.filter(order=due, transition="expire").count() == 1
+    assert OrderEvent.objects.filter(order=due, transition="order.expired").count() == 1
 
     drain(worker)
 
@@ -230,7 +232,7 @@ def test_expiry_task_run_by_the_worker_expires_due_orders(three_orders, worker):
     assert line_statuses(not_due) == ["RESERVED", "RESERVED"]
     assert booking_states(not_due) == ["RESERVED", "RESERVED"]
     assert status_of(processing) == "FULFILLED"
-    assert not OrderEvent.objects.filter(order=processing, transition="expire").exists()
+    assert not OrderEvent.objects.filter(order=processing, transition="order.expired").exists()
 
 
 def test_an_order_expiring_while_still_reserving_holds_nothing_at_the_supplier(partner, rail, worker):

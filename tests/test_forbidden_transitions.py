@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 from django_fsm import ANY_OTHER_STATE, ANY_STATE, TransitionNotAllowed
 
+from orders.errors import BillingModeNotAllowed, OrderExpired, OrderNotReady, PriceChanged
 from orders.models import Order, OrderEvent, OrderLine
 from orders.services import cancellation, fulfilment
 from orders.statuses import LinePhase
@@ -24,13 +25,7 @@ from payments.services import finalization
 from payments.services.wallets import wallet_ledger_total
 from suppliers.models import SupplierKind
 from tessera.actors import Actor
-from tessera.errors import (
-    BillingModeNotAllowed,
-    InvalidState,
-    OrderExpired,
-    OrderNotReady,
-    PriceChanged,
-)
+from tessera.errors import InvalidState
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -43,7 +43,7 @@ def test_opening_checkout_gives_the_page_the_key_and_the_deadline(gateway_api, s
         "expiresAt": order.expires_at.isoformat().replace("+00:00", "Z"),
     }
     assert Checkout.objects.get(order=order).return_url == RETURN_URL
-    event = OrderEvent.objects.get(order=order, transition="checkout_open")
+    event = OrderEvent.objects.get(order=order, transition="checkout.opened")
     assert (event.actor_kind, event.payload) == ("partner", {"returnUrl": RETURN_URL})
 
 

@@ -42,8 +42,8 @@ def test_callbacks_and_the_return_at_once_finalize_the_order_once():
         assert Payment.objects.get(order=order).status == "PAID"
         assert Order.objects.get(pk=order.pk).status == "PROCESSING"
         events = OrderEvent.objects.filter(order=order)
-        assert events.filter(subject_type="order", transition="finalize").count() == 1
-        assert events.filter(subject_type="payment", transition="capture").count() == 1
+        assert events.filter(subject_type="order", transition="order.finalized").count() == 1
+        assert events.filter(subject_type="payment", transition="payment.paid").count() == 1
         assert ProviderEvent.objects.filter(payment=payment).count() == 1
 
 

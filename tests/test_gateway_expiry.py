@@ -79,12 +79,12 @@ def test_money_paid_while_the_order_expired_goes_back_in_full(callbacks, worker)
     assert_no_task_crashed()
     payment = Payment.objects.get(order=order)
     assert payment.status == "REFUNDED"
-    assert OrderEvent.objects.filter(subject_id=str(payment.pk), transition="capture_late").count() == 1
+    assert OrderEvent.objects.filter(subject_id=str(payment.pk), transition="payment.paid_late").count() == 1
     refund = Refund.objects.get(payment=payment)
     assert (refund.reason, refund.status, refund.amount) == ("late_payment", "SUCCEEDED", payment.amount)
     assert SandboxBankRefund.objects.get().state == "SUCCEEDED"
     assert Order.objects.get(pk=order.pk).status == "EXPIRED"
-    assert not OrderEvent.objects.filter(order=order, transition="finalize").exists()
+    assert not OrderEvent.objects.filter(order=order, transition="order.finalized").exists()
 
 
 @pytest.mark.parametrize("bank_refunds, refund_status", [("succeed", "SUCCEEDED"), ("fail", "FAILED")])
@@ -104,7 +104,7 @@ def test_a_callback_after_the_time_to_pay_ran_out_refunds_instead_of_finalizing(
 
     # then the order is not finalized, and the money goes back (or the bank's refusal is recorded)
     assert_no_task_crashed()
-    assert not OrderEvent.objects.filter(order=order, transition="finalize").exists()
+    assert not OrderEvent.objects.filter(order=order, transition="order.finalized").exists()
     assert Order.objects.get(pk=order.pk).status == "PENDING"
     refund = Refund.objects.get(order=order)
     assert (refund.reason, refund.status) == ("late_payment", refund_status)
@@ -131,7 +131,7 @@ def test_reconcile_sweep_finalizes_a_payment_whose_callbacks_never_arrived(callb
     assert_no_task_crashed()
     assert Payment.objects.get(order=order).status == "PAID"
     assert Order.objects.get(pk=order.pk).status == "FULFILLED"
-    assert OrderEvent.objects.filter(order=order, transition="finalize").count() == 1
+    assert OrderEvent.objects.filter(order=order, transition="order.finalized").count() == 1
 
 
 def test_reconcile_sweep_leaves_an_undecided_payment_and_asks_again_only_after_an_interval(

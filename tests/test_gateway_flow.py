@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def finalize_events(order) -> int:
-    return OrderEvent.objects.filter(order=order, subject_type="order", transition="finalize").count()
+    return OrderEvent.objects.filter(order=order, subject_type="order", transition="order.finalized").count()
 
 
 def assert_no_task_crashed() -> None:
@@ -97,7 +97,9 @@ def test_repeated_callback_is_answered_200_and_applied_once(callbacks, worker):
     assert answers == [200, 200]
     assert ProviderEvent.objects.count() == 1
     assert finalize_events(order) == 1
-    assert OrderEvent.objects.filter(order=order, subject_type="payment", transition="capture").count() == 1
+    assert (
+        OrderEvent.objects.filter(order=order, subject_type="payment", transition="payment.paid").count() == 1
+    )
 
 
 def test_declined_card_leaves_the_order_pending_and_the_customer_pays_again(callbacks, worker):

@@ -136,7 +136,7 @@ def test_revoking_asks_for_a_reason_then_revokes_and_voids_a_delivered_codes_vou
     voucher.refresh_from_db()
     assert voucher.status == VoucherStatus.REVOKED
     assert "vendor cancelled the batch" in voucher.revoked_reason
-    event = OrderEvent.objects.get(order=order, subject_type="stock_code", transition="revoke")
+    event = OrderEvent.objects.get(order=order, subject_type="stock_code", transition="stock_code.revoked")
     assert (event.from_status, event.to_status, event.actor_user_id) == ("DELIVERED", "REVOKED", clerk.pk)
     assert event.payload == {"reason": "vendor cancelled the batch"}
     assert LogEntry.objects.filter(user=clerk, object_id=str(spare.pk)).exists()

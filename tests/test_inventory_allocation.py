@@ -61,7 +61,7 @@ def test_an_order_claims_one_code_per_line_when_it_is_created(wallet_partner):
     events = OrderEvent.objects.filter(order=order, subject_type="stock_code")
     assert (
         sorted((e.transition, e.from_status, e.to_status) for e in events)
-        == [("allocate", "AVAILABLE", "ALLOCATED")] * 2
+        == [("stock_code.allocated", "AVAILABLE", "ALLOCATED")] * 2
     )
 
 
@@ -136,7 +136,7 @@ def test_the_worker_delivers_the_stock_code_as_the_line_voucher(wallet_partner, 
     assert line.voucher.valid_until == code.valid_until
     assert line.supplier_booking_ref == f"STK-{code.pk}"
     assert OrderEvent.objects.filter(
-        order=order, subject_type="stock_code", transition="deliver", to_status="DELIVERED"
+        order=order, subject_type="stock_code", transition="stock_code.delivered", to_status="DELIVERED"
     ).exists()
 
 
@@ -153,7 +153,10 @@ def test_the_stock_answers_a_repeated_issue_with_the_same_code_delivered_once(wa
     assert (again.booking_reference, report.state) == (line.supplier_booking_ref, RemoteState.ISSUED)
     assert codes_by_status(product) == {CodeStatus.DELIVERED: 1, CodeStatus.AVAILABLE: 1}
     assert (
-        OrderEvent.objects.filter(order=order, subject_type="stock_code", transition="deliver").count() == 1
+        OrderEvent.objects.filter(
+            order=order, subject_type="stock_code", transition="stock_code.delivered"
+        ).count()
+        == 1
     )
 
 
@@ -169,7 +172,9 @@ def test_canceling_an_order_puts_its_codes_back_in_stock_at_once(wallet_partner,
 
     assert codes_by_status(product) == {CodeStatus.AVAILABLE: 2}  # before any worker runs
     assert not InventoryCode.objects.filter(line__order=order).exists()
-    releases = OrderEvent.objects.filter(order=order, subject_type="stock_code", transition="release")
+    releases = OrderEvent.objects.filter(
+        order=order, subject_type="stock_code", transition="stock_code.released"
+    )
     assert releases.count() == 2
     assert stock_order(wallet_partner, product, quantity=2).lines.count() == 2  # sold again
     worker()  # the stock's own cancel finds nothing left to release

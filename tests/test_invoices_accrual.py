@@ -104,7 +104,7 @@ def test_accrual_is_on_the_orders_audit_trail(invoice_partner):
     order = billed_order(invoice_partner, (product(price="50.00"), 1), at=MARCH)
 
     event = OrderEvent.objects.get(order=order, subject_type="invoice")
-    assert event.transition == "accrue"
+    assert event.transition == "invoice.accrued"
     assert event.payload == {"period": "2026-03", "total": "50.00", "tax": "0.00"}
     assert event.actor_kind == "partner"
 

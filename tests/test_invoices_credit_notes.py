@@ -128,6 +128,6 @@ def test_issuing_a_credit_note_is_on_the_orders_audit_trail(invoice_partner):
     note = credit(refund_of(order))
 
     event = OrderEvent.objects.get(order=order, subject_type="credit_note")
-    assert (event.transition, event.subject_id) == ("issue", str(note.pk))
+    assert (event.transition, event.subject_id) == ("credit_note.issued", str(note.pk))
     assert event.payload["number"] == note.number
     assert event.payload["total"] == "30.00"

@@ -114,15 +114,15 @@ def test_order_of_each_kind_is_fulfilled_with_one_voucher_per_line(request, flow
 
 
 EXPECTED_TRAIL = [
-    ("order", "create"),
-    ("line", "mark_reserved"),
-    ("payment", "create"),
-    ("payment", "start"),
-    ("payment", "capture"),
-    ("order", "finalize"),
-    ("line", "start_issuing"),
-    ("line", "mark_issued"),
-    ("order", "fulfill"),
+    ("order", "order.created"),
+    ("line", "line.reserved"),
+    ("payment", "payment.created"),
+    ("payment", "payment.started"),
+    ("payment", "payment.paid"),
+    ("order", "order.finalized"),
+    ("line", "line.issuing"),
+    ("line", "line.issued"),
+    ("order", "order.fulfilled"),
 ]
 
 
@@ -164,15 +164,15 @@ def test_every_event_names_its_actor_and_a_correlation_id(wallet_partner, worker
     partner_actor = ("partner", wallet_partner.name)
     worker_actor = ("system", "worker")
     assert actors == {
-        ("create", "order"): partner_actor,
-        ("mark_reserved", "line"): worker_actor,
-        ("create", "payment"): partner_actor,
-        ("start", "payment"): partner_actor,
-        ("capture", "payment"): partner_actor,
-        ("finalize", "order"): partner_actor,
-        ("start_issuing", "line"): partner_actor,
-        ("mark_issued", "line"): worker_actor,
-        ("fulfill", "order"): worker_actor,
+        ("order.created", "order"): partner_actor,
+        ("line.reserved", "line"): worker_actor,
+        ("payment.created", "payment"): partner_actor,
+        ("payment.started", "payment"): partner_actor,
+        ("payment.paid", "payment"): partner_actor,
+        ("order.finalized", "order"): partner_actor,
+        ("line.issuing", "line"): partner_actor,
+        ("line.issued", "line"): worker_actor,
+        ("order.fulfilled", "order"): worker_actor,
     }
     partner_events = [event for event in events if event.actor_kind == "partner"]
     assert {event.actor_partner_id for event in partner_events} == {wallet_partner.pk}
@@ -196,15 +196,15 @@ def test_worker_events_carry_the_correlation_id_of_the_request_that_queued_them(
         OrderEvent.objects.filter(order=order).values_list("transition", "subject_type", "correlation_id")
     )
     assert trail == [
-        ("create", "order", "corr-test-1"),
-        ("mark_reserved", "line", "corr-test-1"),
-        ("create", "payment", "corr-test-2"),
-        ("start", "payment", "corr-test-2"),
-        ("capture", "payment", "corr-test-2"),
-        ("finalize", "order", "corr-test-2"),
-        ("start_issuing", "line", "corr-test-2"),
-        ("mark_issued", "line", "corr-test-2"),
-        ("fulfill", "order", "corr-test-2"),
+        ("order.created", "order", "corr-test-1"),
+        ("line.reserved", "line", "corr-test-1"),
+        ("payment.created", "payment", "corr-test-2"),
+        ("payment.started", "payment", "corr-test-2"),
+        ("payment.paid", "payment", "corr-test-2"),
+        ("order.finalized", "order", "corr-test-2"),
+        ("line.issuing", "line", "corr-test-2"),
+        ("line.issued", "line", "corr-test-2"),
+        ("order.fulfilled", "order", "corr-test-2"),
     ]
     debit = LedgerEntry.objects.get(order=order)
     assert debit.correlation_id == "corr-test-2"
@@ -231,7 +231,12 @@ def test_late_delivery_is_accepted_first_and_issued_by_reconciliation(wallet_par
     # then: the supplier first only accepted the line, and reconciliation delivered it
     assert_no_task_crashed()
     line = order.lines.get()
-    assert line_transitions(line) == ["mark_reserved", "start_issuing", "issue_accepted", "mark_issued"]
+    assert line_transitions(line) == [
+        "line.reserved",
+        "line.issuing",
+        "line.issuance_accepted",
+        "line.issued",
+    ]
     assert (
         DBTaskResult.objects.successful()
         .filter(task_path="orders.tasks.reconcile_line", return_value="issued")
@@ -263,7 +268,7 @@ def test_late_delivery_waits_for_the_supplier_then_reconciliation_fulfils(settin
     assert outcome == "accepted"
     line.refresh_from_db()
     assert line.status == "ISSUING"
-    assert line_transitions(line)[-1] == "issue_accepted"
+    assert line_transitions(line)[-1] == "line.issuance_accepted"
     assert not Voucher.objects.filter(line=line).exists()
     assert Order.objects.get(pk=order.pk).status == "PROCESSING"
     assert (
@@ -284,7 +289,12 @@ def test_late_delivery_waits_for_the_supplier_then_reconciliation_fulfils(settin
     assert_no_task_crashed()
     line.refresh_from_db()
     assert line.status == "ISSUED"
-    assert line_transitions(line) == ["mark_reserved", "start_issuing", "issue_accepted", "mark_issued"]
+    assert line_transitions(line) == [
+        "line.reserved",
+        "line.issuing",
+        "line.issuance_accepted",
+        "line.issued",
+    ]
     assert Voucher.objects.filter(line=line).count() == 1
     assert Order.objects.get(pk=order.pk).status == "FULFILLED"
     assert len(SandboxBooking.objects.get(line_key=f"line:{line.pk}").issued_keys) == 1

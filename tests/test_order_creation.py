@@ -13,16 +13,22 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from orders.errors import InvalidTravellers
+from orders.errors import CurrencyMismatch, InvalidTravellers
 from orders.models import Order, OrderEvent, OrderLine, Traveller
 from orders.services import creation as orders_creation
 from orders.services import inputs
-from suppliers.errors import InvalidDenomination, InvalidQuantity, OfferNotFound
+from suppliers.errors import (
+    InvalidDenomination,
+    InvalidQuantity,
+    OfferAlreadyUsed,
+    OfferExpired,
+    OfferNotFound,
+)
 from suppliers.models import Offer, SupplierKind
 from suppliers.services import offer_quote
 from tessera import correlation
 from tessera.actors import Actor
-from tessera.errors import CurrencyMismatch, InvalidInput, OfferAlreadyUsed, OfferExpired
+from tessera.errors import InvalidInput
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -180,7 +186,7 @@ def test_creating_writes_one_create_event_with_actor_and_correlation_id(partner)
     events = list(OrderEvent.objects.filter(order=order))
     assert len(events) == 1
     event = events[0]
-    assert event.transition == "create"
+    assert event.transition == "order.created"
     assert event.subject_type == "order"
     assert event.subject_id == str(order.pk)
     assert event.to_status == "PENDING"

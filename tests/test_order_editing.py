@@ -12,14 +12,13 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from orders.errors import InvalidExpiry, InvalidTravellers, OrderNotFound
+from orders.errors import InvalidExpiry, InvalidTravellers, OrderNotEditable, OrderNotFound
 from orders.models import Order, OrderEvent
 from orders.services import cancellation, editing, inputs
 from payments.services import finalization
 from suppliers.models import SupplierKind
 from tessera import correlation
 from tessera.actors import Actor
-from tessera.errors import OrderNotEditable
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +115,7 @@ def test_update_details_changes_contact_reference_and_metadata(rail_order, partn
     assert order.version == 2
     assert order.status == "PENDING"
 
-    event = OrderEvent.objects.filter(order=order, transition="update_details").get()
+    event = OrderEvent.objects.filter(order=order, transition="order.details_updated").get()
     assert event.payload == {"fields": ["contact", "externalReference", "metadata"], "version": 2}
     assert event.actor_kind == "partner" and event.actor_partner_id == partner.pk
     assert event.correlation_id == "corr-edit-1"
@@ -155,7 +154,7 @@ def test_replace_travellers_swaps_the_people_on_the_tickets(rail_order, partner)
         travellers[1].pk,
     ]
     assert order.version == 2
-    event = OrderEvent.objects.filter(order=order, transition="replace_travellers").get()
+    event = OrderEvent.objects.filter(order=order, transition="order.travellers_replaced").get()
     assert event.payload == {"travellers": 2, "version": 2}
 
 
@@ -217,7 +216,7 @@ def test_set_expiry_stores_a_valid_time(rail_order, partner):
     order = Order.objects.get(pk=rail_order.pk)
     assert order.expires_at == wanted
     assert order.version == 2
-    event = OrderEvent.objects.filter(order=order, transition="set_expiry").get()
+    event = OrderEvent.objects.filter(order=order, transition="order.expiry_changed").get()
     assert event.payload == {"from": previous.isoformat(), "to": wanted.isoformat(), "version": 2}
 
 

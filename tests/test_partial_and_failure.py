@@ -122,15 +122,24 @@ def test_partial_delivery_is_recorded_on_the_order_timeline(wallet_partner, work
     order = fulfil(wallet_partner, partial_voucher_product(), quantity=4, denomination="25.00", worker=worker)
 
     # then
-    settled = OrderEvent.objects.get(order=order, subject_type="order", transition="fulfill_partially")
+    settled = OrderEvent.objects.get(
+        order=order, subject_type="order", transition="order.partially_fulfilled"
+    )
     assert settled.payload == {"issued": [1, 3], "failed": [2, 4]}
     refund_trail = list(
         OrderEvent.objects.filter(order=order, subject_type="refund").values_list("transition", "to_status")
     )
-    assert refund_trail == [("create", "REQUESTED"), ("process", "PROCESSING"), ("succeed", "SUCCEEDED")]
+    assert refund_trail == [
+        ("refund.requested", "REQUESTED"),
+        ("refund.processing", "PROCESSING"),
+        ("refund.succeeded", "SUCCEEDED"),
+    ]
     assert (
         OrderEvent.objects.filter(
-            order=order, subject_type="payment", transition="refund_partially", to_status="PARTIALLY_REFUNDED"
+            order=order,
+            subject_type="payment",
+            transition="payment.partially_refunded",
+            to_status="PARTIALLY_REFUNDED",
         ).count()
         == 1
     )
@@ -232,7 +241,10 @@ def test_nothing_issued_fails_the_order_and_returns_all_money(wallet_partner, wo
     assert wallet.balance == STARTING_BALANCE
     assert wallet_ledger_total(wallet) == wallet.balance
     assert (
-        OrderEvent.objects.filter(order=order, subject_type="order", transition="fail_issuance").count() == 1
+        OrderEvent.objects.filter(
+            order=order, subject_type="order", transition="order.issuance_failed"
+        ).count()
+        == 1
     )
 
 
@@ -257,7 +269,7 @@ def test_refused_reservation_fails_the_pending_order_and_releases_the_other_line
     order.refresh_from_db()
     assert order.status == "FAILED"
     assert OrderEvent.objects.get(
-        order=order, subject_type="order", transition="fail_reservation"
+        order=order, subject_type="order", transition="order.reservation_failed"
     ).from_status == ("PENDING")
     lines = {line.position: line for line in order.lines.all()}
     assert (lines[1].status, lines[2].status) == ("RELEASED", "FAILED")
@@ -267,7 +279,7 @@ def test_refused_reservation_fails_the_pending_order_and_releases_the_other_line
     assert booking.released_at is not None
     assert (
         OrderEvent.objects.filter(
-            order=order, subject_type="line", subject_id=str(lines[1].pk), transition="supplier_released"
+            order=order, subject_type="line", subject_id=str(lines[1].pk), transition="line.release_confirmed"
         ).count()
         == 1
     )

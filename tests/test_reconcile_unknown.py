@@ -81,13 +81,13 @@ def test_reconciling_an_issue_timeout_delivers_what_the_supplier_really_issued(w
     assert Voucher.objects.filter(line=line).count() == 1
     assert Order.objects.get(pk=order.pk).status == "FULFILLED"
     assert len(booking_of(line).issued_keys) == 1
-    assert line_transitions(line) == ["mark_reserved", "start_issuing", "mark_unknown", "mark_issued"]
+    assert line_transitions(line) == ["line.reserved", "line.issuing", "line.unknown", "line.issued"]
 
     # and the reconcile task still queued finds nothing left to do
     worker()
     assert len(booking_of(line).issued_keys) == 1
     assert Voucher.objects.filter(line=line).count() == 1
-    assert line_transitions(line).count("mark_issued") == 1
+    assert line_transitions(line).count("line.issued") == 1
 
 
 def test_worker_resolves_an_issue_timeout_by_itself(wallet_partner, worker):
@@ -104,7 +104,7 @@ def test_worker_resolves_an_issue_timeout_by_itself(wallet_partner, worker):
     assert line.status == "ISSUED"
     assert Order.objects.get(pk=order.pk).status == "FULFILLED"
     assert len(booking_of(line).issued_keys) == 1
-    assert "mark_unknown" in line_transitions(line)
+    assert "line.unknown" in line_transitions(line)
 
 
 # --- reserve timeout ---------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def test_reserve_timeout_is_reconciled_to_reserved_without_reserving_again(walle
     assert line.supplier_reservation_ref == booking_of(line).booking_ref
     assert booking_of(line).reserve_calls == 1
     assert Order.objects.get(pk=order.pk).status == "PENDING"
-    assert line_transitions(line) == ["mark_unknown", "resolve_reserved"]
+    assert line_transitions(line) == ["line.unknown", "line.reservation_confirmed"]
 
 
 def test_reconcile_of_a_reservation_the_supplier_never_made_reserves_again(settings, wallet_partner, worker):
@@ -155,7 +155,7 @@ def test_reconcile_of_a_reservation_the_supplier_never_made_reserves_again(setti
     line.refresh_from_db()
     assert line.status == "RESERVING"
     event = OrderEvent.objects.filter(subject_type="line", subject_id=str(line.pk)).last()
-    assert (event.transition, event.payload["supplierState"]) == ("retry_reservation", "NOT_FOUND")
+    assert (event.transition, event.payload["supplierState"]) == ("line.reservation_retried", "NOT_FOUND")
     assert queued("reserve_line", line.pk).count() == 1
 
     # when: the worker runs the new reservation

@@ -90,7 +90,7 @@ def test_sending_the_form_refunds_as_the_staff_member_and_says_how_much(refunder
         "clerk",
     )
     assert list(refund.lines.values_list("position", flat=True)) == [2]
-    created = OrderEvent.objects.get(subject_id=str(refund.pk), transition="create")
+    created = OrderEvent.objects.get(subject_id=str(refund.pk), transition="refund.requested")
     assert (created.actor_kind, created.actor_label) == ("staff", "clerk")
     shown = [str(message) for message in get_messages(response.wsgi_request)]
     assert any("Refund of 70.00 EUR requested for line(s) 2" in message for message in shown)

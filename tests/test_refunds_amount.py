@@ -11,10 +11,11 @@ import pytest
 from django.urls import reverse
 
 from orders.models import Order, OrderEvent
+from payments.errors import RefundExceedsPayment, RefundNotAllowed
 from payments.models import Payment, Refund
 from payments.services.refunds import refund_request, refund_request_amount
 from tessera.actors import Actor
-from tessera.errors import InvalidInput, RefundExceedsPayment, RefundNotAllowed
+from tessera.errors import InvalidInput
 from tests import factories
 from tests.admin_support import delivered_order, form_key, login, order_url, shown
 from tests.refund_support import assert_wallet_agrees_with_ledger, credits_of, line_statuses
@@ -48,7 +49,7 @@ def test_an_amount_goes_back_at_once_and_the_customer_keeps_every_line(order, wa
     assert line_statuses(order) == {1: "ISSUED", 2: "ISSUED"}
     assert Order.objects.get(pk=order.pk).status == "PARTIALLY_REFUNDED"
     assert Payment.objects.get(order=order).status == "PARTIALLY_REFUNDED"
-    created = OrderEvent.objects.get(subject_id=str(refund.pk), transition="create")
+    created = OrderEvent.objects.get(subject_id=str(refund.pk), transition="refund.requested")
     assert created.payload == {"amount": "15.50", "reason": "goodwill", "lines": []}
     assert_wallet_agrees_with_ledger(wallet_partner)
 

@@ -86,9 +86,10 @@ def test_refund_goes_to_the_provider_once_and_succeeds_on_its_word(order, worker
     # then
     assert Refund.objects.get(pk=refund.pk).status == "SUCCEEDED"
     assert Payment.objects.get(order=order).status == "REFUNDED"
-    assert OrderEvent.objects.filter(subject_id=str(refund.pk), transition="succeed").count() == 1
+    assert OrderEvent.objects.filter(subject_id=str(refund.pk), transition="refund.succeeded").count() == 1
     assert (
-        OrderEvent.objects.filter(order=order, subject_type="payment", transition="refund_fully").count() == 1
+        OrderEvent.objects.filter(order=order, subject_type="payment", transition="payment.refunded").count()
+        == 1
     )
 
 
@@ -125,7 +126,7 @@ def test_a_refund_the_provider_fails_leaves_the_money_owed_until_staff_send_it_a
     assert line_statuses(order) == {1: "REFUNDED", 2: "REFUNDED"}
     payment = Payment.objects.get(order=order)
     assert (payment.status, refundable_amount(payment)) == ("PAID", Decimal("160.00"))
-    fail = OrderEvent.objects.get(subject_id=str(refund.pk), transition="fail")
+    fail = OrderEvent.objects.get(subject_id=str(refund.pk), transition="refund.failed")
     assert (fail.from_status, fail.payload["moneyOwed"]) == ("PROCESSING", "160.00 EUR")
     assert list(refund_selectors.owing_money(Refund.objects.all())) == [refund]
 
@@ -180,7 +181,7 @@ def test_a_provider_out_of_reach_is_asked_again_with_the_same_key(order, worker,
     refund.refresh_from_db()
     assert (refund.status, refund.provider_reference) == ("PROCESSING", f"fake-refund:{refund.pk}")
     assert [key for key, _ in script.calls] == [f"refund:{refund.pk}"] * 2
-    retry = OrderEvent.objects.get(subject_id=str(refund.pk), transition="provider_retry")
+    retry = OrderEvent.objects.get(subject_id=str(refund.pk), transition="refund.provider_retry_scheduled")
     assert retry.payload["attempt"] == 1
 
 

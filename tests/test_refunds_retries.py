@@ -72,7 +72,7 @@ def test_a_busy_supplier_is_asked_again_with_the_same_keys(order, worker, busy_o
         f"refund:{refund.pk}:line:{first}",
         f"refund:{refund.pk}:line:{second}",
     ]
-    retry = OrderEvent.objects.get(subject_id=str(refund.pk), transition="supplier_retry")
+    retry = OrderEvent.objects.get(subject_id=str(refund.pk), transition="refund.supplier_retry_scheduled")
     assert (retry.payload["attempt"], retry.payload["code"]) == (1, "BUSY")
     assert LedgerEntry.objects.filter(order=order, kind="credit").count() == 1
 
@@ -85,9 +85,9 @@ def test_when_the_attempts_run_out_the_refund_waits_for_the_sweep(order, worker,
 
     assert Refund.objects.get(pk=refund.pk).status == "REQUESTED"
     assert (
-        OrderEvent.objects.get(subject_id=str(refund.pk), transition="supplier_retry").payload[
-            "nextAttemptAt"
-        ]
+        OrderEvent.objects.get(
+            subject_id=str(refund.pk), transition="refund.supplier_retry_scheduled"
+        ).payload["nextAttemptAt"]
         is None
     )
 
@@ -122,7 +122,7 @@ def test_a_duplicate_task_refunds_once(order, worker):
     assert sorted(outcomes.values_list("return_value", flat=True)) == ["refunded", "skipped"]
     assert LedgerEntry.objects.filter(order=order, kind="credit").count() == 1
     assert (
-        OrderEvent.objects.filter(order=order, subject_type="order", transition="refund_fully").count() == 1
+        OrderEvent.objects.filter(order=order, subject_type="order", transition="order.refunded").count() == 1
     )
     assert refund_process(refund_id=refund.pk) == "skipped"
 

@@ -71,10 +71,10 @@ def test_full_refund_takes_every_line_back_and_credits_the_whole_payment(wallet_
         OrderEvent.objects.filter(order=order, subject_type="refund").values_list("transition", "to_status")
     )
     assert trail == [
-        ("create", "REQUESTED"),
-        ("supplier_refunded", ""),
-        ("process", "PROCESSING"),
-        ("succeed", "SUCCEEDED"),
+        ("refund.requested", "REQUESTED"),
+        ("refund.supplier_refunded", ""),
+        ("refund.processing", "PROCESSING"),
+        ("refund.succeeded", "SUCCEEDED"),
     ]
 
 
@@ -128,7 +128,7 @@ def test_supplier_refusing_fails_the_refund_and_moves_nothing(wallet_partner, wo
     assert refundable_amount(payment) == payment.amount
     assert credits_of(order) == []
     assert assert_wallet_agrees_with_ledger(wallet_partner).balance == balance
-    fail = OrderEvent.objects.get(order=order, subject_type="refund", transition="fail")
+    fail = OrderEvent.objects.get(order=order, subject_type="refund", transition="refund.failed")
     assert (fail.from_status, [r["code"] for r in fail.payload["refused"]]) == (
         "REQUESTED",
         ["NOT_REFUNDABLE", "NOT_REFUNDABLE"],

@@ -101,7 +101,7 @@ def test_busy_supplier_requeues_the_reservation_for_later_with_the_next_attempt(
     line.refresh_from_db()
     assert line.status == "RESERVING"
     assert line.supplier_attempts == 1
-    (event,) = line_events(line, "supplier_retry")
+    (event,) = line_events(line, "line.retry_scheduled")
     assert (event.payload["attempt"], event.payload["code"]) == (1, "BUSY")
     assert event.payload["nextAttemptAt"] == retry.run_after.isoformat()
 
@@ -119,7 +119,7 @@ def test_busy_supplier_is_retried_until_the_reservation_succeeds(wallet_partner,
     line = order.lines.get()
     assert line.status == "RESERVED"
     assert booking_of(line).reserve_calls == 3
-    assert [event.payload["attempt"] for event in line_events(line, "supplier_retry")] == [1, 2]
+    assert [event.payload["attempt"] for event in line_events(line, "line.retry_scheduled")] == [1, 2]
     assert sorted(
         DBTaskResult.objects.filter(task_path="orders.tasks.reserve_line").values_list(
             "args_kwargs__kwargs__attempt", flat=True
@@ -143,7 +143,7 @@ def test_busy_supplier_is_retried_until_the_line_is_issued(wallet_partner, worke
     booking = booking_of(line)
     assert booking.issue_calls == 3
     assert len(booking.issued_keys) == 1
-    assert [event.payload["attempt"] for event in line_events(line, "supplier_retry")] == [1, 2, 1, 2]
+    assert [event.payload["attempt"] for event in line_events(line, "line.retry_scheduled")] == [1, 2, 1, 2]
 
 
 # --- attempts run out ---------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def test_issue_task_delivered_twice_issues_once(wallet_partner, worker):
     ) == ["issued", "skipped"]
     assert Voucher.objects.filter(line=line).count() == 1
     assert len(booking_of(line).issued_keys) == 1
-    assert len(line_events(line, "mark_issued")) == 1
+    assert len(line_events(line, "line.issued")) == 1
     assert LedgerEntry.objects.filter(order=order).count() == 1
     assert Order.objects.get(pk=order.pk).status == "FULFILLED"
 
@@ -249,4 +249,4 @@ def test_issue_rerun_after_the_supplier_already_issued_issues_once(wallet_partne
     booking = booking_of(line)
     assert booking.issued_keys == [line.supplier_key("issue")]
     assert Voucher.objects.filter(line=line).count() == 1
-    assert len(line_events(line, "mark_issued")) == 1
+    assert len(line_events(line, "line.issued")) == 1

@@ -119,7 +119,7 @@ def test_gift_card_codes_come_as_a_plain_list_to_copy_and_each_one_shown_is_audi
         [voucher_secret(v, "code"), f"PIN {voucher_secret(v, 'pin')}"] for v in vouchers
     ]
     assert all("25.00 EUR" in row for row in rows[1:])
-    reveals = OrderEvent.objects.filter(order=order, transition="voucher_revealed")
+    reveals = OrderEvent.objects.filter(order=order, transition="voucher.revealed")
     assert sorted(event.subject_id for event in reveals) == sorted(str(v.pk) for v in vouchers)
 
 

@@ -150,7 +150,7 @@ def test_every_check_of_a_genuine_ticket_is_recorded_on_its_order(ticket):
     ticket_check(payload=ticket_payload(voucher), actor=DOOR, now=during(line))
     ticket_check(payload=ticket_payload(voucher), actor=DOOR, now=voucher.valid_until)
 
-    events = OrderEvent.objects.filter(order_id=line.order_id, transition="ticket_checked").order_by("pk")
+    events = OrderEvent.objects.filter(order_id=line.order_id, transition="voucher.checked").order_by("pk")
     assert [(e.subject_id, e.actor_label, e.payload) for e in events] == [
         (str(voucher.pk), "door", {"line": 1, "result": "valid"}),
         (str(voucher.pk), "door", {"line": 1, "result": "expired"}),
@@ -194,7 +194,7 @@ def test_the_page_is_for_staff_holding_the_permission_only(ticket):
     assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
     assert without.get(PAGE).status_code == 403
     assert without.post(PAGE, {"payload": ticket_payload(voucher)}).status_code == 403
-    assert not OrderEvent.objects.filter(transition="ticket_checked").exists()
+    assert not OrderEvent.objects.filter(transition="voucher.checked").exists()
 
 
 def post_json(client: Client, body, headers: dict | None = None):

@@ -146,7 +146,7 @@ def test_a_delayed_voucher_is_accepted_then_fetched_by_the_periodic_poll(wallet_
 
     # then the supplier accepted the order, the first fetch found no voucher yet, and nothing
     # more is queued: from here on the periodic poll asks
-    assert line_events(line)[-2:] == ["start_issuing", "issue_accepted"]
+    assert line_events(line)[-2:] == ["line.issuing", "line.issuance_accepted"]
     assert sub_status(line) == "voucher_fetch_pending"
     assert not Voucher.objects.filter(line=line).exists()
     assert not DBTaskResult.objects.ready().exists()
@@ -169,7 +169,7 @@ def test_a_delayed_voucher_is_accepted_then_fetched_by_the_periodic_poll(wallet_
     assert (line.status, line.sub_status) == ("ISSUED", "voucher_fetched")
     assert Voucher.objects.filter(line=line).count() == 1
     assert Order.objects.get(pk=order.pk).status == "FULFILLED"
-    assert line_events(line) == ["mark_reserved", "start_issuing", "issue_accepted", "mark_issued"]
+    assert line_events(line) == ["line.reserved", "line.issuing", "line.issuance_accepted", "line.issued"]
     assert len(SandboxBooking.objects.get(line_key=f"line:{line.pk}").issued_keys) == 1
 
 

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def reveal_events(order=None):
-    events = OrderEvent.objects.filter(transition="voucher_revealed")
+    events = OrderEvent.objects.filter(transition="voucher.revealed")
     return list(events.filter(order=order) if order is not None else events)
 
 
@@ -98,7 +98,7 @@ def test_the_audit_of_reveals_is_in_the_orders_trail_for_its_partner(api, worker
 
     trail = api.get(f"/orders/{order.pk}/events", {"perPage": 100}).json()["items"]
 
-    reveals = [event for event in trail if event["transition"] == "voucher_revealed"]
+    reveals = [event for event in trail if event["transition"] == "voucher.revealed"]
     assert len(reveals) == 2
     assert {event["subjectType"] for event in reveals} == {"voucher"}
     assert known_secrets(order.lines.get().pk)["code"] not in json.dumps(trail)
@@ -199,7 +199,7 @@ def test_anyone_else_is_refused_and_the_attempt_is_audited(django_user_model, wa
         reveal_for_staff(voucher_id=voucher.pk, user=user)
 
     assert reveal_events() == []
-    refused = OrderEvent.objects.get(transition="voucher_reveal_refused")
+    refused = OrderEvent.objects.get(transition="voucher.reveal_refused")
     assert (refused.subject_id, refused.actor_user_id) == (str(voucher.pk), user.pk)
 
 

@@ -34,7 +34,7 @@ def test_staff_revoke_a_voucher_with_a_reason_and_the_revocation_is_audited(wall
     assert (voucher.status, voucher.revoked_reason) == ("REVOKED", "Reported stolen by the customer")
     assert voucher.revoked_at is not None
     (event,) = voucher_events(voucher)
-    assert (event.transition, event.from_status, event.to_status) == ("revoke", "ACTIVE", "REVOKED")
+    assert (event.transition, event.from_status, event.to_status) == ("voucher.revoked", "ACTIVE", "REVOKED")
     assert (event.actor_kind, event.actor_user_id) == ("staff", agent.pk)
     assert event.payload == {"line": 1, "reason": "Reported stolen by the customer"}
     assert Order.objects.get(pk=voucher.line.order_id).updated_at > order_updated
@@ -92,7 +92,7 @@ def test_refunding_a_line_revokes_its_voucher_and_only_its_voucher(api, worker):
     assert first.line.status == "REFUNDED"
     assert (first.status, first.revoked_reason) == ("REVOKED", f"Refunded (refund {refund.pk})")
     (event,) = voucher_events(first)
-    assert (event.transition, event.actor_kind, event.actor_label) == ("revoke", "system", "worker")
+    assert (event.transition, event.actor_kind, event.actor_label) == ("voucher.revoked", "system", "worker")
     assert second.status == "ACTIVE" and voucher_events(second) == []
 
     # and the partner sees it revoked, without its code

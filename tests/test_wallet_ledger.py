@@ -11,12 +11,11 @@ from django.db import IntegrityError, connection, transaction
 
 from orders.models import Order
 from payments import ledger, locks
-from payments.errors import InvalidAmount
+from payments.errors import InsufficientBalance, InvalidAmount
 from payments.models import ImmutableRowError, LedgerEntry, LedgerKind, Payment, Wallet
 from payments.services import finalization
 from payments.services.wallets import wallet_ledger_total, wallet_top_up
 from tessera.actors import Actor
-from tessera.errors import InsufficientBalance
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,6 @@ from tessera.api.filtering import (
     INTEGER,
     ORDERED,
     TIMESTAMP,
-    InvalidFilter,
     OperatorFilter,
     OperatorFilterSet,
     Value,
@@ -23,6 +22,7 @@ from tessera.api.filtering import (
     identifier,
     text,
 )
+from tessera.errors import InvalidFilter
 
 ORDER_ID = identifier("an order id")
 NO_SUPPLIER = 0

@@ -12,7 +12,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 
-from orders.events import record
+from orders import events
 from orders.locks import lock_order
 from orders.models import Order
 from tessera.actors import Actor
@@ -33,14 +33,7 @@ def order_confirmation_resend(*, order_id, actor: Actor) -> str:
             )
         if not order.contact_email:
             raise InvalidState(f"Order {order.reference} has no contact email.", status=order.status)
-        record(
-            order_id=order.pk,
-            subject_type="order",
-            subject_id=order.pk,
-            name="confirmation_resent",
-            actor=actor,
-            payload={"channel": "email"},
-        )
+        events.order_confirmation_resent(order, actor=actor, channel="email")
         message = confirmation_email(order)
         transaction.on_commit(lambda: _send(message, order.reference))
         return order.contact_email

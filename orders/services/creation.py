@@ -6,18 +6,18 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
-from orders import queue, selectors
-from orders.errors import InvalidTravellers
-from orders.events import batched, record
+from orders import events, queue, selectors
+from orders.errors import CurrencyMismatch, InvalidTravellers
+from orders.events import batched
 from orders.locks import lock_offers
 from orders.models import Order, OrderLine, Partner, Traveller
 from orders.services import expiry
 from orders.services.inputs import ContactInput, TravellerInput
 from orders.stock import stock_allocate
-from suppliers.errors import OfferNotFound
+from suppliers.errors import OfferAlreadyUsed, OfferExpired, OfferNotFound
 from suppliers.models import Offer
 from tessera.actors import Actor
-from tessera.errors import CurrencyMismatch, InvalidInput, OfferAlreadyUsed, OfferExpired
+from tessera.errors import InvalidInput
 from tessera.money import ZERO, format_amount, quantize
 
 MAX_OFFERS = 20
@@ -85,13 +85,9 @@ def order_create(
         # request (OUT_OF_STOCK, nothing created) rather than a line failing in the background.
         stock_allocate(lines=lines, actor=actor, at=now)
         Offer.objects.filter(pk__in=[offer.pk for offer in offers]).update(used_at=now)
-        record(
-            order_id=order.pk,
-            subject_type="order",
-            subject_id=order.pk,
-            name="create",
+        events.order_created(
+            order,
             actor=actor,
-            to_status=order.status,
             payload={
                 "lines": len(lines),
                 "travellers": len(people),

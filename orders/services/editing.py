@@ -9,8 +9,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from orders.errors import InvalidTravellers
-from orders.events import record
+from orders import events
+from orders.errors import InvalidTravellers, OrderNotEditable
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine, Traveller
 from orders.services import expiry
@@ -18,7 +18,7 @@ from orders.services.creation import create_travellers, validate_travellers
 from orders.services.inputs import ContactInput, TravellerInput
 from orders.statuses import OrderStatus
 from tessera.actors import Actor
-from tessera.errors import InvalidInput, OrderNotEditable
+from tessera.errors import InvalidInput
 
 _UNSET = object()
 
@@ -67,14 +67,7 @@ def order_update_details(
         if not changed:
             return order
         _changed(order, timezone.now())
-        record(
-            order_id=order.pk,
-            subject_type="order",
-            subject_id=order.pk,
-            name="update_details",
-            actor=actor,
-            payload={"fields": changed, "version": order.version},
-        )
+        events.order_details_updated(order, actor=actor, fields=changed)
         return order
 
 
@@ -97,14 +90,7 @@ def order_replace_travellers(
         people = create_travellers(order, travellers)
         _assign(lines, people)
         _changed(order, timezone.now())
-        record(
-            order_id=order.pk,
-            subject_type="order",
-            subject_id=order.pk,
-            name="replace_travellers",
-            actor=actor,
-            payload={"travellers": len(people), "version": order.version},
-        )
+        events.order_travellers_replaced(order, actor=actor, travellers=len(people))
         return order
 
 
@@ -117,14 +103,7 @@ def order_set_expiry(*, order_id, expires_at: datetime, actor: Actor, partner_id
         order.expires_at = expires_at
         order.version += 1
         order.save()
-        record(
-            order_id=order.pk,
-            subject_type="order",
-            subject_id=order.pk,
-            name="set_expiry",
-            actor=actor,
-            payload={"from": previous.isoformat(), "to": expires_at.isoformat(), "version": order.version},
-        )
+        events.order_expiry_changed(order, actor=actor, previous=previous)
         return order
 
 

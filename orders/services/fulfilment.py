@@ -18,8 +18,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from orders import queue
-from orders.events import apply_transition, batched, record
+from orders import events, queue
+from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.services.cancellation import release_lines
@@ -119,14 +119,7 @@ def _accepted(booking_ref: str) -> Callable[[Order, OrderLine], Outcome]:
             return "stale"
         line.sub_status = LineSubStatus.VENDOR_ORDER_CREATED
         line.save(update_fields=["sub_status", "updated_at"])
-        record(
-            order_id=line.order_id,
-            subject_type="line",
-            subject_id=line.pk,
-            name="issue_accepted",
-            actor=WORKER,
-            payload={"bookingReference": booking_ref, "delivery": "delayed"},
-        )
+        events.line_issuance_accepted(line, booking_ref=booking_ref)
         queue.reconciliation([line.pk], run_after=retry_at(1))
         return "accepted"
 
@@ -162,14 +155,7 @@ def line_release_at_supplier(*, line_id: int, attempt: int = 1) -> Outcome:
     try:
         adapter_for_line(line).cancel(line, idempotency_key=line.supplier_key("cancel"))
     except PermanentSupplierError as exc:
-        record(
-            order_id=line.order_id,
-            subject_type="line",
-            subject_id=line.pk,
-            name="supplier_release_refused",
-            actor=WORKER,
-            payload={"code": exc.code, "reason": str(exc)},
-        )
+        events.line_release_refused(line, code=exc.code, reason=str(exc))
         return "refused"
     except SupplierError as exc:
         if attempts_left(attempt):
@@ -177,13 +163,7 @@ def line_release_at_supplier(*, line_id: int, attempt: int = 1) -> Outcome:
             return "retry"
         logger.error("giving up releasing line %s at the supplier: %s", line_id, exc)
         return "gave_up"
-    record(
-        order_id=line.order_id,
-        subject_type="line",
-        subject_id=line.pk,
-        name="supplier_released",
-        actor=WORKER,
-    )
+    events.line_release_confirmed(line)
     return "released"
 
 
@@ -325,14 +305,7 @@ def _retry(line: OrderLine, expected: str, exc: SupplierError, attempt: int, req
     OrderLine.objects.filter(pk=line.pk).update(
         supplier_attempts=F("supplier_attempts") + 1, updated_at=timezone.now()
     )
-    record(
-        order_id=line.order_id,
-        subject_type="line",
-        subject_id=line.pk,
-        name="supplier_retry",
-        actor=WORKER,
-        payload={"attempt": attempt, "code": exc.code, "reason": str(exc), "nextAttemptAt": when.isoformat()},
-    )
+    events.line_retry_scheduled(line, attempt=attempt, code=exc.code, reason=str(exc), next_attempt_at=when)
     requeue([line.pk], attempt=attempt + 1, run_after=when)
     return "retry"
 

@@ -10,9 +10,9 @@ from datetime import timedelta
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from orders.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from orders.locks import lock_idempotency_record
 from orders.models import IdempotencyRecord, IdempotencyState, Partner
+from tessera.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 
 LEASE = timedelta(seconds=60)
 RETENTION = timedelta(hours=48)

@@ -13,18 +13,13 @@ from django.db import models, transaction
 from django.db.models import Count
 
 from orders import stock as inventory
+from orders.errors import UnknownKeyIds
 from orders.models import Voucher
 from orders.vouchers import SEALED_FIELDS, voucher_reseal
 from suppliers.models import InventoryCode
 from tessera import sealing
-from tessera.errors import TesseraError
 
 DEFAULT_BATCH = 200
-
-
-class UnknownKeyIds(TesseraError):
-    code = "UNKNOWN_KEY_IDS"
-    fault = "server"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ answers with what it already did: nothing is reserved or issued twice.
 from django.db import transaction
 from django.utils import timezone
 
-from orders import queue
-from orders.events import apply_transition, record
+from orders import events, queue
+from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
 from orders.models import OrderLine
 from orders.services.fulfilment import settle_order
@@ -45,14 +45,7 @@ def line_retry(*, line_id: int, actor: Actor) -> str:
             name = "retry_issuance" if issue else "retry_reservation"
             apply_transition(line, name, actor=actor, at=timezone.now(), payload={"asked": "staff"})
         elif line.status in WAITING:
-            record(
-                order_id=order.pk,
-                subject_type="line",
-                subject_id=line.pk,
-                name="retry_requested",
-                actor=actor,
-                payload={"status": line.status},
-            )
+            events.line_retry_requested(line, actor=actor)
         else:
             raise InvalidState(
                 f"Line {line.position} of {order.reference} is {line.status}: only lines whose outcome is "
@@ -72,13 +65,7 @@ def line_reconcile_request(*, line_id: int, actor: Actor) -> None:
                 f"Line {line.position} of {order.reference} is {line.status}, not UNKNOWN.",
                 status=line.status,
             )
-        record(
-            order_id=order.pk,
-            subject_type="line",
-            subject_id=line.pk,
-            name="reconcile_requested",
-            actor=actor,
-        )
+        events.line_reconcile_requested(line, actor=actor)
         queue.reconciliation([line.pk])
 
 

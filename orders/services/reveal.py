@@ -22,8 +22,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
 
+from orders import events
 from orders.errors import OrderNotFound, VoucherNotFound, VoucherNotRevealable
-from orders.events import record, unsaved_event
 from orders.models import Order, OrderEvent, OrderLine, Voucher
 from orders.statuses import LineStatus, VoucherStatus
 from orders.vouchers import CUSTOMER_FIELDS, SEALED_FIELDS, voucher_of, voucher_secret
@@ -86,14 +86,7 @@ def vouchers_reveal(
         ]
         OrderEvent.objects.bulk_create(
             [
-                unsaved_event(
-                    order_id=voucher.line.order_id,
-                    subject_type="voucher",
-                    subject_id=voucher.pk,
-                    name="voucher_revealed",
-                    actor=actor,
-                    payload={"line": voucher.line.position, "channel": channel, "fields": list(fields)},
-                )
+                events.voucher_revealed(voucher, actor=actor, channel=channel, fields=fields)
                 for voucher in vouchers
             ]
         )
@@ -144,14 +137,7 @@ def reveal_for_staff(*, voucher_id, user) -> Revealed:
         raise VoucherNotFound("No such voucher.", voucher_id=str(voucher_id))
     allowed = user.is_active and user.is_staff and user.has_perm(REVEAL_PERMISSION)
     if not allowed:
-        record(
-            order_id=voucher.line.order_id,
-            subject_type="voucher",
-            subject_id=voucher.pk,
-            name="voucher_reveal_refused",
-            actor=Actor.staff(user),
-            payload={"line": voucher.line.position, "channel": ADMIN, "reason": "no permission"},
-        )
+        events.voucher_reveal_refused(voucher, actor=Actor.staff(user), channel=ADMIN, reason="no permission")
         logger.warning("user %s may not reveal voucher %s", user.pk, voucher.pk)
         raise PermissionDenied("Revealing voucher codes needs the “reveal voucher” permission.")
     (revealed,) = vouchers_reveal(

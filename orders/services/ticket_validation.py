@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from django.utils import timezone
 
-from orders.events import record
+from orders import events
 from orders.models import Voucher
 from orders.statuses import LineStatus, VoucherStatus
 from orders.ticket_signing import read_ticket_payload
@@ -108,14 +108,7 @@ def ticket_check(*, payload: str, actor: Actor, now: datetime | None = None) -> 
         valid_from=voucher.valid_from,
         valid_until=voucher.valid_until,
     )
-    record(
-        order_id=line.order_id,
-        subject_type="voucher",
-        subject_id=voucher.pk,
-        name="ticket_checked",
-        actor=actor,
-        payload={"line": line.position, "result": check.result.value},
-    )
+    events.voucher_checked(voucher, actor=actor, result=check.result.value)
     return check
 
 

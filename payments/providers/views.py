@@ -6,10 +6,12 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from payments.errors import UnknownProviderReference
 from payments.providers import get_provider
 from payments.providers.base import InvalidCallback
-from payments.services.gateway import UnknownProviderReference, provider_callback_apply
+from payments.services.gateway import provider_callback_apply
 from tessera.api.problems import problem
+from tessera.errors import MalformedRequest
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +27,9 @@ def provider_callback(request, provider: str):
         event = gateway.parse_callback(body=request.body, headers=dict(request.headers))
     except InvalidCallback as exc:
         logger.warning("refused a %s callback: %s", provider, exc)
-        return problem("MALFORMED_REQUEST", "The callback's signature, timestamp or body does not check out.")
+        return problem(MalformedRequest("The callback's signature, timestamp or body does not check out."))
     try:
         outcome = provider_callback_apply(provider=provider, event=event)
     except UnknownProviderReference as exc:
-        return problem("NOT_FOUND", exc.detail)
+        return problem(exc)
     return JsonResponse({"received": True, "eventId": event.event_id, "outcome": outcome})

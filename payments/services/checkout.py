@@ -8,11 +8,11 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from orders.events import record
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine, Voucher
 from orders.services.reveal import CUSTOMER_PAGE, is_revealable, vouchers_reveal
 from orders.statuses import LineStatus
+from payments import events
 from payments.models import TICKETS_STATUSES, Checkout, Payment
 from payments.providers import get_provider
 from payments.providers.base import PaymentState, ProviderError
@@ -39,14 +39,7 @@ def checkout_open(*, order_id, partner_id: int, return_url: str, actor: Actor) -
         check_gateway_allowed(order)
         check_payable(order, lock_lines(order), timezone.now())
         checkout, created = Checkout.objects.update_or_create(order=order, defaults={"return_url": url})
-        record(
-            order_id=order.pk,
-            subject_type="checkout",
-            subject_id=checkout.pk,
-            name="checkout_open" if created else "checkout_update",
-            actor=actor,
-            payload={"returnUrl": url},
-        )
+        (events.checkout_opened if created else events.checkout_updated)(checkout, actor=actor)
     checkout.order = order
     return checkout
 

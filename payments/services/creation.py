@@ -6,8 +6,8 @@ Every way of paying starts here (wallet and invoice in ``collection``, the gatew
 
 import uuid
 
-from orders.events import record
 from orders.models import Order
+from payments import events
 from payments.models import Payment
 from tessera.actors import Actor
 from tessera.ids import time_ordered_uuid
@@ -42,13 +42,9 @@ def payment_create(
     )
     if insert:
         payment.save(force_insert=True)
-    record(
-        order_id=order.pk,
-        subject_type="payment",
-        subject_id=payment.pk,
-        name="create",
+    events.payment_created(
+        payment,
         actor=actor,
-        to_status=payment.status,
         payload={
             "method": method,
             **(details or {}),

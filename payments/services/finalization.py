@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders import queue
+from orders.errors import BillingModeNotAllowed, OrderExpired, OrderNotReady, PriceChanged
 from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
@@ -13,14 +14,7 @@ from orders.statuses import BillingMode, LineStatus, OrderStatus
 from payments.models import Payment, PaymentStatus
 from payments.services import collection as payments_collection
 from tessera.actors import Actor
-from tessera.errors import (
-    BillingModeNotAllowed,
-    InvalidInput,
-    InvalidState,
-    OrderExpired,
-    OrderNotReady,
-    PriceChanged,
-)
+from tessera.errors import InvalidInput, InvalidState
 from tessera.money import format_amount, parse_exact
 
 FINALIZE_METHODS = (BillingMode.WALLET, BillingMode.INVOICE)

@@ -15,10 +15,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from orders.errors import BillingModeNotAllowed
 from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.statuses import BillingMode, OrderStatus
+from payments.errors import UnknownProviderReference
 from payments.locks import lock_live_payment, lock_payment
 from payments.models import (
     Payment,
@@ -35,7 +37,7 @@ from payments.services.finalization import check_payable, order_finalize_paid
 from tessera.actors import WORKER, Actor
 from tessera.background.enqueue import enqueue_after_commit
 from tessera.background.retries import attempts_left, retry_at
-from tessera.errors import BillingModeNotAllowed, InvalidState, NotFound
+from tessera.errors import InvalidState
 from tessera.ids import time_ordered_uuid
 
 logger = logging.getLogger(__name__)
@@ -44,10 +46,6 @@ CUSTOMER = Actor.system("customer")
 OPEN_STATUSES = (PaymentStatus.CREATED, PaymentStatus.PENDING)
 RECONCILE_BATCH = 200
 DEFAULT_REASONS = {PaymentState.FAILED: "declined at the provider", PaymentState.CANCELED: "canceled"}
-
-
-class UnknownProviderReference(NotFound):
-    """A verified callback names a session or refund Tessera does not have."""
 
 
 # --- the customer clicks "Pay" -------------------------------------------------------------------

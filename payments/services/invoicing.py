@@ -18,9 +18,9 @@ from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from orders.events import record
 from orders.models import Order, OrderLine
 from orders.statuses import BillingMode
+from payments import events
 from payments.invoice_documents import credit_note_pdf, invoice_csv, invoice_label, invoice_pdf
 from payments.locks import lock_invoice, lock_open_invoice, lock_sequence
 from payments.models import (
@@ -118,13 +118,10 @@ def invoice_accrue(*, order: Order, actor: Actor) -> InvoiceItem:
             tax_amount=tax,
             total_amount=order.total_amount,
         )
-        record(
+        events.invoice_accrued(
+            invoice,
             order_id=order.pk,
-            subject_type="invoice",
-            subject_id=invoice.pk,
-            name="accrue",
             actor=actor,
-            to_status=invoice.status,
             payload={
                 "period": f"{invoice.period_start:%Y-%m}",
                 "total": format_amount(item.total_amount, order.currency),
@@ -262,11 +259,8 @@ def credit_note_issue(*, refund: Refund, actor: Actor) -> CreditNote:
             tax_amount=-note.tax_amount,
             total_amount=-note.total_amount,
         )
-        record(
-            order_id=order.pk,
-            subject_type="credit_note",
-            subject_id=note.pk,
-            name="issue",
+        events.credit_note_issued(
+            note,
             actor=actor,
             payload={
                 "number": note.number,

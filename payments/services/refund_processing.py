@@ -15,12 +15,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from orders.events import apply_transition, record
+from orders.events import apply_transition
 from orders.locks import lock_lines
 from orders.services.revocation import vouchers_revoke_for_lines
 from orders.statuses import BillingMode, LineStatus
 from orders.stock_adapter import adapter_for_line
-from payments import queue
+from payments import events, queue
 from payments.models import Refund, RefundFailureStage, RefundLine, RefundStatus
 from payments.providers import get_provider
 from payments.providers.base import ProviderError, RefundState
@@ -116,12 +116,8 @@ def _apply_supplier_answers(
         refund.amount = sum((rl.amount for rl in accepted), ZERO)
         refund.supplier_fee = sum((rl.supplier_fee for rl in accepted), ZERO)
         refund.save(update_fields=["amount", "supplier_fee", "failure_reason", "updated_at"])
-        record(
-            order_id=order.pk,
-            subject_type="refund",
-            subject_id=refund.pk,
-            name="supplier_refunded",
-            actor=WORKER,
+        events.refund_supplier_refunded(
+            refund,
             payload={
                 "lines": [lines[rl.line_id].position for rl in accepted],
                 "amount": format_amount(refund.amount, refund.currency),
@@ -150,18 +146,8 @@ def _ask_supplier_later(refund: Refund, exc: SupplierError, attempt: int) -> Out
     more = attempts_left(attempt)
     when = retry_at(attempt) if more else None
     _touch(refund.pk)
-    record(
-        order_id=refund.order_id,
-        subject_type="refund",
-        subject_id=refund.pk,
-        name="supplier_retry",
-        actor=WORKER,
-        payload={
-            "attempt": attempt,
-            "code": exc.code,
-            "reason": str(exc),
-            "nextAttemptAt": when.isoformat() if when else None,
-        },
+    events.refund_supplier_retry_scheduled(
+        refund, attempt=attempt, code=exc.code, reason=str(exc), next_attempt_at=when
     )
     if more:
         queue.refund_processing([refund.pk], attempt=attempt + 1, run_after=when)
@@ -198,14 +184,7 @@ def refund_submit(*, refund_id, attempt: int = 1) -> Outcome:
             return _ask_provider_later(refund, exc, attempt)
         refund_settle(refund_id=refund.pk, state=RefundStatus.FAILED, reason=str(exc), actor=WORKER)
         return "refused"
-    record(
-        order_id=refund.order_id,
-        subject_type="refund",
-        subject_id=refund.pk,
-        name="provider_accepted",
-        actor=WORKER,
-        payload={"providerReference": outcome.reference, "state": str(outcome.state)},
-    )
+    events.refund_provider_accepted(refund, provider_reference=outcome.reference, state=str(outcome.state))
     if outcome.state != RefundState.PENDING:
         refund_settle(refund_id=refund.pk, state=str(outcome.state), reason=outcome.reason, actor=WORKER)
     return "submitted"
@@ -213,14 +192,7 @@ def refund_submit(*, refund_id, attempt: int = 1) -> Outcome:
 
 def _ask_provider_later(refund: Refund, exc: ProviderError, attempt: int) -> Outcome:
     _touch(refund.pk)
-    record(
-        order_id=refund.order_id,
-        subject_type="refund",
-        subject_id=refund.pk,
-        name="provider_retry",
-        actor=WORKER,
-        payload={"attempt": attempt, "code": exc.code, "reason": str(exc)},
-    )
+    events.refund_provider_retry_scheduled(refund, attempt=attempt, code=exc.code, reason=str(exc))
     if attempts_left(attempt):
         queue.refund_submission([refund.pk], attempt=attempt + 1, run_after=retry_at(attempt))
         return "retry"

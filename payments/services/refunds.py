@@ -24,13 +24,12 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from orders.errors import IdempotencyKeyReused
-from orders.events import apply_transition, record
+from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.statuses import BillingMode, LineStatus, OrderStatus
-from payments import queue
-from payments.errors import RefundNotFound
+from payments import events, queue
+from payments.errors import LineNotRefundable, RefundExceedsPayment, RefundNotAllowed, RefundNotFound
 from payments.models import (
     LedgerKind,
     Payment,
@@ -52,13 +51,7 @@ from payments.refund_rules import (
 from payments.services.invoicing import credit_note_issue
 from payments.services.wallets import wallet_book
 from tessera.actors import Actor
-from tessera.errors import (
-    InvalidInput,
-    InvalidState,
-    LineNotRefundable,
-    RefundExceedsPayment,
-    RefundNotAllowed,
-)
+from tessera.errors import IdempotencyKeyReused, InvalidInput, InvalidState
 from tessera.money import ZERO, format_amount, parse_exact, quantize
 
 logger = logging.getLogger(__name__)
@@ -282,13 +275,9 @@ def _refund_create(
         RefundLine(refund=refund, line=line, amount=share) for line, share in lines
     )
     Order.objects.filter(pk=order.pk).update(updated_at=timezone.now())
-    record(
-        order_id=order.pk,
-        subject_type="refund",
-        subject_id=refund.pk,
-        name="create",
+    events.refund_requested(
+        refund,
         actor=actor,
-        to_status=refund.status,
         payload={
             "amount": format_amount(refund.amount, refund.currency),
             "reason": reason,

@@ -13,20 +13,13 @@ from tessera.api.principal import IsPartner
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.rendering import shared
 from tessera.api.throttling import PartnerClientThrottle
-from tessera.errors import NotFound, TesseraError
+from tessera.errors import MalformedRequest, NotFound
 
 ORDER_ID = OpenApiParameter("order_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Order id.")
 
 # The longest query string any operation needs (a filter of 100 order ids is ~3,800 characters),
 # kept under gunicorn's request-line limit (gunicorn.conf.py) so that this answer is reachable.
 MAX_QUERY_STRING = 8000
-
-
-class QueryStringTooLong(TesseraError):
-    code = "MALFORMED_REQUEST"
-    fault = "client"
-    http_status = 400
-    suggested_action = f"Keep the query string under {MAX_QUERY_STRING} characters."
 
 
 class PartnerAPIView(APIView):
@@ -42,7 +35,7 @@ class PartnerAPIView(APIView):
         """Refuse, on every operation: a huge query string (even where no parameters are taken,
         which would otherwise ignore it), and a path holding U+0000."""
         if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
-            raise QueryStringTooLong(f"The query string is longer than {MAX_QUERY_STRING} characters.")
+            raise MalformedRequest(f"The query string is longer than {MAX_QUERY_STRING} characters.")
         if "\x00" in request.path:  # no id holds U+0000, and PostgreSQL would refuse to look
             raise NotFound(f"Nothing at {request.path!r}.")
         super().initial(request, *args, **kwargs)

@@ -1,4 +1,8 @@
-"""The one place that turns exceptions into HTTP problems, for DRF views and for Django itself."""
+"""The one place that turns exceptions into HTTP problems, for DRF views and for Django itself.
+
+Every exception becomes a TesseraError of the catalog (tessera.errors) first, so each answer's
+code, title, status and advice come from one class.
+"""
 
 import logging
 
@@ -9,80 +13,73 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from tessera.api.problems import PROBLEM_CONTENT_TYPE, problem, problem_body
-from tessera.errors import DATABASE_UNAVAILABLE, TesseraError
+from tessera import errors
+from tessera.api.problems import PROBLEM_CONTENT_TYPE, problem, problem_body, problem_headers
 
 logger = logging.getLogger(__name__)
 
-DATABASE_RETRY_AFTER_SECONDS = 2
-
-_DRF_CODES: list[tuple[type[Exception], str]] = [
-    (drf.ValidationError, "VALIDATION_FAILED"),
-    (drf.ParseError, "MALFORMED_REQUEST"),
-    (drf.AuthenticationFailed, "UNAUTHENTICATED"),
-    (drf.NotAuthenticated, "UNAUTHENTICATED"),
-    (drf.PermissionDenied, "PERMISSION_DENIED"),
-    (drf.NotFound, "NOT_FOUND"),
-    (drf.MethodNotAllowed, "METHOD_NOT_ALLOWED"),
-    (drf.NotAcceptable, "NOT_ACCEPTABLE"),
-    (drf.UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"),
-    (drf.Throttled, "RATE_LIMITED"),
+_DRF_ERRORS: list[tuple[type[drf.APIException], type[errors.TesseraError]]] = [
+    (drf.ValidationError, errors.InvalidInput),
+    (drf.ParseError, errors.MalformedRequest),
+    (drf.AuthenticationFailed, errors.Unauthenticated),
+    (drf.NotAuthenticated, errors.Unauthenticated),
+    (drf.PermissionDenied, errors.NotPermitted),
+    (drf.NotFound, errors.NotFound),
+    (drf.MethodNotAllowed, errors.MethodNotAllowed),
+    (drf.NotAcceptable, errors.NotAcceptable),
+    (drf.UnsupportedMediaType, errors.UnsupportedMediaType),
+    (drf.Throttled, errors.RateLimited),
 ]
+
+
+def as_tessera_error(exc: Exception) -> errors.TesseraError:
+    """The catalog's error for any exception (an unknown one is an INTERNAL_ERROR, and logged)."""
+    if isinstance(exc, errors.TesseraError):
+        return exc
+    if isinstance(exc, Http404):
+        return errors.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return errors.NotPermitted()
+    if isinstance(exc, RequestDataTooBig):
+        return errors.PayloadTooLarge("The request body is larger than this API accepts.")
+    if isinstance(exc, TooManyFieldsSent):
+        return errors.MalformedRequest("The request has more parameters than this API accepts.")
+    if isinstance(exc, SuspiciousOperation | BadRequest):
+        return errors.MalformedRequest("The request could not be read.")
+    if isinstance(exc, drf.APIException):
+        return _from_drf(exc)
+    if isinstance(exc, errors.DATABASE_UNAVAILABLE):
+        logger.warning("database unavailable during an API request: %s", type(exc).__name__)
+        return errors.ServiceUnavailable(
+            "The database did not answer. The request may not have completed: send it again with "
+            "the same Idempotency-Key."
+        )
+    logger.exception("unhandled error in the API", exc_info=exc)
+    return errors.InternalError()
+
+
+def _from_drf(exc: drf.APIException) -> errors.TesseraError:
+    error_class = next((error for cls, error in _DRF_ERRORS if isinstance(exc, cls)), None)
+    if error_class is None:
+        logger.exception("unmapped DRF error in the API", exc_info=exc)
+        return errors.InternalError()
+    if isinstance(exc, drf.ValidationError):
+        field_errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return error_class("Some fields are not valid.", errors=field_errors)
+    error = error_class(str(exc.detail))
+    if isinstance(exc, drf.Throttled) and exc.wait is not None:
+        error.retry_after = max(1, int(exc.wait + 0.999))
+    return error
 
 
 def problem_response(exc: Exception) -> Response:
     """The problem+json response for ``exc`` (any exception: unknown ones are a 500)."""
-    headers: dict[str, str] = {}
-    if isinstance(exc, TesseraError):
-        if getattr(exc, "retry_after", None):
-            headers["Retry-After"] = str(exc.retry_after)
-        context = dict(exc.context)
-        field_errors = context.pop("errors", None)
-        body = problem_body(
-            exc.code,
-            exc.detail,
-            status=exc.http_status,
-            errors=field_errors,
-            fault=exc.fault,
-            retryable=exc.retryable,
-            suggested_action=exc.suggested_action,
-            context=context or None,
-        )
-    elif isinstance(exc, Http404 | DjangoPermissionDenied):
-        code = "NOT_FOUND" if isinstance(exc, Http404) else "PERMISSION_DENIED"
-        body = problem_body(code)
-    elif isinstance(exc, RequestDataTooBig):
-        body = problem_body("PAYLOAD_TOO_LARGE", "The request body is larger than this API accepts.")
-    elif isinstance(exc, TooManyFieldsSent):
-        body = problem_body("MALFORMED_REQUEST", "The request has more parameters than this API accepts.")
-    elif isinstance(exc, SuspiciousOperation | BadRequest):
-        body = problem_body("MALFORMED_REQUEST", "The request could not be read.")
-    elif isinstance(exc, drf.APIException):
-        body = _drf_problem(exc, headers)
-    elif isinstance(exc, DATABASE_UNAVAILABLE):
-        logger.warning("database unavailable during an API request: %s", type(exc).__name__)
-        headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
-        body = problem_body(
-            "SERVICE_UNAVAILABLE",
-            "The database did not answer. The request may not have completed: send it again with "
-            "the same Idempotency-Key.",
-        )
-    else:
-        logger.exception("unhandled error in the API", exc_info=exc)
-        body = problem_body("INTERNAL_ERROR")
-    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
-
-
-def _drf_problem(exc: drf.APIException, headers: dict[str, str]) -> dict:
-    code = next((code for cls, code in _DRF_CODES if isinstance(exc, cls)), "INTERNAL_ERROR")
-    if isinstance(exc, drf.ValidationError):
-        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return problem_body(code, "Some fields are not valid.", errors=errors)
-    if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
+    error = as_tessera_error(exc)
+    headers = problem_headers(error)
+    if isinstance(error, errors.Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="tessera"'
-    if isinstance(exc, drf.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
-    return problem_body(code, str(exc.detail), status=exc.status_code)
+    body = problem_body(error)
+    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def exception_handler(exc: Exception, context: dict) -> Response:
@@ -93,13 +90,13 @@ def exception_handler(exc: Exception, context: dict) -> Response:
 @csrf_exempt
 def api_bad_request(request, exception=None):
     """Django's 400 (a suspicious host or request refused before any view) as a problem."""
-    return problem("MALFORMED_REQUEST", "The request could not be read.")
+    return problem(errors.MalformedRequest("The request could not be read."))
 
 
 @csrf_exempt
 def api_not_found(request, exception=None):
-    return problem("NOT_FOUND", f"Nothing at {request.path}.")
+    return problem(errors.NotFound(f"Nothing at {request.path}."))
 
 
 def api_server_error(request):
-    return problem("INTERNAL_ERROR")
+    return problem(errors.InternalError())

@@ -5,6 +5,7 @@ from operator import attrgetter
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tessera.errors import FAULTS
 from tessera.money import format_amount
 
 
@@ -44,7 +45,7 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     errorCode = serializers.CharField(help_text="Stable code; see the error catalog.")
-    fault = serializers.ChoiceField(choices=["client", "supplier", "server"])
+    fault = serializers.ChoiceField(choices=FAULTS)
     retryable = serializers.BooleanField(help_text="True: retrying with the same Idempotency-Key is safe.")
     suggestedAction = serializers.CharField()
     correlationId = serializers.CharField()

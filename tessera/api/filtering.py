@@ -30,7 +30,7 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.plumbing import build_parameter_type
 from drf_spectacular.utils import OpenApiParameter
 
-from tessera.errors import InvalidInput
+from tessera.errors import InvalidFilter
 
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin")
 EQUALITY = frozenset({"eq", "ne", "in", "nin"})
@@ -39,11 +39,6 @@ COMPARISON = ORDERED - {"in", "nin"}
 LISTS = frozenset({"in", "nin"})
 MAX_IN_VALUES = 100
 OPERATOR_PREFIX = re.compile(r"([a-z]+):(.*)", re.DOTALL)
-
-
-class InvalidFilter(InvalidInput):
-    code = "INVALID_FILTER"
-    suggested_action = "Check the filter names, operators (eq ne gt gte lt lte in nin) and values."
 
 
 @dataclass(frozen=True)

@@ -27,19 +27,12 @@ from rest_framework.response import Response
 
 from tessera.api.errors import problem_response
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
-from tessera.errors import TesseraError
+from tessera.errors import IdempotencyKeyMissing
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 STORED_HEADERS = ("Location",)
-
-
-class IdempotencyKeyMissing(TesseraError):
-    code = "IDEMPOTENCY_KEY_MISSING"
-    fault = "client"
-    http_status = 400
-    suggested_action = "Send a unique Idempotency-Key header (for example a UUID) with this request."
 
 
 COMPLETED = "completed"  # the state of a record whose answer is stored

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter
 
-from tessera.api.filtering import InvalidFilter, parse_timestamp
+from tessera.api.filtering import parse_timestamp
+from tessera.errors import InvalidFilter
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100

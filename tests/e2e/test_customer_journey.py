@@ -215,7 +215,9 @@ def test_customer_pays_on_the_hosted_page_and_finds_tickets_and_receipt(
     )
     assert Payment.objects.get(order_id=order["id"]).status == "PAID"
     assert (
-        OrderEvent.objects.filter(order_id=order["id"], subject_type="order", transition="finalize").count()
+        OrderEvent.objects.filter(
+            order_id=order["id"], subject_type="order", transition="order.finalized"
+        ).count()
         == 1
     )
     assert all((SCREENSHOTS / name).stat().st_size > 0 for name in SCREENSHOT_NAMES)

@@ -144,7 +144,7 @@ def test_an_admin_reveals_a_voucher_and_support_cannot(browser, live_server, sho
     page.get_by_role("button", name="Reveal").click()
     expect(page.locator("#revealed")).to_contain_text(code)
     shot(page, "admin-reveal.png")
-    assert OrderEvent.objects.filter(transition="voucher_revealed", actor_label="ada").count() == 1
+    assert OrderEvent.objects.filter(transition="voucher.revealed", actor_label="ada").count() == 1
 
     support = logged_in(browser, live_server, "sigrid")
     support.goto(f"{live_server.url}/admin/orders/voucher/{voucher.pk}/reveal/")
@@ -152,7 +152,7 @@ def test_an_admin_reveals_a_voucher_and_support_cannot(browser, live_server, sho
     expect(support.get_by_role("button", name="Reveal")).to_have_count(0)
     expect(support.locator("#content-main")).not_to_contain_text(code)
     shot(support, "admin-reveal-refused.png")
-    assert OrderEvent.objects.filter(transition="voucher_revealed").count() == 1
+    assert OrderEvent.objects.filter(transition="voucher.revealed").count() == 1
 
 
 def test_finance_tops_up_a_wallet_with_a_reason(browser, live_server, shop):

@@ -20,10 +20,12 @@ STILL_MOVING = """
 
 FAULTS_SEEN = """
     SELECT
-      (SELECT COUNT(*) FROM orders_orderevent WHERE transition = 'supplier_retry'),
-      (SELECT COUNT(*) FROM orders_orderevent WHERE transition = 'mark_unknown'),
-      (SELECT COUNT(*) FROM orders_orderevent WHERE transition IN ('resolve_reserved', 'retry_issuance',
-                                                                  'retry_reservation')),
+      (SELECT COUNT(*) FROM orders_orderevent
+        WHERE transition IN ('line.retry_scheduled', 'refund.supplier_retry_scheduled')),
+      (SELECT COUNT(*) FROM orders_orderevent WHERE transition = 'line.unknown'),
+      (SELECT COUNT(*) FROM orders_orderevent
+        WHERE transition IN ('line.reservation_confirmed', 'line.issuance_retried',
+                             'line.reservation_retried')),
       (SELECT COALESCE(SUM(reserve_calls + issue_calls), 0) FROM suppliers_sandboxbooking)
 """
 

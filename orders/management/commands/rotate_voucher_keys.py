@@ -10,9 +10,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from orders.errors import UnknownKeyIds
 from orders.services.key_rotation import (
     DEFAULT_BATCH,
-    UnknownKeyIds,
     check_keyring,
     rows_to_rotate,
     sealed_tables,
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         try:
             check_keyring(tables)
         except UnknownKeyIds as exc:
-            raise CommandError(exc.detail) from None
+            raise CommandError(str(exc)) from None
         newest = sealing.current_key_id()
         self.stdout.write(f"Newest key: {newest!r}.")
         for table in tables:
