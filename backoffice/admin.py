@@ -1,15 +1,20 @@
-"""The back office's order page: orders' own page with the order's money and what needs attention.
+"""The back office's order page: orders' own page with the order's money, what needs attention
+and customer care.
 
-orders.admin registers the order's page as the demand side sees it; payments and the dashboard's
-"needs attention" sets sit above orders, so the page that shows them is registered here, on top of
-it (AdminSite.unregister, then register), with the same URLs and permissions.
+orders.admin registers the order's page as the demand side sees it; payments, the dashboard's
+"needs attention" sets and the customer's status link (a checkout page) sit above orders, so the
+page that shows them is registered here, on top of it (AdminSite.unregister, then register), with
+the same URLs and permissions.
 """
 
 from django.contrib import admin
 from django.utils import timezone
 
 from backoffice import attention
+from backoffice.admin_actions import resend_tickets
+from backoffice.admin_customer_care import OrderCustomerCareMixin
 from orders import admin as orders_admin
+from orders.admin_actions import reconcile_lines, resend_confirmation, retry_lines
 from orders.models import Order
 from payments.admin_refunds import OrderRefundAdminMixin, RefundInline
 from payments.models import Payment
@@ -48,8 +53,9 @@ admin.site.unregister(Order)
 
 
 @admin.register(Order)
-class OrderAdmin(OrderRefundAdminMixin, orders_admin.OrderAdmin):
+class OrderAdmin(OrderCustomerCareMixin, OrderRefundAdminMixin, orders_admin.OrderAdmin):
     list_filter = [*orders_admin.OrderAdmin.list_filter, NeedsAttentionFilter]
+    actions = [resend_confirmation, resend_tickets, retry_lines, reconcile_lines]
     inlines = [
         orders_admin.OrderLineInline,
         orders_admin.TravellerInline,

@@ -1,11 +1,12 @@
 """The back office's roles as permission groups (DESIGN.md §8), kept by ``manage.py ensure_roles``.
 
-* Support: sees everything; cancels PENDING orders and sends confirmations again
-  (``orders.change_order``); retries and reconciles lines (``orders.change_orderline``). Reveals
+* Support: sees everything; cancels PENDING orders, sends confirmations and tickets again and
+  shows a customer's status link (``orders.change_order``); retries and reconciles lines
+  (``orders.change_orderline``); writes internal notes (``orders.add_ordernote``). Reveals
   nothing, refunds nothing, moves no money.
 * Finance: sees everything; refunds (``payments.add_refund``), tops up wallets
   (``payments.add_ledgerentry``: a top-up is a ledger entry), closes invoices
-  (``payments.change_invoice``).
+  (``payments.change_invoice``); writes internal notes (``orders.add_ordernote``).
 * Admin: every permission, including revealing voucher codes and configuring partners,
   suppliers and staff.
 
@@ -20,8 +21,13 @@ from django.db.models import Q
 SEEN_APPS = ("orders", "suppliers", "payments", "tessera")
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "Support": ("orders.change_order", "orders.change_orderline"),
-    "Finance": ("payments.add_refund", "payments.add_ledgerentry", "payments.change_invoice"),
+    "Support": ("orders.change_order", "orders.change_orderline", "orders.add_ordernote"),
+    "Finance": (
+        "payments.add_refund",
+        "payments.add_ledgerentry",
+        "payments.change_invoice",
+        "orders.add_ordernote",
+    ),
 }
 ADMIN = "Admin"
 

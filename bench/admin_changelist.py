@@ -56,6 +56,10 @@ def scenarios() -> dict[str, dict]:
         "search: external reference": {"q": sample.external_reference},
         "search: customer email (upper case)": {"q": sample.contact_email.upper()},
         "search: supplier booking reference": {"q": booked.supplier_booking_ref},
+        "search: external reference (lower case)": {"q": sample.external_reference.lower()},
+        "search: booking reference (lower case)": {"q": booked.supplier_booking_ref.lower()},
+        "search: part of a customer's name": {"q": sample.contact_name[3:]},
+        "search: part of a customer's email": {"q": sample.contact_email.split("@")[0][2:]},
     }
 
 

@@ -37,7 +37,7 @@ from payments.services import wallets
 from suppliers.models import Product
 from tessera.actors import Actor
 
-PORT = 8031
+PORT = int(os.environ.get("BENCH_PORT", "8031"))  # gunicorn's port on 127.0.0.1
 
 
 class Client(threading.Thread):

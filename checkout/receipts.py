@@ -1,26 +1,42 @@
 """The receipt of a paid order: what it says, once for the printable page and once as a PDF.
 
-The PDF writes amounts and rates with the same filters as the page.
+The PDF writes amounts, rates and times with the same filters as the page, in the language the
+page is read in.
 """
 
+from django.utils.translation import gettext as _
+
 from checkout.selectors import CustomerOrder
+from checkout.statuses import REFUND_REASON_WORDS, REFUND_WORDS
 from checkout.templatetags.checkout_format import money, percent
 from orders.statuses import BillingMode
+from tessera.local_time import local_date, local_datetime
 from tessera.pdf import Document
 
-METHOD_WORDS = {
-    BillingMode.WALLET: "Prepaid credits of {partner}",
-    BillingMode.INVOICE: "Invoiced to {partner}",
-    BillingMode.GATEWAY: "Paid online ({provider})",
-}
+# The item column takes most of the width; "#" only as wide as a line number.
+ITEM_COLUMNS = (6, 42, 24, 14, 16)
 
 
 def payment_method_words(view: CustomerOrder) -> str:
     payment = view.paid_payment
     if payment is None:
         return ""
-    template = METHOD_WORDS.get(payment.method, "{method}")
-    return template.format(partner=view.order.partner.name, provider=payment.provider, method=payment.method)
+    partner = view.order.partner.name
+    if payment.method == BillingMode.WALLET:
+        return _("Prepaid credits of %(partner)s") % {"partner": partner}
+    if payment.method == BillingMode.INVOICE:
+        return _("Invoiced to %(partner)s") % {"partner": partner}
+    if payment.method == BillingMode.GATEWAY:
+        return _("Paid online (%(provider)s)") % {"provider": payment.provider}
+    return payment.method
+
+
+def seller_lines(view: CustomerOrder) -> str:
+    seller = view.seller
+    lines = [seller.name, *seller.address.splitlines()]
+    if seller.vat_number:
+        lines.append(_("VAT number %(number)s") % {"number": seller.vat_number})
+    return "\n".join(line for line in lines if line.strip())
 
 
 def receipt_pdf(view: CustomerOrder) -> bytes:
@@ -29,19 +45,23 @@ def receipt_pdf(view: CustomerOrder) -> bytes:
     def amount(value) -> str:
         return money(value, currency)
 
-    doc = Document(title=f"Receipt for order {order.reference}", issuer=f"Tessera, for {order.partner.name}")
+    doc = Document(
+        title=_("Receipt for order %(reference)s") % {"reference": order.reference},
+        issuer=_("Tessera, for %(partner)s") % {"partner": order.partner.name},
+    )
     paid_at = view.paid_payment.paid_at
     doc.facts(
         [
-            ("Order", order.reference),
-            ("Paid on", f"{paid_at:%Y-%m-%d %H:%M} UTC" if paid_at else ""),
-            ("Payment method", payment_method_words(view)),
-            ("Customer", order.contact_name or order.contact_email or "-"),
+            (_("Order"), order.reference),
+            (_("Sold by"), seller_lines(view)),
+            (_("Paid on"), local_datetime(paid_at, view.zone) if paid_at else ""),
+            (_("Payment method"), payment_method_words(view)),
+            (_("Customer"), order.contact_name or order.contact_email or "-"),
         ]
     )
-    doc.heading("Items")
+    doc.heading(_("Items"))
     doc.table(
-        ["#", "Item", "Traveller", "VAT rate", "Amount"],
+        ["#", _("Item"), _("Traveller"), _("VAT rate"), _("Amount")],
         [
             (
                 line.position,
@@ -53,30 +73,31 @@ def receipt_pdf(view: CustomerOrder) -> bytes:
             for line in view.lines
         ],
         numeric_from=3,
+        col_widths=ITEM_COLUMNS,
     )
-    doc.heading("VAT")
+    doc.heading(_("VAT"))
     doc.table(
-        ["Rate", "Net", "VAT", "Total"],
+        [_("Rate"), _("Net"), _("VAT"), _("Total")],
         [(percent(row.rate), amount(row.net), amount(row.tax), amount(row.gross)) for row in view.vat],
         numeric_from=1,
     )
     doc.ln(2)
     doc.facts(
         [
-            ("Total (VAT included)", amount(order.total_amount)),
-            ("Net", amount(view.net_total)),
-            ("VAT", amount(view.tax_total)),
+            (_("Total (VAT included)"), amount(order.total_amount)),
+            (_("Net"), amount(view.net_total)),
+            (_("VAT"), amount(view.tax_total)),
         ]
     )
     if view.refunds_shown:
-        doc.heading("Refunds")
+        doc.heading(_("Refunds"))
         doc.table(
-            ["Date", "Reason", "Status", "Amount"],
+            [_("Date"), _("Reason"), _("Status"), _("Amount")],
             [
                 (
-                    f"{refund.created_at:%Y-%m-%d}",
-                    refund.get_reason_display(),
-                    refund.get_status_display(),
+                    local_date(refund.created_at, view.zone),
+                    str(REFUND_REASON_WORDS.get(refund.reason, refund.reason)),
+                    str(REFUND_WORDS.get(refund.status, refund.status)),
                     amount(refund.amount),
                 )
                 for refund in view.refunds_shown
@@ -85,6 +106,6 @@ def receipt_pdf(view: CustomerOrder) -> bytes:
         )
         doc.ln(2)
         doc.facts(
-            [("Refunded", amount(view.refunded_total)), ("Paid after refunds", amount(view.paid_total))]
+            [(_("Refunded"), amount(view.refunded_total)), (_("Paid after refunds"), amount(view.paid_total))]
         )
     return doc.bytes()

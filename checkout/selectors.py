@@ -8,17 +8,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from checkout.statuses import (
     current_payment,
     order_status_words,
+    payment_sentence,
     payment_status_word,
 )
 from orders.models import Order, OrderLine, Traveller
-from orders.statuses import LineStatus, OrderStatus
+from orders.statuses import BillingMode, LineStatus, OrderStatus
 from payments.models import (
     PAID_STATUSES,
     TICKETS_STATUSES,
@@ -32,6 +35,7 @@ from payments.services.finalization import check_payable
 from payments.services.gateway import check_gateway_allowed
 from payments.vat import VatLine, total_tax, vat_lines
 from tessera.errors import TesseraError
+from tessera.local_time import UTC
 from tessera.money import ZERO
 
 
@@ -51,7 +55,9 @@ def customer_order(order_key: str) -> "CustomerOrder | None":
         .prefetch_related(
             Prefetch(
                 "lines",
-                queryset=OrderLine.objects.select_related("traveller", "voucher").order_by("position"),
+                queryset=OrderLine.objects.select_related("traveller", "voucher", "product").order_by(
+                    "position"
+                ),
             ),
             Prefetch("travellers", queryset=Traveller.objects.order_by("position")),
             Prefetch("payments", queryset=Payment.objects.order_by("created_at")),
@@ -64,6 +70,15 @@ def customer_order(order_key: str) -> "CustomerOrder | None":
         .first()
     )
     return None if order is None else CustomerOrder.of(order)
+
+
+@dataclass(frozen=True)
+class Seller:
+    """Who sold the order, as its receipt names them: the partner, with settings' fallbacks."""
+
+    name: str
+    address: str
+    vat_number: str
 
 
 @dataclass
@@ -106,8 +121,30 @@ class CustomerOrder:
         return payment_status_word(self.payments)
 
     @property
+    def payment_sentence(self) -> str:
+        return payment_sentence(self.payments)
+
+    @property
     def order_status(self) -> str:
         return order_status_words(self.order)
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """Where the order happens: the time zone of its first line that has a time, else UTC.
+        Times that belong to no line (the deadline to pay, the payment) are shown there too."""
+        for line in self.lines:
+            if line.starts_at:
+                return line.product.zone
+        return self.lines[0].product.zone if self.lines else UTC
+
+    @property
+    def seller(self) -> Seller:
+        partner = self.order.partner
+        return Seller(
+            name=partner.seller_name or partner.name,
+            address=partner.seller_address or settings.SELLER_ADDRESS,
+            vat_number=partner.seller_vat_number or settings.SELLER_VAT_NUMBER,
+        )
 
     @property
     def paid_payment(self) -> Payment | None:
@@ -172,6 +209,21 @@ class CustomerOrder:
     def refunds_shown(self) -> list[Refund]:
         """Refunds that returned money or are returning it (failed attempts are left out)."""
         return [refund for refund in self.refunds if refund.status != RefundStatus.FAILED]
+
+    @property
+    def refunds_on_their_way(self) -> list[Refund]:
+        return [
+            refund
+            for refund in self.refunds
+            if refund.status in (RefundStatus.REQUESTED, RefundStatus.PROCESSING)
+        ]
+
+    @property
+    def refunded_to_card(self) -> bool:
+        """The money goes back to the customer's own card or account (a gateway payment); else
+        it goes back to the partner, who was paid by the customer."""
+        payment = self.paid_payment
+        return payment is not None and payment.method == BillingMode.GATEWAY
 
     @property
     def refunded_total(self) -> Decimal:

@@ -1,12 +1,20 @@
-"""The customer's words for an order and its payment (the event-ticket seed's vocabulary)."""
+"""The customer's words for an order and its payment.
+
+``payment_status_word`` is the event-ticket seed's vocabulary (none, pending, paid, partial,
+cancelled) that docs/api.md maps; the status page keeps it for machines (``data-status``) but
+tells people what happened in plain, translated words: a declined card, a payment they
+cancelled, a refund on its way.
+"""
 
 from collections.abc import Sequence
 
+from django.utils.translation import gettext_lazy as _
+
 from orders.models import Order
 from orders.statuses import LineStatus, OrderStatus
-from payments.models import LIVE_PAYMENT_STATUSES, Payment, PaymentStatus
+from payments.models import LIVE_PAYMENT_STATUSES, Payment, PaymentStatus, RefundReason, RefundStatus
 
-# none, pending, paid, partial, cancelled: the status page and docs/lifecycle.md use these.
+# none, pending, paid, partial, cancelled: docs/api.md and docs/lifecycle.md use these.
 PAYMENT_WORDS = {
     PaymentStatus.CREATED: "pending",
     PaymentStatus.PENDING: "pending",
@@ -17,28 +25,55 @@ PAYMENT_WORDS = {
     PaymentStatus.CANCELED: "cancelled",
 }
 
-ORDER_WORDS = {
-    OrderStatus.PENDING: "Waiting for payment",
-    OrderStatus.PROCESSING: "Paid: your tickets are being issued",
-    OrderStatus.FULFILLED: "Complete: your tickets are ready",
-    OrderStatus.PARTIALLY_FULFILLED: "Partly delivered: what could not be issued is refunded",
-    OrderStatus.PARTIALLY_REFUNDED: "Partly refunded",
-    OrderStatus.REFUNDED: "Refunded",
-    OrderStatus.CANCELED: "Cancelled",
-    OrderStatus.EXPIRED: "Expired: the time to pay ran out",
-    OrderStatus.FAILED: "Failed: nothing could be issued, and any payment is refunded",
+# What the customer reads about the latest payment.
+PAYMENT_SENTENCES = {
+    None: _("Not paid yet"),
+    PaymentStatus.CREATED: _("Payment started, not finished"),
+    PaymentStatus.PENDING: _("Waiting for your bank to confirm"),
+    PaymentStatus.PAID: _("Paid"),
+    PaymentStatus.PARTIALLY_REFUNDED: _("Paid, partly refunded"),
+    PaymentStatus.REFUNDED: _("Refunded in full"),
+    PaymentStatus.FAILED: _("Card declined: nothing was charged"),
+    PaymentStatus.CANCELED: _("Payment cancelled by you: nothing was charged"),
 }
 
+ORDER_WORDS = {
+    OrderStatus.PENDING: _("Reserved for you, waiting for payment"),
+    OrderStatus.PROCESSING: _("Paid: your tickets are being issued"),
+    OrderStatus.FULFILLED: _("Complete: your tickets are ready"),
+    OrderStatus.PARTIALLY_FULFILLED: _("Partly delivered: what could not be issued is refunded"),
+    OrderStatus.PARTIALLY_REFUNDED: _("Partly refunded"),
+    OrderStatus.REFUNDED: _("Refunded"),
+    OrderStatus.CANCELED: _("Cancelled"),
+    OrderStatus.EXPIRED: _("Expired: the time to pay ran out"),
+    OrderStatus.FAILED: _("Failed: nothing could be issued, and any payment is refunded"),
+}
 
 LINE_WORDS = {
-    LineStatus.RESERVING: "Being reserved",
-    LineStatus.RESERVED: "Reserved for you",
-    LineStatus.ISSUING: "Being issued",
-    LineStatus.ISSUED: "Ready",
-    LineStatus.FAILED: "Could not be issued",
-    LineStatus.RELEASED: "Released",
-    LineStatus.REFUNDED: "Refunded",
-    LineStatus.UNKNOWN: "Being checked with the supplier",
+    LineStatus.RESERVING: _("Being reserved"),
+    LineStatus.RESERVED: _("Reserved for you"),
+    LineStatus.ISSUING: _("Being issued"),
+    LineStatus.ISSUED: _("Ready"),
+    LineStatus.FAILED: _("Could not be issued"),
+    LineStatus.RELEASED: _("Released"),
+    LineStatus.REFUNDED: _("Refunded"),
+    LineStatus.UNKNOWN: _("Being checked with the supplier"),
+}
+
+REFUND_WORDS = {
+    RefundStatus.REQUESTED: _("On its way"),
+    RefundStatus.PROCESSING: _("On its way"),
+    RefundStatus.SUCCEEDED: _("Refunded"),
+    RefundStatus.FAILED: _("Not sent yet: we are retrying"),
+}
+
+REFUND_REASON_WORDS = {
+    RefundReason.NOT_DELIVERED: _("Not delivered by the supplier"),
+    RefundReason.REQUESTED: _("You asked for it"),
+    RefundReason.CANCELED_EVENT: _("Event or trip cancelled"),
+    RefundReason.GOODWILL: _("Goodwill"),
+    RefundReason.DUPLICATE: _("Duplicate order"),
+    RefundReason.LATE_PAYMENT: _("Paid after the order could no longer be confirmed"),
 }
 
 
@@ -59,5 +94,10 @@ def payment_status_word(payments: Sequence[Payment]) -> str:
     return "none" if payment is None else PAYMENT_WORDS[payment.status]
 
 
+def payment_sentence(payments: Sequence[Payment]) -> str:
+    payment = current_payment(payments)
+    return str(PAYMENT_SENTENCES[None if payment is None else payment.status])
+
+
 def order_status_words(order: Order) -> str:
-    return ORDER_WORDS[order.status]
+    return str(ORDER_WORDS[order.status])

@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from checkout.api import views as checkouts
+from orders.api import partner_views
 from orders.api import voucher_views as order_vouchers
 from partner_api import order_views as orders
 from partner_api import ticket_views as order_tickets
@@ -15,6 +16,7 @@ from suppliers.api import views as suppliers
 app_name = "api"
 
 urlpatterns = [
+    path("partner", partner_views.PartnerSettings.as_view(), name="partner"),
     path("products", suppliers.ProductCollection.as_view(), name="products"),
     path("products/<int:product_id>", suppliers.ProductItem.as_view(), name="product"),
     path("offers", suppliers.OfferCollection.as_view(), name="offers"),

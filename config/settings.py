@@ -1,12 +1,15 @@
 """Tessera settings, read from the environment.
 
-Every value a deployment changes comes from an environment variable; the defaults are for a
-developer's machine and are refused where they would be unsafe (no SECRET_KEY unless DEBUG).
+Every value a deployment changes comes from an environment variable, each listed in .env.example
+and in docs/operations.md; the defaults are for a developer's machine and are refused where they
+would be unsafe: without DEBUG, Tessera refuses to start until every required variable is set,
+naming each one missing (see ``REQUIRED_MISSING`` at the end of this file).
 """
 
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -30,21 +33,43 @@ DEBUG = env_bool("DEBUG", False)
 DEV_DEFAULTS_ALLOWED = DEBUG or "PYTEST_VERSION" in os.environ
 
 
-def env_secret(name: str, dev_default: str) -> str:
-    """The secret in the environment variable ``name``: it must be set unless development
-    defaults are allowed, where ``dev_default`` stands in."""
+# Production: neither DEBUG nor a test run. Security defaults (HTTPS only, secure cookies, HSTS)
+# and JSON logs are on here; each has its own variable to turn it off.
+PRODUCTION = not DEV_DEFAULTS_ALLOWED
+REQUIRED_MISSING: list[str] = []
+
+
+def env_required(name: str, dev_default: str) -> str:
+    """The value of the environment variable ``name``: production requires it (every missing one
+    is named when settings finish loading); development uses ``dev_default``."""
     value = os.environ.get(name, "")
     if value:
         return value
     if not DEV_DEFAULTS_ALLOWED:
-        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off.")
+        REQUIRED_MISSING.append(name)
     return dev_default
 
 
-SECRET_KEY = env_secret("SECRET_KEY", "dev-only-insecure-secret-key-do-not-use-in-production")
+SECRET_KEY = env_required("SECRET_KEY", "dev-only-insecure-secret-key-do-not-use-in-production")
+# Former SECRET_KEYs still accepted for signatures made before a rotation (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+# HTTPS (docs/operations.md, "HTTPS"). Behind a proxy that ends TLS, set SECURE_PROXY_SSL_HEADER=1
+# so that the proxy's X-Forwarded-Proto tells Django a request came over HTTPS; the proxy must
+# then set that header itself on every request. Health and metrics answer over plain HTTP too,
+# for probes and scrapers inside the network.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 INSTALLED_APPS = [
     "tessera",  # first: its db_worker extends django_tasks_db's with retries, recovery, schedule
@@ -66,13 +91,18 @@ INSTALLED_APPS = [
     "backoffice",
     "partner_api",
     "sandbox",
+    "notifications",
+    "ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tessera.correlation.CorrelationIdMiddleware",
+    "tessera.log_context.LogContextMiddleware",
+    "tessera.metrics.RequestMetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "tessera.locale.CustomerLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -137,10 +167,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
+# The customer's pages speak these languages, chosen from the browser's Accept-Language or the
+# page's switcher (tessera/locale.py); the back office and the partner API stay in English.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("nb", "Norsk bokmål"), ("nl", "Nederlands"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# "7 Dec 2026, 00:01 UTC" wherever Django writes a date in English (config/formats/en).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -199,6 +235,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "partner_api.schema.describe_catalogs",
         "partner_api.schema.close_request_bodies",
+        "partner_api.schema.add_links",
     ],
 }
 
@@ -220,6 +257,13 @@ OFFER_VALIDITY = timedelta(minutes=int(os.environ.get("OFFER_VALIDITY_MINUTES", 
 TASK_RETRY_BASE_SECONDS = float(os.environ.get("TASK_RETRY_BASE_SECONDS", "2"))
 TASK_RETRY_MAX_DELAY_SECONDS = float(os.environ.get("TASK_RETRY_MAX_DELAY_SECONDS", "300"))
 TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "6"))
+
+# Tasks each db_worker process runs at once, on threads: a task waiting on a supplier holds a
+# thread, not the process (tessera.background.concurrent_worker).
+WORKER_THREADS = int(os.environ.get("WORKER_THREADS", "64"))
+# Of those threads, how many keep their database connection open between tasks (the others
+# close it when their task ends; threads waiting on a supplier over HTTP hold none).
+WORKER_DB_CONNECTIONS = int(os.environ.get("WORKER_DB_CONNECTIONS", "8"))
 
 # Worker housekeeping: heartbeat, recovery of tasks left RUNNING by a dead worker, schedule.
 WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "5"))
@@ -245,25 +289,37 @@ PERIODIC_TASKS = {
 }
 TASK_RESULT_RETENTION = timedelta(days=int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "7")))
 
+# The supplier simulator (manage.py supplier_simulator) that seed_demo points the demo's rail and
+# voucher suppliers at; empty: they are the in-process sandbox.
+SUPPLIER_SIMULATOR_URL = os.environ.get("SUPPLIER_SIMULATOR_URL", "")
+
 # The sandbox supplier's latencies are multiplied by this (tests make them short).
 SANDBOX_TIME_SCALE = float(os.environ.get("SANDBOX_TIME_SCALE", "1"))
 
 # Voucher encryption keys: "keyid:base64key,keyid2:base64key2"; the first encrypts new values.
-VOUCHER_KEYS = env_secret("VOUCHER_KEYS", "dev1:dGVzc2VyYS1kZXYtb25seS12b3VjaGVyLWtleS0zMmI=")
+VOUCHER_KEYS = env_required("VOUCHER_KEYS", "dev1:dGVzc2VyYS1kZXYtb25seS12b3VjaGVyLWtleS0zMmI=")
 # Key of the keyed hash (HMAC-SHA256) of voucher codes, for lookups and uniqueness without the
 # plaintext. Separate from VOUCHER_KEYS, which rotate: this one must stay, or digests change.
-VOUCHER_DIGEST_KEY = env_secret("VOUCHER_DIGEST_KEY", "tessera-dev-only-voucher-digest-key")
+VOUCHER_DIGEST_KEY = env_required("VOUCHER_DIGEST_KEY", "tessera-dev-only-voucher-digest-key")
 
-# Where customers and providers reach this installation (checkout links, provider callbacks).
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where customers and providers reach this installation (checkout links, provider callbacks,
+# e-mails). Required in production; in development the host and port `make run` serves on.
+PUBLIC_BASE_URL = env_required(
+    "PUBLIC_BASE_URL", f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+).rstrip("/")
+# Its host is served, and trusted as the origin of the admin's forms, without repeating it.
+_public = urlsplit(PUBLIC_BASE_URL)
+if _public.hostname and _public.hostname not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_public.hostname)
+CSRF_TRUSTED_ORIGINS.append(f"{_public.scheme}://{_public.netloc}")
 
 # The payment gateway: which provider hosts the payment page, and the sandbox provider's settings.
 PAYMENT_GATEWAY_PROVIDER = os.environ.get("PAYMENT_GATEWAY_PROVIDER", "sandbox")
-SANDBOX_PROVIDER_SECRET = env_secret("SANDBOX_PROVIDER_SECRET", "tessera-dev-only-sandbox-provider-secret")
+SANDBOX_PROVIDER_SECRET = env_required("SANDBOX_PROVIDER_SECRET", "tessera-dev-only-sandbox-provider-secret")
 
 # Key of the HMAC-SHA256 signature in a ticket's QR code (orders/ticket_signing.py): whoever
 # holds it can make tickets that scan as genuine. Changing it voids every ticket printed before.
-TICKET_SIGNING_KEY = env_secret("TICKET_SIGNING_KEY", "tessera-dev-only-ticket-signing-key")
+TICKET_SIGNING_KEY = env_required("TICKET_SIGNING_KEY", "tessera-dev-only-ticket-signing-key")
 
 # The sandbox provider settles a refund this long after accepting it (scaled by
 # SANDBOX_TIME_SCALE): "succeed", or "fail" to show a refund the provider refuses.
@@ -280,8 +336,8 @@ ATTENTION_PROCESSING_MINUTES = int(os.environ.get("ATTENTION_PROCESSING_MINUTES"
 ATTENTION_EXPIRING_MINUTES = int(os.environ.get("ATTENTION_EXPIRING_MINUTES", "10"))
 WALLET_LOW_BALANCE = os.environ.get("WALLET_LOW_BALANCE", "100.00")
 
-# Order confirmations staff send again from the admin: EMAIL_BACKEND "smtp" (EMAIL_HOST,
-# EMAIL_PORT) or "console", which development uses to print them.
+# Customer e-mails (notifications/), sent by the workers: EMAIL_BACKEND "smtp" (EMAIL_HOST,
+# EMAIL_PORT) or "console", which development uses to print them in the worker's output.
 EMAIL_BACKEND_NAME = os.environ.get("EMAIL_BACKEND", "console" if DEBUG else "smtp")
 MAILERS = {
     "default": {
@@ -298,21 +354,44 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tessera <orders@tessera.localhost>")
 
-# Fonts for PDF documents (receipts, invoices); DejaVu Sans prints every European script.
+# Fonts for PDF documents (receipts, invoices, tickets); DejaVu Sans prints every European script.
 PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+# Fonts tried, in this order, for a character DejaVu lacks (paths under PDF_FONT_ROOT; Debian's
+# fonts-noto-core, fonts-noto-cjk, fonts-noto-color-emoji, fonts-symbola). A missing file is skipped.
+PDF_FONT_ROOT = os.environ.get("PDF_FONT_ROOT", "/usr/share/fonts")
+PDF_FALLBACK_FONTS = [
+    "truetype/noto/NotoSansArabic-Regular.ttf",
+    "truetype/noto/NotoSansHebrew-Regular.ttf",
+    "opentype/noto/NotoSansCJK-Regular.ttc",
+    "truetype/noto/NotoSans-Regular.ttf",
+    "truetype/noto/NotoColorEmoji.ttf",
+    "truetype/ancient-scripts/Symbola_hint.ttf",
+]
 
+# The seller on customers' receipts where the partner names none (Partner.seller_address and
+# seller_vat_number in the admin); the seller's name is the partner's own.
+SELLER_ADDRESS = os.environ.get("SELLER_ADDRESS", "")
+SELLER_VAT_NUMBER = os.environ.get("SELLER_VAT_NUMBER", "")
+
+# Logs: LOG_FORMAT=json writes one JSON object a line (the default in production), "plain" one
+# readable line (the default in development). Both carry the correlation id; JSON lines also the
+# partner, the order and the task when known (tessera/log_context.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"correlation": {"()": "tessera.correlation.CorrelationIdFilter"}},
+    "filters": {"context": {"()": "tessera.log_context.LogContextFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+        "json": {"()": "tessera.log_context.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["correlation"],
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
         },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
@@ -324,3 +403,35 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Operations (docs/operations.md) ----------------------------------------------------------
+
+# /metrics answers only a request carrying "Authorization: Bearer <METRICS_TOKEN>"; without a
+# token set it answers no one (404), in development too.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Figures read from the database at scrape time (orders by status, money, the queue) are kept
+# this long, so that several scrapers or a short scrape interval cost one set of queries.
+METRICS_DB_CACHE_SECONDS = float(os.environ.get("METRICS_DB_CACHE_SECONDS", "15"))
+# /health/ready fails when the oldest task ready to run waited longer than this, when no worker
+# beat a heartbeat within this, or when a supplier's breaker stayed open longer than this.
+HEALTH_QUEUE_MAX_AGE_SECONDS = float(os.environ.get("HEALTH_QUEUE_MAX_AGE_SECONDS", "300"))
+HEALTH_WORKER_MAX_SILENCE_SECONDS = float(os.environ.get("HEALTH_WORKER_MAX_SILENCE_SECONDS", "60"))
+HEALTH_BREAKER_MAX_OPEN_SECONDS = float(os.environ.get("HEALTH_BREAKER_MAX_OPEN_SECONDS", "900"))
+
+# Error reports and traces go to Sentry when SENTRY_DSN is set (off by default).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from tessera.error_reporting import start_error_reporting
+
+    start_error_reporting(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
+
+if REQUIRED_MISSING:
+    raise ImproperlyConfigured(
+        "Tessera refuses to start: "
+        + " ".join(f"{name} must be set when DEBUG is off." for name in REQUIRED_MISSING)
+        + " (docs/operations.md lists every setting.)"
+    )

@@ -10,6 +10,8 @@ from tessera.api.errors import api_bad_request, api_not_found, api_server_error
 admin.site.site_header = "Tessera back office"
 admin.site.site_title = "Tessera"
 admin.site.index_title = "Orders, suppliers and money"
+# Tessera has no public site at "/": no "View site" link leading to a 404.
+admin.site.site_url = None
 
 urlpatterns = [
     path("admin/tickets/validate/", admin_tickets.validate_page, name="ticket-validate"),
@@ -17,7 +19,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("checkout/", include("checkout.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the customer pages' switcher
     path("payments/", include((provider_urls.urlpatterns + sandbox_urls.urlpatterns, "providers"))),
+    path("", include("ops.urls")),
     # Anything else under /api/ is a problem+json 404, in development (DEBUG) too.
     re_path(r"^api/", api_not_found),
 ]

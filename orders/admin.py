@@ -9,12 +9,15 @@ back office's order page on top of this one.
 """
 
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import Case, CharField, OuterRef, Q, Subquery, When
+from django.db.models.functions import Cast, Upper
 from django.urls import reverse
+from django.utils.html import format_html
 
 from orders import admin_partners, admin_stock, admin_vouchers  # noqa: F401 - they register their models
 from orders.admin_actions import reconcile_lines, resend_confirmation, retry_lines
 from orders.admin_editing import PendingOrderEditMixin
+from orders.admin_export import OrderExportMixin
 from orders.admin_filters import SupplierFilter, search_orders
 from orders.models import Order, OrderEvent, OrderLine, Traveller
 from orders.selectors import vouchers_of_order
@@ -24,22 +27,28 @@ from orders.statuses import OrderStatus
 from orders.vouchers import voucher_masked_code
 from tessera.actors import Actor
 from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, badge, money
+from tessera.admin_display import details, staff_time
 from tessera.admin_filters import DateRangeFilter
 from tessera.admin_transitions import ConfirmForm, ReasonForm, ServiceTransitionsMixin
 
 RETRY_PERMISSION = "orders.change_orderline"
 
 
-def search_or_by_order(queryset, term: str, field: str):
+def search_or_by_order(queryset, term: str, field: str, *, upper: bool = False):
     """Rows whose ``field`` is ``term``, or of the order whose reference ``term`` is.
 
     The order's id is read first (references are upper case), so the search combines two indexed
-    columns instead of scanning.
+    columns instead of scanning. ``upper`` compares the field upper-cased (case ignored), for a
+    field with an index on its upper-cased value.
     """
     term = term.strip()
     if not term:
         return queryset
     referenced = list(Order.objects.filter(reference=term.upper()).values_list("pk", flat=True))
+    if upper:
+        return queryset.alias(searched=Upper(field)).filter(
+            Q(searched=term.upper()) | Q(order_id__in=referenced)
+        )
     return queryset.filter(Q(**{field: term}) | Q(order_id__in=referenced))
 
 
@@ -72,47 +81,77 @@ class OrderLineInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("traveller", "supplier")
 
 
+def event_who(event: OrderEvent) -> str:
+    return f"{event.actor_label} ({event.get_actor_kind_display().lower()})"
+
+
+def event_change(event: OrderEvent) -> str:
+    if not (event.from_status or event.to_status):
+        return "-"
+    return f"{event.from_status or '·'} → {event.to_status or '·'}"
+
+
 class OrderEventInline(ReadOnlyInline):
-    """The order's timeline: every transition and audited action, oldest first."""
+    """The order's timeline: every transition and audited action, oldest first, in words.
+
+    A line's rows name the line by its position (read with the events, from the order's few lines).
+    """
 
     model = OrderEvent
-    fields = ["when", "who", "subject", "transition", "change", "details", "correlation_id"]
+    fields = ["when", "who", "subject", "what", "change", "event_details", "correlation_id"]
     readonly_fields = fields
     ordering = ["created_at", "id"]
     verbose_name_plural = "timeline"
 
-    @admin.display(description="when (UTC)")
+    def get_queryset(self, request):
+        positions = (
+            OrderLine.objects.filter(order_id=OuterRef("order_id"))
+            .annotate(key=Cast("pk", CharField()))
+            .filter(key=OuterRef("subject_id"))
+            .values("position")[:1]
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(line_position=Case(When(subject_type="line", then=Subquery(positions))))
+        )
+
+    @admin.display(description="when")
     def when(self, event: OrderEvent) -> str:
-        return f"{event.created_at:%Y-%m-%d %H:%M:%S}"
+        return staff_time(event.created_at)
 
     @admin.display(description="who")
     def who(self, event: OrderEvent) -> str:
-        return f"{event.actor_label} ({event.get_actor_kind_display().lower()})"
+        return event_who(event)
 
     @admin.display(description="of")
     def subject(self, event: OrderEvent) -> str:
-        return event.subject_type
+        position = getattr(event, "line_position", None)
+        return f"line {position}" if position is not None else event.subject_type
+
+    @admin.display(description="what")
+    def what(self, event: OrderEvent) -> str:
+        return event.get_transition_display()
 
     @admin.display(description="from → to")
     def change(self, event: OrderEvent) -> str:
-        if not (event.from_status or event.to_status):
-            return "-"
-        return f"{event.from_status or '·'} → {event.to_status or '·'}"
+        return event_change(event)
 
     @admin.display(description="details")
-    def details(self, event: OrderEvent) -> str:
-        return ", ".join(f"{key}: {value}" for key, value in event.payload.items()) or "-"
+    def event_details(self, event: OrderEvent) -> str:
+        return details(event.payload)
 
 
 @admin.register(Order)
-class OrderAdmin(PendingOrderEditMixin, ServiceTransitionsMixin, ReadOnlyModelAdmin):
+class OrderAdmin(OrderExportMixin, PendingOrderEditMixin, ServiceTransitionsMixin, ReadOnlyModelAdmin):
     list_display = [
         "reference",
-        "partner",
         "order_status",
-        "payment_method",
+        "partner_name",
+        "customer",
+        "customer_email",
         "total",
-        "created_at",
+        "created",
         "expires_or_finalized",
     ]
     list_filter = [
@@ -127,7 +166,7 @@ class OrderAdmin(PendingOrderEditMixin, ServiceTransitionsMixin, ReadOnlyModelAd
     search_fields = ["reference"]  # shows the box; the search itself is search_orders
     search_help_text = (
         "An order id, reference, external reference, customer email or supplier booking reference "
-        "(whole, case ignored)."
+        "(whole, case ignored); or part of the customer's name or email (3 characters or more)."
     )
     raw_id_fields = ["partner"]
     actions = [resend_confirmation, retry_lines, reconcile_lines]
@@ -148,13 +187,38 @@ class OrderAdmin(PendingOrderEditMixin, ServiceTransitionsMixin, ReadOnlyModelAd
     order_status = staticmethod(badge())
     total = staticmethod(money("total_amount", label="total"))
 
+    @admin.display(description="partner", ordering="partner__name")
+    def partner_name(self, order: Order) -> str:
+        return order.partner.name
+
+    @admin.display(description="customer")
+    def customer(self, order: Order) -> str:
+        return order.contact_name or "-"
+
+    @admin.display(description="email")
+    def customer_email(self, order: Order) -> str:
+        """The address, allowed to break only before its "@" when the column is narrow."""
+        local, at, domain = order.contact_email.partition("@")
+        return format_html("{}<wbr>{}{}", local, at, domain) if order.contact_email else "-"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, order: Order) -> str:
+        return staff_time(order.created_at)
+
     @admin.display(description="expires / finalized")
     def expires_or_finalized(self, order: Order) -> str:
         if order.status == OrderStatus.PENDING:
-            return f"expires {order.expires_at:%Y-%m-%d %H:%M}"
+            return f"expires {staff_time(order.expires_at)}"
         if order.finalized_at:
-            return f"finalized {order.finalized_at:%Y-%m-%d %H:%M}"
+            return f"finalized {staff_time(order.finalized_at)}"
         return "-"
+
+    def get_fieldsets(self, request, obj=None):
+        """A finalized or ended order no longer expires: its page shows no "Expires at"."""
+        if obj is None or obj.status in (OrderStatus.PENDING, OrderStatus.EXPIRED):
+            return self.fieldsets
+        times = [("created_at", "finalized_at"), ("updated_at", "version")]
+        return [*self.fieldsets[:-1], ("Times", {"fields": times})]
 
     def get_search_results(self, request, queryset, search_term):
         return search_orders(queryset, search_term), False
@@ -198,7 +262,7 @@ class OrderLineAdmin(ServiceTransitionsMixin, ReadOnlyModelAdmin):
     list_filter = ["status", "phase", "supplier", ("updated_at", DateRangeFilter)]
     list_select_related = ["order", "supplier"]
     search_fields = ["=supplier_booking_ref"]
-    search_help_text = "A supplier booking reference, or an order reference (whole)."
+    search_help_text = "A supplier booking reference, or an order reference (whole, case ignored)."
     raw_id_fields = ["order", "offer", "product", "supplier", "traveller"]
     transition_services = {
         "retry_issuance": "retry",
@@ -206,13 +270,38 @@ class OrderLineAdmin(ServiceTransitionsMixin, ReadOnlyModelAdmin):
         "mark_failed": "fail_by_hand",
     }
     fsm_forms = {"retry_issuance": ConfirmForm, "retry_reservation": ConfirmForm, "mark_failed": ReasonForm}
+    readonly_fields = ["line_status"]
     line_status = staticmethod(badge())
+
+    def get_fieldsets(self, request, obj=None):
+        """The line's page in groups: what it is, its money, its trip, its supplier, its times."""
+        money = self.money_fields
+        return [
+            (
+                None,
+                {"fields": [("order", "position", "line_status"), ("phase", "sub_status"), "description"]},
+            ),
+            ("Price", {"fields": [(money["amount"], "tax_rate", money["denomination"])]}),
+            ("Trip", {"fields": [("starts_at", "from_place", "to_place"), "traveller"]}),
+            (
+                "Supplier",
+                {
+                    "fields": [
+                        ("supplier", "product", "offer"),
+                        ("supplier_reservation_ref", "supplier_booking_ref"),
+                        ("supplier_attempts", "waiting_since"),
+                        ("failure_code", "failure_reason"),
+                    ]
+                },
+            ),
+            ("Times", {"fields": [("created_at", "updated_at"), "id"]}),
+        ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order", "supplier")
 
     def get_search_results(self, request, queryset, search_term):
-        return search_or_by_order(queryset, search_term, "supplier_booking_ref"), False
+        return search_or_by_order(queryset, search_term, "supplier_booking_ref", upper=True), False
 
     def retry(self, request, line: OrderLine, data: dict) -> str:
         step = line_retry(line_id=line.pk, actor=Actor.staff(request.user))
@@ -246,22 +335,28 @@ class SubjectFilter(admin.SimpleListFilter):
 
 @admin.register(OrderEvent)
 class OrderEventAdmin(ReadOnlyModelAdmin):
-    list_display = [
-        "created_at",
-        "order",
-        "subject_type",
-        "transition",
-        "from_status",
-        "to_status",
-        "actor_kind",
-        "actor_label",
-        "correlation_id",
-    ]
+    list_display = ["when", "order", "subject_type", "what", "change", "who", "correlation_id"]
     list_filter = [SubjectFilter, "actor_kind"]
     list_select_related = ["order"]
     search_fields = ["=correlation_id"]
     search_help_text = "A correlation id, or an order reference (whole)."
     raw_id_fields = ["order", "actor_user", "actor_partner"]
+
+    @admin.display(description="when", ordering="created_at")
+    def when(self, event: OrderEvent) -> str:
+        return staff_time(event.created_at)
+
+    @admin.display(description="what")
+    def what(self, event: OrderEvent) -> str:
+        return event.get_transition_display()
+
+    @admin.display(description="from → to")
+    def change(self, event: OrderEvent) -> str:
+        return event_change(event)
+
+    @admin.display(description="who")
+    def who(self, event: OrderEvent) -> str:
+        return event_who(event)
 
     def get_search_results(self, request, queryset, search_term):
         return search_or_by_order(queryset, search_term, "correlation_id"), False

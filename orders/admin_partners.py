@@ -62,7 +62,12 @@ class PartnerAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "currency", "is_active"]}),
         ("Billing modes", {"fields": ["allows_wallet", "allows_invoice", "allows_gateway"]}),
+        (
+            "Seller on customers' receipts",
+            {"fields": ["seller_name", "seller_address", "seller_vat_number"]},
+        ),
         ("Partner API", {"fields": ["rate_limit", "new_key"]}),
+        ("Customers", {"fields": ["customer_emails"]}),
     ]
     readonly_fields = ["new_key"]
     inlines = [ApiKeyInline]

@@ -20,9 +20,11 @@ from django.db import connection, models
 from django.utils import timezone
 
 from orders.models import Order, OrderEvent, OrderLine, Voucher
+from orders.signals import event_recorded
 from tessera import correlation
 from tessera.actors import WORKER, Actor
 from tessera.event_types import EventType, transition_events
+from tessera.times import iso_utc
 
 
 def _order_id_of(instance: models.Model):
@@ -102,6 +104,7 @@ def record(
         audit_event.save(force_insert=True)
     else:
         batch.events.append(audit_event)
+    event_recorded.send(sender=OrderEvent, event=audit_event)
     return audit_event
 
 
@@ -199,12 +202,22 @@ def order_travellers_replaced(order: Order, *, actor: Actor, travellers: int) ->
 
 
 def order_expiry_changed(order: Order, *, actor: Actor, previous) -> OrderEvent:
-    payload = {"from": previous.isoformat(), "to": order.expires_at.isoformat(), "version": order.version}
+    payload = {"from": iso_utc(previous), "to": iso_utc(order.expires_at), "version": order.version}
     return _of_order(order, EventType.ORDER_EXPIRY_CHANGED, actor=actor, payload=payload)
 
 
 def order_confirmation_resent(order: Order, *, actor: Actor, channel: str) -> OrderEvent:
     return _of_order(order, EventType.ORDER_CONFIRMATION_RESENT, actor=actor, payload={"channel": channel})
+
+
+def order_tickets_resent(order: Order, *, actor: Actor, tickets: int) -> OrderEvent:
+    return _of_order(
+        order, EventType.ORDER_TICKETS_RESENT, actor=actor, payload={"channel": "email", "tickets": tickets}
+    )
+
+
+def order_status_link_shown(order: Order, *, actor: Actor) -> OrderEvent:
+    return _of_order(order, EventType.ORDER_STATUS_LINK_SHOWN, actor=actor, payload={"channel": "admin"})
 
 
 def line_issuance_accepted(line: OrderLine, *, booking_ref: str) -> OrderEvent:
@@ -229,7 +242,7 @@ def line_retry_scheduled(
         "attempt": attempt,
         "code": code,
         "reason": reason,
-        "nextAttemptAt": next_attempt_at.isoformat(),
+        "nextAttemptAt": iso_utc(next_attempt_at),
     }
     return _of_line(line, EventType.LINE_RETRY_SCHEDULED, actor=WORKER, payload=payload)
 

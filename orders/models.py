@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders.statuses import (
@@ -50,6 +51,26 @@ class Partner(models.Model):
         max_length=20,
         blank=True,
         help_text="API requests allowed per client, e.g. '600/min'; empty for the default (API_RATE_LIMIT).",
+    )
+    seller_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The legal name printed on customers' receipts; empty for the name above.",
+    )
+    seller_address = models.TextField(
+        blank=True, help_text="The address printed on receipts; empty for SELLER_ADDRESS."
+    )
+    seller_vat_number = models.CharField(
+        "seller VAT number",
+        max_length=32,
+        blank=True,
+        help_text="The VAT number printed on receipts; empty for SELLER_VAT_NUMBER.",
+    )
+    customer_emails = models.BooleanField(
+        "e-mails its customers",
+        default=False,
+        help_text="Tessera e-mails the customer of each order (confirmed, tickets ready, refunded, payment "
+        "failed). Orders paid through hosted checkout are e-mailed whatever this says.",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -115,7 +136,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
             # The back office lists all partners' orders: newest first, by method, by update.
             models.Index(fields=["-created_at"], name="order_created"),
             models.Index(fields=["payment_method", "-created_at"], name="order_method_created"),
-            models.Index(fields=["external_reference"], name="order_extref"),
+            # The back office's search ignores case: references compared upper-cased.
+            models.Index(Upper("external_reference"), name="order_extref_upper"),
             models.Index(fields=["contact_email"], name="order_contact_email"),
             models.Index(fields=["status", "updated_at"], name="order_status_updated"),
             models.Index(fields=["expires_at"], name="order_pending_expiry", condition=Q(status="PENDING")),
@@ -296,10 +318,11 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["starts_at"], name="line_starts_at"),
             models.Index(fields=["from_place"], name="line_from_place"),
             models.Index(fields=["to_place"], name="line_to_place"),
+            models.Index(Upper("supplier_booking_ref"), name="line_booking_ref_upper"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id}#{self.position} {self.description}"
+        return f"Line {self.position}: {self.description}"
 
     # Idempotency keys for supplier calls: stable per line and operation, so any retry, any
     # re-run after a crash and any duplicate task sends the supplier the same key.
@@ -520,6 +543,26 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transition}: {self.from_status} → {self.to_status}"
+
+
+class OrderNote(models.Model):
+    """A staff member's internal note on an order: kept with its author and time, never edited or
+    deleted, and never shown to partners or customers (no API, webhook or customer page reads it)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(max_length=2000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="note_order_created")]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author_label}"
 
 
 class ApiKey(models.Model):

@@ -10,20 +10,28 @@ from datetime import datetime
 from tessera import correlation
 from tessera.background.enqueue import enqueue_after_commit
 
+#: Line tasks whose lines go to the supplier together, one booking per order and supplier.
+BOOKING_TASKS = {"reserve_line": "reserve_booking", "issue_line": "issue_booking"}
+
 
 def _enqueue_after_commit(
     task_name: str, line_ids: Iterable[int], *, run_after: datetime | None = None, **kwargs
 ) -> None:
     """Queue ``task_name`` for each line once the transaction commits.
 
-    One line gets its task directly. Several lines get one ``fan_out`` task that queues theirs
-    from the worker, so a request writes one task row whatever the number of lines.
+    One line gets its task directly. Several lines get one task row whatever their number: a
+    booking task (reserve, issue), which sends the lines of one order at one supplier in one
+    supplier call and splits the rest into one such task per booking; or a ``fan_out`` task
+    that queues one task per line from the worker.
     """
     ids = list(line_ids)
     if len(ids) == 1:
         enqueue_after_commit(
             f"orders.tasks.{task_name}", [{"line_id": ids[0], **kwargs}], run_after=run_after
         )
+    elif task_name in BOOKING_TASKS and ids:
+        call = {"line_ids": ids, **kwargs}
+        enqueue_after_commit(f"orders.tasks.{BOOKING_TASKS[task_name]}", [call], run_after=run_after)
     elif ids:
         call = {"task_name": task_name, "line_ids": ids, "arguments": kwargs}
         enqueue_after_commit("orders.tasks.fan_out", [call], run_after=run_after)

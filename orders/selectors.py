@@ -33,7 +33,7 @@ def events_of(*, partner_id: int, order_id) -> QuerySet[OrderEvent] | None:
 
 def order_tickets_for_partner(*, partner_id: int, order_id) -> Order | None:
     """The order with its lines, their travellers and vouchers: what its ticket document prints."""
-    lines = OrderLine.objects.select_related("traveller", "voucher").order_by("position")
+    lines = OrderLine.objects.select_related("traveller", "voucher", "product").order_by("position")
     queryset = orders_of(partner_id).prefetch_related(Prefetch("lines", queryset=lines))
     return queryset.filter(pk=order_id).first()
 

@@ -14,8 +14,9 @@ from decimal import Decimal
 
 from orders import stock as inventory
 from orders.models import OrderLine
-from suppliers.adapters import adapter_for
+from suppliers.adapters import MeteredAdapter, adapter_for
 from suppliers.adapters.base import (
+    BooksLineByLine,
     Issuance,
     IssueState,
     PermanentSupplierError,
@@ -36,7 +37,7 @@ _REMOTE_STATES = {
 }
 
 
-class InventoryAdapter:
+class InventoryAdapter(BooksLineByLine):
     def __init__(self, supplier) -> None:
         self.supplier = supplier
 
@@ -82,5 +83,5 @@ def adapter_for_line(line: OrderLine) -> SupplierAdapter:
     """The adapter that fulfils ``line``: Tessera's own stock for a product sold from stock
     (whichever vendor supplied its codes), else the line's supplier's adapter."""
     if line.product.stock_source == StockSource.INVENTORY:
-        return InventoryAdapter(line.supplier)
+        return MeteredAdapter(InventoryAdapter(line.supplier), line.supplier.slug)
     return adapter_for(line.supplier)

@@ -29,6 +29,18 @@ def reserve_line(line_id: int, attempt: int = 1, correlation_id: str | None = No
 
 
 @task()
+def reserve_booking(line_ids: list[int], attempt: int = 1, correlation_id: str | None = None) -> str:
+    with correlation.bound(correlation_id):
+        return fulfilment.booking_reserve(line_ids=line_ids, attempt=attempt)
+
+
+@task()
+def issue_booking(line_ids: list[int], attempt: int = 1, correlation_id: str | None = None) -> str:
+    with correlation.bound(correlation_id):
+        return fulfilment.booking_issue(line_ids=line_ids, attempt=attempt)
+
+
+@task()
 def issue_line(line_id: int, attempt: int = 1, correlation_id: str | None = None) -> str:
     with correlation.bound(correlation_id):
         return fulfilment.line_issue(line_id=line_id, attempt=attempt)

@@ -1,8 +1,11 @@
 """An order's tickets as one PDF: a page per ticket or voucher of an issued line, each with a QR.
 
-A page says what it is, for whom, when and where it is valid, the order reference and the
-supplier's references (the collection reference where the supplier gave one), and carries a QR
-code with the signed payload of orders.ticket_signing, which the door checks with Tessera.
+A page says what it is, for whom, when (in the event's or station's own time zone) and where
+(the places' names, not the supplier's ids) it is valid, the order reference and the supplier's
+references (the collection reference where the supplier gave one that differs from the booking
+reference), and carries a QR code with the signed payload of orders.ticket_signing, which the
+door checks with Tessera. Its words follow the active language (the customer's page's; English
+through the partner API).
 Only issued lines whose voucher is active are printed: a refunded or revoked ticket gets no page.
 
 Codes and PINs are not printed. A document like this is forwarded, printed and left in mailboxes;
@@ -14,10 +17,12 @@ which is what tests read, then drawn with tessera.pdf.Document.
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
 import segno
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from fpdf.enums import XPos, YPos
 
 from orders.models import Order, OrderLine, Voucher
@@ -25,6 +30,7 @@ from orders.services.reveal import is_revealable
 from orders.statuses import VoucherKind
 from orders.ticket_signing import ticket_payload
 from orders.vouchers import voucher_of
+from tessera.local_time import local_datetime
 from tessera.money import format_amount
 from tessera.pdf import Document
 
@@ -52,11 +58,16 @@ def ticket_pages(order: Order, lines: Iterable[OrderLine]) -> list[TicketPage]:
 
 
 def tickets_pdf(order: Order, pages: list[TicketPage]) -> bytes:
-    document = Document(title=f"Tickets for order {order.reference}", issuer=ISSUER)
+    document = Document(
+        title=_("Tickets for order %(reference)s") % {"reference": order.reference}, issuer=ISSUER
+    )
     for number, page in enumerate(pages, start=1):
         if number > 1:
             document.add_page()
-        document.heading(f"{page.title}  ({number} of {len(pages)})")
+        document.heading(
+            _("%(title)s  (%(number)s of %(count)s)")
+            % {"title": page.title, "number": number, "count": len(pages)}
+        )
         document.facts(page.facts)
         document.ln(4)
         document.image(io.BytesIO(_qr_png(page.payload)), w=QR_WIDTH_MM, h=QR_WIDTH_MM)
@@ -64,7 +75,7 @@ def tickets_pdf(order: Order, pages: list[TicketPage]) -> bytes:
         document.multi_cell(
             0,
             5,
-            document.clean("Scan to check: Tessera tells whether this ticket is genuine and valid."),
+            document.clean(_("Scan to check: Tessera tells whether this ticket is genuine and valid.")),
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )
@@ -84,45 +95,57 @@ def tickets_pdf_response(order: Order, pages: list[TicketPage]) -> HttpResponse:
 
 def _page(order: Order, line: OrderLine, voucher: Voucher) -> TicketPage:
     is_code = voucher.kind == VoucherKind.CODE
-    facts = [("What", line.description)]
+    product = line.product
+    zone = product.zone
+    facts = [(_("What"), line.description)]
     if line.denomination is not None:
-        facts.append(("Value", f"{format_amount(line.denomination, line.currency)} {line.currency}"))
+        facts.append((_("Value"), f"{format_amount(line.denomination, line.currency)} {line.currency}"))
     holder = str(line.traveller) if line.traveller else order.contact_name
     if holder:
-        facts.append(("For", holder))
+        facts.append((_("For"), holder))
     if line.starts_at:
-        facts.append(("When", _when(line.starts_at)))
+        facts.append((_("When"), local_datetime(line.starts_at, zone)))
     if line.from_place and line.to_place:
-        facts += [("From", line.from_place), ("To", line.to_place)]
+        facts += [
+            (_("From"), product.place_name(line.from_place)),
+            (_("To"), product.place_name(line.to_place)),
+        ]
     elif line.from_place:
-        facts.append(("Where", line.from_place))
-    validity = _validity(voucher)
+        facts.append((_("Where"), product.place_name(line.from_place)))
+    validity = _validity(voucher, zone)
     if validity:
-        facts.append(("Valid", validity))
-    facts.append(("Order", order.reference))
-    if line.supplier_booking_ref:
-        facts.append(("Booking reference", line.supplier_booking_ref))
-    if voucher.collection_reference:
-        facts.append(("Collection reference", voucher.collection_reference))
-    note = "The voucher code and PIN are delivered separately; they are not printed here." if is_code else ""
+        facts.append((_("Valid"), validity))
+    facts.append((_("Order"), order.reference))
+    booking, collection = line.supplier_booking_ref, voucher.collection_reference
+    if booking and booking == collection:
+        facts.append((_("Booking and collection reference"), booking))
+    else:
+        if booking:
+            facts.append((_("Booking reference"), booking))
+        if collection:
+            facts.append((_("Collection reference"), collection))
+    note = (
+        _("The voucher code and PIN are delivered separately; they are not printed here.") if is_code else ""
+    )
     return TicketPage(
-        title="Voucher" if is_code else "Ticket", facts=facts, payload=ticket_payload(voucher), note=note
+        title=_("Voucher") if is_code else _("Ticket"),
+        facts=facts,
+        payload=ticket_payload(voucher),
+        note=note,
     )
 
 
-def _when(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
-    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M} UTC"
-
-
-def _validity(voucher: Voucher) -> str:
+def _validity(voucher: Voucher, zone: ZoneInfo) -> str:
     start, end = voucher.valid_from, voucher.valid_until
     if start and end:
-        return f"from {_when(start)} until {_when(end)}"
+        return _("from %(start)s until %(end)s") % {
+            "start": local_datetime(start, zone),
+            "end": local_datetime(end, zone),
+        }
     if end:
-        return f"until {_when(end)}"
+        return _("until %(end)s") % {"end": local_datetime(end, zone)}
     if start:
-        return f"from {_when(start)}"
+        return _("from %(start)s") % {"start": local_datetime(start, zone)}
     return ""
 
 
@@ -144,10 +167,13 @@ def codes_text(order: Order, tickets: Iterable[dict]) -> str:
         what = line.description
         if line.denomination is not None:
             what += f" {format_amount(line.denomination, line.currency)} {line.currency}"
-        columns = [ticket["code"], f"PIN {ticket['pin']}" if ticket.get("pin") else "", what]
+        pin = _("PIN %(pin)s") % {"pin": ticket["pin"]} if ticket.get("pin") else ""
+        columns = [ticket["code"], pin, what]
         if voucher.valid_until:
-            columns.append(f"valid until {voucher.valid_until.astimezone(UTC):%Y-%m-%d}")
+            until = f"{voucher.valid_until.astimezone(UTC):%Y-%m-%d}"
+            columns.append(_("valid until %(date)s") % {"date": until})
         rows.append("\t".join(columns))
     if not rows:
         return ""
-    return "\n".join([f"# Order {order.reference}: your codes. Keep them private.", *rows]) + "\n"
+    header = _("# Order %(reference)s: your codes. Keep them private.") % {"reference": order.reference}
+    return "\n".join([header, *rows]) + "\n"

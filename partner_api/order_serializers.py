@@ -20,8 +20,10 @@ from orders.statuses import BillingMode
 from partner_api.actions import ACTIONS, available_actions
 from payments.api.refund_serializers import RefundOut
 from payments.models import Payment
-from tessera.api.fields import MoneyField
+from tessera.api.base import InvalidBody
+from tessera.api.fields import DecimalStringField, MoneyField
 from tessera.event_types import EventType
+from tessera.times import iso_utc
 
 MAX_METADATA_BYTES = 4096
 
@@ -112,8 +114,9 @@ class OrderUpdateIn(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError(
-                "Give at least one of contact, externalReference, metadata, expiresAt."
+            raise InvalidBody(
+                "The body changes nothing: give at least one of contact, externalReference, "
+                "metadata, expiresAt."
             )
         return attrs
 
@@ -124,8 +127,8 @@ class TravellersIn(serializers.Serializer):
 
 class FinalizeIn(serializers.Serializer):
     method = serializers.ChoiceField(choices=["wallet", "invoice"], help_text="How you pay.")
-    expectedTotal = serializers.CharField(
-        required=False, max_length=32, help_text="The total you expect; a different total is PRICE_CHANGED."
+    expectedTotal = DecimalStringField(
+        required=False, help_text='The total you expect, e.g. "140.00"; a different total is PRICE_CHANGED.'
     )
 
 
@@ -260,7 +263,7 @@ class OrderOut(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True, help_text="Set while PENDING."))
     def get_expiresAt(self, order: Order) -> str | None:  # noqa: N802 - API name
-        return order.expires_at.isoformat().replace("+00:00", "Z") if order.status == "PENDING" else None
+        return iso_utc(order.expires_at) if order.status == "PENDING" else None
 
     def get_offers(self, order: Order) -> list[dict]:
         seen = {}

@@ -1,7 +1,7 @@
 """The orders API: one view per operation, each calling one service or selector."""
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -28,10 +28,12 @@ from tessera.api.idempotency import idempotent
 from tessera.api.pagination import (
     CURSOR_PARAMS,
     PAGE_PARAMS,
+    PAGING_DESCRIPTION,
     cursor_page,
     page_parameters,
     page_request,
     paginate,
+    sync_paging_schema,
 )
 from tessera.api.rendering import render, render_many
 from tessera.api.throttling import client_name
@@ -51,21 +53,27 @@ SYNC_REFUSES = {
 }
 
 LIST_PARAMETERS = [
-    OpenApiParameter("orderBy", str, enum=list(ORDERINGS), description="Sort field (default createdAt)."),
-    OpenApiParameter("sortBy", str, enum=["asc", "desc"], description="Sort direction (default desc)."),
-    *page_parameters(),
-    OpenApiParameter(
-        "cursor",
-        {"type": "string", "minLength": 1},
-        description=(
-            "Sync mode: the nextCursor of the last page. Send the same filters and perPage (or "
-            "limit) again with it; orderBy, sortBy and page are refused in sync mode."
+    *page_parameters(
+        schema=sync_paging_schema(
+            ordering={
+                "orderBy": {
+                    "type": "string",
+                    "enum": list(ORDERINGS),
+                    "description": "Sort field (default createdAt).",
+                },
+                "sortBy": {
+                    "type": "string",
+                    "enum": ["asc", "desc"],
+                    "description": "Sort direction (default desc).",
+                },
+            }
         ),
-    ),
-    OpenApiParameter(
-        "updatedSince",
-        {"type": "string", "format": "date-time"},
-        description="Sync mode: start at orders updated since this time.",
+        description=(
+            f"{PAGING_DESCRIPTION} With pages, orderBy and sortBy sort them. Sync mode instead: "
+            "updatedSince (a time with a zone) starts a walk by updatedAt, then id; each page's "
+            "nextCursor goes on as cursor, with the same filters and perPage (or limit); page, "
+            "orderBy and sortBy are refused in sync mode."
+        ),
     ),
 ]
 

@@ -5,6 +5,8 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from orders.vocabulary import PROVIDER_STATUSES
+from tessera.api.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
+from tessera.api.throttling import CLIENT_NAME_PATTERN, MAX_CLIENT_NAME_LENGTH
 from tessera.catalog_docs import error_table
 from tessera.errors import error_catalog
 
@@ -43,7 +45,14 @@ def close_request_bodies(result, generator, request, public):
             schema["additionalProperties"] = False
             if name.startswith("Patched"):
                 schema["minProperties"] = 1
+            schema.update(BODY_RULES.get(name, {}))
     return result
+
+
+# Rules that tie members of one body together, as the serializers' validate() enforces them.
+BODY_RULES = {
+    "RefundCreateInRequest": {"not": {"required": ["lines", "amount"]}},  # RefundCreateIn.validate
+}
 
 
 class PartnerAutoSchema(AutoSchema):
@@ -81,10 +90,15 @@ class PartnerAutoSchema(AutoSchema):
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    {"type": "string", "minLength": 1, "maxLength": 255},
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
     OpenApiParameter.HEADER,
     required=True,
-    description="Unique per intended change (e.g. a UUID); retries reuse it. Kept 48 hours.",
+    description=(
+        f"Unique per intended change (e.g. a UUID); retries reuse it. 1 to {MAX_KEY_LENGTH} printable "
+        "ASCII characters (space to ~, not at either end); missing is IDEMPOTENCY_KEY_MISSING, "
+        "anything else IDEMPOTENCY_KEY_INVALID. The same key with another body or operation is "
+        "IDEMPOTENCY_KEY_REUSED (422). Kept 48 hours."
+    ),
 )
 CORRELATION_ID = OpenApiParameter(
     "X-Correlation-Id",
@@ -97,11 +111,12 @@ CORRELATION_ID = OpenApiParameter(
 )
 CLIENT_NAME = OpenApiParameter(
     "X-Client-Name",
-    str,
+    {"type": "string", "maxLength": MAX_CLIENT_NAME_LENGTH, "pattern": CLIENT_NAME_PATTERN},
     OpenApiParameter.HEADER,
     description=(
-        "Names your integration (<company>-<application>; first 100 characters are kept); "
-        "rate limits are per client name."
+        f"Names your integration (<company>-<application>): at most {MAX_CLIENT_NAME_LENGTH} printable "
+        "ASCII characters, stored on the orders it creates as sent (trimmed); anything else is "
+        "CLIENT_NAME_INVALID. Rate limits are per client name."
     ),
 )
 
@@ -144,3 +159,84 @@ WRITE_RETRY_AFTER = OpenApiParameter(
     response=[409, 429, 503],
     description=f"{_RETRY_AFTER}; on 409 only with IDEMPOTENCY_KEY_IN_USE.",
 )
+
+
+def _to(operation_id: str, description: str, **parameters: str) -> dict:
+    return {"operationId": operation_id, "parameters": parameters, "description": description}
+
+
+_ORDER_ID = "$response.body#/id"
+_ORDER_LINKS = {
+    "getOrder": _to("getOrder", "Poll the order.", order_id=_ORDER_ID),
+    "updateOrder": _to("updateOrder", "Change it while PENDING.", order_id=_ORDER_ID),
+    "replaceTravellers": _to("replaceTravellers", "Replace its travellers.", order_id=_ORDER_ID),
+    "finalizeOrder": _to("finalizeOrder", "Pay and start issuing.", order_id=_ORDER_ID),
+    "cancelOrder": _to("cancelOrder", "Cancel it while PENDING.", order_id=_ORDER_ID),
+    "openCheckout": _to("openCheckout", "Let the customer pay.", order_id=_ORDER_ID),
+    "listOrderEvents": _to("listOrderEvents", "Its audit trail.", order_id=_ORDER_ID),
+    "requestRefund": _to("requestRefund", "Refund it once delivered.", order_id=_ORDER_ID),
+    "listOrderRefunds": _to("listOrderRefunds", "Its refunds.", order_id=_ORDER_ID),
+    "getOrderTicketsPdf": _to("getOrderTicketsPdf", "Its tickets.", order_id=_ORDER_ID),
+    "listOrderVouchers": _to("listOrderVouchers", "Its vouchers.", order_id=_ORDER_ID),
+}
+_FIRST = "$response.body#/items/0/id"
+
+# operationId -> status -> links: what a client (or a stateful test) can do with an answer next.
+LINKS: dict[str, dict[str, dict]] = {
+    "createOffer": {
+        "201": {
+            "getOffer": _to("getOffer", "Read the offer again.", offer_id="$response.body#/id"),
+            "createOrder": {
+                "operationId": "createOrder",
+                "requestBody": {"offers": ["$response.body#/id"]},
+                "description": "Order the offer.",
+            },
+        }
+    },
+    "listProducts": {"200": {"getProduct": _to("getProduct", "One product.", product_id=_FIRST)}},
+    "createOrder": {"202": _ORDER_LINKS},
+    "getOrder": {"200": _ORDER_LINKS},
+    "updateOrder": {"200": _ORDER_LINKS},
+    "replaceTravellers": {"200": _ORDER_LINKS},
+    "finalizeOrder": {"200": _ORDER_LINKS},
+    "cancelOrder": {"200": {"getOrder": _ORDER_LINKS["getOrder"]}},
+    "listOrders": {"200": {"getOrder": _to("getOrder", "The first order of the page.", order_id=_FIRST)}},
+    "requestRefund": {
+        "202": {
+            "getRefund": _to("getRefund", "Follow the refund.", refund_id="$response.body#/id"),
+            "listOrderRefunds": _to(
+                "listOrderRefunds", "The order's refunds.", order_id="$response.body#/orderId"
+            ),
+        }
+    },
+    "listOrderRefunds": {"200": {"getRefund": _to("getRefund", "The first refund.", refund_id=_FIRST)}},
+    "listInvoices": {
+        "200": {
+            "getInvoice": _to("getInvoice", "The first invoice.", invoice_id=_FIRST),
+            "getInvoicePdf": _to("getInvoicePdf", "Its PDF.", invoice_id=_FIRST),
+            "getInvoiceCsv": _to("getInvoiceCsv", "Its CSV.", invoice_id=_FIRST),
+        }
+    },
+    "listCreditNotes": {
+        "200": {"getCreditNotePdf": _to("getCreditNotePdf", "The first one's PDF.", credit_note_id=_FIRST)}
+    },
+    "getWallets": {
+        "200": {
+            "listLedgerEntries": _to(
+                "listLedgerEntries", "The first wallet's ledger.", currency="$response.body#/items/0/currency"
+            )
+        }
+    },
+}
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular postprocessing hook: OpenAPI links from one answer to the operations it
+    leads to (create -> finalize -> refund ...), for clients and for stateful testing."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for status, links in LINKS.get(operation.get("operationId"), {}).items():
+                response = operation.get("responses", {}).get(status)
+                if response is not None:
+                    response["links"] = links
+    return result

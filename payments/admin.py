@@ -26,6 +26,7 @@ from payments.models import (
 from payments.services.invoicing import invoices_close
 from tessera.actors import Actor
 from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, badge, money
+from tessera.admin_display import details, staff_time
 from tessera.admin_filters import DateRangeFilter
 from tessera.money import ZERO, format_amount
 
@@ -50,11 +51,11 @@ def timeline(subject_type: str, obj) -> str:
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
-                f"{event.created_at:%Y-%m-%d %H:%M:%S}",
+                staff_time(event.created_at),
                 event.get_transition_display(),
                 f"{event.from_status or '·'} → {event.to_status or '·'}",
                 event.actor_label,
-                ", ".join(f"{key}: {value}" for key, value in event.payload.items()),
+                details(event.payload),
             )
             for event in events
         ),
@@ -91,6 +92,7 @@ class LedgerEntryAdmin(ReadOnlyModelAdmin):
     list_filter = ["kind", "wallet", ("created_at", DateRangeFilter)]
     list_select_related = ["wallet__partner", "order"]
     search_fields = ["=reference", "=order__reference"]
+    money_currency = "wallet.currency"
 
 
 class ProviderEventInline(ReadOnlyInline):

@@ -14,13 +14,14 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
 from orders.models import Order, OrderLine
+from orders.statuses import BillingMode
 from payments import refund_selectors
 from payments.models import Refund, RefundLine
 from payments.refund_rules import (
@@ -105,17 +106,37 @@ class OrderRefundAdminMixin(RefundPermissionMixin):
         return [refund, *super().get_urls()]
 
     def refund_view(self, request, object_id):
-        if not self.has_refund_permission(request):
-            raise PermissionDenied
+        """The form, then a review of what will happen (amount, where the money goes), then the
+        refund: nothing is written until staff confirm the review."""
         order = _order_or_404(object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund order {order.reference}",
+            "opts": self.model._meta,
+            "original": order,
+            "order": order,
+        }
+        if not self.has_refund_permission(request):
+            return TemplateResponse(request, "admin/orders/order/refund_refused.html", context, status=403)
         lines = list(order.lines.order_by("position"))
         refunds = list(refund_selectors.with_lines(order.refunds.all()))
         payment = paid_payment(order.payments.all())
         left = refundable_amount(payment) if payment is not None else ZERO
         choices = refundable_lines(lines, refunds) if left > 0 else []
-        initial = {"key": uuid.uuid4().hex, "lines": choices, "reason": REQUESTABLE_REASONS[0]}
+        initial = {"key": uuid.uuid4().hex, "reason": REQUESTABLE_REASONS[0]}
         form = StaffRefundForm(request.POST or None, initial=initial, order=order, lines=choices)
-        if request.method == "POST" and form.is_valid():
+        context |= {
+            "form": form,
+            "payment": payment,
+            "paid": _money(payment.amount, payment.currency) if payment else None,
+            "left": _money(left, payment.currency) if payment else None,
+            "refundable": left > 0 and order.status in REFUNDABLE_ORDER_STATUSES,
+            "refunds": [(refund, _money(refund.amount, refund.currency)) for refund in refunds],
+        }
+        if request.method == "POST" and form.is_valid() and "change" not in request.POST:
+            if request.POST.get("confirmed") != "yes":
+                context["review"] = _review(order, form.cleaned_data, payment, left)
+                return TemplateResponse(request, "admin/orders/order/refund_review.html", context)
             try:
                 refund, what = _request(order, form.cleaned_data, Actor.staff(request.user))
             except TesseraError as exc:
@@ -127,20 +148,33 @@ class OrderRefundAdminMixin(RefundPermissionMixin):
                     f"for {what}. Its progress is in the order's refunds and timeline.",
                 )
                 return redirect("admin:orders_order_change", order.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Refund order {order.reference}",
-            "opts": self.model._meta,
-            "original": order,
-            "order": order,
-            "form": form,
-            "payment": payment,
-            "paid": _money(payment.amount, payment.currency) if payment else None,
-            "left": _money(left, payment.currency) if payment else None,
-            "refundable": left > 0 and order.status in REFUNDABLE_ORDER_STATUSES,
-            "refunds": [(refund, _money(refund.amount, refund.currency)) for refund in refunds],
-        }
         return TemplateResponse(request, "admin/orders/order/refund.html", context)
+
+
+def _review(order: Order, data: dict, payment, left) -> dict:
+    """What a refund will do, in words, before staff confirm it."""
+    currency = order.currency
+    if data["amount"] is not None:
+        what = "An amount; the customer keeps every line and the supplier is not asked."
+        amount = _money(data["amount"], currency)
+    else:
+        chosen = sorted(data["lines"], key=lambda line: line.position)
+        what = "; ".join(_line_label(line) for line in chosen)
+        total = min(sum((line.amount for line in chosen), ZERO), left)
+        amount = f"up to {_money(total, currency)} (the supplier is asked first and may keep a fee)"
+    reason = {reason.value: reason.label for reason in REQUESTABLE_REASONS}[data["reason"]]
+    return {"what": what, "amount": amount, "destination": _destination(order, payment), "reason": reason}
+
+
+def _destination(order: Order, payment) -> str:
+    """Where the money of a refund of ``payment`` goes, in the words staff tell a customer."""
+    method = payment.method if payment is not None else order.payment_method
+    if method == BillingMode.WALLET:
+        return f"Back to {order.partner.name}'s wallet, available at once."
+    if method == BillingMode.INVOICE:
+        return f"A credit note on {order.partner.name}'s monthly invoice."
+    provider = payment.provider if payment is not None else ""
+    return f"Back to the customer's card through the payment provider{f' ({provider})' if provider else ''}."
 
 
 def _request(order: Order, data: dict, actor: Actor) -> tuple[Refund, str]:

@@ -23,6 +23,7 @@ from payments.models import Wallet
 from payments.selectors import ledger_of, wallets_running_low
 from payments.services.wallets import wallet_top_up
 from tessera.actors import Actor
+from tessera.admin_display import staff_time
 from tessera.errors import TesseraError
 from tessera.money import format_amount, parse_exact
 
@@ -100,7 +101,7 @@ class WalletTopUpMixin:
             "<td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    f"{entry.created_at:%Y-%m-%d %H:%M}",
+                    staff_time(entry.created_at),
                     entry.get_kind_display(),
                     format_amount(entry.amount, wallet.currency),
                     format_amount(entry.balance_after, wallet.currency),

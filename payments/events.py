@@ -9,6 +9,7 @@ from orders.models import OrderEvent
 from payments.models import Checkout, CreditNote, Invoice, Payment, Refund
 from tessera.actors import WORKER, Actor
 from tessera.event_types import EventType
+from tessera.times import iso_utc_or_none
 
 
 def payment_created(payment: Payment, *, actor: Actor, payload: dict) -> OrderEvent:
@@ -54,7 +55,7 @@ def refund_supplier_retry_scheduled(
         "attempt": attempt,
         "code": code,
         "reason": reason,
-        "nextAttemptAt": next_attempt_at.isoformat() if next_attempt_at else None,
+        "nextAttemptAt": iso_utc_or_none(next_attempt_at),
     }
     return _of_refund(refund, EventType.REFUND_SUPPLIER_RETRY_SCHEDULED, payload=payload)
 

@@ -12,6 +12,7 @@ from orders.statuses import BillingMode
 from tessera.event_types import EventType
 from tessera.fields import amount_field
 from tessera.ids import time_ordered_uuid
+from tessera.money import format_amount
 
 
 class Wallet(models.Model):
@@ -83,7 +84,7 @@ class LedgerEntry(models.Model):
         indexes = [models.Index(fields=["wallet", "-created_at"], name="ledger_wallet_created")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount} {self.wallet.currency}"
+        return f"{self.kind} {format_amount(self.amount, self.wallet.currency)} {self.wallet.currency}"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
@@ -154,7 +155,7 @@ class Payment(ConcurrentTransitionMixin, models.Model):
         indexes = [models.Index(fields=["status", "updated_at"], name="payment_status_updated")]
 
     def __str__(self) -> str:
-        return f"{self.get_method_display()} {self.amount} {self.currency}"
+        return f"{self.get_method_display()} {format_amount(self.amount, self.currency)} {self.currency}"
 
     @transition(
         field=status,
@@ -293,7 +294,7 @@ class Refund(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Refund {self.amount} {self.currency} ({self.status})"
+        return f"Refund {format_amount(self.amount, self.currency)} {self.currency} ({self.status})"
 
     @transition(
         field=status,
@@ -337,6 +338,9 @@ class RefundLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["refund", "line"], name="refund_line_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {format_amount(self.amount, self.refund.currency)} {self.refund.currency} back"
 
 
 class Checkout(models.Model):

@@ -2,8 +2,9 @@ from django.apps import AppConfig
 
 
 class SandboxConfig(AppConfig):
-    """Stand-ins for the outside world: the sandbox supplier, payment provider and bank, and the
-    demo data. It plugs into the registries of suppliers and payments, which never import it."""
+    """Stand-ins for the outside world: the sandbox supplier, payment provider and bank, the
+    supplier simulator and the demo data. It plugs into the registries of suppliers and payments,
+    which never import it."""
 
     name = "sandbox"
     verbose_name = "Sandbox"

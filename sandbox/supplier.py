@@ -13,6 +13,10 @@ A product's ``settings`` choose how the sandbox behaves (all optional):
                         and the call's number, so a run repeats exactly and a retry draws afresh
 ``partial``             true: issuing fails for every second line of the order (positions 2, 4, ...)
 ``late``                seconds after acceptance before issued vouchers are delivered (delayed)
+``booking``             "order": all lines of an order are reserved and issued in one call, with
+                        one reference (as airlines and rail operators book); the default books
+                        line by line. A whole booking is busy, slow, refused or lost at once;
+                        ``partial`` still refuses single lines
 ``refund``              "refuse" to refuse refunds; ``refund_fee`` a fee kept on refunds
 
 The supplier's own ``settings`` may say ``{"down": true}``: then ``ping`` (the admin's "test
@@ -35,15 +39,19 @@ from django.utils import timezone
 
 from suppliers.adapters import register
 from suppliers.adapters.base import (
+    Booking,
+    BooksLineByLine,
     DeliveredItem,
     Issuance,
     IssueState,
+    LineResults,
     PermanentSupplierError,
     RefundResult,
     RemoteState,
     Reservation,
     RetryableSupplierError,
     StatusReport,
+    SupplierError,
     SupplierTimeout,
 )
 from suppliers.models import SandboxBooking, SupplierKind
@@ -52,7 +60,7 @@ MAX_LATENCY_SECONDS = 30.0
 
 
 @register("sandbox")
-class SandboxAdapter:
+class SandboxAdapter(BooksLineByLine):
     def __init__(self, supplier) -> None:
         self.supplier = supplier
 
@@ -91,18 +99,15 @@ class SandboxAdapter:
             busy = _busy(behaviour, booking.issue_calls, "issue") or _busy_by_chance(
                 behaviour, line, booking.issue_calls, "issue"
             )
-            refusal = busy or _issue_refusal(behaviour, line)
-            newly_accepted = refusal is None and idempotency_key not in booking.issued_keys
-            changed = ["issue_calls"]
-            if newly_accepted:
-                booking.issued_keys = [*booking.issued_keys, idempotency_key]
-                booking.state = RemoteState.ISSUE_PENDING if behaviour.get("late") else RemoteState.ISSUED
-                booking.issue_accepted_at = timezone.now()
-                changed += ["issued_keys", "state", "issue_accepted_at"]
-            booking.save(update_fields=changed)
+            booking.save(update_fields=["issue_calls"])
+            if busy is None:
+                accepted = _accept_issue(booking, line, idempotency_key, behaviour)
         if busy is not None:
             raise busy
         _sleep(behaviour)
+        return self._issue_answer(line, idempotency_key, behaviour, *accepted)
+
+    def _issue_answer(self, line, idempotency_key, behaviour, booking, refusal, newly_accepted) -> Issuance:
         if refusal is not None:
             raise refusal
         if behaviour.get("timeout") == "issue" or _lost_by_chance(
@@ -118,6 +123,58 @@ class SandboxAdapter:
         if report.state == RemoteState.ISSUED:
             return Issuance(IssueState.ISSUED, booking.booking_ref, report.items)
         return Issuance(IssueState.PENDING, booking.booking_ref)
+
+    # --- whole bookings (products whose settings say {"booking": "order"}) -------------------
+
+    def reserve_booking(self, booking: Booking) -> LineResults[Reservation]:
+        if not _books_per_order(booking):
+            return super().reserve_booking(booking)
+        behaviour = _behaviour(booking.lines[0])
+        with transaction.atomic():
+            record = _booking_record(booking, "reserve")
+            busy = _busy(behaviour, record.reserve_calls, "reserve")
+            if busy is None and behaviour.get("fail") != "reserve":
+                for line in booking.lines:
+                    row = _booking_for(line, lock=True)
+                    if row.state == RemoteState.NOT_FOUND:
+                        row.state = RemoteState.RESERVED
+                        row.reserved_at = timezone.now()
+                        row.save(update_fields=["state", "reserved_at"])
+        if busy is not None:
+            raise busy
+        _sleep(behaviour)
+        if behaviour.get("fail") == "reserve":
+            raise PermanentSupplierError("Sold out on the requested departure.", code="SOLD_OUT")
+        if behaviour.get("timeout") == "reserve":
+            raise SupplierTimeout("The supplier did not answer the reservation in time.")
+        return {line.pk: Reservation(reference=record.booking_ref) for line in booking.lines}
+
+    def issue_booking(self, booking: Booking) -> LineResults[Issuance]:
+        if not _books_per_order(booking):
+            return super().issue_booking(booking)
+        behaviour = _behaviour(booking.lines[0])
+        with transaction.atomic():
+            record = _booking_record(booking, "issue")
+            busy = _busy(behaviour, record.issue_calls, "issue")
+            if busy is None:
+                accepted = {
+                    line.pk: _accept_issue(
+                        _booking_for(line, lock=True), line, line.supplier_key("issue"), behaviour
+                    )
+                    for line in booking.lines
+                }
+        if busy is not None:
+            raise busy
+        _sleep(behaviour)
+        results: LineResults[Issuance] = {}
+        for line in booking.lines:
+            try:
+                results[line.pk] = self._issue_answer(
+                    line, line.supplier_key("issue"), behaviour, *accepted[line.pk]
+                )
+            except SupplierError as exc:
+                results[line.pk] = exc
+        return results
 
     def cancel(self, line, *, idempotency_key: str) -> None:
         with transaction.atomic():
@@ -168,6 +225,35 @@ class SandboxAdapter:
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def _accept_issue(booking: SandboxBooking, line, idempotency_key: str, behaviour: dict):
+    """Record an issue request the supplier takes (before answering, as a real one would)."""
+    refusal = _issue_refusal(behaviour, line)
+    newly_accepted = refusal is None and idempotency_key not in booking.issued_keys
+    if newly_accepted:
+        booking.issued_keys = [*booking.issued_keys, idempotency_key]
+        booking.state = RemoteState.ISSUE_PENDING if behaviour.get("late") else RemoteState.ISSUED
+        booking.issue_accepted_at = timezone.now()
+        booking.save(update_fields=["issued_keys", "state", "issue_accepted_at"])
+    return booking, refusal, newly_accepted
+
+
+def _books_per_order(booking: Booking) -> bool:
+    return all(line.product.settings.get("booking") == "order" for line in booking.lines)
+
+
+def _booking_record(booking: Booking, operation: str) -> SandboxBooking:
+    """The sandbox's row for a whole booking: its reference, and how many calls it got."""
+    key = f"booking:{booking.key.rsplit(':', 1)[0]}"
+    SandboxBooking.objects.get_or_create(
+        line_key=key, defaults={"booking_ref": _booking_ref(key), "state": RemoteState.RESERVED}
+    )
+    record = SandboxBooking.objects.select_for_update().get(line_key=key)
+    field = f"{operation}_calls"
+    setattr(record, field, getattr(record, field) + 1)
+    record.save(update_fields=[field])
+    return record
 
 
 def _behaviour(line) -> dict:

@@ -2,6 +2,7 @@
 
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -35,7 +36,7 @@ def bank_decide(request, session_id: str):
     decision = request.POST.get("decision", "")
     if decision not in sandbox_bank.DECISIONS:
         session = get_object_or_404(SandboxBankSession, pk=session_id)
-        return _render(request, session, status=400, error="Choose Pay, Decline or Cancel.")
+        return _render(request, session, status=400, error=_("Choose Pay, Decline or Cancel."))
     try:
         session = sandbox_bank.session_decide(session_id=session_id, decision=decision)
     except SandboxBankSession.DoesNotExist:

@@ -2,12 +2,16 @@
 connection"), products, offers, and the sandbox supplier's own records."""
 
 import time
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from suppliers.adapters import UnknownAdapter, adapter_for
 from suppliers.adapters.base import SupplierError
+from suppliers.bulkhead import calls_in_flight
 from suppliers.models import Offer, Product, SandboxBooking, Supplier
 from tessera.admin_base import ReadOnlyModelAdmin
 
@@ -86,11 +90,67 @@ class ProductInline(admin.TabularInline):
 class SupplierAdmin(admin.ModelAdmin):
     form = SupplierForm
     actions = [test_connection]
-    list_display = ["name", "slug", "kind", "adapter", "is_active"]
+    list_display = ["name", "slug", "kind", "adapter", "max_concurrent_calls", "breaker", "is_active"]
+    readonly_fields = ["breaker", "calls_now", "recent_events"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "adapter", "settings", "is_active"]}),
+        (
+            "Bulkhead and timeouts",
+            {
+                "fields": [
+                    "max_concurrent_calls",
+                    "calls_now",
+                    "connect_timeout_seconds",
+                    "read_timeout_seconds",
+                ]
+            },
+        ),
+        (
+            "Circuit breaker",
+            {"fields": ["breaker", "breaker_failure_threshold", "breaker_cooldown_seconds", "recent_events"]},
+        ),
+    ]
     list_filter = ["kind", "adapter", "is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ProductInline]
+
+    @admin.display(description="Breaker")
+    def breaker(self, supplier: Supplier) -> str:
+        if supplier.breaker_opened_at is None:
+            failures = supplier.breaker_failures
+            return (
+                f"closed ({failures} failure{'s' if failures != 1 else ''} in a row)"
+                if failures
+                else "closed"
+            )
+        probe_at = supplier.breaker_opened_at + timedelta(seconds=supplier.breaker_cooldown_seconds)
+        since = f"{supplier.breaker_opened_at:%Y-%m-%d %H:%M:%S}"
+        return (
+            f"OPEN since {since} UTC after {supplier.breaker_failures} failures: "
+            f"calls held back, lines wait; probe from {probe_at:%H:%M:%S} UTC"
+        )
+
+    @admin.display(description="Calls in flight now")
+    def calls_now(self, supplier: Supplier) -> int:
+        return calls_in_flight(supplier_id=supplier.pk) if supplier.pk else 0
+
+    @admin.display(description="Breaker history")
+    def recent_events(self, supplier: Supplier) -> str:
+        if not supplier.pk:
+            return "-"
+        rows = supplier.events.all()[:10]
+        return (
+            format_html_join(
+                mark_safe("<br>"),  # noqa: S308 - a constant
+                "{} UTC {} {}",
+                (
+                    (event.created_at.strftime("%Y-%m-%d %H:%M:%S"), event.name, event.payload)
+                    for event in rows
+                ),
+            )
+            or "none"
+        )
 
 
 @admin.register(Product)

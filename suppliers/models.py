@@ -1,6 +1,9 @@
 """The supply side: suppliers, their products, and the priced offers partners order from."""
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -8,6 +11,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from tessera.event_types import EventType
 from tessera.fields import amount_field
 from tessera.ids import time_ordered_uuid
+from tessera.money import format_amount
 
 
 class SupplierKind(models.TextChoices):
@@ -27,6 +31,11 @@ class StockSource(models.TextChoices):
     INVENTORY = "inventory", "Codes from Tessera's own stock"
 
 
+def validate_time_zone(name: str) -> None:
+    if name not in available_timezones():
+        raise ValidationError(f"{name!r} is not an IANA time zone (e.g. Europe/Oslo).")
+
+
 class Supplier(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=64, unique=True)
@@ -34,6 +43,32 @@ class Supplier(models.Model):
     adapter = models.CharField(max_length=64, help_text="Name of a registered supplier adapter.")
     settings = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
+    # Bulkhead and timeouts (suppliers.bulkhead, the http_json adapter).
+    max_concurrent_calls = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="Calls to this supplier in flight at once, across all workers; more wait in the queue.",
+    )
+    connect_timeout_seconds = models.FloatField(
+        default=3.0, validators=[MinValueValidator(0.1)], help_text="Seconds to open a connection."
+    )
+    read_timeout_seconds = models.FloatField(
+        default=40.0,
+        validators=[MinValueValidator(0.1)],
+        help_text="Seconds to wait for an answer; after that the outcome is unknown and reconciled.",
+    )
+    # Circuit breaker (suppliers.breaker): settings, then its state.
+    breaker_failure_threshold = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text="Failures or timeouts in a row that open the breaker (calls stop, lines wait).",
+    )
+    breaker_cooldown_seconds = models.PositiveIntegerField(
+        default=30, help_text="Seconds the breaker stays open before one probe call is let through."
+    )
+    breaker_failures = models.PositiveIntegerField(default=0, editable=False)
+    breaker_opened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    breaker_probe_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -56,6 +91,36 @@ class DeliveryMode(models.TextChoices):
 
     ONLINE = "online", "Online (a code or link)"
     OFFLINE = "offline", "Offline (collected or posted)"
+
+
+class SupplierCallLease(models.Model):
+    """A slot of a supplier's bulkhead held by one call in flight. A worker killed mid-call
+    cannot give it back: the lease expires and its slot frees itself."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="call_leases")
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["supplier", "expires_at"], name="supplier_lease_expiry")]
+
+    def __str__(self) -> str:
+        return f"call to {self.supplier_id} until {self.expires_at:%H:%M:%S}"
+
+
+class SupplierEvent(models.Model):
+    """The audit trail of a supplier's own state (its breaker), named like ``supplier.breaker_opened``."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="events")
+    name = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["supplier", "-created_at"], name="supplier_event_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
 class Product(models.Model):
@@ -82,8 +147,21 @@ class Product(models.Model):
         default=10, help_text="Stock products: the dashboard warns when fewer codes are available."
     )
     starts_at = models.DateTimeField(null=True, blank=True)
-    from_place = models.CharField(max_length=100, blank=True)
-    to_place = models.CharField(max_length=100, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Where the event or the departure is (IANA name, e.g. Europe/Oslo): "
+        "customers' pages and tickets show its times there.",
+    )
+    from_place = models.CharField(max_length=100, blank=True, help_text="The supplier's id of the place.")
+    from_place_name = models.CharField(
+        max_length=100, blank=True, help_text="The place as customers read it, e.g. Oslo S."
+    )
+    to_place = models.CharField(max_length=100, blank=True, help_text="The supplier's id of the place.")
+    to_place_name = models.CharField(
+        max_length=100, blank=True, help_text="The place as customers read it, e.g. Bergen."
+    )
     settings = models.JSONField(
         default=dict, blank=True, help_text="Adapter settings for this product (the sandbox's behaviour)."
     )
@@ -110,6 +188,19 @@ class Product(models.Model):
     def requires_traveller(self) -> bool:
         return self.kind in {SupplierKind.RAIL, SupplierKind.AIR}
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The product's time zone; UTC if its name is unknown to this machine."""
+        try:
+            return ZoneInfo(self.time_zone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def place_name(self, place_id: str) -> str:
+        """The display name of one of the product's places, else the id itself."""
+        names = {self.from_place: self.from_place_name, self.to_place: self.to_place_name}
+        return (names.get(place_id) if place_id else "") or place_id
+
 
 class Offer(models.Model):
     """A priced quote for one partner that expires; the snapshot is what the partner was shown."""
@@ -135,7 +226,8 @@ class Offer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product} ({self.total_amount} {self.currency})"
+        total = format_amount(self.total_amount, self.currency)
+        return f"{self.quantity} × {self.product} ({total} {self.currency})"
 
 
 class SandboxBooking(models.Model):

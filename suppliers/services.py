@@ -10,6 +10,7 @@ from suppliers.errors import InvalidDenomination, InvalidQuantity, ProductNotFou
 from suppliers.models import Offer, Product
 from suppliers.selectors import sellable_products
 from tessera.money import format_amount, parse_exact, quantize
+from tessera.times import iso_utc, iso_utc_or_none
 
 MAX_QUANTITY = 20
 
@@ -37,14 +38,14 @@ def offer_quote(
         "itinerary": {
             "from": product.from_place,
             "to": product.to_place,
-            "startsAt": product.starts_at.isoformat() if product.starts_at else None,
+            "startsAt": iso_utc_or_none(product.starts_at),
         },
         "quantity": quantity,
         "unitPrice": format_amount(unit_price, product.currency),
         "denomination": format_amount(face_value, product.currency) if face_value is not None else None,
         "totalAmount": format_amount(unit_price * quantity, product.currency),
         "currency": product.currency,
-        "quotedAt": now.isoformat(),
+        "quotedAt": iso_utc(now),
     }
     with transaction.atomic():
         return Offer.objects.create(

@@ -6,10 +6,11 @@ from django.contrib import admin
 from django.contrib.admin.options import ShowFacets
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import models
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from tessera.money import format_amount
+from tessera.money import DECIMAL_PLACES, format_amount
 
 COUNT_CAP = 10_000
 
@@ -106,6 +107,29 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = ShowFacets.NEVER
     paginator = CappedPaginator
+    # Where a record's amounts find their currency; its amounts then read "120.00 EUR", not the
+    # column's three decimals.
+    money_currency = "currency"
+
+    @cached_property
+    def money_fields(self) -> dict:
+        """The model's money fields, each mapped to a column that prints it in its currency."""
+        head = self.money_currency.split(".")[0]
+        if head not in {field.name for field in self.model._meta.fields}:
+            return {}
+        return {
+            field.name: money(field.name, currency=self.money_currency, label=str(field.verbose_name))
+            for field in self.model._meta.fields
+            if isinstance(field, models.DecimalField) and field.decimal_places == DECIMAL_PLACES
+        }
+
+    def get_fields(self, request, obj=None):
+        shown = [self.money_fields.get(name, name) for name in super().get_fields(request, obj)]
+        return list(dict.fromkeys(shown))
+
+    def changelist_view(self, request, extra_context=None):
+        """Without the app sidebar: a list's columns then fit a 13-inch laptop (1366 px)."""
+        return super().changelist_view(request, {**(extra_context or {}), "is_nav_sidebar_enabled": False})
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         """The page shows the record; nothing is saved from it (a save would write the whole row
@@ -116,7 +140,8 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
         return super().changeform_view(request, object_id, form_url, {**(extra_context or {}), **read_only})
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields] + list(self.readonly_fields)
+        names = [field.name for field in self.model._meta.fields]
+        return names + list(self.money_fields.values()) + list(self.readonly_fields)
 
     def has_add_permission(self, request) -> bool:
         return False

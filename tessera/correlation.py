@@ -1,19 +1,25 @@
 """The correlation id that ties a request, the tasks it starts and their audit events together."""
 
 import contextvars
-import logging
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 HEADER = "X-Correlation-Id"
 _VALID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+# Told each correlation id as it is bound (error reporting tags its reports with it).
+listeners: list[Callable[[str], None]] = []
 
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def peek() -> str | None:
+    """The correlation id in force, or None outside any request or task."""
+    return _current.get()
 
 
 def current() -> str:
@@ -29,6 +35,8 @@ def current() -> str:
 def bound(correlation_id: str | None) -> Iterator[str]:
     value = correlation_id if correlation_id and _VALID.match(correlation_id) else new_id()
     token = _current.set(value)
+    for listener in listeners:
+        listener(value)
     try:
         yield value
     finally:
@@ -47,9 +55,3 @@ class CorrelationIdMiddleware:
             response = self.get_response(request)
             response[HEADER] = value
             return response
-
-
-class CorrelationIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.correlation_id = _current.get() or "-"
-        return True

@@ -3,7 +3,7 @@
 A subclass of ``TesseraError`` that sets its own ``code`` is that code's one entry in the catalog:
 it carries the ``title`` (a fixed summary), the HTTP status, who is at ``fault`` (client, supplier
 or server), whether retrying is safe, and the ``suggested_action``. The problem+json bodies
-(tessera.api.problems), the OpenAPI description (tessera.api.schema) and docs/api.md's table
+(tessera.api.problems), the OpenAPI description (partner_api.schema) and docs/api.md's table
 (``make catalogs``) are made from these classes. A subclass without a code of its
 own is a narrower Python type of the same entry and may not change any of that.
 
@@ -120,8 +120,38 @@ class IdempotencyKeyMissing(TesseraError):
     http_status = 400
     fault = "client"
     suggested_action = (
-        "Add an Idempotency-Key header (1 to 255 printable characters, for example a UUID) to the "
-        "POST, PUT or PATCH."
+        "Add an Idempotency-Key header (1 to 255 printable ASCII characters, for example a UUID) to "
+        "the POST, PUT or PATCH."
+    )
+
+
+class IdempotencyKeyInvalid(TesseraError):
+    code = "IDEMPOTENCY_KEY_INVALID"
+    title = "Idempotency-Key header is not valid"
+    http_status = 400
+    fault = "client"
+    suggested_action = (
+        "The Idempotency-Key you sent is longer than 255 characters or holds a tab, control "
+        "character or non-ASCII letter: send 1 to 255 printable ASCII characters, for example a UUID."
+    )
+
+
+class ClientNameInvalid(TesseraError):
+    code = "CLIENT_NAME_INVALID"
+    title = "X-Client-Name header is not valid"
+    http_status = 400
+    fault = "client"
+    suggested_action = "Send X-Client-Name as at most 100 printable ASCII characters, or leave it out."
+
+
+class CallbackInvalid(TesseraError):
+    code = "CALLBACK_INVALID"
+    title = "The callback's signature or body does not check out"
+    http_status = 400
+    fault = "client"
+    suggested_action = (
+        "For payment providers only: send the event as the provider signs it, the exact body with "
+        "a current timestamp; it was not applied."
     )
 
 

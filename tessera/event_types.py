@@ -24,6 +24,8 @@ class EventType(models.TextChoices):
     ORDER_TRAVELLERS_REPLACED = "order.travellers_replaced", "Travellers replaced"
     ORDER_EXPIRY_CHANGED = "order.expiry_changed", "Expiry changed"
     ORDER_CONFIRMATION_RESENT = "order.confirmation_resent", "Confirmation e-mail sent again"
+    ORDER_TICKETS_RESENT = "order.tickets_resent", "Tickets e-mailed again"
+    ORDER_STATUS_LINK_SHOWN = "order.status_link_shown", "Customer's status link shown to staff"
     ORDER_FINALIZED = "order.finalized", "Order finalized"
     ORDER_CANCELED = "order.canceled", "Order canceled"
     ORDER_EXPIRED = "order.expired", "Order expired"

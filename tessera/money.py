@@ -22,7 +22,10 @@ def quantize(amount: Decimal | int | str, currency: str) -> Decimal:
         raise ValueError(f"not an amount: {amount!r}") from exc
     if not value.is_finite():
         raise ValueError(f"not an amount: {amount!r}")
-    return value.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_EVEN)
+    try:
+        return value.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_EVEN)
+    except InvalidOperation as exc:  # more digits than the context holds, e.g. "1e100"
+        raise ValueError(f"not an amount: {amount!r}") from exc
 
 
 def parse_exact(amount: Decimal | int | str, currency: str) -> Decimal:

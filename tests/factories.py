@@ -43,9 +43,17 @@ def partner(
     return p
 
 
-def supplier(kind: str = SupplierKind.RAIL) -> Supplier:
+def supplier(kind: str = SupplierKind.RAIL, **fields) -> Supplier:
+    """A sandbox supplier. Its breaker opens only after 100 failures in a row unless a test says
+    otherwise (``breaker_failure_threshold``): tests of retries fail a supplier on purpose."""
     n = next(_seq)
-    return Supplier.objects.create(name=f"Supplier {n}", slug=f"supplier-{n}", kind=kind, adapter="sandbox")
+    return Supplier.objects.create(
+        name=f"Supplier {n}",
+        slug=f"supplier-{n}",
+        kind=kind,
+        adapter="sandbox",
+        **{"breaker_failure_threshold": 100, **fields},
+    )
 
 
 def product(

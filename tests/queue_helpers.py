@@ -2,6 +2,7 @@
 
 from django_tasks_db.models import DBTaskResult
 
+from orders.queue import BOOKING_TASKS
 from suppliers.models import SandboxBooking
 
 
@@ -23,13 +24,17 @@ def booking_of(line) -> SandboxBooking:
 
 
 def queued_line_ids(task_name: str) -> list[int]:
-    """Line ids queued for ``orders.tasks.<task_name>``, directly or inside a fan-out task."""
+    """Line ids queued for ``orders.tasks.<task_name>``, directly, in a booking task (reserve,
+    issue) or inside a fan-out task."""
     ids = []
+    booking_task = BOOKING_TASKS.get(task_name, task_name)
     for row in DBTaskResult.objects.filter(
-        task_path__in=[f"orders.tasks.{task_name}", "orders.tasks.fan_out"]
+        task_path__in=[f"orders.tasks.{task_name}", f"orders.tasks.{booking_task}", "orders.tasks.fan_out"]
     ):
         kwargs = row.args_kwargs["kwargs"]
-        if row.task_path.endswith(".fan_out"):
+        if row.task_path.endswith(f".{booking_task}") and booking_task != task_name:
+            ids.extend(kwargs["line_ids"])
+        elif row.task_path.endswith(".fan_out"):
             if kwargs["task_name"] == task_name:
                 ids.extend(kwargs["line_ids"])
         else:

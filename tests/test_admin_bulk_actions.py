@@ -25,7 +25,7 @@ def support(client):
     return login(client, "desk", role="Support")
 
 
-def test_resend_confirmation_emails_the_contact_after_commit_and_audits_it(
+def test_resend_confirmation_has_a_worker_email_the_contact_after_commit_and_audits_it(
     support, wallet_partner, worker, known_secrets
 ):
     # known_secrets: distinct values, where the sandbox's four-digit PIN could match by chance.
@@ -33,6 +33,8 @@ def test_resend_confirmation_emails_the_contact_after_commit_and_audits_it(
     mail.outbox.clear()
 
     response = action(support, "resend_confirmation", [order])
+    assert mail.outbox == [], "sent inside the request"
+    worker()
 
     assert response.status_code == 302
     (email,) = mail.outbox
@@ -64,6 +66,7 @@ def test_no_email_leaves_when_the_audit_does_not_commit(wallet_partner, worker):
     with pytest.raises(RuntimeError), transaction.atomic():
         confirmation.order_confirmation_resend(order_id=order.pk, actor=Actor.system("t"))
         raise RuntimeError("the request failed after the service")
+    worker()
 
     assert mail.outbox == []
     assert not OrderEvent.objects.filter(order=order, transition="order.confirmation_resent").exists()

@@ -18,6 +18,7 @@ from orders.models import Order
 from payments.services import finalization
 from tessera import admin_base
 from tessera.actors import Actor
+from tessera.admin_display import staff_time
 from tests import factories
 from tests.admin_support import changelist, delivered_order, login, unknown_line
 
@@ -44,8 +45,8 @@ def test_the_list_shows_reference_partner_status_badge_method_total_and_times(st
     assert order.reference in page and wallet_partner.name in page
     assert 'class="status-badge"' in page and ">FULFILLED</span>" in page
     assert "140.00 EUR" in page and "wallet" in page.lower()
-    assert f"finalized {order.finalized_at:%Y-%m-%d %H:%M}" in page
-    assert f"expires {pending.expires_at:%Y-%m-%d %H:%M}" in page
+    assert f"finalized {staff_time(order.finalized_at)}" in page
+    assert f"expires {staff_time(pending.expires_at)}" in page
 
 
 def test_filters_by_status_partner_supplier_and_payment_method(staff, worker):

@@ -111,6 +111,7 @@ def test_resend_a_confirmation(staff, allowed, wallet_partner, worker):
     mail.outbox.clear()
 
     action(staff, "resend_confirmation", [order])
+    worker()
 
     assert (len(mail.outbox) == 1) == allowed
 
@@ -122,7 +123,10 @@ def test_refund(staff, allowed, wallet_partner, worker):
     form = staff.get(url)
     key = form_key(form.content.decode()) if form.status_code == 200 else "0" * 32
 
-    sent = staff.post(url, {"lines": [order.lines.get(position=1).pk], "reason": "requested", "key": key})
+    sent = staff.post(
+        url,
+        {"lines": [order.lines.get(position=1).pk], "reason": "requested", "key": key, "confirmed": "yes"},
+    )
 
     assert Refund.objects.filter(order=order).exists() == allowed
     assert (sent.status_code == 403) == (not allowed)

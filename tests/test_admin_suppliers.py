@@ -7,7 +7,9 @@ adapter to answer and says how it went, changing nothing.
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from suppliers.events import breaker_opened
 from suppliers.models import Supplier
 from tests.admin_support import login, shown
 
@@ -35,6 +37,11 @@ def form_data(supplier, settings_text: str) -> dict:
         "adapter": supplier.adapter,
         "settings": settings_text,
         "is_active": "on",
+        "max_concurrent_calls": "10",
+        "connect_timeout_seconds": "3",
+        "read_timeout_seconds": "40",
+        "breaker_failure_threshold": "5",
+        "breaker_cooldown_seconds": "30",
         "products-TOTAL_FORMS": "0",
         "products-INITIAL_FORMS": "0",
     }
@@ -93,3 +100,30 @@ def test_support_may_not_change_a_supplier(client, supplier):
 
     assert response.status_code == 403
     assert Supplier.objects.get(pk=supplier.pk).settings == SETTINGS
+
+
+def test_the_breaker_state_and_its_settings_show_on_the_supplier_page(client, supplier):
+    # given a supplier whose breaker opened after five failures
+    Supplier.objects.filter(pk=supplier.pk).update(breaker_opened_at=timezone.now(), breaker_failures=5)
+    breaker_opened(supplier_id=supplier.pk, failures=5, reason="connection refused")
+    staff = login(client, "boss", role="Admin")
+
+    # when staff open its page
+    page = staff.get(change_url(supplier)).content.decode()
+
+    # then they read that it is open, its history, and can edit the thresholds and the limit
+    assert "OPEN since" in page and "lines wait" in page
+    assert "supplier.breaker_opened" in page
+    for field in ("max_concurrent_calls", "breaker_failure_threshold", "breaker_cooldown_seconds"):
+        assert f'name="{field}"' in page
+
+
+def test_an_open_breaker_shows_on_the_dashboard_with_a_link_to_its_supplier(client, supplier):
+    Supplier.objects.filter(pk=supplier.pk).update(breaker_opened_at=timezone.now(), breaker_failures=5)
+    staff = login(client, "boss", role="Admin")
+
+    page = staff.get(reverse("admin:index")).content.decode()
+
+    breakers = page[page.index("attention-breakers") :]
+    assert "Rail Co" in breakers and "breaker OPEN" in breakers
+    assert change_url(supplier) in breakers

@@ -6,14 +6,18 @@ number of lines.
 """
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
+import pypdfium2
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from checkout.statuses import PAYMENT_WORDS, payment_status_word
 from orders.models import Order, OrderEvent, OrderLine
 from orders.services import creation, fulfilment, inputs
+from orders.services.cancellation import order_cancel, orders_expire_due
 from orders.vouchers import voucher_secret
 from payments.models import Payment, PaymentStatus
 from payments.providers.base import PaymentState
@@ -23,6 +27,7 @@ from suppliers.services import offer_quote
 from tessera.actors import Actor
 from tests import factories
 from tests.gateway_support import Customer, make_ready, paid, reserved_order
+from tests.ticket_support import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -74,9 +79,15 @@ def test_payment_status_in_the_seeds_words(payment_statuses, word):
 
 
 @pytest.mark.parametrize(
-    "step, word", [("open", "none"), ("start", "pending"), ("pay", "paid"), ("fail", "cancelled")]
+    "step, word, sentence",
+    [
+        ("open", "none", "Not paid yet"),
+        ("start", "pending", "Waiting for your bank to confirm"),
+        ("pay", "paid", "Paid"),
+        ("fail", "cancelled", "Card declined: nothing was charged"),
+    ],
 )
-def test_status_page_shows_the_payment_status_as_it_happens(step, word):
+def test_status_page_shows_the_payment_status_as_it_happens(step, word, sentence):
     order = reserved_order()
     if step != "open":
         payment = gateway.payment_start(order_id=order.pk)
@@ -89,7 +100,7 @@ def test_status_page_shows_the_payment_status_as_it_happens(step, word):
     page = Customer(order).open("status")
 
     assert page.status_code == 200
-    assert re.search(rf'id="payment-status">{word}<', page.content.decode())
+    assert f'id="payment-status" data-status="{word}">{sentence}<' in page.content.decode()
 
 
 def test_status_page_refreshes_itself_every_ten_seconds_only_while_pending():
@@ -162,7 +173,8 @@ def test_checkout_page_tells_a_paid_order_apart_and_offers_no_second_payment():
 
     page = text(Customer(order).open())
 
-    assert "This order is paid" in page
+    assert f'<h1>Order <span class="nowrap">{order.reference}</span> is paid</h1>' in page
+    assert "Pay for order" not in page
     assert "Pay 100.00 EUR" not in page
     assert Customer(order).http.post(Customer(order).url("pay")).status_code == 302
     assert Payment.objects.filter(order=order).count() == 1
@@ -331,3 +343,101 @@ def test_page_queries_do_not_grow_with_the_number_of_lines(page, django_assert_m
 
 def test_payment_statuses_all_have_words():
     assert set(PaymentStatus.values) == set(PAYMENT_WORDS)
+
+
+# --- what happened, in plain words -----------------------------------------------------------
+
+
+def attempt(order: Order, state: str) -> None:
+    payment = gateway.payment_start(order_id=order.pk)
+    gateway.payment_apply_state(
+        payment_id=payment.pk, state=PaymentState(state), actor=Actor.system("tests"), source="test"
+    )
+
+
+@pytest.mark.parametrize(
+    "state, happened",
+    [
+        ("FAILED", "Your card was declined, so nothing was charged."),
+        ("CANCELED", "You cancelled the payment, so nothing was charged."),
+    ],
+)
+def test_after_a_decline_or_a_cancel_the_status_page_says_what_happened_and_what_to_do(state, happened):
+    # given a customer whose card was declined, or who cancelled at the bank
+    order = reserved_order()
+    attempt(order, state)
+
+    # when they open the status page
+    page = text(Customer(order).open("status"))
+
+    # then it tells them in plain words, offers to try again, and shows no "cancelled" badge
+    assert happened in page
+    assert "Your order stays reserved until" in page
+    assert f'<a class="button" href="/checkout/{order.order_key}/">Try again</a>' in page
+    assert 'data-status="cancelled"' in page
+    assert ">cancelled<" not in page and "badge" not in page
+
+
+def test_an_expired_order_says_nothing_was_charged_and_to_book_again():
+    order = reserved_order()
+    attempt(order, "CANCELED")
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    orders_expire_due()
+
+    page = text(Customer(order).open("status"))
+
+    assert "Expired: the time to pay ran out" in page
+    assert "Nothing was charged. To get tickets, please book again with " + order.partner.name in page
+    assert "Try again" not in page
+
+
+def test_a_cancelled_order_says_whom_to_contact():
+    order = reserved_order()
+    order_cancel(order_id=order.pk, reason="customer changed plans", actor=Actor.partner(order.partner))
+
+    page = text(Customer(order).open("status"))
+
+    assert f"If you did not expect this, please contact {order.partner.name}." in page
+
+
+# --- the seller on the receipt -----------------------------------------------------------------
+
+
+def test_the_receipt_names_the_seller_with_address_and_vat_number():
+    order = paid_order()
+    order.partner.seller_name = "CityBreaks AS"
+    order.partner.seller_address = "Karl Johans gate 1\n0154 Oslo"
+    order.partner.seller_vat_number = "NO 999 999 999 MVA"
+    order.partner.save()
+
+    page = text(Customer(order).open("receipt"))
+    pdf = pdf_text(Customer(order).open("receipt.pdf").content)
+
+    assert "<strong>CityBreaks AS</strong>" in page
+    assert "Karl Johans gate 1<br>0154 Oslo" in page and "VAT number NO 999 999 999 MVA" in page
+    for words in ("CityBreaks AS", "Karl Johans gate 1", "0154 Oslo", "VAT number NO 999 999 999 MVA"):
+        assert words in pdf
+
+
+def test_without_the_partners_own_the_receipt_falls_back_to_settings(settings):
+    settings.SELLER_ADDRESS = "Tessera Tickets B.V.\nKeizersgracht 1, Amsterdam"
+    settings.SELLER_VAT_NUMBER = "NL000099998B57"
+    order = paid_order()
+
+    page = text(Customer(order).open("receipt"))
+
+    assert f"<strong>{order.partner.name}</strong>" in page
+    assert "Keizersgracht 1, Amsterdam" in page and "VAT number NL000099998B57" in page
+
+
+def test_the_receipt_pdfs_number_column_is_narrower_than_the_item_column():
+    content = Customer(paid_order()).open("receipt.pdf").content
+
+    page = pypdfium2.PdfDocument(content)[0]
+    found = page.get_textpage().search("Item", match_case=True, match_whole_word=True)
+    left, *_ = found.get_next()
+    item_left_mm = page.get_textpage().get_charbox(left)[0] / 72 * 25.4
+
+    # The table starts at the 10 mm margin; "#" is a few millimetres wide, so "Item" comes soon
+    # after it (with five equal columns it started 38 mm further in, at 48 mm).
+    assert item_left_mm < 25

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django_tasks_db.management.commands import db_worker as tasks_db_worker
 
 from tessera.garbage_collection import YOUNG_THRESHOLD
+from tessera.management.commands import db_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
@@ -57,6 +57,6 @@ def test_a_long_running_worker_settles_its_collector_before_taking_tasks(monkeyp
     def run_tasks(self, *args, **options):
         seen_when_tasks_start.append((gc.get_freeze_count() > 0, gc.get_threshold()[0]))
 
-    monkeypatch.setattr(tasks_db_worker.Command, "handle", run_tasks)
+    monkeypatch.setattr(db_worker.Command, "_run_concurrently", run_tasks)
     call_command("db_worker", housekeeping=False, verbosity=0, startup_delay=False, reload=False)
     assert seen_when_tasks_start == [(True, YOUNG_THRESHOLD)]

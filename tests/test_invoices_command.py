@@ -1,11 +1,12 @@
 """``manage.py close_invoices`` and the periodic task close ended months and say what they closed."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from payments import tasks
 from payments.models import Invoice, InvoiceStatus
@@ -66,6 +67,17 @@ def test_a_malformed_date_is_refused_before_anything_closes(march_orders):
         close_invoices("--today", "1 April")
 
     assert not Invoice.objects.filter(status=InvoiceStatus.CLOSED).exists()
+
+
+def test_a_future_date_is_refused_and_the_current_month_stays_open(db):
+    partner = factories.partner(invoice=True, name="Ada Travel")
+    billed_order(partner, (product(price="112.00", tax_rate="12"), 1), at=timezone.now())
+    next_month = (timezone.now() + timedelta(days=40)).date().isoformat()
+
+    with pytest.raises(CommandError, match=f"--today {next_month} is in the future"):
+        close_invoices("--today", next_month)
+
+    assert Invoice.objects.get().status == InvoiceStatus.OPEN
 
 
 def test_the_periodic_task_closes_ended_months_and_is_scheduled(march_orders):

@@ -29,6 +29,7 @@ def test_exact_amounts_are_taken(amount, currency, expected):
         ("abc", "EUR"),
         ("NaN", "EUR"),
         ("Infinity", "EUR"),
+        ("1e100", "EUR"),  # found by schemathesis: a denomination of 1e100 was a 500
     ],
 )
 def test_amounts_finer_than_the_currency_or_not_numbers_are_refused(amount, currency):

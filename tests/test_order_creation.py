@@ -200,7 +200,7 @@ def test_creating_writes_one_create_event_with_actor_and_correlation_id(partner)
     assert event.payload["offers"] == [str(offer.pk)]
 
 
-def test_reservation_is_queued_only_after_commit_with_one_task_row_fanning_out_per_line(
+def test_reservation_is_queued_only_after_commit_as_one_booking_task_for_all_lines(
     partner, django_capture_on_commit_callbacks
 ):
     product = factories.product(kind=SupplierKind.RAIL)
@@ -215,22 +215,16 @@ def test_reservation_is_queued_only_after_commit_with_one_task_row_fanning_out_p
     for callback in callbacks:
         callback()
 
-    # the request wrote one task row whatever the number of lines ...
-    fan_out = DBTaskResult.objects.get()
-    assert fan_out.task_path == "orders.tasks.fan_out"
-    assert fan_out.args_kwargs["kwargs"]["task_name"] == "reserve_line"
-    assert fan_out.args_kwargs["kwargs"]["correlation_id"] == "corr-create-3"
+    # the request wrote one task row whatever the number of lines: the order's booking
+    booking = DBTaskResult.objects.get()
+    assert booking.task_path == "orders.tasks.reserve_booking"
+    kwargs = booking.args_kwargs["kwargs"]
+    assert sorted(kwargs["line_ids"]) == sorted(order.lines.values_list("pk", flat=True))
+    assert (kwargs["correlation_id"], kwargs["attempt"]) == ("corr-create-3", 1)
 
-    # ... which the worker turns into one reservation task per line
-    fan_out.task.call(**fan_out.args_kwargs["kwargs"])
-    tasks = list(DBTaskResult.objects.exclude(pk=fan_out.pk))
-    assert {task.task_path for task in tasks} == {RESERVE_TASK}
-    queued_lines = sorted(task.args_kwargs["kwargs"]["line_id"] for task in tasks)
-    assert queued_lines == sorted(order.lines.values_list("pk", flat=True))
-    assert len(queued_lines) == 3
-    assert {task.args_kwargs["kwargs"]["correlation_id"] for task in tasks} == {"corr-create-3"}
-    assert {task.args_kwargs["kwargs"]["attempt"] for task in tasks} == {1}
-    assert {task.status for task in tasks} == {"READY"}
+    # which the worker runs as one booking of the three lines
+    assert booking.task.call(**kwargs) == "reserved"
+    assert set(order.lines.values_list("status", flat=True)) == {"RESERVED"}
 
 
 def test_order_without_travellers_is_fine_for_vouchers_and_events(partner):

@@ -19,6 +19,7 @@ from payments.services import finalization
 from suppliers.models import SupplierKind
 from tessera import correlation
 from tessera.actors import Actor
+from tessera.times import iso_utc
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -217,7 +218,7 @@ def test_set_expiry_stores_a_valid_time(rail_order, partner):
     assert order.expires_at == wanted
     assert order.version == 2
     event = OrderEvent.objects.filter(order=order, transition="order.expiry_changed").get()
-    assert event.payload == {"from": previous.isoformat(), "to": wanted.isoformat(), "version": 2}
+    assert event.payload == {"from": iso_utc(previous), "to": iso_utc(wanted), "version": 2}
 
 
 def test_set_expiry_accepts_just_under_six_months(rail_order, partner):

@@ -76,6 +76,9 @@ def test_sending_the_form_refunds_as_the_staff_member_and_says_how_much(refunder
     key = form_key(refunder.get(refund_url(order)).content.decode())
     data = {"lines": line_ids(order, 2), "reason": "goodwill", "note": "late train", "key": key}
 
+    review = refunder.post(refund_url(order), data)
+    assert review.status_code == 200 and not Refund.objects.exists()
+    data["confirmed"] = "yes"
     response = refunder.post(refund_url(order), data)
     again = refunder.post(refund_url(order), data)  # a double click
 
@@ -112,7 +115,9 @@ def test_refusals_come_back_as_form_errors_and_write_nothing(refunder, order):
     )
 
     nothing_chosen = refunder.post(refund_url(order), {"reason": "goodwill", "key": key})
-    taken = refunder.post(refund_url(order), {"lines": line_ids(order, 1), "reason": "goodwill", "key": key})
+    taken = refunder.post(
+        refund_url(order), {"lines": line_ids(order, 1), "reason": "goodwill", "key": key, "confirmed": "yes"}
+    )
 
     assert nothing_chosen.status_code == 200
     assert "Choose at least one line." in nothing_chosen.content.decode()
@@ -130,7 +135,8 @@ def test_staff_without_the_permission_get_no_button_and_no_form(client, django_u
     page = viewer.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
     form = viewer.get(refund_url(order))
     sent = viewer.post(
-        refund_url(order), {"lines": line_ids(order, 1), "reason": "goodwill", "key": "0" * 32}
+        refund_url(order),
+        {"lines": line_ids(order, 1), "reason": "goodwill", "key": "0" * 32, "confirmed": "yes"},
     )
 
     assert refund_url(order) not in page

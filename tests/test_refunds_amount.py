@@ -110,7 +110,8 @@ def test_the_form_shows_what_is_refundable_and_refunds_an_amount(client, order):
 
     page = finance.get(refund_url(order)).content.decode()
     response = finance.post(
-        refund_url(order), {"amount": "30.00", "reason": "goodwill", "note": "sorry", "key": form_key(page)}
+        refund_url(order),
+        {"amount": "30.00", "reason": "goodwill", "note": "sorry", "key": form_key(page), "confirmed": "yes"},
     )
 
     assert "Refundable now" in page and "120.00 EUR" in page and 'name="amount"' in page
@@ -128,7 +129,9 @@ def test_the_form_refuses_lines_and_an_amount_together_or_too_much(client, order
     both = finance.post(
         refund_url(order), {"lines": [line], "amount": "5.00", "reason": "goodwill", "key": key}
     )
-    too_much = finance.post(refund_url(order), {"amount": "140.01", "reason": "goodwill", "key": key})
+    too_much = finance.post(
+        refund_url(order), {"amount": "140.01", "reason": "goodwill", "key": key, "confirmed": "yes"}
+    )
 
     assert "Refund either lines or an amount, not both." in both.content.decode()
     assert "At most 140.00 EUR" in too_much.content.decode()

@@ -168,7 +168,10 @@ def test_an_order_not_yet_delivered_is_409_refund_not_allowed(api):
         ({"reason": "requested", "lines": []}, {"lines"}),
         ({"reason": "requested", "lines": [0]}, {"lines"}),
         ({"reason": "requested", "lines": [7]}, {"lines"}),
-        ({"reason": "requested", "amount": "10.00"}, {"amount"}),
+        ({"reason": "requested", "lines": [1], "amount": "10.00"}, {"amount"}),
+        ({"reason": "requested", "amount": 10}, {"amount"}),
+        ({"reason": "requested", "amount": "10.001"}, {"amount"}),
+        ({"reason": "requested", "amount": "0.00"}, {"amount"}),
         ({"reason": "requested", "note": "x" * 256}, {"note"}),
     ],
 )

@@ -20,6 +20,7 @@ from payments.services import finalization
 from suppliers.adapters import adapter_for
 from tessera.actors import Actor
 from tessera.background.retries import backoff_delay
+from tessera.times import iso_utc
 from tests import factories
 from tests.queue_helpers import booking_of, queued, take_queued
 
@@ -103,7 +104,7 @@ def test_busy_supplier_requeues_the_reservation_for_later_with_the_next_attempt(
     assert line.supplier_attempts == 1
     (event,) = line_events(line, "line.retry_scheduled")
     assert (event.payload["attempt"], event.payload["code"]) == (1, "BUSY")
-    assert event.payload["nextAttemptAt"] == retry.run_after.isoformat()
+    assert event.payload["nextAttemptAt"] == iso_utc(retry.run_after)
 
 
 def test_busy_supplier_is_retried_until_the_reservation_succeeds(wallet_partner, worker):

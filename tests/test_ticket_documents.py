@@ -1,6 +1,7 @@
 """The tickets PDF: a page per issued ticket or voucher, each with a QR code that checks out valid."""
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +12,7 @@ from orders.ticket_signing import ticket_payload
 from orders.vouchers import voucher_secret
 from payments.services import finalization
 from payments.services.refunds import refund_request
-from suppliers.models import SupplierKind
+from suppliers.models import Product, SupplierKind
 from tessera.actors import Actor
 from tests import factories
 from tests.ticket_support import delivered_order, lines_of, pdf_pages, pdf_text, qr_texts, train
@@ -53,9 +54,37 @@ def test_a_page_says_what_for_whom_when_where_and_its_references(wallet_partner,
     assert facts["When"].endswith("UTC") and f"{line.starts_at:%b %Y, %H:%M}" in facts["When"]
     assert facts["Valid"].startswith("from ") and " until " in facts["Valid"]
     assert facts["Order"] == order.reference
-    assert facts["Collection reference"] == line.voucher.collection_reference != ""
+    assert facts["Booking and collection reference"] == line.voucher.collection_reference != ""
     for value in (order.reference, "Ada Traveller0", "Oslo S", "Bergen", line.voucher.collection_reference):
         assert value in text
+
+
+def test_a_rail_ticket_prints_station_names_local_time_and_one_reference(wallet_partner, worker):
+    # given a train between stops known by their ids, leaving Oslo at 07:25 local time in winter
+    product = train()
+    Product.objects.filter(pk=product.pk).update(
+        time_zone="Europe/Oslo",
+        starts_at=datetime(2031, 1, 14, 6, 25, tzinfo=UTC),
+        from_place="NSR:StopPlace:337",
+        from_place_name="Oslo S",
+        to_place="NSR:StopPlace:548",
+        to_place_name="Bergen",
+    )
+    order = delivered_order(wallet_partner, Product.objects.get(pk=product.pk), worker=worker, quantity=1)
+    (line,) = lines_of(order)
+
+    # when its ticket is printed
+    (page,) = ticket_pages(order, [line])
+    text = pdf_text(tickets_pdf(order, [page]))
+
+    # then it names the stations, gives the time on Oslo's clocks, and its reference once
+    facts = dict(page.facts)
+    assert (facts["From"], facts["To"]) == ("Oslo S", "Bergen")
+    assert "NSR:StopPlace" not in text
+    assert facts["When"] == "Tue 14 Jan 2031, 07:25 CET"
+    assert line.supplier_booking_ref == line.voucher.collection_reference
+    assert text.count(line.supplier_booking_ref) == 1
+    assert "Booking reference" not in facts and "Collection reference" not in facts
 
 
 def test_codes_and_pins_are_not_printed_nor_carried_by_the_qr(wallet_partner, worker, known_secrets):

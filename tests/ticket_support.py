@@ -26,7 +26,7 @@ def delivered_order(partner, product, *, worker, quantity: int = 2) -> Order:
 
 
 def lines_of(order: Order) -> list[OrderLine]:
-    return list(order.lines.select_related("traveller", "voucher").order_by("position"))
+    return list(order.lines.select_related("traveller", "voucher", "product").order_by("position"))
 
 
 def pdf_pages(content: bytes) -> int:

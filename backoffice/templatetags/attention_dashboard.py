@@ -16,6 +16,7 @@ from backoffice import attention
 from orders.statuses import OrderStatus
 from orders.stock import low_stock_products
 from payments.selectors import wallets_running_low
+from suppliers.selectors import open_breakers
 from tessera.money import format_amount
 
 register = template.Library()
@@ -105,5 +106,15 @@ def attention_dashboard(context) -> dict:
                 ),
             )
             for product in low_stock_products()
+        ]
+    if user.has_perm("suppliers.view_supplier"):
+        figures["breakers"] = [
+            (
+                str(breaker.supplier),
+                breaker.since,
+                breaker.probe_due_at,
+                reverse("admin:suppliers_supplier_change", args=[breaker.supplier.pk]),
+            )
+            for breaker in open_breakers()
         ]
     return {"figures": figures, "now": now}

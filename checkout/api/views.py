@@ -9,6 +9,7 @@ from checkout.links import customer_url
 from payments.services.checkout import checkout_open
 from tessera.api.base import ORDER_ID, PartnerAPIView, write_errors
 from tessera.api.idempotency import idempotent
+from tessera.times import iso_utc
 
 
 class OrderCheckout(PartnerAPIView):
@@ -35,6 +36,6 @@ class OrderCheckout(PartnerAPIView):
         body = {
             "url": customer_url("page", order.order_key),
             "orderKey": order.order_key,
-            "expiresAt": order.expires_at.isoformat().replace("+00:00", "Z"),
+            "expiresAt": iso_utc(order.expires_at),
         }
         return Response(body, status=status.HTTP_201_CREATED)

@@ -4,6 +4,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from orders.services.api_keys import api_key_authenticate
+from tessera import log_context
 from tessera.api.principal import PartnerPrincipal
 
 
@@ -20,6 +21,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = api_key_authenticate(raw_key.strip())
         if key is None:
             raise exceptions.AuthenticationFailed("This API key is not valid or has been revoked.")
+        log_context.bind(partner=key.partner.slug)
         return PartnerPrincipal(partner=key.partner, api_key=key), key
 
     def authenticate_header(self, request) -> str:

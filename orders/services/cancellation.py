@@ -18,6 +18,7 @@ from orders.statuses import LinePhase, LineStatus, OrderStatus
 from orders.stock import stock_release_lines
 from tessera.actors import SYSTEM, Actor
 from tessera.errors import InvalidState
+from tessera.times import iso_utc
 
 RELEASABLE = {LineStatus.RESERVING, LineStatus.RESERVED, LineStatus.UNKNOWN}
 EXPIRY_BATCH = 500
@@ -59,7 +60,7 @@ def order_expire(*, order_id, actor: Actor = SYSTEM) -> bool:
         if order.status != OrderStatus.PENDING or order.expires_at > timezone.now():
             return False
         lines = lock_lines(order)
-        apply_transition(order, "expire", actor=actor, payload={"expiresAt": order.expires_at.isoformat()})
+        apply_transition(order, "expire", actor=actor, payload={"expiresAt": iso_utc(order.expires_at)})
         release_lines(lines, actor=actor)
         order_ended_unpaid.send(sender=Order, order=order, actor=actor, reason="order expired")
         return True

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from orders.errors import InvalidExpiry
 from orders.models import Order
+from tessera.times import iso_utc
 
 
 def default_expiry(now: datetime | None = None) -> datetime:
@@ -23,9 +24,7 @@ def validate(expires_at: datetime, now: datetime | None = None) -> datetime:
     if timezone.is_naive(expires_at):
         raise InvalidExpiry("expiresAt needs a time zone (for example 2026-01-01T12:00:00Z).")
     if expires_at <= now:
-        raise InvalidExpiry("expiresAt cannot be in the past.", expires_at=expires_at.isoformat())
+        raise InvalidExpiry("expiresAt cannot be in the past.", expires_at=iso_utc(expires_at))
     if expires_at > now + settings.ORDER_EXPIRY_MAX:
-        raise InvalidExpiry(
-            "expiresAt cannot be more than six months ahead.", expires_at=expires_at.isoformat()
-        )
+        raise InvalidExpiry("expiresAt cannot be more than six months ahead.", expires_at=iso_utc(expires_at))
     return expires_at

@@ -22,6 +22,7 @@ from orders.models import Voucher
 from orders.statuses import LineStatus, VoucherStatus
 from orders.ticket_signing import read_ticket_payload
 from tessera.actors import Actor
+from tessera.times import iso_utc_or_none
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +83,8 @@ class TicketCheck:
             body["ticket"] = {
                 "product": self.product,
                 "traveller": self.traveller,
-                "validFrom": self.valid_from.isoformat() if self.valid_from else None,
-                "validUntil": self.valid_until.isoformat() if self.valid_until else None,
+                "validFrom": iso_utc_or_none(self.valid_from),
+                "validUntil": iso_utc_or_none(self.valid_until),
             }
         return body
 

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from payments.models import Refund, RefundLine
 from payments.refund_rules import REQUESTABLE_REASONS
-from tessera.api.fields import MoneyField
+from tessera.api.fields import DecimalStringField, MoneyField
 
 MAX_LINES = 100
 
@@ -15,10 +15,22 @@ class RefundCreateIn(serializers.Serializer):
         required=False,
         min_length=1,
         max_length=MAX_LINES,
-        help_text="Positions of the lines to refund. Leave out to refund every line that can be.",
+        help_text="Positions of the lines to refund. Leave out (and amount too) to refund every line "
+        "that can be. Not with amount.",
+    )
+    amount = DecimalStringField(
+        required=False,
+        help_text='Instead of lines: an amount in the order\'s currency, e.g. "15.50", that goes back '
+        "at once while the customer keeps every line (goodwill, a price difference). At most what "
+        "was paid minus what is refunded or being refunded. Not with lines.",
     )
     reason = serializers.ChoiceField(choices=[(reason.value, reason.label) for reason in REQUESTABLE_REASONS])
     note = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+    def validate(self, attrs):
+        if "lines" in attrs and "amount" in attrs:
+            raise serializers.ValidationError({"amount": ["Refund either lines or an amount, not both."]})
+        return attrs
 
 
 class RefundLineOut(serializers.ModelSerializer):

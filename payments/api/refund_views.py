@@ -13,7 +13,7 @@ from payments import refund_selectors as selectors
 from payments.api.filters import RefundFilters
 from payments.api.refund_serializers import RefundCreateIn, RefundOut
 from payments.errors import RefundNotFound
-from payments.services.refunds import refund_request
+from payments.services.refunds import refund_request, refund_request_amount
 from tessera.api.base import ORDER_ID, PartnerAPIView, paged, read_errors, write_errors
 from tessera.api.filtering import valid_filters
 from tessera.api.idempotency import idempotent
@@ -64,10 +64,15 @@ class OrderRefunds(PartnerAPIView):
 
     @extend_schema(
         operation_id="requestRefund",
-        summary="Refund some lines of the order, or all it has left",
+        summary="Refund some lines of the order, all it has left, or an amount",
         description=(
-            "Allowed when availableActions has refund. Answers 202 with the refund REQUESTED: the "
-            "supplier is asked, then the money goes back the way it came. Poll the refund (Location)."
+            "Allowed when availableActions has refund. With lines (or neither lines nor amount), "
+            "answers 202 with the refund REQUESTED: the supplier is asked, then the money goes back "
+            "the way it came; poll the refund (Location). With amount, the customer keeps every line "
+            "and the money goes back at once, without the supplier (the refund is SUCCEEDED for wallet "
+            "and invoice orders, PROCESSING until the provider confirms for gateway orders); an amount "
+            "over what was paid minus what is refunded or being refunded is REFUND_EXCEEDS_PAYMENT, "
+            "checked under the order's lock."
         ),
         parameters=[ORDER_ID],
         request=RefundCreateIn,
@@ -77,15 +82,19 @@ class OrderRefunds(PartnerAPIView):
     def post(self, request, order_id):
         data = self.validated(RefundCreateIn, request)
         partner_id = request.user.partner.pk
-        refund = refund_request(
-            order_id=order_id,
-            line_ids=_line_ids(partner_id=partner_id, order_id=order_id, positions=data.get("lines")),
-            reason=data["reason"],
-            note=data.get("note", ""),
-            actor=request.user.actor,
-            idempotency_key=partner_refund_key(partner_id, request.idempotency_key),
-            partner_id=partner_id,
-        )
+        asked = {
+            "order_id": order_id,
+            "reason": data["reason"],
+            "note": data.get("note", ""),
+            "actor": request.user.actor,
+            "idempotency_key": partner_refund_key(partner_id, request.idempotency_key),
+            "partner_id": partner_id,
+        }
+        if "amount" in data:
+            refund = refund_request_amount(amount=data["amount"], **asked)
+        else:
+            line_ids = _line_ids(partner_id=partner_id, order_id=order_id, positions=data.get("lines"))
+            refund = refund_request(line_ids=line_ids, **asked)
         refund = selectors.refund_for_partner(partner_id=partner_id, refund_id=refund.pk)
         return Response(
             render(RefundOut, refund),

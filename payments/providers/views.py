@@ -11,7 +11,7 @@ from payments.providers import get_provider
 from payments.providers.base import InvalidCallback
 from payments.services.gateway import provider_callback_apply
 from tessera.api.problems import problem
-from tessera.errors import MalformedRequest
+from tessera.errors import CallbackInvalid
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def provider_callback(request, provider: str):
         event = gateway.parse_callback(body=request.body, headers=dict(request.headers))
     except InvalidCallback as exc:
         logger.warning("refused a %s callback: %s", provider, exc)
-        return problem(MalformedRequest("The callback's signature, timestamp or body does not check out."))
+        return problem(CallbackInvalid(f"The callback was not applied: {exc}"))
     try:
         outcome = provider_callback_apply(provider=provider, event=event)
     except UnknownProviderReference as exc:

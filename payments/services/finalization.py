@@ -16,6 +16,7 @@ from payments.services import collection as payments_collection
 from tessera.actors import Actor
 from tessera.errors import InvalidInput, InvalidState
 from tessera.money import format_amount, parse_exact
+from tessera.times import iso_utc
 
 FINALIZE_METHODS = (BillingMode.WALLET, BillingMode.INVOICE)
 
@@ -79,7 +80,7 @@ def _check_open(order: Order, now) -> None:
             status=order.status,
         )
     if order.expires_at <= now:
-        raise OrderExpired(f"Order {order.reference} expired at {order.expires_at.isoformat()}.")
+        raise OrderExpired(f"Order {order.reference} expired at {iso_utc(order.expires_at)}.")
 
 
 def check_reserved(lines: list[OrderLine]) -> None:

@@ -118,7 +118,14 @@ def refund_request(
 
 
 def refund_request_amount(
-    *, order_id, amount: Decimal | str, reason: str, note: str, actor: Actor, idempotency_key: str
+    *,
+    order_id,
+    amount: Decimal | str,
+    reason: str,
+    note: str,
+    actor: Actor,
+    idempotency_key: str,
+    partner_id: int | None = None,
 ) -> Refund:
     """Give back an amount of a paid order without taking a line back (goodwill, a price difference).
 
@@ -129,7 +136,7 @@ def refund_request_amount(
     """
     _check_request(reason=reason, note=note, line_ids=None)
     with transaction.atomic():
-        order = lock_order(order_id)
+        order = lock_order(order_id, partner_id=partner_id)
         existing = _replayed(order, idempotency_key)
         if existing is not None:
             return existing

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from suppliers.adapters.base import SupplierAdapter
+from tessera import metrics
 
 if TYPE_CHECKING:
     from suppliers.models import Supplier
@@ -34,4 +35,38 @@ def adapter_for(supplier: "Supplier") -> SupplierAdapter:
         cls = _REGISTRY[supplier.adapter]
     except KeyError as exc:
         raise UnknownAdapter(f"no supplier adapter named {supplier.adapter!r}") from exc
-    return cls(supplier)
+    return MeteredAdapter(cls(supplier), supplier.slug)
+
+
+class MeteredAdapter:
+    """An adapter whose calls to the supplier are counted and timed (tessera.metrics), by the
+    supplier's slug; anything else is the adapter's own. A booking (``reserve_booking``,
+    ``issue_booking``) counts as one ``reserve`` or ``issue`` call, whichever way the adapter
+    sends it; one whose every line failed counts under that error's class."""
+
+    OPERATIONS = {
+        "reserve_booking": "reserve",
+        "issue_booking": "issue",
+        **{name: name for name in ("reserve", "issue", "cancel", "refund", "status", "ping")},
+    }
+
+    def __init__(self, adapter: SupplierAdapter, supplier_slug: str) -> None:
+        self.adapter = adapter
+        self.supplier_slug = supplier_slug
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self.adapter, name)
+        operation = self.OPERATIONS.get(name)
+        if operation is None:
+            return attribute
+
+        def metered(*args, **kwargs):
+            with metrics.supplier_call(self.supplier_slug, operation) as call:
+                answer = attribute(*args, **kwargs)
+                if isinstance(answer, dict) and answer:
+                    errors = [result for result in answer.values() if isinstance(result, Exception)]
+                    if len(errors) == len(answer):
+                        call.outcome = type(errors[0]).__name__
+                return answer
+
+        return metered

@@ -10,7 +10,7 @@ from suppliers.errors import OfferNotFound, ProductNotFound
 from suppliers.models import Offer, Product
 from suppliers.services import MAX_QUANTITY, offer_quote
 from tessera.api.base import PartnerAPIView, paged, read_errors, write_errors
-from tessera.api.fields import MoneyField
+from tessera.api.fields import DecimalStringField, MoneyField
 from tessera.api.filtering import apply_filters
 from tessera.api.idempotency import idempotent
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
@@ -54,11 +54,9 @@ class ProductOut(serializers.ModelSerializer):
 
 
 class OfferIn(serializers.Serializer):
-    productId = serializers.IntegerField(min_value=1)
+    productId = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
-    denomination = serializers.CharField(
-        required=False, max_length=32, help_text="For vouchers: a face value."
-    )
+    denomination = DecimalStringField(required=False, help_text='For vouchers: a face value, e.g. "50.00".')
 
 
 class OfferOut(serializers.ModelSerializer):

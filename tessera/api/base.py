@@ -3,17 +3,20 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from tessera.api.fields import ProblemSerializer
 from tessera.api.filtering import OperatorFilterBackend
+from tessera.api.json_types import json_type_errors
 from tessera.api.parsers import SafeJSONParser
 from tessera.api.principal import IsPartner
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.rendering import shared
-from tessera.api.throttling import PartnerClientThrottle
-from tessera.errors import MalformedRequest, NotFound
+from tessera.api.throttling import PartnerClientThrottle, check_client_name
+from tessera.errors import InvalidInput, MalformedRequest, NotFound
 
 ORDER_ID = OpenApiParameter("order_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Order id.")
 
@@ -22,32 +25,58 @@ ORDER_ID = OpenApiParameter("order_id", OpenApiTypes.UUID, OpenApiParameter.PATH
 MAX_QUERY_STRING = 8000
 
 
+class JsonBodyNegotiation(DefaultContentNegotiation):
+    """A body in anything but JSON is a 415 that says what to send, and what was sent."""
+
+    def select_parser(self, request, parsers):
+        parser = super().select_parser(request, parsers)
+        if parser is None:
+            sent = request.content_type
+            found = f"it was sent as {sent!r}" if sent else "it was sent without a Content-Type"
+            raise UnsupportedMediaType(
+                sent, detail=f"Send the body as JSON with Content-Type: application/json; {found}."
+            )
+        return parser
+
+
+class InvalidBody(InvalidInput):
+    """The body as a whole is wrong (not an object, or empty where a change is needed): said in
+    the detail, with no per-field errors."""
+
+
 class PartnerAPIView(APIView):
     permission_classes = [IsPartner]
     throttle_classes = [PartnerClientThrottle]
     parser_classes = [SafeJSONParser]
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonBodyNegotiation
     # Documents a list's ``filterset_class`` in the OpenAPI document; the list filters with
     # tessera.api.filtering.apply_filters, which also refuses parameters the list does not know.
     filter_backends = [OperatorFilterBackend]
 
     def initial(self, request, *args, **kwargs) -> None:
         """Refuse, on every operation: a huge query string (even where no parameters are taken,
-        which would otherwise ignore it), and a path holding U+0000."""
+        which would otherwise ignore it), a path holding U+0000, and an X-Client-Name that breaks
+        its documented rule."""
         if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
             raise MalformedRequest(f"The query string is longer than {MAX_QUERY_STRING} characters.")
         if "\x00" in request.path:  # no id holds U+0000, and PostgreSQL would refuse to look
             raise NotFound(f"Nothing at {request.path!r}.")
+        check_client_name(request)
         super().initial(request, *args, **kwargs)
 
     @staticmethod
     def validated(serializer_class: type[serializers.Serializer], request) -> dict:
+        """The body, validated: an object whose members are all known and of their documented
+        JSON types, then ``serializer_class``'s own rules."""
         if not isinstance(request.data, dict):
-            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+            raise InvalidBody("Send a JSON object as the body.")
         serializer = shared(serializer_class)
-        unknown = unknown_fields(serializer, request.data)
-        if unknown:
-            raise serializers.ValidationError(unknown)
+        wrong = unknown_fields(serializer, request.data)
+        for name, errors in json_type_errors(serializer, request.data).items():
+            wrong.setdefault(name, errors)
+        if wrong:
+            raise serializers.ValidationError(wrong)
         return serializer.run_validation(request.data)
 
 

@@ -18,6 +18,8 @@ from tessera.api.problems import PROBLEM_CONTENT_TYPE, problem, problem_body, pr
 
 logger = logging.getLogger(__name__)
 
+NON_FIELD_ERRORS = "non_field_errors"  # DRF's key for what a serializer's validate() says
+
 _DRF_ERRORS: list[tuple[type[drf.APIException], type[errors.TesseraError]]] = [
     (drf.ValidationError, errors.InvalidInput),
     (drf.ParseError, errors.MalformedRequest),
@@ -64,8 +66,10 @@ def _from_drf(exc: drf.APIException) -> errors.TesseraError:
         logger.exception("unmapped DRF error in the API", exc_info=exc)
         return errors.InternalError()
     if isinstance(exc, drf.ValidationError):
-        field_errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return error_class("Some fields are not valid.", errors=field_errors)
+        field_errors = dict(exc.detail) if isinstance(exc.detail, dict) else {NON_FIELD_ERRORS: exc.detail}
+        about_the_body = field_errors.pop(NON_FIELD_ERRORS, None)  # named by no field: the detail
+        detail = " ".join(str(message) for message in about_the_body or ["Some fields are not valid."])
+        return error_class(detail, errors=field_errors or None)
     error = error_class(str(exc.detail))
     if isinstance(exc, drf.Throttled) and exc.wait is not None:
         error.retry_after = max(1, int(exc.wait + 0.999))

@@ -51,3 +51,32 @@ class ProblemSerializer(serializers.Serializer):
     correlationId = serializers.CharField()
     errors = serializers.DictField(required=False, help_text="Per-field messages for validation errors.")
     context = serializers.DictField(required=False)
+
+
+DECIMAL_STRING_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,3})?$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": DECIMAL_STRING_PATTERN,
+        "maxLength": 16,
+        "example": "260.32",
+    }
+)
+class DecimalStringField(serializers.RegexField):
+    """An amount as the API writes them: a decimal string (``"260.32"``), never a JSON number.
+
+    The currency's own precision (2 decimals for EUR, 0 for JPY) is checked by the service.
+    """
+
+    json_type_hint = 'a decimal string, such as "260.32"'
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 16)
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(
+            DECIMAL_STRING_PATTERN,
+            error_messages={"invalid": 'Expected a decimal string, such as "260.32".'},
+            **kwargs,
+        )

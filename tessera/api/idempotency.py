@@ -17,6 +17,7 @@ meet as "this order is not PENDING any more" (found by the load suite, tests/loa
 
 import hashlib
 import json
+import re
 from functools import cache, wraps
 from importlib import import_module
 from types import ModuleType
@@ -27,7 +28,7 @@ from rest_framework.response import Response
 
 from tessera.api.errors import problem_response
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
-from tessera.errors import IdempotencyKeyMissing
+from tessera.errors import IdempotencyKeyInvalid, IdempotencyKeyMissing
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -44,6 +45,10 @@ def _store() -> ModuleType:
     ``idempotency_release``. Named in settings, as DRF names its authentication, so the kernel
     imports no app."""
     return import_module(settings.IDEMPOTENCY_STORE)
+
+
+# Visible ASCII, spaces only inside; the OpenAPI document states the same rule (partner_api.schema).
+KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
 
 
 def idempotent(handler):
@@ -101,8 +106,14 @@ def _key_of(request) -> str:
     key = (request.headers.get(HEADER) or "").strip()
     if not key:
         raise IdempotencyKeyMissing(f"{HEADER} header is required on this request.")
-    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise IdempotencyKeyMissing(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.")
+    if len(key) > MAX_KEY_LENGTH:
+        raise IdempotencyKeyInvalid(
+            f"{HEADER} is {len(key)} characters long; at most {MAX_KEY_LENGTH} are allowed."
+        )
+    if not re.fullmatch(KEY_PATTERN, key):
+        raise IdempotencyKeyInvalid(
+            f"{HEADER} may hold only printable ASCII characters (space to ~), no tabs or control characters."
+        )
     return key
 
 

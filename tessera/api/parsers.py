@@ -1,5 +1,6 @@
 """JSON parsing that answers 400, never 500, to hostile bodies (deep nesting, bad UTF-8, and text
-PostgreSQL cannot store: U+0000 or a lone surrogate escaped as \\u0000 or \\ud800)."""
+PostgreSQL cannot store: U+0000 or a lone surrogate escaped as \\u0000 or \\ud800), and to a member
+given twice in one object, which JSON parsers read differently (Python keeps the last)."""
 
 import json
 
@@ -24,9 +25,15 @@ class SafeJSONParser(JSONParser):
         raw = stream.read() if stream is not None else b""
         try:
             text = raw.decode("utf-8")
-            data = json.loads(text, parse_constant=_refuse_constant) if text.strip() else {}
+            data = (
+                json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_members)
+                if text.strip()
+                else {}
+            )
         except UnicodeDecodeError as exc:
             raise ParseError("The body is not UTF-8.") from exc
+        except DuplicateMember as exc:
+            raise ParseError(str(exc)) from exc
         except (ValueError, RecursionError) as exc:
             raise ParseError(f"The body is not valid JSON: {exc}"[:200]) from exc
         if _depth(data) > MAX_DEPTH:
@@ -50,6 +57,19 @@ def _storable(value) -> bool:
         except UnicodeEncodeError:
             return False
     return True
+
+
+class DuplicateMember(ValueError):
+    pass
+
+
+def _unique_members(pairs: list[tuple[str, object]]) -> dict:
+    members: dict = {}
+    for name, value in pairs:
+        if name in members:
+            raise DuplicateMember(f"The member {name[:100]!r} appears twice in one object; send it once.")
+        members[name] = value
+    return members
 
 
 def _refuse_constant(name: str):

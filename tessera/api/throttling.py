@@ -2,20 +2,40 @@
 
 import hashlib
 import logging
+import re
 
 from rest_framework.throttling import SimpleRateThrottle
 
 from tessera.api.principal import PartnerPrincipal
+from tessera.errors import ClientNameInvalid
 
 logger = logging.getLogger(__name__)
 
 CLIENT_NAME_HEADER = "X-Client-Name"
+MAX_CLIENT_NAME_LENGTH = 100
+# Visible ASCII and spaces; the OpenAPI document states the same pattern (partner_api.schema).
+CLIENT_NAME_PATTERN = r"^[ -~]*$"
+
+
+def check_client_name(request) -> None:
+    """Refuse an X-Client-Name that is too long or holds anything but printable ASCII: it is
+    stored on orders and names the rate limit, so it is never cut or cleaned silently."""
+    sent = request.headers.get(CLIENT_NAME_HEADER) or ""
+    if len(sent) > MAX_CLIENT_NAME_LENGTH:
+        raise ClientNameInvalid(
+            f"{CLIENT_NAME_HEADER} is {len(sent)} characters long; "
+            f"at most {MAX_CLIENT_NAME_LENGTH} are allowed."
+        )
+    if not re.fullmatch(CLIENT_NAME_PATTERN, sent):
+        raise ClientNameInvalid(
+            f"{CLIENT_NAME_HEADER} may hold only printable ASCII characters (space to ~), "
+            "no tabs, control characters or other scripts."
+        )
 
 
 def client_name(request) -> str:
-    """The integration's name as sent, without control characters (it is stored on orders)."""
-    sent = request.headers.get(CLIENT_NAME_HEADER) or ""
-    return "".join(char for char in sent if char.isprintable()).strip()[:100]
+    """The integration's name as sent (check_client_name has refused a bad one), trimmed."""
+    return (request.headers.get(CLIENT_NAME_HEADER) or "").strip()
 
 
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}  # by the period's first letter

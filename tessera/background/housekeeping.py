@@ -18,10 +18,10 @@ class Housekeeper(threading.Thread):
         self.worker_id = worker_id
         self.started_at = timezone.now()
         self.stopping = threading.Event()
+        self.scheduled = False
 
     def run(self) -> None:
         try:
-            schedule.ensure_schedule()
             while not self.stopping.is_set():
                 self.tick()
                 self.stopping.wait(settings.WORKER_HEARTBEAT_SECONDS)
@@ -30,8 +30,13 @@ class Housekeeper(threading.Thread):
             connection.close()
 
     def tick(self) -> None:
+        """One round; the schedule's rows are written in the first round the database answers,
+        so a worker started while the database is down starts beating once it is back."""
         close_old_connections()
         try:
+            if not self.scheduled:
+                schedule.ensure_schedule()
+                self.scheduled = True
             recovery.beat(self.worker_id, self.started_at)
             recovered = recovery.recover_stuck_tasks()
             if recovered:

@@ -119,6 +119,7 @@ def test_customer_pays_on_the_hosted_page_and_finds_tickets_and_receipt(
     call_command("create_api_key", "citybreaks", "--name", "journey", "--quiet", stdout=out)
     key = out.getvalue().strip()
     train = Product.objects.get(supplier_reference="OSL-BGO-0725")
+    oslo_zone = train.starts_at.astimezone(train.zone).tzname()  # CET or CEST
 
     # When the partner quotes, creates the order, waits for the reservation and opens checkout
     offer = api(live_server.url, key, "POST", "/api/v1/offers", {"productId": train.pk, "quantity": 2})
@@ -154,13 +155,15 @@ def test_customer_pays_on_the_hosted_page_and_finds_tickets_and_receipt(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1024, "height": 800})
+            page = browser.new_page(viewport={"width": 1366, "height": 768})  # a 13-inch laptop
 
             # the customer opens the checkout page: the order, travellers, total with VAT, Pay
             page.goto(checkout["url"])
             expect(page.get_by_role("heading", level=1)).to_have_text(f"Pay for order {ready['reference']}")
             expect(page.get_by_text("Charles Babbage").first).to_be_visible()
             expect(page.get_by_text("192.64 EUR").first).to_be_visible()  # 12 % VAT inside 1798.00
+            expect(page.get_by_text(f"07:25 {oslo_zone}").first).to_be_visible()  # on Oslo's clocks
+            expect(page.get_by_role("button", name="Pay 1798.00 EUR")).to_be_in_viewport(ratio=1)
             page.screenshot(path=SCREENSHOTS / "checkout.png", full_page=True)
 
             # presses Pay and lands on the sandbox bank's hosted page
@@ -187,7 +190,8 @@ def test_customer_pays_on_the_hosted_page_and_finds_tickets_and_receipt(
                 return page.locator("#order-status").inner_text()
 
             poll("issued", order_status_words, lambda words: words == "Complete: your tickets are ready")
-            expect(page.locator("#payment-status")).to_have_text("paid")
+            expect(page.locator("#payment-status")).to_have_text("Paid")
+            expect(page.locator("#payment-status")).to_have_attribute("data-status", "paid")
             expect(page.locator("#order-status")).to_have_text("Complete: your tickets are ready")
             page.screenshot(path=SCREENSHOTS / "status-paid.png", full_page=True)
 
@@ -195,12 +199,14 @@ def test_customer_pays_on_the_hosted_page_and_finds_tickets_and_receipt(
             expect(page.get_by_role("heading", level=1)).to_have_text("Your tickets")
             expect(page.locator("article.ticket")).to_have_count(2)
             expect(page.get_by_text("Ticket code").first).to_be_visible()
+            expect(page.get_by_text("NSR:StopPlace")).to_have_count(0)
             page.screenshot(path=SCREENSHOTS / "tickets.png", full_page=True)
 
             page.goto(f"{live_server.url}/checkout/{order_key}/status")
             page.get_by_role("link", name="Receipt").click()
             expect(page.get_by_role("heading", level=1)).to_have_text("Receipt")
             expect(page.get_by_text("Paid online (sandbox)")).to_be_visible()
+            expect(page.locator("#seller")).to_contain_text("NO 999 999 999 MVA")
             page.screenshot(path=SCREENSHOTS / "receipt.png", full_page=True)
             pdf = page.request.get(f"{live_server.url}/checkout/{order_key}/receipt.pdf")
             assert pdf.ok and pdf.body().startswith(b"%PDF")

@@ -2,8 +2,10 @@
 
 A support agent finds an order by its customer's email and follows its timeline; finance refunds
 one line and tops up a wallet; an admin reveals a voucher code, while the support agent, without
-the permission, cannot. Each step logs in through the admin's own login page and clicks what a
-person would. A screenshot of each page is saved under docs/screenshots/ (admin-*.png).
+the permission, cannot. The order list fits a 13-inch laptop's window (1366 x 768) without a
+sideways scroll; a support agent keeps a note and is refused a refund inside the back office.
+Each step logs in through the admin's own login page and clicks what a person would. A
+screenshot of each page is saved under docs/screenshots/ (admin-*.png).
 """
 
 from decimal import Decimal
@@ -71,8 +73,11 @@ def browser(monkeypatch):
             chromium.close()
 
 
-def logged_in(browser, live_server, username: str):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+LAPTOP = {"width": 1366, "height": 768}
+
+
+def logged_in(browser, live_server, username: str, viewport: dict | None = None):
+    page = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}).new_page()
     page.goto(f"{live_server.url}/admin/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(f"pw-{username}-2026")
@@ -116,11 +121,17 @@ def test_finance_refunds_one_line_and_sees_its_progress(browser, live_server, sh
     page.goto(f"{live_server.url}/admin/orders/order/{shop.pk}/change/")
     page.get_by_role("link", name="Refund…").click()
     expect(page.locator("#refundable")).to_contain_text("50.00 EUR")
-    page.get_by_label("#2", exact=False).uncheck()
+    expect(page.locator('input[name="lines"]:checked')).to_have_count(0)
+    page.get_by_label("#1", exact=False).check()
     page.get_by_label("Reason").select_option("goodwill")
     page.get_by_label("Note").fill("Second card never arrived by email")
     shot(page, "admin-refund.png")
-    page.get_by_role("button", name="Refund").click()
+    page.get_by_role("button", name="Review the refund…").click()
+    expect(page.locator("#refund-review")).to_contain_text("up to 25.00 EUR")
+    expect(page.locator("#refund-review")).to_contain_text("Back to Fjord Travel's wallet")
+    assert not Refund.objects.filter(order=shop).exists()
+    shot(page, "admin-refund-review.png")
+    page.get_by_role("button", name="Confirm refund").click()
 
     expect(page.locator(".messagelist")).to_contain_text("Refund of 25.00 EUR requested for line(s) 1")
     refund = Refund.objects.get(order=shop)
@@ -172,3 +183,29 @@ def test_finance_tops_up_a_wallet_with_a_reason(browser, live_server, shop):
     expect(page.locator(".field-ledger")).to_contain_text("Bank transfer 2026-11-20, ref NX-88")
     assert Wallet.objects.get(pk=wallet.pk).balance == before + Decimal("500.00")
     assert all((SCREENSHOTS / name).exists() for name in ("admin-top-up.png", "admin-refund.png"))
+
+
+def test_the_order_list_fits_a_laptop_and_support_keeps_a_note(browser, live_server, shop):
+    from playwright.sync_api import expect
+
+    page = logged_in(browser, live_server, "sigrid", viewport=LAPTOP)
+    page.goto(f"{live_server.url}/admin/orders/order/")
+    results = page.locator("#changelist .results")
+    expect(page.locator("#result_list")).to_contain_text("buyer@example.com")
+    width, room = results.evaluate("box => [box.scrollWidth, box.clientWidth]")
+    assert width <= room, f"the list is {width} px wide in a {room} px box"
+    reference = page.locator("#result_list .field-reference a").first
+    assert reference.evaluate("link => link.getClientRects().length") == 1  # not wrapped at its hyphen
+    shot(page, "admin-order-list.png")
+
+    page.goto(f"{live_server.url}/admin/orders/order/{shop.pk}/change/")
+    page.get_by_label("New note").fill("Customer called: second card bounced, resent by email.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator("#notes")).to_contain_text("second card bounced")
+    expect(page.locator("#notes")).to_contain_text("sigrid")
+    shot(page, "admin-order-note.png")
+
+    page.goto(f"{live_server.url}/admin/orders/order/{shop.pk}/refund/")
+    expect(page.locator("#content-main")).to_contain_text("Refunding needs the “Can add refund” permission")
+    expect(page.locator("#site-name")).to_be_visible()
+    shot(page, "admin-refund-refused.png")

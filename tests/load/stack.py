@@ -1,6 +1,7 @@
 """The whole running system for the load suite: a PostgreSQL database of its own, gunicorn with
-several workers and db_worker processes (tests/worker_processes.py), started as in production
-(DEBUG off, real secrets), plus a private PostgreSQL cluster for the restart scenario.
+several workers and db_worker processes, started from the production Procfile's own lines with
+production's settings (DEBUG off, real secrets, JSON logs, metrics across processes), plus a
+private PostgreSQL cluster for the restart scenario.
 
 Nothing here touches the machine's shared PostgreSQL server beyond creating and dropping the
 run's own database in it.
@@ -22,10 +23,53 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from tests.worker_processes import ROOT, WorkerProcess, wait_until
+from tests.worker_processes import ROOT, wait_until
 
 RUNS_DIR = ROOT / "var" / "load"
-STARTUP_SECONDS = 60
+STARTUP_SECONDS = 120
+PROCFILE = ROOT / "Procfile"
+METRICS_TOKEN = secrets.token_urlsafe(16)
+
+
+def procfile_commands(path: Path = PROCFILE) -> dict[str, str]:
+    """The production Procfile's processes, name -> command line, read as honcho reads them."""
+    from honcho.environ import parse_procfile
+
+    return dict(parse_procfile(path.read_text()).processes)
+
+
+class ProcfileProcess:
+    """One process of the Procfile, run by a shell as a process manager would (``exec``, so that
+    signals reach it), with the virtualenv's executables first on PATH."""
+
+    def __init__(self, name: str, command: str, env: dict[str, str], log: Path) -> None:
+        self.name = name
+        self.log_path = log
+        self.log = log.open("a")
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        self.process = subprocess.Popen(  # noqa: S603 - the Procfile's own command
+            ["bash", "-c", f"exec {command}"],
+            cwd=ROOT,
+            env={**os.environ, **env, "PATH": path},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
 
 
 def free_port() -> int:
@@ -72,9 +116,10 @@ class Database:
         return target
 
 
-def production_env(database_url: str) -> dict[str, str]:
-    """Settings as a deployment has them: DEBUG off and every secret set (fresh for this run),
-    with the timings shortened so retries, sweeps and expiry happen within the run."""
+def production_env(database_url: str, port: int, metrics_dir: Path) -> dict[str, str]:
+    """Settings as a deployment has them (.env.example): DEBUG off, every secret set (fresh for
+    this run), JSON logs, metrics added up across processes; plain HTTP on loopback (no proxy
+    ends TLS here); the timings shortened so retries, sweeps and expiry happen within the run."""
 
     def key() -> str:
         return secrets.token_urlsafe(32)
@@ -82,6 +127,13 @@ def production_env(database_url: str) -> dict[str, str]:
     return {
         "DATABASE_URL": database_url,
         "DEBUG": "0",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_FORMAT": "json",
+        "METRICS_TOKEN": METRICS_TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "SECRET_KEY": key(),
         "VOUCHER_KEYS": "load1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         "VOUCHER_DIGEST_KEY": key(),
@@ -126,53 +178,44 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     port: int = 0
     world: dict = field(default_factory=dict)
-    _gunicorn: subprocess.Popen | None = None
-    _workers: dict[str, WorkerProcess] = field(default_factory=dict)
+    _gunicorn: ProcfileProcess | None = None
+    _workers: dict[str, ProcfileProcess] = field(default_factory=dict)
     _generation: int = 0
 
     def prepare(self) -> None:
         """Make the database, migrate it, and seed the run's partners and products."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.env = {**production_env(self.database.url), **self.settings}
+        self.port = free_port()
+        metrics_dir = self.run_dir / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir()
+        self.env = {**production_env(self.database.url, self.port, metrics_dir), **self.settings}
         self.database.create()
+        # The release steps of docs/operations.md ("Deploy").
         run_django("manage", self.env, "migrate", "--no-input", "-v0")
+        run_django("manage", self.env, "collectstatic", "--no-input", "-v0")
         self.world = json.loads(run_django("tests.load.seed", self.env))
         (self.run_dir / "world.json").write_text(json.dumps(self.world, indent=1))
 
     def start(self) -> None:
-        self.port = free_port()
         self.start_web()
         for n in range(self.workers):
             self.start_worker(f"w{n}")
 
     def start_web(self) -> None:
-        log = (self.run_dir / "gunicorn.log").open("a")
-        self._gunicorn = subprocess.Popen(  # noqa: S603 - our own app
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "-b",
-                f"127.0.0.1:{self.port}",
-                "-w",
-                str(self.web),
-                "--access-logfile",
-                "-",
-                "--error-logfile",
-                "-",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **self.env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        env = {**self.env, "WEB_CONCURRENCY": str(self.web)}
+        self._gunicorn = ProcfileProcess(
+            "web", procfile_commands()["web"], env, self.run_dir / "gunicorn.log"
         )
-        wait_until(self._answers, timeout=STARTUP_SECONDS, what="gunicorn to answer")
+        wait_until(self._answers, timeout=STARTUP_SECONDS, what="gunicorn to answer /health/live")
 
     def _answers(self) -> bool:
+        """A gunicorn worker has loaded Tessera and answers (the master listens long before)."""
+        import urllib.request
+
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return True
+            with urllib.request.urlopen(f"{self.base_url}/health/live", timeout=5) as answer:  # noqa: S310
+                return answer.status == 200
         except OSError:
             return False
 
@@ -180,36 +223,38 @@ class Stack:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start_worker(self, name: str) -> WorkerProcess:
+    def start_worker(self, name: str) -> ProcfileProcess:
+        """The Procfile's worker, with a worker id of our own so a scenario can find its tasks."""
         self._generation += 1
-        worker = WorkerProcess(f"{name}-{self._generation}", **self.env)
-        self._workers[worker.name] = worker
+        worker_id = f"{name}-{self._generation}"
+        command = f"{procfile_commands()['worker']} --worker-id {worker_id}"
+        worker = ProcfileProcess(worker_id, command, self.env, self.run_dir / f"worker-{worker_id}.log")
+        self._workers[worker_id] = worker
         return worker
 
     def kill_worker(self, name: str) -> None:
         """SIGKILL: the worker dies where it stands, leaving its task RUNNING."""
         worker = self._workers.pop(name)
         worker.kill()
-        self._keep_log(worker)
         worker.stop()
 
     def stop(self) -> None:
         for worker in list(self._workers.values()):
-            self._keep_log(worker)
-            worker.stop()
+            worker.stop(timeout=15)
         self._workers.clear()
-        if self._gunicorn is not None and self._gunicorn.poll() is None:
-            self._gunicorn.send_signal(signal.SIGTERM)
-            try:
-                self._gunicorn.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._gunicorn.kill()
-                self._gunicorn.wait(timeout=10)
+        if self._gunicorn is not None:
+            self._gunicorn.stop()
         self._gunicorn = None
 
-    def _keep_log(self, worker: WorkerProcess) -> None:
-        with (self.run_dir / f"worker-{worker.name}.log").open("a") as kept:
-            kept.write(worker.output())
+    def scrape_metrics(self) -> str:
+        """/metrics as Prometheus scrapes it, with the run's token."""
+        import urllib.request
+
+        request = urllib.request.Request(
+            f"{self.base_url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback
+            return answer.read().decode()
 
     def logs(self) -> list[Path]:
         """Every log of the run so far (call after stop() for the workers' full logs)."""

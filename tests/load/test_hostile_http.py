@@ -57,7 +57,7 @@ def test_hostile_requests_over_http_are_clear_4xx_answers(stack):
             b'{"\xff\xfe": 1}'[:8],
         ),
     }
-    # A control character in a header: refused by gunicorn, or dropped by Tessera; never a 5xx.
+    # A control character in a header: refused by gunicorn or by Tessera (400); never a 5xx.
     control, _ = raw_request(port, head("GET", "/api/v1/orders", key, **{"X-Client-Name": "a\x01b"}))
     assert control < 500
 

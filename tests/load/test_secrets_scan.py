@@ -1,5 +1,6 @@
 """After the load run: no voucher secret and no API key in a pg_dump of the database, in the logs
-of gunicorn and the workers, or in any answer a load client received.
+of gunicorn and the workers (JSON lines, scanned as written and as decoded), or in any answer a
+load client received.
 
 The secrets looked for come from the other side: what the sandbox supplier handed out (its
 bookings) and the raw keys the harness made. This module runs after the other scenarios
@@ -35,14 +36,31 @@ BYTEA = re.compile(rb"\\\\x([0-9a-f]+)")
 
 
 def found_in(data: bytes, secrets: set[bytes]) -> set[bytes]:
-    """The known secrets in ``data``, also inside bytea values written as hex (pg_dump)."""
+    """The known secrets in ``data``, also inside bytea values written as hex (pg_dump) and
+    inside the members of JSON log lines (as decoded, escapes undone)."""
     hits = {match for match in SHAPES.findall(data) if match in secrets}
     for hexed in BYTEA.findall(data):
         decoded = bytes.fromhex(hexed.decode())
         hits |= {match for match in SHAPES.findall(decoded) if match in secrets}
+    for decoded in json_log_values(data):
+        hits |= {match for match in SHAPES.findall(decoded) if match in secrets}
     if PIN_MEMBER.search(data):
         hits.add(b"a PIN: " + PIN_MEMBER.search(data).group())
     return hits
+
+
+def json_log_values(data: bytes) -> list[bytes]:
+    """Every string member of the JSON objects ``data`` holds one a line (LOG_FORMAT=json)."""
+    values = []
+    for line in data.splitlines():
+        if not line.startswith(b"{"):
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        values += [str(value).encode() for value in record.values() if value is not None]
+    return values
 
 
 def test_no_voucher_secret_or_api_key_in_the_dump_the_logs_or_any_answer(stack, recorder):
@@ -71,6 +89,7 @@ def test_no_voucher_secret_or_api_key_in_the_dump_the_logs_or_any_answer(stack, 
     print(summary)
 
     assert sizes[dump.name] > 100_000 and sizes["bodies.jsonl"] > 10_000, "nothing much was scanned"
+    assert json_log_values((stack.run_dir / "gunicorn.log").read_bytes()), "the logs were not JSON lines"
     assert {name: hits for name, hits in findings.items() if hits} == {}
 
 

@@ -3,7 +3,8 @@
 import argparse
 from datetime import date
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from payments.services.invoicing import invoices_close
 from tessera.actors import Actor
@@ -27,10 +28,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--today",
             type=iso_date,
-            help="close as if today were this date (UTC), e.g. to catch up on a missed run",
+            help="close as if today were this date (UTC; not a future one), e.g. to catch up on a missed run",
         )
 
     def handle(self, *args, today: date | None, **options) -> None:
+        now = timezone.now().date()
+        if today is not None and today > now:
+            raise CommandError(
+                f"--today {today} is in the future (today is {now} UTC): it would close months that "
+                "have not ended, and an invoice closes once. Leave --today out, or give a past date."
+            )
         closed = invoices_close(actor=Actor.system("manage.py close_invoices"), today=today)
         for invoice in closed:
             total = format_amount(invoice.total_amount, invoice.currency)

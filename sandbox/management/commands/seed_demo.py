@@ -3,7 +3,9 @@
 import secrets
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -22,8 +24,16 @@ DEMO_STOCK_CODES = 25
 PARTNERS = [
     {"slug": "fjord-travel", "name": "Fjord Travel (wallet)", "allows_wallet": True},
     {"slug": "nordic-agency", "name": "Nordic Agency (invoice)", "allows_invoice": True},
-    {"slug": "citybreaks", "name": "CityBreaks App (gateway)", "allows_gateway": True},
+    {
+        "slug": "citybreaks",
+        "name": "CityBreaks App (gateway)",
+        "allows_gateway": True,
+        "seller_name": "CityBreaks AS (demo)",
+        "seller_address": "Karl Johans gate 1\n0154 Oslo\nNorway",
+        "seller_vat_number": "NO 999 999 999 MVA",
+    },
 ]
+OSLO, AMSTERDAM = "Europe/Oslo", "Europe/Amsterdam"
 
 # VAT included in the demo prices, by kind of product (passenger transport, events, vouchers).
 TAX_RATES = {
@@ -34,16 +44,24 @@ TAX_RATES = {
 }
 
 SUPPLIERS = [
-    {"slug": "sandbox-rail", "name": "Sandbox Rail", "kind": SupplierKind.RAIL},
+    # A rail operator takes up to 30 s to pre-book: it may have many calls in flight.
+    {"slug": "sandbox-rail", "name": "Sandbox Rail", "kind": SupplierKind.RAIL, "max_concurrent_calls": 100},
     {"slug": "sandbox-air", "name": "Sandbox Air", "kind": SupplierKind.AIR},
     {"slug": "sandbox-events", "name": "Sandbox Events", "kind": SupplierKind.EVENT},
     {"slug": "sandbox-vouchers", "name": "Sandbox Vouchers", "kind": SupplierKind.VOUCHER},
 ]
 
 
+def _local(now, zone: str, *, days: int, hour: int, minute: int):
+    """``days`` from now at ``hour``:``minute`` on the clocks of ``zone``."""
+    day = (now + timedelta(days=days)).astimezone(ZoneInfo(zone))
+    return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
 def _products(now):
-    tomorrow = (now + timedelta(days=1)).replace(hour=7, minute=25, second=0, microsecond=0)
-    next_week = (now + timedelta(days=7)).replace(hour=19, minute=30, second=0, microsecond=0)
+    tomorrow = _local(now, OSLO, days=1, hour=7, minute=25)
+    next_week = _local(now, OSLO, days=7, hour=19, minute=30)
+    tomorrow_amsterdam = _local(now, AMSTERDAM, days=1, hour=9, minute=40)
     return [
         (
             "sandbox-rail",
@@ -53,8 +71,11 @@ def _products(now):
                 "price": "899.00",
                 "currency": "EUR",
                 "starts_at": tomorrow,
+                "time_zone": OSLO,
                 "from_place": "NSR:StopPlace:337",
+                "from_place_name": "Oslo S",
                 "to_place": "NSR:StopPlace:548",
+                "to_place_name": "Bergen",
             },
         ),
         (
@@ -65,8 +86,11 @@ def _products(now):
                 "price": "749.00",
                 "currency": "EUR",
                 "starts_at": tomorrow,
+                "time_zone": OSLO,
                 "from_place": "NSR:StopPlace:337",
+                "from_place_name": "Oslo S",
                 "to_place": "NSR:StopPlace:659",
+                "to_place_name": "Trondheim S",
                 "settings": {"latency": 30},
             },
         ),
@@ -77,9 +101,12 @@ def _products(now):
                 "name": "Amsterdam → London TB201 (instant)",
                 "price": "260.32",
                 "currency": "EUR",
-                "starts_at": tomorrow,
+                "starts_at": tomorrow_amsterdam,
+                "time_zone": AMSTERDAM,
                 "from_place": "AMS",
+                "from_place_name": "Amsterdam Schiphol",
                 "to_place": "LHR",
+                "to_place_name": "London Heathrow",
             },
         ),
         (
@@ -89,9 +116,12 @@ def _products(now):
                 "name": "Amsterdam → Paris (ticketing always fails)",
                 "price": "180.00",
                 "currency": "EUR",
-                "starts_at": tomorrow,
+                "starts_at": tomorrow_amsterdam,
+                "time_zone": AMSTERDAM,
                 "from_place": "AMS",
+                "from_place_name": "Amsterdam Schiphol",
                 "to_place": "CDG",
+                "to_place_name": "Paris Charles de Gaulle",
                 "settings": {"fail": "issue"},
             },
         ),
@@ -103,7 +133,9 @@ def _products(now):
                 "price": "45.00",
                 "currency": "EUR",
                 "starts_at": next_week,
+                "time_zone": OSLO,
                 "from_place": "Spektrum Oslo",
+                "from_place_name": "Oslo Spektrum",
             },
         ),
         (
@@ -114,7 +146,9 @@ def _products(now):
                 "price": "120.00",
                 "currency": "EUR",
                 "starts_at": next_week,
+                "time_zone": OSLO,
                 "from_place": "Tons of Rock",
+                "from_place_name": "Tons of Rock, Ekebergsletta, Oslo",
                 "settings": {"timeout": "issue", "latency": 2},
             },
         ),
@@ -173,6 +207,16 @@ def _demo_stock_csv(now) -> bytes:
     return "\n".join(rows).encode()
 
 
+def _adapter_of(kind: str) -> dict:
+    """Rail and vouchers reach the supplier simulator over HTTP when SUPPLIER_SIMULATOR_URL is
+    set (``make run`` starts it and sets it); otherwise every demo supplier is the in-process
+    sandbox (tests, benchmarks)."""
+    url = settings.SUPPLIER_SIMULATOR_URL
+    if url and kind in {SupplierKind.RAIL, SupplierKind.VOUCHER}:
+        return {"adapter": "http_json", "settings": {"base_url": url}}
+    return {"adapter": "sandbox", "settings": {}}
+
+
 class Command(BaseCommand):
     help = "Create or refresh the demo partners, suppliers, products and wallet credits."
 
@@ -181,14 +225,22 @@ class Command(BaseCommand):
         with transaction.atomic():
             partners = {}
             for spec in PARTNERS:
-                defaults = {"allows_wallet": False, "allows_invoice": False, "allows_gateway": False, **spec}
+                defaults = {
+                    "allows_wallet": False,
+                    "allows_invoice": False,
+                    "allows_gateway": False,
+                    "seller_name": "",
+                    "seller_address": "",
+                    "seller_vat_number": "",
+                    **spec,
+                }
                 partners[spec["slug"]], _ = Partner.objects.update_or_create(
                     slug=spec["slug"], defaults={**defaults, "currency": "EUR"}
                 )
             suppliers = {}
             for spec in SUPPLIERS:
                 suppliers[spec["slug"]], _ = Supplier.objects.update_or_create(
-                    slug=spec["slug"], defaults={**spec, "adapter": "sandbox"}
+                    slug=spec["slug"], defaults={**spec, **_adapter_of(spec["kind"])}
                 )
             for supplier_slug, reference, spec in _products(now):
                 supplier = suppliers[supplier_slug]

@@ -1,0 +1,52 @@
+"""Every supplier call goes through ``supplier_call``: the breaker, then the bulkhead, then the
+call, then the breaker hears how it went.
+
+A call that may not go out now raises CallDeferred with when to try again; the caller queues
+its task again for then, so a waiting call holds no worker thread.
+"""
+
+import random
+from collections.abc import Callable
+from contextlib import nullcontext
+from datetime import timedelta
+
+from django.utils import timezone
+
+from suppliers.breaker import CallDeferred, breaker_admit, breaker_record
+from suppliers.bulkhead import lease_acquire, lease_release
+from suppliers.models import Supplier
+from tessera.background.connections import released_while_waiting
+
+BULKHEAD_WAIT_SECONDS = 2.0  # on average; a full bulkhead's calls are asked again 1-3 s later
+
+
+def supplier_call[T](
+    supplier: Supplier,
+    call: Callable[[], T],
+    *,
+    healthy: Callable[[T], bool],
+    failure_reason: Callable[[T], str],
+    remote: bool = False,
+) -> T:
+    """Run ``call`` (which answers rather than raises, e.g. per-line results) for ``supplier``.
+
+    ``healthy`` tells from the answer whether the supplier answered (a refusal is an answer;
+    a timeout or a busy or unreachable supplier is not). With ``remote`` the thread gives back
+    its database connection while it waits on the network.
+    """
+    breaker_admit(supplier)
+    lease_id = lease_acquire(supplier_id=supplier.pk)
+    if lease_id is None:
+        wait = BULKHEAD_WAIT_SECONDS * random.uniform(0.5, 1.5)  # noqa: S311 - spreading retries
+        raise CallDeferred(
+            f"{supplier}: all {supplier.max_concurrent_calls} call slots in use",
+            until=timezone.now() + timedelta(seconds=wait),
+        )
+    try:
+        with released_while_waiting() if remote else nullcontext():
+            answer = call()
+    finally:
+        lease_release(lease_id=lease_id)
+    ok = healthy(answer)
+    breaker_record(supplier, healthy=ok, reason="" if ok else failure_reason(answer))
+    return answer
