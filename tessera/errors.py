@@ -109,8 +109,16 @@ class MalformedRequest(TesseraError):
     title = "The request body could not be read"
     http_status = 400
     fault = "client"
+    suggested_action = "Send a UTF-8 JSON object, nested at most 32 levels deep."
+
+
+class QueryTooLong(TesseraError):
+    code = "QUERY_TOO_LONG"
+    title = "The query string is too long"
+    http_status = 400
+    fault = "client"
     suggested_action = (
-        "Send a UTF-8 JSON object, nested at most 32 levels deep, with a query string under 8000 characters."
+        "Keep the query string under 8000 characters: split a long `in:` list over several requests."
     )
 
 

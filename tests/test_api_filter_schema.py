@@ -12,7 +12,7 @@ from payments.api.filters import CreditNoteFilters, InvoiceFilters, LedgerFilter
 from payments.models import InvoiceStatus, RefundStatus
 from suppliers.api.filters import ProductFilters
 from suppliers.models import SupplierKind
-from tessera.api.filtering import OPERATORS
+from tessera.api.filtering import OPERATORS, TIMESTAMP_PATTERN, UUID_PATTERN
 
 LISTS = [
     ("/api/v1/orders", OrderFilters),
@@ -65,9 +65,9 @@ def test_the_order_filters_carry_their_real_types_and_enums(schema):
 
     assert bare["status"] == {"type": "string", "enum": list(OrderStatus.values)}
     assert bare["paymentMethod"]["enum"] == list(BillingMode.values)
-    assert bare["createdAt"] == {"type": "string", "format": "date-time"}
+    assert bare["createdAt"] == {"type": "string", "format": "date-time", "pattern": f"^{TIMESTAMP_PATTERN}$"}
     assert bare["startTime"]["format"] == "date-time"
-    assert bare["id"] == {"type": "string", "format": "uuid"}
+    assert bare["id"] == {"type": "string", "format": "uuid", "pattern": f"^{UUID_PATTERN}$"}
     assert bare["product"]["type"] == "integer"
     assert bare["totalAmount"]["format"] == "decimal"
     assert bare["reference"]["pattern"] == "^[A-Za-z0-9-]{1,16}$"

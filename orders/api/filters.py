@@ -1,5 +1,6 @@
 """The filters and orderings of ``GET /api/v1/orders``. Each is backed by an index (orders/models.py)."""
 
+import dataclasses
 import re
 
 from django.db.models import Exists, F, OuterRef, Q
@@ -47,7 +48,7 @@ def parse_reference(raw: str) -> str:
     return raw.upper()
 
 
-SUPPLIER = Value(parse_supplier, SUPPLIER_SLUG.schema, SUPPLIER_SLUG.pattern)
+SUPPLIER = dataclasses.replace(SUPPLIER_SLUG, parse=parse_supplier)
 REFERENCE = Value(parse_reference, {"type": "string", "pattern": f"^{REFERENCE_PATTERN}$"}, REFERENCE_PATTERN)
 
 

@@ -3,7 +3,6 @@
 Each is backed by an index or runs within one partner's (or one order's, one wallet's) rows.
 """
 
-import re
 from datetime import date
 
 from orders.api.filters import ORDER_ID
@@ -23,22 +22,21 @@ from tessera.api.filtering import (
     EQUALITY,
     ORDERED,
     TIMESTAMP,
+    YEAR_PATTERN,
     OperatorFilter,
     OperatorFilterSet,
     Value,
     choice,
+    fits,
 )
 
-MONTH_PATTERN = r"[1-9]\d{3}-(0[1-9]|1[0-2])"
+MONTH_PATTERN = f"{YEAR_PATTERN}-(0[1-9]|1[0-2])"
 
 
 def parse_month(raw: str) -> date:
-    if not re.fullmatch(r"\d{4}-\d{2}", raw):
+    if not fits(MONTH_PATTERN, raw):
         raise ValueError(f"{raw!r} is not a month like 2026-03.")
-    try:
-        return date(int(raw[:4]), int(raw[5:]), 1)
-    except ValueError as exc:
-        raise ValueError(f"{raw!r} is not a month like 2026-03.") from exc
+    return date(int(raw[:4]), int(raw[5:]), 1)
 
 
 MONTH = Value(parse_month, {"type": "string", "pattern": f"^{MONTH_PATTERN}$"}, MONTH_PATTERN)

@@ -16,7 +16,7 @@ from tessera.api.principal import IsPartner
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.rendering import shared
 from tessera.api.throttling import PartnerClientThrottle, check_client_name
-from tessera.errors import InvalidInput, MalformedRequest, NotFound
+from tessera.errors import InvalidInput, NotFound, QueryTooLong
 
 ORDER_ID = OpenApiParameter("order_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Order id.")
 
@@ -59,7 +59,7 @@ class PartnerAPIView(APIView):
         which would otherwise ignore it), a path holding U+0000, and an X-Client-Name that breaks
         its documented rule."""
         if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
-            raise MalformedRequest(f"The query string is longer than {MAX_QUERY_STRING} characters.")
+            raise QueryTooLong(f"The query string is longer than {MAX_QUERY_STRING} characters.")
         if "\x00" in request.path:  # no id holds U+0000, and PostgreSQL would refuse to look
             raise NotFound(f"Nothing at {request.path!r}.")
         check_client_name(request)

@@ -16,15 +16,14 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.plumbing import build_parameter_type
@@ -47,12 +46,26 @@ class Value:
 
     ``parse`` raises ValueError with a message a partner can act on. ``schema`` is the OpenAPI
     schema of a bare value (``eq`` without a prefix); ``pattern`` is a regular expression for one
-    value, from which the prefixed forms' patterns are built.
+    value, from which the prefixed forms' patterns are built; ``list_pattern`` one value of an
+    ``in``/``nin`` list, where a comma separates values (the same as ``pattern`` unless given).
+    The schema and the patterns admit exactly what ``parse`` accepts: schemathesis checks both
+    ways (tests/test_api_fuzzing.py, tests/test_filter_values_match_their_schema.py).
     """
 
     parse: Callable[[str], Any]
     schema: dict
     pattern: str
+    list_pattern: str = ""
+
+    @property
+    def item_pattern(self) -> str:
+        return self.list_pattern or self.pattern
+
+
+def fits(pattern: str, raw: str) -> bool:
+    """Whether ``raw`` is all of ``pattern``, read as the OpenAPI document's ECMA-262 pattern
+    (``[0-9]``, never Python's Unicode ``\\d``)."""
+    return re.fullmatch(pattern, raw, re.ASCII) is not None
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,7 @@ def read_term(raw: str, value: Value, operators: frozenset[str]) -> Term:
     texts = text.split(",") if operator in LISTS else [text]
     if len(texts) > MAX_IN_VALUES:
         raise ValueError(f"At most {MAX_IN_VALUES} values.")
-    return Term(operator, tuple(value.parse(item.strip()) for item in texts))
+    return Term(operator, tuple(value.parse(item) for item in texts))
 
 
 class RepeatedParameter(forms.Widget):
@@ -182,8 +195,9 @@ class OperatorFilter(django_filters.Filter):
             forms.append({"type": "string", "pattern": f"^({'|'.join(single)}):{one}$"})
         listed = sorted(self.operators & LISTS, key=OPERATORS.index)
         if listed:
-            more = f"(,{one}){{0,{MAX_IN_VALUES - 1}}}"
-            forms.append({"type": "string", "pattern": f"^({'|'.join(listed)}):{one}{more}$"})
+            item = self.value.item_pattern
+            more = f"(,{item}){{0,{MAX_IN_VALUES - 1}}}"
+            forms.append({"type": "string", "pattern": f"^({'|'.join(listed)}):{item}{more}$"})
         return {"anyOf": forms}
 
 
@@ -289,15 +303,27 @@ class OperatorFilterExtension(DjangoFilterExtension):
 # --- values: how each kind is read and described -------------------------------------------------
 
 
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f"
+
+
 def text(max_length: int = 200, *, lower: bool = False) -> Value:
+    """Text as sent (nothing trimmed), of 1 to ``max_length`` characters and no control
+    character (C0, DEL, C1); in an ``in``/``nin`` list, without a comma."""
+    single = f"[^{CONTROL_CHARACTERS}]{{1,{max_length}}}"
+
     def parse(raw: str) -> str:
-        if not raw or len(raw) > max_length or not raw.isprintable():
-            raise ValueError(f"Expected text of 1 to {max_length} characters.")
+        if not fits(single, raw):
+            raise ValueError(f"Expected text of 1 to {max_length} characters, without control characters.")
         return raw.lower() if lower else raw
 
     # A bare value must not look like an operator prefix (`like:x` is an unknown operator).
-    schema = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": "^(?![a-z]+:)"}
-    return Value(parse, schema, f"[^,]{{1,{max_length}}}")
+    schema = {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": max_length,
+        "pattern": f"^(?![a-z]+:)[^{CONTROL_CHARACTERS}]*$",
+    }
+    return Value(parse, schema, single, f"[^,{CONTROL_CHARACTERS}]{{1,{max_length}}}")
 
 
 def choice(choices: Iterable[str]) -> Value:
@@ -311,65 +337,80 @@ def choice(choices: Iterable[str]) -> Value:
     return Value(parse, {"type": "string", "enum": list(allowed)}, f"({'|'.join(map(re.escape, allowed))})")
 
 
+YEAR_PATTERN = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+LEAP_YEAR_PATTERN = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+MONTH_AND_DAY_PATTERN = (
+    "((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+)
+DATE_PATTERN = f"({YEAR_PATTERN}-{MONTH_AND_DAY_PATTERN}|{LEAP_YEAR_PATTERN}-02-29)"
+TIMESTAMP_PATTERN = (
+    f"{DATE_PATTERN}T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{{1,6}})?)?"
+    "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+)
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 def parse_timestamp(raw: str) -> datetime:
-    try:
-        parsed = parse_datetime(raw)
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
+    """A day of the calendar in years 1 to 9999, a time to the minute, second or microsecond,
+    and ``Z`` or an offset. A time whose instant in UTC falls outside those years (early on
+    0001-01-01 east of Greenwich, late on 9999-12-31 west of it) reads as the first or last
+    instant a time can hold: no stored time lies beyond them."""
+    if not fits(TIMESTAMP_PATTERN, raw):
         raise ValueError(f"{raw!r} is not an ISO 8601 time with a zone, e.g. 2026-01-01T00:00:00Z.")
-    return parsed
+    parsed = datetime.fromisoformat(raw)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        return EARLIEST if parsed.year == 1 else LATEST
 
 
 TIMESTAMP = Value(
     parse_timestamp,
-    {"type": "string", "format": "date-time"},
-    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]0\d:00)",
+    {"type": "string", "format": "date-time", "pattern": f"^{TIMESTAMP_PATTERN}$"},
+    TIMESTAMP_PATTERN,
 )
+DECIMAL_PATTERN = r"-?[0-9]{1,11}(\.[0-9]{1,6})?"
 
 
 def parse_decimal(raw: str) -> Decimal:
-    try:
-        number = Decimal(raw)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or abs(number) >= Decimal("1e12"):
+    if not fits(DECIMAL_PATTERN, raw):
         raise ValueError(f"{raw!r} is not an amount, e.g. 100 or 99.50.")
-    return number
+    return Decimal(raw)
 
 
-DECIMAL_PATTERN = r"-?\d{1,11}(\.\d{1,6})?"
 DECIMAL = Value(
     parse_decimal, {"type": "string", "format": "decimal", "pattern": f"^{DECIMAL_PATTERN}$"}, DECIMAL_PATTERN
 )
+INTEGER_PATTERN = "[0-9]{1,12}"
 
 
 def parse_int(raw: str) -> int:
-    if not raw.isdecimal() or len(raw) > 12:
+    if not fits(INTEGER_PATTERN, raw):
         raise ValueError(f"{raw!r} is not a whole number.")
     return int(raw)
 
 
-INTEGER = Value(parse_int, {"type": "integer", "minimum": 0, "maximum": 10**12 - 1}, r"\d{1,12}")
+INTEGER = Value(parse_int, {"type": "integer", "minimum": 0, "maximum": 10**12 - 1}, INTEGER_PATTERN)
+CURRENCY_PATTERN = "[A-Za-z]{3}"
 
 
 def parse_currency(raw: str) -> str:
-    if len(raw) != 3 or not raw.isalpha():
+    if not fits(CURRENCY_PATTERN, raw):
         raise ValueError(f"{raw!r} is not an ISO 4217 currency code.")
     return raw.upper()
 
 
-CURRENCY = Value(parse_currency, {"type": "string", "pattern": "^[A-Za-z]{3}$"}, "[A-Za-z]{3}")
+CURRENCY = Value(parse_currency, {"type": "string", "pattern": f"^{CURRENCY_PATTERN}$"}, CURRENCY_PATTERN)
 UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
 def identifier(what: str) -> Value:
-    """A UUID; ``what`` names it in the message (``an order id``)."""
+    """A UUID in its hyphenated form; ``what`` names it in the message (``an order id``)."""
 
     def parse(raw: str) -> uuid.UUID:
-        try:
-            return uuid.UUID(raw)
-        except ValueError as exc:
-            raise ValueError(f"{raw!r} is not {what}.") from exc
+        if not fits(UUID_PATTERN, raw):
+            raise ValueError(f"{raw!r} is not {what}.")
+        return uuid.UUID(raw)
 
-    return Value(parse, {"type": "string", "format": "uuid"}, UUID_PATTERN)
+    return Value(parse, {"type": "string", "format": "uuid", "pattern": f"^{UUID_PATTERN}$"}, UUID_PATTERN)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter
 
-from tessera.api.filtering import parse_timestamp
+from tessera.api.filtering import TIMESTAMP_PATTERN, parse_timestamp
 from tessera.errors import InvalidFilter
 
 DEFAULT_PER_PAGE = 25
@@ -180,6 +180,7 @@ def sync_paging_schema(ordering: dict) -> dict:
     since = {
         "type": "string",
         "format": "date-time",
+        "pattern": f"^{TIMESTAMP_PATTERN}$",
         "description": "Sync mode: start at orders updated since this time (with a zone).",
     }
     sync = [
