@@ -18,7 +18,7 @@ export SUPPLIER_SIMULATOR_URL ?= http://127.0.0.1:$(SIMULATOR_PORT)
 # gives every process of the Procfile a PORT of its own (8100 for the first worker).
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint install migrate demo demo-data key demo-order graph catalogs clean reliability
+.PHONY: run test lint install migrate demo demo-data key demo-order graph catalogs architecture clean reliability
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -81,9 +81,11 @@ reliability: install
 	FUZZ_EXAMPLES=200 $(VENV)/bin/pytest -p no:cacheprovider tests/test_api_fuzzing.py \
 		tests/test_api_hostile_input.py tests/test_api_cross_partner_sweep.py
 
+# ruff, then the apps' one-way dependencies (import-linter's contract in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Draw the lifecycle from the code (needs Graphviz's `dot`: apt-get install graphviz).
 LIFECYCLES := orders.Order orders.OrderLine payments.Payment payments.Refund suppliers.InventoryCode
@@ -98,6 +100,12 @@ graph: install
 # Rewrite docs/api.md's error codes and event types tables from the error classes and EventType.
 catalogs: install
 	$(PY) manage.py document_catalogs
+
+# Draw the apps and the direction of their imports from the code (docs/architecture.md).
+architecture: install
+	$(PY) manage.py graph_apps > docs/architecture.dot
+	dot -Tpng docs/architecture.dot -o docs/architecture.png
+	@echo "docs/architecture.png"
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest-db.sqlite3*

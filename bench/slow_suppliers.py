@@ -33,10 +33,11 @@ import setup_django  # puts the project on sys.path and starts Django
 from django.core.management import call_command
 from django.db import connection
 
-from orders import services
 from orders.models import Order, OrderLine, Partner
 from orders.services.api_keys import api_key_create
-from payments import services as payments
+from orders.services.creation import order_create
+from orders.services.inputs import TravellerInput
+from payments.services.wallets import wallet_open, wallet_top_up
 from suppliers.events import BREAKER_OPENED
 from suppliers.models import Product, Supplier, SupplierEvent, SupplierKind
 from suppliers.services import offer_quote
@@ -81,8 +82,8 @@ def partner(slug: str) -> str:
     row, _ = Partner.objects.update_or_create(
         slug=slug, defaults={"name": slug, "currency": "EUR", "allows_wallet": True}
     )
-    payments.wallet_open(partner=row, currency="EUR")
-    payments.wallet_top_up(
+    wallet_open(partner=row, currency="EUR")
+    wallet_top_up(
         partner_id=row.pk,
         currency="EUR",
         amount=Decimal("1000000"),
@@ -129,16 +130,16 @@ def orders_at_once(api: Api, product_id: int, count: int) -> list[str]:
 
 
 def burst(partner_slug: str, product_id: int, count: int) -> list[str]:
-    """A burst of ``count`` orders created at once in this process (services.order_create, as the
+    """A burst of ``count`` orders created at once in this process (order_create, as the
     API does), so that the burst is in the queue within a few seconds whatever the web tier's speed."""
 
     def create(_) -> str:
         try:
             owner = Partner.objects.get(slug=partner_slug)
             offer = offer_quote(partner=owner, product_id=product_id)
-            traveller = services.TravellerInput(given_name="Bench", family_name="Burst")
+            traveller = TravellerInput(given_name="Bench", family_name="Burst")
             return str(
-                services.order_create(
+                order_create(
                     partner=owner, offer_ids=[offer.pk], travellers=[traveller], actor=Actor.partner(owner)
                 ).pk
             )

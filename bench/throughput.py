@@ -33,7 +33,7 @@ from django.db import connection
 from orders.models import Order, OrderLine, Partner
 from orders.services.api_keys import api_key_create
 from orders.statuses import LineStatus
-from payments import services as payments
+from payments.services import wallets
 from suppliers.models import Product
 from tessera.actors import Actor
 
@@ -97,7 +97,7 @@ def prepare(orders: int) -> tuple[str, int]:
     call_command("seed_demo", verbosity=0)
     partner = Partner.objects.get(slug="fjord-travel")
     product = Product.objects.get(supplier_reference="CONCERT-GA")
-    payments.wallet_top_up(
+    wallets.wallet_top_up(
         partner_id=partner.pk,
         currency="EUR",
         amount=product.price * orders,

@@ -3,11 +3,11 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from checkout.api import views as checkouts
 from orders.api import partner_views
-from orders.api import ticket_views as order_tickets
-from orders.api import views as orders
 from orders.api import voucher_views as order_vouchers
-from payments.api import checkout_views as checkouts
+from partner_api import order_views as orders
+from partner_api import ticket_views as order_tickets
 from payments.api import invoice_views as invoices
 from payments.api import refund_views as refunds
 from payments.api import views as payments

@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     "orders",
     "suppliers",
     "payments",
+    "checkout",
+    "backoffice",
+    "partner_api",
     "sandbox",
     "notifications",
     "ops",
@@ -193,15 +196,18 @@ CACHES = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["tessera.api.auth.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["tessera.api.auth.IsPartner"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["orders.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["tessera.api.principal.IsPartner"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["tessera.api.parsers.SafeJSONParser"],
     "DEFAULT_THROTTLE_RATES": {"partner": os.environ.get("API_RATE_LIMIT", "1200/min")},
     "EXCEPTION_HANDLER": "tessera.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "tessera.api.schema.PartnerAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "partner_api.schema.PartnerAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
+
+# Where the partner API keeps Idempotency-Keys (tessera.api.idempotency calls its functions).
+IDEMPOTENCY_STORE = "orders.services.idempotency"
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tessera partner API",
@@ -221,15 +227,15 @@ SPECTACULAR_SETTINGS = {
         "LineStatusEnum": "orders.statuses.LineStatus",
         "LineSubStatusEnum": "orders.statuses.LineSubStatus",
         "DeliveryEnum": "suppliers.models.Delivery",
-        "DeliveryModeEnum": "orders.statuses.DeliveryMode",
+        "DeliveryModeEnum": "suppliers.models.DeliveryMode",
         "BillingModeEnum": "orders.statuses.BillingMode",
         "EventTypeEnum": "tessera.event_types.EventType",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "tessera.api.schema.describe_catalogs",
-        "tessera.api.schema.close_request_bodies",
-        "tessera.api.schema.add_links",
+        "partner_api.schema.describe_catalogs",
+        "partner_api.schema.close_request_bodies",
+        "partner_api.schema.add_links",
     ],
 }
 
@@ -278,7 +284,7 @@ PERIODIC_TASKS = {
     "payments.tasks.close_invoices": float(os.environ.get("INVOICE_CLOSE_SECONDS", "3600")),
     "payments.tasks.reconcile_refunds": float(os.environ.get("REFUND_SWEEP_SECONDS", "60")),
     "tessera.tasks.prune_task_results": 3600.0,
-    "tessera.tasks.prune_idempotency_records": 3600.0,
+    "orders.tasks.prune_idempotency_records": 3600.0,
     "tessera.tasks.vacuum_queue_tables": float(os.environ.get("QUEUE_VACUUM_SECONDS", "30")),
 }
 TASK_RESULT_RETENTION = timedelta(days=int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "7")))

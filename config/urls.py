@@ -3,6 +3,8 @@ from django.urls import include, path, re_path
 from django.views import defaults
 
 from orders import admin_tickets
+from payments.providers import urls as provider_urls
+from sandbox import urls as sandbox_urls
 from tessera.api.errors import api_bad_request, api_not_found, api_server_error
 
 admin.site.site_header = "Tessera back office"
@@ -16,9 +18,9 @@ urlpatterns = [
     path("admin/tickets/validate.json", admin_tickets.validate_json, name="ticket-validate-json"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
-    path("checkout/", include("payments.checkout.urls")),
+    path("checkout/", include("checkout.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the customer pages' switcher
-    path("payments/", include("payments.providers.urls")),
+    path("payments/", include((provider_urls.urlpatterns + sandbox_urls.urlpatterns, "providers"))),
     path("", include("ops.urls")),
     # Anything else under /api/ is a problem+json 404, in development (DEBUG) too.
     re_path(r"^api/", api_not_found),

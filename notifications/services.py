@@ -10,10 +10,10 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from checkout.links import customer_url
 from notifications.models import EmailKind, SentEmail
 from orders.models import Order
 from orders.statuses import BillingMode
-from payments.checkout.links import customer_url
 from payments.models import Refund
 
 logger = logging.getLogger(__name__)

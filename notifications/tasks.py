@@ -7,6 +7,7 @@ from django.tasks import task
 
 from notifications import services
 from tessera import correlation, log_context
+from tessera.background.enqueue import enqueue_after_commit
 from tessera.background.retries import attempts_left, retry_at
 
 logger = logging.getLogger(__name__)
@@ -32,13 +33,11 @@ def send_customer_email(
                     "gave up the %s e-mail of order %s after %d attempts: %s", kind, order_id, attempt, exc
                 )
                 return "gave up"
-            send_customer_email.using(run_after=retry_at(attempt)).enqueue(
-                order_id=order_id,
-                kind=kind,
-                event_key=event_key,
-                forced=forced,
-                attempt=attempt + 1,
-                correlation_id=correlation.current(),
+            retry = {"order_id": order_id, "kind": kind, "event_key": event_key, "forced": forced}
+            enqueue_after_commit(
+                "notifications.tasks.send_customer_email",
+                [{**retry, "attempt": attempt + 1}],
+                run_after=retry_at(attempt),
             )
             logger.warning(
                 "the %s e-mail of order %s failed (%s); retrying", kind, order_id, type(exc).__name__

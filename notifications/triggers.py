@@ -5,10 +5,9 @@ Transitions (by the status they reach) and a staff member's "send the confirmati
 customer gets e-mails at all is decided by the task, which reads the order.
 """
 
-from django.db import transaction
-
 from notifications.models import EmailKind
 from orders.models import OrderEvent
+from tessera.background.enqueue import enqueue_after_commit
 from tessera.event_types import EventType
 
 BY_STATUS = {
@@ -28,17 +27,11 @@ def on_event_recorded(sender, event: OrderEvent, **kwargs) -> None:
         event_key, forced = f"{event.subject_type}:{event.subject_id}:{event.to_status}", False
     else:
         return
-    order_id, correlation_id = event.order_id, event.correlation_id
-
-    def enqueue() -> None:
-        from notifications import tasks
-
-        tasks.send_customer_email.enqueue(
-            order_id=str(order_id),
-            kind=kind.value,
-            event_key=event_key,
-            forced=forced,
-            correlation_id=correlation_id,
-        )
-
-    transaction.on_commit(enqueue)
+    call = {
+        "order_id": str(event.order_id),
+        "kind": kind.value,
+        "event_key": event_key,
+        "forced": forced,
+        "correlation_id": event.correlation_id,
+    }
+    enqueue_after_commit("notifications.tasks.send_customer_email", [call], with_correlation=False)

@@ -3,8 +3,9 @@
 Thin: the list's filters and search are in orders.admin_filters, its bulk actions in
 orders.admin_actions, a PENDING order's changes in orders.admin_editing, vouchers in
 orders.admin_vouchers, partners and API keys in orders.admin_partners. Nothing here saves a
-status: transition buttons call services (tessera.admin_transitions), refunds go through
-payments.admin_refunds.
+status: transition buttons call services (tessera.admin_transitions). The order's money (payments,
+refunds) and the "needs attention" filter are added by backoffice.admin, which registers the
+back office's order page on top of this one.
 """
 
 from django.contrib import admin
@@ -13,20 +14,17 @@ from django.db.models.functions import Cast, Upper
 from django.urls import reverse
 from django.utils.html import format_html
 
-from orders import admin_partners, admin_vouchers  # noqa: F401 - they register their models
-from orders.admin_actions import reconcile_lines, resend_confirmation, resend_tickets, retry_lines
-from orders.admin_customer_care import OrderCustomerCareMixin
+from orders import admin_partners, admin_stock, admin_vouchers  # noqa: F401 - they register their models
+from orders.admin_actions import reconcile_lines, resend_confirmation, retry_lines
 from orders.admin_editing import PendingOrderEditMixin
 from orders.admin_export import OrderExportMixin
-from orders.admin_filters import NeedsAttentionFilter, SupplierFilter, search_orders
+from orders.admin_filters import SupplierFilter, search_orders
 from orders.models import Order, OrderEvent, OrderLine, Traveller
 from orders.selectors import vouchers_of_order
 from orders.services.cancellation import order_cancel
 from orders.services.line_recovery import line_fail_by_hand, line_retry
 from orders.statuses import OrderStatus
 from orders.vouchers import voucher_masked_code
-from payments.admin_refunds import OrderRefundAdminMixin, RefundInline
-from payments.models import Payment
 from tessera.actors import Actor
 from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, badge, money
 from tessera.admin_display import details, staff_time
@@ -81,16 +79,6 @@ class OrderLineInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("traveller", "supplier")
-
-
-class PaymentInline(ReadOnlyInline):
-    model = Payment
-    show_change_link = True
-    fields = ["created_at", "method", "payment_status", "paid", "provider", "provider_reference", "paid_at"]
-    readonly_fields = fields
-    payment_status = staticmethod(badge())
-    paid = staticmethod(money("amount", label="amount"))
-    ordering = ["created_at"]
 
 
 def event_who(event: OrderEvent) -> str:
@@ -155,14 +143,7 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(
-    OrderCustomerCareMixin,
-    OrderExportMixin,
-    PendingOrderEditMixin,
-    OrderRefundAdminMixin,
-    ServiceTransitionsMixin,
-    ReadOnlyModelAdmin,
-):
+class OrderAdmin(OrderExportMixin, PendingOrderEditMixin, ServiceTransitionsMixin, ReadOnlyModelAdmin):
     list_display = [
         "reference",
         "order_status",
@@ -179,7 +160,6 @@ class OrderAdmin(
         SupplierFilter,
         "payment_method",
         ("created_at", DateRangeFilter),
-        NeedsAttentionFilter,
     ]
     list_select_related = ["partner"]
     list_per_page = 50
@@ -189,7 +169,7 @@ class OrderAdmin(
         "(whole, case ignored); or part of the customer's name or email (3 characters or more)."
     )
     raw_id_fields = ["partner"]
-    actions = [resend_confirmation, resend_tickets, retry_lines, reconcile_lines]
+    actions = [resend_confirmation, retry_lines, reconcile_lines]
     change_form_template = "admin/orders/order/change_form.html"
     fieldsets = [
         (None, {"fields": [("reference", "order_status", "total", "payment_method"), ("partner", "id")]}),
@@ -200,9 +180,8 @@ class OrderAdmin(
         ("Times", {"fields": [("created_at", "finalized_at", "expires_at"), ("updated_at", "version")]}),
     ]
     readonly_fields = ["order_status", "total"]
-    inlines = [OrderLineInline, TravellerInline, PaymentInline, RefundInline, OrderEventInline]
+    inlines = [OrderLineInline, TravellerInline, OrderEventInline]
     transition_services = {"cancel": "cancel_order"}
-    transition_pages = {"refund_partially": "admin:orders_order_refund"}
     fsm_forms = {"cancel": ReasonForm}
 
     order_status = staticmethod(badge())

@@ -11,14 +11,13 @@ from orders.selectors import lines_of_orders
 from orders.services.confirmation import order_confirmation_resend
 from orders.services.line_recovery import WAITING, line_reconcile_request, line_retry
 from orders.statuses import LineStatus
-from payments.services.tickets_resend import order_tickets_resend
 from tessera.actors import Actor
 from tessera.errors import TesseraError
 
 MAX_ORDERS = 200
 
 
-def _chosen(request, queryset) -> list | None:
+def chosen_orders(request, queryset) -> list | None:
     orders = list(queryset.order_by()[: MAX_ORDERS + 1])
     if len(orders) > MAX_ORDERS:
         messages.error(request, f"Choose at most {MAX_ORDERS} orders at a time; nothing was done.")
@@ -26,7 +25,7 @@ def _chosen(request, queryset) -> list | None:
     return orders
 
 
-def _each(items, call) -> tuple[list, list[str]]:
+def call_each(items, call) -> tuple[list, list[str]]:
     """Call the service on each item: (item, result) of those done, the reasons of those refused."""
     done, refused = [], []
     for item in items:
@@ -39,7 +38,7 @@ def _each(items, call) -> tuple[list, list[str]]:
     return done, refused
 
 
-def _report(request, done: list[str], refused: list[str], *, nothing: str) -> None:
+def report_outcome(request, done: list[str], refused: list[str], *, nothing: str) -> None:
     if done:
         messages.success(request, "; ".join(done) + ".")
     for reason in refused:
@@ -50,34 +49,23 @@ def _report(request, done: list[str], refused: list[str], *, nothing: str) -> No
 
 @admin.action(description="Send the confirmation email again", permissions=["change"])
 def resend_confirmation(modeladmin, request, queryset) -> None:
-    orders = _chosen(request, queryset)
+    orders = chosen_orders(request, queryset)
     if orders is None:
         return
     actor = Actor.staff(request.user)
-    done, refused = _each(orders, lambda order: order_confirmation_resend(order_id=order.pk, actor=actor))
+    done, refused = call_each(orders, lambda order: order_confirmation_resend(order_id=order.pk, actor=actor))
     sent = ", ".join(f"{order.reference} to {address}" for order, address in done)
-    _report(request, [f"Confirmation sent again: {sent}"] if done else [], refused, nothing="")
-
-
-@admin.action(description="Send the tickets to the customer again (PDF by email)", permissions=["change"])
-def resend_tickets(modeladmin, request, queryset) -> None:
-    orders = _chosen(request, queryset)
-    if orders is None:
-        return
-    actor = Actor.staff(request.user)
-    done, refused = _each(orders, lambda order: order_tickets_resend(order_id=order.pk, actor=actor))
-    sent = ", ".join(f"{order.reference} to {address}" for order, address in done)
-    _report(request, [f"Tickets sent again: {sent}"] if done else [], refused, nothing="")
+    report_outcome(request, [f"Confirmation sent again: {sent}"] if done else [], refused, nothing="")
 
 
 @admin.action(description="Retry lines the supplier left UNKNOWN or still waiting", permissions=["retry"])
 def retry_lines(modeladmin, request, queryset) -> None:
-    orders = _chosen(request, queryset)
+    orders = chosen_orders(request, queryset)
     if orders is None:
         return
     actor = Actor.staff(request.user)
     lines = lines_of_orders(orders, [LineStatus.UNKNOWN, *WAITING])
-    done, refused = _each(lines, lambda line: line_retry(line_id=line.pk, actor=actor))
+    done, refused = call_each(lines, lambda line: line_retry(line_id=line.pk, actor=actor))
     failed = OrderLine.objects.filter(order__in=orders, status=LineStatus.FAILED).count()
     if failed:
         refused.append(
@@ -85,17 +73,17 @@ def retry_lines(modeladmin, request, queryset) -> None:
             "money goes back by itself; order them again."
         )
     retried = [f"{line.order.reference} line {line.position} {step} again" for line, step in done]
-    _report(request, retried, refused, nothing="No line of the chosen orders waits on its supplier.")
+    report_outcome(request, retried, refused, nothing="No line of the chosen orders waits on its supplier.")
 
 
 @admin.action(description="Reconcile UNKNOWN lines (ask the supplier now)", permissions=["retry"])
 def reconcile_lines(modeladmin, request, queryset) -> None:
-    orders = _chosen(request, queryset)
+    orders = chosen_orders(request, queryset)
     if orders is None:
         return
     actor = Actor.staff(request.user)
     lines = lines_of_orders(orders, [LineStatus.UNKNOWN])
-    done, refused = _each(lines, lambda line: line_reconcile_request(line_id=line.pk, actor=actor))
+    done, refused = call_each(lines, lambda line: line_reconcile_request(line_id=line.pk, actor=actor))
     asked = ", ".join(f"{line.order.reference} line {line.position}" for line, _ in done)
     summary = [f"The supplier is being asked about {asked}"] if done else []
-    _report(request, summary, refused, nothing="No line of the chosen orders is UNKNOWN.")
+    report_outcome(request, summary, refused, nothing="No line of the chosen orders is UNKNOWN.")

@@ -6,11 +6,9 @@ from django.contrib import admin
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
-from django.utils import timezone
 
 from orders.models import Order, OrderLine
 from suppliers.models import Supplier
-from tessera import attention
 
 
 class SupplierFilter(admin.SimpleListFilter):
@@ -33,24 +31,6 @@ class SupplierFilter(admin.SimpleListFilter):
         if not value.isdecimal():
             return queryset.none()
         return queryset.filter(pk__in=OrderLine.objects.filter(supplier_id=int(value)).values("order_id"))
-
-
-class NeedsAttentionFilter(admin.SimpleListFilter):
-    """What waits for a person (tessera.attention): the dashboard's figures link here."""
-
-    title = "needs attention"
-    parameter_name = "attention"
-
-    def lookups(self, request, model_admin):
-        return [("any", "Any of these"), *((kind.key, kind.label) for kind in attention.KINDS)]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        if value != "any" and value not in {kind.key for kind in attention.KINDS}:
-            return queryset.none()
-        return attention.needing_attention(queryset, value, timezone.now())
 
 
 PARTIAL_MIN_LENGTH = 3

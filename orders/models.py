@@ -16,7 +16,6 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from orders.statuses import (
     ActorKind,
     BillingMode,
-    DeliveryMode,
     LinePhase,
     LineStatus,
     LineSubStatus,
@@ -24,6 +23,7 @@ from orders.statuses import (
     VoucherKind,
     VoucherStatus,
 )
+from suppliers.models import DeliveryMode
 from tessera.event_types import EventType
 from tessera.fields import amount_field
 from tessera.ids import time_ordered_uuid

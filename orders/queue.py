@@ -1,4 +1,5 @@
-"""Starting background work for lines, always after the transaction that asked for it commits.
+"""Starting background work for lines, always after the transaction that asked for it commits
+(tessera.background.enqueue).
 
 Each task carries the correlation id in force, so the worker's audit events join the request's.
 """
@@ -6,9 +7,8 @@ Each task carries the correlation id in force, so the worker's audit events join
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
-
 from tessera import correlation
+from tessera.background.enqueue import enqueue_after_commit
 
 #: Line tasks whose lines go to the supplier together, one booking per order and supplier.
 BOOKING_TASKS = {"reserve_line": "reserve_booking", "issue_line": "issue_booking"}
@@ -25,27 +25,16 @@ def _enqueue_after_commit(
     that queues one task per line from the worker.
     """
     ids = list(line_ids)
-    if not ids:
-        return
-    correlation_id = correlation.current()
-
-    def enqueue() -> None:
-        from orders import tasks
-
-        if len(ids) == 1:
-            task = getattr(tasks, task_name)
-            arguments = {"line_id": ids[0], **kwargs}
-        elif task_name in BOOKING_TASKS:
-            task = getattr(tasks, BOOKING_TASKS[task_name])
-            arguments = {"line_ids": ids, **kwargs}
-        else:
-            task = tasks.fan_out
-            arguments = {"task_name": task_name, "line_ids": ids, "arguments": kwargs}
-        if run_after is not None:
-            task = task.using(run_after=run_after)
-        task.enqueue(correlation_id=correlation_id, **arguments)
-
-    transaction.on_commit(enqueue)
+    if len(ids) == 1:
+        enqueue_after_commit(
+            f"orders.tasks.{task_name}", [{"line_id": ids[0], **kwargs}], run_after=run_after
+        )
+    elif task_name in BOOKING_TASKS and ids:
+        call = {"line_ids": ids, **kwargs}
+        enqueue_after_commit(f"orders.tasks.{BOOKING_TASKS[task_name]}", [call], run_after=run_after)
+    elif ids:
+        call = {"task_name": task_name, "line_ids": ids, "arguments": kwargs}
+        enqueue_after_commit("orders.tasks.fan_out", [call], run_after=run_after)
 
 
 def fan_out(task_name: str, line_ids: list[int], arguments: dict) -> int:

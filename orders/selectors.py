@@ -3,33 +3,11 @@
 from django.db.models import Prefetch, QuerySet
 
 from orders.models import Order, OrderEvent, OrderLine, Traveller, Voucher
-from payments import refund_selectors
-from payments.models import Payment, Refund
+from tessera.prefetched import hold_prefetched
 
 
 def orders_of(partner_id: int) -> QuerySet[Order]:
     return Order.objects.filter(partner_id=partner_id)
-
-
-def with_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
-    """Everything an order's API representation shows, in a fixed number of queries."""
-    return queryset.select_related("partner", "checkout").prefetch_related(
-        Prefetch(
-            "lines",
-            queryset=OrderLine.objects.select_related("product", "supplier", "offer", "voucher").order_by(
-                "position"
-            ),
-        ),
-        # Explicit orderings: the models' own sort by their order first, which joins the orders
-        # table for its default ordering on every read.
-        Prefetch("travellers", queryset=Traveller.objects.order_by("position")),
-        Prefetch("payments", queryset=Payment.objects.order_by("created_at")),
-        Prefetch("refunds", queryset=refund_selectors.with_lines(Refund.objects.order_by("created_at"))),
-    )
-
-
-def order_for_partner(*, partner_id: int, order_id) -> Order | None:
-    return with_details(orders_of(partner_id)).filter(pk=order_id).first()
 
 
 DETAILS = ("lines", "travellers", "payments", "refunds")
@@ -38,31 +16,13 @@ DETAILS = ("lines", "travellers", "payments", "refunds")
 def hold_new_order_details(order: Order, *, lines: list[OrderLine], travellers: list[Traveller]) -> None:
     """Keep the rows of an order just created on it, as ``with_details`` would have read them, so
     that its API answer needs no query: its lines (each holding its product, supplier and offer;
-    no voucher yet) and travellers; no payments, refunds or checkout yet."""
+    no voucher yet) and travellers; no payments, refunds or checkout yet (partner_api.selectors
+    reads the details of an order that holds none)."""
     for line in lines:
         OrderLine.voucher.related.set_cached_value(line, None)
     for name, rows in zip(DETAILS, (lines, travellers, [], []), strict=True):
-        _hold(order, name, rows)
+        hold_prefetched(order, name, rows)
     Order.checkout.related.set_cached_value(order, None)
-
-
-def order_details(order: Order, *, partner_id: int) -> Order | None:
-    """``order`` as the API shows it: as it is when it holds its details, else read again."""
-    held = getattr(order, "_prefetched_objects_cache", {})
-    if all(name in held for name in DETAILS):
-        return order
-    return order_for_partner(partner_id=partner_id, order_id=order.pk)
-
-
-def _hold(instance, name: str, rows: list) -> None:
-    """Keep ``rows`` as the related ``name`` of ``instance``, the way prefetch_related stores
-    what it read (django.db.models.query.prefetch_one_level), so ``.all()`` answers from them."""
-    queryset = getattr(instance, name).get_queryset()
-    queryset._result_cache = rows
-    queryset._prefetch_done = True
-    if not hasattr(instance, "_prefetched_objects_cache"):
-        instance._prefetched_objects_cache = {}
-    instance._prefetched_objects_cache[name] = queryset
 
 
 def events_of(*, partner_id: int, order_id) -> QuerySet[OrderEvent] | None:

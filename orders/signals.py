@@ -1,9 +1,23 @@
-"""What orders announce to the apps above them, which orders must not import.
+"""What orders announce for the apps above them to act on, inside the transaction that decided it.
 
-``event_recorded`` is sent for every audit event as it is recorded, inside its transaction: a
-receiver that does something outside the database starts it with ``transaction.on_commit``.
+Orders never import the apps above them: payments and notifications depend on orders, not the
+reverse (docs/architecture.md). Where an order's change must move money, orders sends one of these
+signals and payments, which connects its receivers in ``PaymentsConfig.ready``, does the rest.
+Receivers run synchronously in the sender's transaction, on the rows it locked (the order, then
+its lines), and an exception in one undoes the sender's work, as a direct call would; a receiver
+that does something outside the database starts it after the commit.
 """
 
 from django.dispatch import Signal
 
-event_recorded = Signal()  # sender: OrderEvent; event: the OrderEvent (its id unset inside batched())
+# A PENDING order ended without being paid: canceled or expired (kwargs: order, actor, reason).
+# Payments cancels its live unpaid gateway payment.
+order_ended_unpaid = Signal()
+
+# Lines of a finalized order failed to be delivered (kwargs: order, lines, actor).
+# Payments gives their money back.
+lines_undelivered = Signal()
+
+# Every audit event as it is recorded (sender: OrderEvent; event: the OrderEvent, its id unset
+# inside batched()). Notifications e-mails the customer about some.
+event_recorded = Signal()

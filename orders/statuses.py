@@ -55,13 +55,6 @@ class VoucherStatus(models.TextChoices):
     REVOKED = "REVOKED", "Revoked"
 
 
-class DeliveryMode(models.TextChoices):
-    """How the customer receives what was bought (seed 003)."""
-
-    ONLINE = "online", "Online (a code or link)"
-    OFFLINE = "offline", "Offline (collected or posted)"
-
-
 class LineSubStatus(models.TextChoices):
     """Where a line's delivery stands inside its status (seed 003's sub-statuses)."""
 

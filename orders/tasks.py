@@ -6,7 +6,9 @@ after a killed worker never reserves, issues or debits twice.
 
 from django.tasks import task
 
-from orders import queue, services
+from orders import queue
+from orders.services import cancellation, delayed_delivery, fulfilment
+from orders.services.idempotency import idempotency_prune
 from tessera import correlation
 
 FAN_OUT_TASKS = frozenset({"reserve_line", "issue_line", "release_line", "reconcile_line"})
@@ -23,52 +25,58 @@ def fan_out(task_name: str, line_ids: list[int], arguments: dict, correlation_id
 @task()
 def reserve_line(line_id: int, attempt: int = 1, correlation_id: str | None = None) -> str:
     with correlation.bound(correlation_id):
-        return services.line_reserve(line_id=line_id, attempt=attempt)
+        return fulfilment.line_reserve(line_id=line_id, attempt=attempt)
 
 
 @task()
 def reserve_booking(line_ids: list[int], attempt: int = 1, correlation_id: str | None = None) -> str:
     with correlation.bound(correlation_id):
-        return services.booking_reserve(line_ids=line_ids, attempt=attempt)
+        return fulfilment.booking_reserve(line_ids=line_ids, attempt=attempt)
 
 
 @task()
 def issue_booking(line_ids: list[int], attempt: int = 1, correlation_id: str | None = None) -> str:
     with correlation.bound(correlation_id):
-        return services.booking_issue(line_ids=line_ids, attempt=attempt)
+        return fulfilment.booking_issue(line_ids=line_ids, attempt=attempt)
 
 
 @task()
 def issue_line(line_id: int, attempt: int = 1, correlation_id: str | None = None) -> str:
     with correlation.bound(correlation_id):
-        return services.line_issue(line_id=line_id, attempt=attempt)
+        return fulfilment.line_issue(line_id=line_id, attempt=attempt)
 
 
 @task()
 def release_line(line_id: int, attempt: int = 1, correlation_id: str | None = None) -> str:
     with correlation.bound(correlation_id):
-        return services.line_release_at_supplier(line_id=line_id, attempt=attempt)
+        return fulfilment.line_release_at_supplier(line_id=line_id, attempt=attempt)
 
 
 @task()
 def reconcile_line(line_id: int, attempt: int = 1, correlation_id: str | None = None) -> str:
     with correlation.bound(correlation_id):
-        return services.line_reconcile(line_id=line_id, attempt=attempt)
+        return fulfilment.line_reconcile(line_id=line_id, attempt=attempt)
 
 
 @task()
 def expire_orders() -> int:
     with correlation.bound(None):
-        return services.orders_expire_due()
+        return cancellation.orders_expire_due()
 
 
 @task()
 def reconcile_lines() -> dict[str, int]:
     with correlation.bound(None):
-        return services.lines_reconcile_due()
+        return fulfilment.lines_reconcile_due()
 
 
 @task()
 def poll_delayed_vouchers() -> int:
     with correlation.bound(None):
-        return services.delayed_vouchers_poll()
+        return delayed_delivery.delayed_vouchers_poll()
+
+
+@task()
+def prune_idempotency_records() -> int:
+    """Forget Idempotency-Keys older than their retention (48 hours)."""
+    return idempotency_prune()

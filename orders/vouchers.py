@@ -1,17 +1,17 @@
 """Storing what a supplier delivered for a line, sealed; and masking what is shown elsewhere.
 
 Each secret is sealed with its own random nonce under the newest key, and bound to its row and
-field by the associated data ``voucher:<voucher id>:<field>`` (orders.sealing.row_seal).
-``code_digest`` keeps a keyed hash of the code (orders.sealing.digest) for lookups, never the code.
+field by the associated data ``voucher:<voucher id>:<field>`` (tessera.sealing.row_seal).
+``code_digest`` keeps a keyed hash of the code (tessera.sealing.digest) for lookups, never the code.
 """
 
 import logging
 
 from django.utils import timezone
 
-from orders import sealing
 from orders.models import OrderLine, Voucher
 from suppliers.adapters.base import DeliveredItem
+from tessera import sealing
 
 logger = logging.getLogger(__name__)
 

@@ -20,11 +20,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from payments.models import Wallet
-from payments.selectors import ledger_of
+from payments.selectors import ledger_of, wallets_running_low
 from payments.services.wallets import wallet_top_up
 from tessera.actors import Actor
 from tessera.admin_display import staff_time
-from tessera.attention import wallets_running_low
 from tessera.errors import TesseraError
 from tessera.money import format_amount, parse_exact
 

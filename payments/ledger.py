@@ -7,18 +7,11 @@ and is idempotent by ``reference``: booking the same movement twice returns the 
 from decimal import Decimal
 
 from orders.models import Order
-from payments.errors import InsufficientBalance, InvalidAmount, WalletNotFound
+from payments.errors import InsufficientBalance, InvalidAmount
 from payments.models import LedgerEntry, LedgerKind, Wallet
 from tessera import correlation
 from tessera.actors import Actor
 from tessera.money import format_amount, quantize
-
-
-def lock_wallet(*, partner_id: int, currency: str) -> Wallet:
-    wallet = Wallet.objects.select_for_update().filter(partner_id=partner_id, currency=currency).first()
-    if wallet is None:
-        raise WalletNotFound(f"No {currency} wallet for this partner.", currency=currency)
-    return wallet
 
 
 def book(

@@ -112,6 +112,10 @@ LIVE_PAYMENT_STATUSES = [
     PaymentStatus.PARTIALLY_REFUNDED,
 ]
 
+# A receipt exists once an order is paid, whatever was refunded since; tickets while it stays paid.
+PAID_STATUSES = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED})
+TICKETS_STATUSES = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})
+
 
 class Payment(ConcurrentTransitionMixin, models.Model):
     id = models.UUIDField(primary_key=True, default=time_ordered_uuid, editable=False)

@@ -1,4 +1,5 @@
-"""Starting background work for refunds, always after the transaction that asked for it commits.
+"""Starting background work for refunds, always after the transaction that asked for it commits
+(tessera.background.enqueue).
 
 Each task carries the correlation id in force, so the worker's audit events join the request's.
 """
@@ -6,29 +7,14 @@ Each task carries the correlation id in force, so the worker's audit events join
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
-
-from tessera import correlation
+from tessera.background.enqueue import enqueue_after_commit
 
 
 def _enqueue_after_commit(
     task_name: str, refund_ids: Iterable, *, run_after: datetime | None = None, **kwargs
 ) -> None:
-    ids = [str(refund_id) for refund_id in refund_ids]
-    if not ids:
-        return
-    correlation_id = correlation.current()
-
-    def enqueue() -> None:
-        from payments import tasks
-
-        task = getattr(tasks, task_name)
-        if run_after is not None:
-            task = task.using(run_after=run_after)
-        for refund_id in ids:
-            task.enqueue(refund_id=refund_id, correlation_id=correlation_id, **kwargs)
-
-    transaction.on_commit(enqueue)
+    calls = [{"refund_id": str(refund_id), **kwargs} for refund_id in refund_ids]
+    enqueue_after_commit(f"payments.tasks.{task_name}", calls, run_after=run_after)
 
 
 def refund_processing(refund_ids: Iterable, *, attempt: int = 1, run_after: datetime | None = None) -> None:

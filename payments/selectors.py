@@ -1,5 +1,8 @@
 """Reads of the money side, always scoped to one partner."""
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.db.models import QuerySet
 
 from payments.models import LedgerEntry, Wallet
@@ -16,3 +19,13 @@ def wallet_of(*, partner_id: int, currency: str) -> Wallet | None:
 def ledger_of(wallet: Wallet) -> QuerySet[LedgerEntry]:
     """The wallet's entries, newest first."""
     return wallet.entries.select_related("wallet").order_by("-created_at", "-id")
+
+
+def wallets_running_low() -> QuerySet[Wallet]:
+    """Wallets of active partners with less than WALLET_LOW_BALANCE left, emptiest first."""
+    threshold = Decimal(settings.WALLET_LOW_BALANCE)
+    return (
+        Wallet.objects.filter(balance__lt=threshold, partner__is_active=True)
+        .select_related("partner")
+        .order_by("balance", "pk")
+    )

@@ -9,7 +9,6 @@ from django.contrib import admin, messages
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from suppliers import admin_inventory  # noqa: F401 - registers the voucher stock's pages
 from suppliers.adapters import UnknownAdapter, adapter_for
 from suppliers.adapters.base import SupplierError
 from suppliers.bulkhead import calls_in_flight

@@ -8,7 +8,6 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from orders.statuses import DeliveryMode
 from tessera.event_types import EventType
 from tessera.fields import amount_field
 from tessera.ids import time_ordered_uuid
@@ -84,6 +83,14 @@ class Supplier(models.Model):
             raise ValidationError(
                 {"adapter": f"No adapter named {self.adapter!r}; known: {registered_names()}"}
             )
+
+
+class DeliveryMode(models.TextChoices):
+    """How the customer receives what was bought (seed 003); a product's, copied to each
+    of its order lines."""
+
+    ONLINE = "online", "Online (a code or link)"
+    OFFLINE = "offline", "Offline (collected or posted)"
 
 
 class SupplierCallLease(models.Model):

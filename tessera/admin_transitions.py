@@ -7,6 +7,14 @@ reason, or a confirmation), posted back to that page. Where the mixin would then
 model's transition method and save the row, this calls the service named in
 ``transition_services``: it locks the rows in order, checks the state again and writes the audit
 event, as the partner API does. A transition with a page of its own (a refund) links there.
+
+Three private parts of django-fsm-2's FSMAdminMixin are relied on, and only here:
+``_apply_fsm_transition(obj=, transition_name=, request=, kwargs=)``, the one call of its
+``fsm_transition_view`` (and ``response_change``) that changes state, overridden to call the
+service; ``_get_fsm_extra_context(request=, obj=)``, which yields the allowed transitions; and its
+``change_view``, skipped since it only reads the object again for that context.
+tests/test_upstream_contracts.py checks their names and signatures, so a django-fsm-2 upgrade that
+changes them fails a test, not a staff member's click.
 """
 
 from django import forms

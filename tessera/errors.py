@@ -3,7 +3,7 @@
 A subclass of ``TesseraError`` that sets its own ``code`` is that code's one entry in the catalog:
 it carries the ``title`` (a fixed summary), the HTTP status, who is at ``fault`` (client, supplier
 or server), whether retrying is safe, and the ``suggested_action``. The problem+json bodies
-(tessera.api.problems), the OpenAPI description (tessera.api.schema) and docs/api.md's table
+(tessera.api.problems), the OpenAPI description (partner_api.schema) and docs/api.md's table
 (``make catalogs``) are made from these classes. A subclass without a code of its
 own is a narrower Python type of the same entry and may not change any of that.
 

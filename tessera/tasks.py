@@ -3,7 +3,6 @@ from django.tasks import task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from orders.services.idempotency import idempotency_prune
 from tessera.background import queue_vacuum
 
 
@@ -13,12 +12,6 @@ def prune_task_results() -> int:
     cutoff = timezone.now() - settings.TASK_RESULT_RETENTION
     deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
     return deleted
-
-
-@task()
-def prune_idempotency_records() -> int:
-    """Forget Idempotency-Keys older than their retention (48 hours)."""
-    return idempotency_prune()
 
 
 @task()

@@ -7,10 +7,11 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from orders import services
+from backoffice.roles import roles_ensure
 from orders.models import Order, OrderLine
+from orders.services import fulfilment
+from payments.services import finalization
 from tessera.actors import Actor
-from tessera.roles import roles_ensure
 from tests import factories
 from tests.refund_support import delivered
 
@@ -69,7 +70,7 @@ def voucher_order(partner, *, worker, quantity: int = 2) -> Order:
     product = factories.product(kind="voucher", denominations=["25.00"])
     order = factories.order(owner=partner, product_obj=product, quantity=quantity, denomination="25.00")
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
     worker()
     order = Order.objects.get(pk=order.pk)
     assert order.status == "FULFILLED", order.status
@@ -90,9 +91,9 @@ def unknown_line(partner, *, worker, phase: str = "issue") -> OrderLine:
     order = factories.order(owner=partner, product_obj=product, quantity=1)
     line = order.lines.get()
     if phase == "reserve":
-        assert services.line_reserve(line_id=line.pk) == "unknown"
+        assert fulfilment.line_reserve(line_id=line.pk) == "unknown"
     else:
         worker()
-        services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
-        assert services.line_issue(line_id=line.pk) == "unknown"
+        finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
+        assert fulfilment.line_issue(line_id=line.pk) == "unknown"
     return OrderLine.objects.select_related("order").get(pk=line.pk)

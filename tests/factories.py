@@ -3,9 +3,9 @@
 import itertools
 from decimal import Decimal
 
-from orders import services
 from orders.models import Order, Partner
-from payments import services as payments
+from orders.services import creation, inputs
+from payments.services import wallets
 from suppliers.models import Product, Supplier, SupplierKind
 from suppliers.services import offer_quote
 from tessera.actors import Actor
@@ -31,9 +31,9 @@ def partner(
         allows_gateway=gateway,
     )
     if wallet is not None:
-        payments.wallet_open(partner=p, currency=currency)
+        wallets.wallet_open(partner=p, currency=currency)
         if Decimal(wallet) > 0:
-            payments.wallet_top_up(
+            wallets.wallet_top_up(
                 partner_id=p.pk,
                 currency=currency,
                 amount=Decimal(wallet),
@@ -82,8 +82,8 @@ def product(
     )
 
 
-def travellers(count: int) -> list[services.TravellerInput]:
-    return [services.TravellerInput(given_name="Ada", family_name=f"Traveller{i}") for i in range(count)]
+def travellers(count: int) -> list[inputs.TravellerInput]:
+    return [inputs.TravellerInput(given_name="Ada", family_name=f"Traveller{i}") for i in range(count)]
 
 
 def order(
@@ -100,11 +100,11 @@ def order(
         partner=owner, product_id=product_obj.pk, quantity=quantity, denomination=denomination
     )
     people = travellers(quantity) if product_obj.requires_traveller else []
-    return services.order_create(
+    return creation.order_create(
         partner=owner,
         offer_ids=[offer.pk],
         travellers=people,
-        contact=services.ContactInput(name="Buyer", email=contact_email),
+        contact=inputs.ContactInput(name="Buyer", email=contact_email),
         actor=Actor.partner(owner),
         **kwargs,
     )

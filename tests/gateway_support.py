@@ -6,12 +6,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from orders import services
 from orders.models import Order
-from payments.providers import sandbox_bank
+from orders.services import fulfilment
 from payments.providers.base import PaymentState
 from payments.services import gateway
 from payments.services.checkout import checkout_open
+from sandbox import bank as sandbox_bank
 from tessera.actors import Actor
 from tests import factories
 
@@ -38,7 +38,7 @@ def reserved_order(
 def make_ready(order: Order, *, checkout: bool = True) -> Order:
     """Reserve every line of a new order (as the worker would) and open checkout for it."""
     for line_id in order.lines.values_list("pk", flat=True):
-        services.line_reserve(line_id=line_id)
+        fulfilment.line_reserve(line_id=line_id)
     if checkout:
         owner = order.partner
         checkout_open(
@@ -56,7 +56,7 @@ def paid(order: Order, *, issue: bool = True) -> Order:
     )
     if issue:
         for line_id in order.lines.values_list("pk", flat=True):
-            services.line_issue(line_id=line_id)
+            fulfilment.line_issue(line_id=line_id)
     return Order.objects.get(pk=order.pk)
 
 

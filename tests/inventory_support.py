@@ -2,7 +2,7 @@
 
 import itertools
 
-from suppliers.inventory_import import stock_import
+from orders.stock_import import stock_import
 from suppliers.models import InventoryImport, Product, StockSource, SupplierKind
 from tessera.actors import Actor
 from tests import factories

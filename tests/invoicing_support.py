@@ -12,11 +12,12 @@ from unittest import mock
 
 from django.db import transaction
 
-from orders import services
 from orders.locks import lock_order
 from orders.models import Order
+from orders.services import creation, inputs
 from orders.services.fulfilment import line_reserve
 from payments.models import Refund, RefundLine, RefundReason
+from payments.services import finalization
 from payments.services.invoicing import credit_note_issue
 from suppliers.models import Product, SupplierKind
 from suppliers.services import offer_quote
@@ -48,10 +49,10 @@ def reserved_order(partner, *lines: tuple[Product, int], external_reference: str
         offer_quote(partner=partner, product_id=item.pk, quantity=quantity, denomination=None).pk
         for item, quantity in lines
     ]
-    order = services.order_create(
+    order = creation.order_create(
         partner=partner,
         offer_ids=offers,
-        contact=services.ContactInput(name="Buyer", email="buyer@example.com"),
+        contact=inputs.ContactInput(name="Buyer", email="buyer@example.com"),
         external_reference=external_reference,
         actor=Actor.partner(partner),
     )
@@ -66,7 +67,7 @@ def billed_order(
     """An order finalized by invoice (at ``at``, if given): it is now on an invoice."""
     order = reserved_order(partner, *lines, external_reference=external_reference)
     with clock(at):
-        services.order_finalize(order_id=order.pk, method="invoice", actor=Actor.partner(partner))
+        finalization.order_finalize(order_id=order.pk, method="invoice", actor=Actor.partner(partner))
     return Order.objects.get(pk=order.pk)
 
 

@@ -6,16 +6,16 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from orders import services
 from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
 from orders.models import Order
-from orders.services.finalization import order_finalize_paid
 from orders.statuses import BillingMode
 from payments.models import LedgerEntry, Payment, Refund, Wallet
 from payments.providers import register
 from payments.providers.base import ProviderError, RefundOutcome, RefundState
-from payments.services import wallet_ledger_total
+from payments.services import finalization
+from payments.services.finalization import order_finalize_paid
+from payments.services.wallets import wallet_ledger_total
 from tessera.actors import Actor
 from tests import factories
 
@@ -68,7 +68,7 @@ def delivered(partner, product, *, worker, quantity: int = 2, method: str = Bill
     """A FULFILLED order of ``quantity`` lines, paid by wallet or invoice, through the real services."""
     order = factories.order(owner=partner, product_obj=product, quantity=quantity)
     worker()
-    services.order_finalize(order_id=order.pk, method=method, actor=Actor.partner(partner))
+    finalization.order_finalize(order_id=order.pk, method=method, actor=Actor.partner(partner))
     worker()
     order = Order.objects.get(pk=order.pk)
     assert order.status == "FULFILLED", order.status

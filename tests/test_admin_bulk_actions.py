@@ -8,10 +8,11 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from orders import admin_actions, services
+from orders import admin_actions
 from orders.models import Order, OrderEvent, OrderLine
 from orders.services import confirmation
 from orders.vouchers import voucher_secret
+from payments.services import finalization
 from tessera.actors import Actor
 from tests import factories
 from tests.admin_support import action, login, shown, unknown_line, voucher_order
@@ -74,7 +75,7 @@ def test_no_email_leaves_when_the_audit_does_not_commit(wallet_partner, worker):
 def test_retry_lines_sends_unknown_lines_again_and_leaves_failed_ones(support, wallet_partner, worker):
     failed = factories.order(owner=wallet_partner, product_obj=factories.product(behaviour={"fail": "issue"}))
     worker()
-    services.order_finalize(order_id=failed.pk, method="wallet", actor=Actor.partner(wallet_partner))
+    finalization.order_finalize(order_id=failed.pk, method="wallet", actor=Actor.partner(wallet_partner))
     worker()
     unknown = unknown_line(wallet_partner, worker=worker)
 

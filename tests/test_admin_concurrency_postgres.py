@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from orders import services
 from orders.models import Order
 from payments.models import LedgerEntry, Refund, Wallet
+from payments.services import finalization
 from payments.services.refunds import refund_request_amount
 from tessera.actors import Actor
 from tests import factories
@@ -77,7 +77,7 @@ def test_a_staff_cancel_racing_the_partners_finalize_leaves_exactly_one_of_them(
             http = Client()
             http.cookies = support.cookies
             return http.post(transition_url(order, "cancel"), {"reason": "phone"}).status_code
-        return services.order_finalize(
+        return finalization.order_finalize(
             order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner)
         )
 

@@ -10,8 +10,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from checkout.links import customer_url
 from orders.models import OrderEvent, OrderNote
-from payments.checkout.links import customer_url
 from tests import factories
 from tests.admin_support import action, login, order_url, shown, voucher_order
 from tests.api_support import client_for

@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Order
-from payments.services import refund_settle
-from payments.services.refunds import refund_request
+from payments.services.refunds import refund_request, refund_settle
 from tessera.actors import Actor
 from tests import factories
 from tests.admin_support import delivered_order, login, unknown_line

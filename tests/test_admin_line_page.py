@@ -10,8 +10,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from orders import services
 from orders.models import OrderLine
+from orders.services.fulfilment import line_reserve
 from tests import factories
 from tests.admin_support import login, unknown_line
 
@@ -48,7 +48,7 @@ def test_a_refused_call_counts_as_an_attempt(wallet_partner):
     order = factories.order(owner=wallet_partner, product_obj=product, quantity=1)
     line = order.lines.get()
 
-    services.line_reserve(line_id=line.pk)
+    line_reserve(line_id=line.pk)
 
     line.refresh_from_db()
     assert (line.status, line.supplier_attempts) == ("FAILED", 1)

@@ -14,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders import services
 from orders.models import Order
+from payments.services import finalization
 from tessera import admin_base
 from tessera.actors import Actor
 from tessera.admin_display import staff_time
@@ -55,7 +55,7 @@ def test_filters_by_status_partner_supplier_and_payment_method(staff, worker):
     by_wallet = delivered_order(wallet, worker=worker)
     by_invoice = factories.order(owner=invoice, product_obj=air, quantity=1)
     worker()
-    services.order_finalize(order_id=by_invoice.pk, method="invoice", actor=Actor.partner(invoice))
+    finalization.order_finalize(order_id=by_invoice.pk, method="invoice", actor=Actor.partner(invoice))
     worker()
     pending_rail = factories.order(owner=wallet, product_obj=rail, quantity=1)
 
@@ -101,7 +101,7 @@ def test_needs_attention_finds_each_kind_of_order_waiting_for_a_person(staff, wa
     )
     failed = factories.order(owner=wallet_partner, product_obj=factories.product(behaviour={"fail": "issue"}))
     worker()
-    services.order_finalize(order_id=failed.pk, method="wallet", actor=Actor.partner(wallet_partner))
+    finalization.order_finalize(order_id=failed.pk, method="wallet", actor=Actor.partner(wallet_partner))
     worker()
     expiring = factories.order(owner=wallet_partner, product_obj=factories.product())
     Order.objects.filter(pk=expiring.pk).update(expires_at=timezone.now() + timedelta(minutes=3))

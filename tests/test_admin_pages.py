@@ -4,8 +4,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from orders import services
 from orders.models import Order
+from payments.services import finalization
 from suppliers.models import Supplier
 from tessera.actors import Actor
 from tests import factories
@@ -37,7 +37,7 @@ def fulfilled_orders(worker):
             )
     worker()
     for order in orders:
-        services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(owner))
+        finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(owner))
     worker()
     return orders
 

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from payments.models import Payment, Refund
-from payments.providers import sandbox_bank
 from payments.services import gateway
 from payments.services.refunds import refund_request
+from sandbox import bank as sandbox_bank
 from tessera.actors import Actor
 from tests.admin_support import delivered_order, login
 from tests.gateway_support import reserved_order

@@ -15,8 +15,8 @@ from django.db import models
 from drf_spectacular.generators import SchemaGenerator
 
 from orders.models import Order, OrderEvent, Partner
-from payments import services as payments
 from payments.models import LedgerEntry, Payment, Refund
+from payments.services import wallets
 from suppliers.models import SupplierKind
 from tests import factories
 from tests.api_routes import api_routes, fill
@@ -84,7 +84,7 @@ def world(worker):
     """Partner A owns one of everything; partner B is the stranger."""
     a = client_for(factories.partner(wallet="5000.00", invoice=True, gateway=True))
     b = client_for(factories.partner(wallet="5000.00"))
-    payments.wallet_open(partner=a.partner, currency="SEK")  # a currency only A holds
+    wallets.wallet_open(partner=a.partner, currency="SEK")  # a currency only A holds
     gifts = factories.product(kind=SupplierKind.VOUCHER, price="40.00")
     for method in ("wallet", "invoice"):
         order = a.create_order(gifts, 2)

@@ -8,8 +8,9 @@ import uuid
 import pytest
 from django.db import InterfaceError, OperationalError
 
-from orders import selectors, services
 from orders.models import IdempotencyRecord, Order
+from orders.services import creation
+from partner_api import selectors as order_selectors
 from tests import factories
 from tests.api_support import travellers_json
 from tests.test_api_errors_and_headers import assert_problem
@@ -29,7 +30,7 @@ def connection_closed(*args, **kwargs):
 
 @pytest.mark.parametrize("failure", [unreachable, connection_closed], ids=["unreachable", "closed"])
 def test_a_read_while_the_database_is_away_is_a_retryable_503_with_retry_after(api, monkeypatch, failure):
-    monkeypatch.setattr(selectors, "order_for_partner", failure)
+    monkeypatch.setattr(order_selectors, "order_for_partner", failure)
 
     response = api.get(f"/orders/{uuid.uuid4()}")
 
@@ -45,7 +46,7 @@ def test_a_read_while_the_database_is_away_is_a_retryable_503_with_retry_after(a
 def test_a_write_while_the_database_is_away_is_a_503_and_the_same_key_succeeds_after(api, monkeypatch):
     offer = api.quote(factories.product(), 1)
     order = {"offers": [offer["id"]], "travellers": travellers_json(1)}
-    monkeypatch.setattr(services, "order_create", unreachable)
+    monkeypatch.setattr(creation, "order_create", unreachable)
 
     refused = api.post("/orders", order, key="db-restart-1")
 

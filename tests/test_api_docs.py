@@ -13,7 +13,7 @@ from django.urls import Resolver404, resolve
 
 from config import api_urls
 from orders.api.filters import OrderFilters
-from orders.api.serializers import LineOut, OrderOut, TravellerOut
+from partner_api.order_serializers import LineOut, OrderOut, TravellerOut
 from tessera.catalog_docs import rewritten
 from tessera.errors import error_catalog
 from tessera.event_types import EventType

@@ -16,8 +16,9 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from orders import selectors, services
 from orders.models import Order, OrderEvent
+from orders.services import creation
+from partner_api import selectors as order_selectors
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.throttling import PartnerClientThrottle
 from tessera.errors import error_catalog
@@ -261,7 +262,7 @@ def _boom(*args, **kwargs):
 
 
 def test_a_crash_while_reading_is_an_internal_error_problem_that_leaks_nothing(api, monkeypatch):
-    monkeypatch.setattr(selectors, "order_for_partner", _boom)
+    monkeypatch.setattr(order_selectors, "order_for_partner", _boom)
 
     response = api.get(f"/orders/{uuid.uuid4()}")
 
@@ -275,7 +276,7 @@ def test_a_crash_while_reading_is_an_internal_error_problem_that_leaks_nothing(a
 
 def test_a_crash_while_writing_is_an_internal_error_problem_that_leaks_nothing(api, product, monkeypatch):
     offer = api.quote(product, 1)
-    monkeypatch.setattr(services, "order_create", _boom)
+    monkeypatch.setattr(creation, "order_create", _boom)
 
     order = {"offers": [offer["id"]], "travellers": travellers_json(1)}
 

@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from orders import services
+from payments.services import finalization
 from tessera.actors import Actor
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.throttling import PartnerClientThrottle
@@ -83,7 +83,7 @@ def partner_api(live_server, worker, monkeypatch):
     for behaviour in ({}, {"fail": "issue"}, {"timeout": "issue"}):
         order = factories.order(owner=client.partner, product_obj=factories.product(behaviour=behaviour))
         worker()
-        services.order_finalize(order_id=order.pk, method="wallet", actor=actor)
+        finalization.order_finalize(order_id=order.pk, method="wallet", actor=actor)
         worker()
     factories.order(owner=client.partner, product_obj=factories.product())  # one left PENDING
     loaded = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/schema")

@@ -16,13 +16,15 @@ from django.db import OperationalError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from orders import selectors, services
+from orders import tasks
 from orders.models import IdempotencyRecord, IdempotencyState, Order, OrderEvent
+from orders.services import creation
+from orders.services import idempotency as idempotency_records
 from orders.services.idempotency import idempotency_prune
+from partner_api import selectors as order_selectors
 from payments.models import Wallet
 from suppliers.models import Offer
 from suppliers.services import offer_quote
-from tessera import tasks
 from tessera.actors import Actor
 from tessera.api import idempotency
 from tests import factories
@@ -321,7 +323,7 @@ def _fail_once(monkeypatch, module, name: str) -> list:
 
 def test_a_server_error_is_not_kept_and_the_retry_runs_again(api, monkeypatch):
     offer = api.quote(factories.product(), 1)
-    calls = _fail_once(monkeypatch, services, "order_create")
+    calls = _fail_once(monkeypatch, creation, "order_create")
     body = order_body(offer["id"])
     failed = api.post("/orders", body, key="create-5xx")
     assert_problem(failed, 500, "INTERNAL_ERROR")
@@ -339,7 +341,7 @@ def test_a_server_error_after_the_order_was_made_takes_the_order_back_and_the_re
     api, monkeypatch
 ):
     offer = api.quote(factories.product(), 1)
-    _fail_once(monkeypatch, selectors, "order_details")  # the answer, after the work
+    _fail_once(monkeypatch, order_selectors, "order_details")  # the answer, after the work
     body = order_body(offer["id"])
     failed = api.post("/orders", body, key="create-late-5xx")
     assert_problem(failed, 500, "INTERNAL_ERROR")
@@ -356,7 +358,7 @@ def test_a_write_whose_answer_could_not_be_stored_is_undone_so_its_retry_succeed
     but whose answer was lost was retried with its key into 409 INVALID_STATE, as if it had
     failed. Now the work and the answer commit together."""
     order_id = pending["order"]["id"]
-    real = idempotency.idempotency_complete
+    real = idempotency_records.idempotency_complete
     attempts = []
 
     def database_gone_at_the_answer(**kwargs):
@@ -365,7 +367,7 @@ def test_a_write_whose_answer_could_not_be_stored_is_undone_so_its_retry_succeed
             raise OperationalError("server closed the connection unexpectedly")
         return real(**kwargs)
 
-    monkeypatch.setattr(idempotency, "idempotency_complete", database_gone_at_the_answer)
+    monkeypatch.setattr(idempotency_records, "idempotency_complete", database_gone_at_the_answer)
     path = f"/orders/{order_id}/cancel"
 
     cut_off = api.post(path, {"reason": "changed my mind"}, key="cancel-cut-off")
@@ -416,7 +418,7 @@ def test_an_abandoned_key_is_taken_over_and_returns_the_order_it_had_made(api):
     body = order_body(offer["id"])
     claim = _claim(api, "crashed", body, locked_for=timedelta(seconds=30))
     # the crashed request got as far as making the order
-    made = services.order_create(
+    made = creation.order_create(
         partner=api.partner,
         offer_ids=[uuid.UUID(offer["id"])],
         travellers=factories.travellers(1),
@@ -542,3 +544,10 @@ def test_concurrent_duplicates_make_exactly_one_order_per_key(api):
         "state", flat=True
     )
     assert sorted(states) == [IdempotencyState.COMPLETED] * KEYS
+
+
+def test_the_http_side_reads_the_store_that_settings_name_and_its_completed_state():
+    store = idempotency._store()
+
+    assert store.__name__ == "orders.services.idempotency"
+    assert idempotency.COMPLETED == IdempotencyState.COMPLETED

@@ -16,8 +16,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders import services
 from orders.models import Order
+from orders.services import cancellation
 from suppliers.models import SupplierKind
 from tessera.actors import Actor
 from tessera.api import pagination
@@ -124,7 +124,9 @@ def test_no_orders_is_zero_pages(api):
 
 def test_totals_count_only_the_filtered_orders(api, orders):
     for order in orders[:4]:
-        services.order_cancel(order_id=order.pk, partner_id=api.partner.pk, actor=Actor.partner(api.partner))
+        cancellation.order_cancel(
+            order_id=order.pk, partner_id=api.partner.pk, actor=Actor.partner(api.partner)
+        )
 
     response = api.get("/orders", {"status": "CANCELED", "perPage": 3})
 
@@ -255,7 +257,9 @@ def test_updated_since_starts_at_that_time(api, synced):
 def test_cursor_walk_keeps_the_filters(api, synced):
     canceled = synced[3:10:2]
     for order_id in canceled:
-        services.order_cancel(order_id=order_id, partner_id=api.partner.pk, actor=Actor.partner(api.partner))
+        cancellation.order_cancel(
+            order_id=order_id, partner_id=api.partner.pk, actor=Actor.partner(api.partner)
+        )
 
     visited, _ = walk(api, per_page=2, status="CANCELED")
 

@@ -4,11 +4,11 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from orders import services
 from orders.events import batched, order_confirmation_resent
 from orders.models import Order, OrderEvent
 from orders.services.fulfilment import line_issue, line_reserve
 from payments.models import Payment
+from payments.services import finalization
 from tessera.actors import Actor
 from tests import factories
 
@@ -31,7 +31,7 @@ def test_finalize_writes_its_five_events_in_one_insert_in_the_order_they_happene
     before = set(OrderEvent.objects.filter(order=order).values_list("pk", flat=True))
 
     with CaptureQueriesContext(connection) as queries:
-        services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
+        finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
 
     assert len(_statements(queries.captured_queries, "INSERT", "orders_orderevent")) == 1
     written = OrderEvent.objects.filter(order=order).exclude(pk__in=before).order_by("created_at", "id")
@@ -48,7 +48,7 @@ def test_a_wallet_payment_is_written_once_already_paid(wallet_partner):
     order, _ = _reserved_order(wallet_partner)
 
     with CaptureQueriesContext(connection) as queries:
-        services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
+        finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
 
     assert len(_statements(queries.captured_queries, "INSERT", "payments_payment")) == 1
     assert not _statements(queries.captured_queries, "UPDATE", "payments_payment")
@@ -67,7 +67,7 @@ def test_a_finalize_refused_for_want_of_money_leaves_no_event_and_no_payment():
     before = OrderEvent.objects.filter(order=order).count()
 
     with pytest.raises(Exception, match="needed"):
-        services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(poor))
+        finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(poor))
 
     assert OrderEvent.objects.filter(order=order).count() == before
     assert not Payment.objects.filter(order=order).exists()
@@ -104,7 +104,7 @@ def test_a_line_moving_alone_moves_its_order_once(wallet_partner):
 
 def test_the_last_issue_saves_the_order_once_not_also_touching_it(wallet_partner):
     order, line = _reserved_order(wallet_partner)
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
 
     with CaptureQueriesContext(connection) as queries:
         assert line_issue(line_id=line.pk) == "issued"

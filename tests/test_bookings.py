@@ -3,8 +3,9 @@ issued in one supplier call with one reference, and each line still gets its own
 
 import pytest
 
-from orders import services
 from orders.models import Order, OrderLine
+from orders.services.creation import order_create
+from payments.services.finalization import order_finalize
 from suppliers.models import SandboxBooking
 from suppliers.services import offer_quote
 from tessera.actors import Actor
@@ -19,7 +20,7 @@ def booking_calls(order: Order) -> SandboxBooking:
 
 
 def finalize(order: Order, owner) -> None:
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(owner))
+    order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(owner))
 
 
 def test_seven_tickets_of_one_train_are_one_booking_with_one_reference(worker):
@@ -82,7 +83,7 @@ def test_an_order_at_two_suppliers_is_two_bookings(worker):
     first = factories.product(behaviour={"booking": "order"})
     second = factories.product(behaviour={"booking": "order"})
     offers = [offer_quote(partner=owner, product_id=p.pk, quantity=3).pk for p in (first, second)]
-    order = services.order_create(
+    order = order_create(
         partner=owner,
         offer_ids=offers,
         travellers=factories.travellers(3),

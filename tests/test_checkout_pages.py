@@ -14,13 +14,14 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from orders import services
+from checkout.statuses import PAYMENT_WORDS, payment_status_word
 from orders.models import Order, OrderEvent, OrderLine
+from orders.services import creation, fulfilment, inputs
+from orders.services.cancellation import order_cancel, orders_expire_due
 from orders.vouchers import voucher_secret
-from payments.checkout.statuses import PAYMENT_WORDS, payment_status_word
 from payments.models import Payment, PaymentStatus
 from payments.providers.base import PaymentState
-from payments.services import gateway
+from payments.services import finalization, gateway
 from suppliers.models import Product, SupplierKind
 from suppliers.services import offer_quote
 from tessera.actors import Actor
@@ -112,7 +113,7 @@ def test_status_page_refreshes_itself_every_ten_seconds_only_while_pending():
         payment_id=payment.pk, state=PaymentState.PAID, actor=Actor.system("t"), source="t"
     )
     for line_id in order.lines.values_list("pk", flat=True):
-        services.line_issue(line_id=line_id)
+        fulfilment.line_issue(line_id=line_id)
     done = text(customer.open("status"))
 
     assert 'http-equiv="refresh" content="10"' in pending
@@ -277,11 +278,11 @@ def test_receipt_lists_lines_vat_per_rate_totals_and_payment_method():
         taxed_product("9.00", kind=SupplierKind.EVENT, price="109.00"),
     )
     offers = [offer_quote(partner=owner, product_id=product.pk, quantity=1) for product in (rail, concert)]
-    order = services.order_create(
+    order = creation.order_create(
         partner=owner,
         offer_ids=[offer.pk for offer in offers],
         travellers=factories.travellers(1),
-        contact=services.ContactInput(name="Ada Lovelace", email="ada@example.com"),
+        contact=inputs.ContactInput(name="Ada Lovelace", email="ada@example.com"),
         actor=Actor.partner(owner),
     )
     order = paid_order(order=make_ready(order))
@@ -318,7 +319,7 @@ def test_there_is_no_receipt_before_payment():
 
 def test_an_order_paid_from_the_wallet_has_a_receipt_too(wallet_partner):
     order = reserved_order(owner=wallet_partner, checkout=False)
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
 
     page = text(Customer(order).open("receipt"))
 
@@ -381,7 +382,7 @@ def test_an_expired_order_says_nothing_was_charged_and_to_book_again():
     order = reserved_order()
     attempt(order, "CANCELED")
     Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    services.orders_expire_due()
+    orders_expire_due()
 
     page = text(Customer(order).open("status"))
 
@@ -392,9 +393,7 @@ def test_an_expired_order_says_nothing_was_charged_and_to_book_again():
 
 def test_a_cancelled_order_says_whom_to_contact():
     order = reserved_order()
-    services.order_cancel(
-        order_id=order.pk, reason="customer changed plans", actor=Actor.partner(order.partner)
-    )
+    order_cancel(order_id=order.pk, reason="customer changed plans", actor=Actor.partner(order.partner))
 
     page = text(Customer(order).open("status"))
 

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from orders import services
 from orders.models import Order, OrderLine, Voucher
+from orders.services import creation
 from payments.errors import InsufficientBalance
 from payments.models import LedgerEntry, LedgerKind, Payment, PaymentStatus, Wallet
-from payments.services import wallet_ledger_total, wallet_top_up
+from payments.services import finalization
+from payments.services.wallets import wallet_ledger_total, wallet_top_up
 from suppliers.errors import OfferAlreadyUsed
 from suppliers.models import SandboxBooking, SupplierKind
 from suppliers.services import offer_quote
@@ -64,7 +65,7 @@ def finalize_with_wallet(partner) -> Callable[[int], Order]:
     actor = Actor.partner(partner)
 
     def call(order_id: int) -> Order:
-        return services.order_finalize(order_id=order_id, method="wallet", actor=actor)
+        return finalization.order_finalize(order_id=order_id, method="wallet", actor=actor)
 
     return call
 
@@ -174,7 +175,7 @@ def test_ten_orders_from_one_offer_at_once_create_one_order():
     actor = Actor.partner(partner)
 
     def create(_: int) -> Order:
-        return services.order_create(partner=partner, offer_ids=[offer.pk], actor=actor)
+        return creation.order_create(partner=partner, offer_ids=[offer.pk], actor=actor)
 
     # when ten requests order it at the same moment
     outcomes = run_concurrently(create, range(10), threads=10)

@@ -161,9 +161,9 @@ def test_nothing_is_sent_inside_the_request_that_caused_it(emailing_partner, wor
     mail.outbox.clear()
     order = factories.order(owner=emailing_partner, product_obj=factories.product())
     worker()
-    from orders import services
+    from payments.services.finalization import order_finalize
 
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(emailing_partner))
+    order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(emailing_partner))
 
     assert mail.outbox == []
     assert DBTaskResult.objects.filter(task_path="notifications.tasks.send_customer_email").exists()

@@ -4,8 +4,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from checkout.links import customer_url
 from orders.models import new_order_key
-from payments.checkout.links import customer_url
 
 PAGES = ["page", "pay", "return", "status", "tickets", "tickets-pdf", "codes", "receipt", "receipt-pdf"]
 

@@ -6,9 +6,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from orders import services
 from orders.models import Order, Partner
+from orders.services import creation, inputs
 from payments.models import Wallet
+from payments.services import finalization
 from suppliers.models import Product, Supplier
 from suppliers.services import offer_quote
 from tessera.actors import Actor
@@ -55,13 +56,13 @@ def test_demo_products_show_every_path_of_the_lifecycle(worker):
             quantity=2,
             denomination=product.denominations[0] if product.denominations else None,
         )
-        travellers = [services.TravellerInput(given_name="Demo", family_name=f"T{i}") for i in range(2)]
-        orders[reference] = services.order_create(
+        travellers = [inputs.TravellerInput(given_name="Demo", family_name=f"T{i}") for i in range(2)]
+        orders[reference] = creation.order_create(
             partner=partner, offer_ids=[offer.pk], travellers=travellers, actor=actor
         )
     worker()
     for order in orders.values():
-        services.order_finalize(order_id=order.pk, method="wallet", actor=actor)
+        finalization.order_finalize(order_id=order.pk, method="wallet", actor=actor)
     worker()
 
     assert {ref: Order.objects.get(pk=o.pk).status for ref, o in orders.items()} == expected
@@ -103,9 +104,9 @@ def test_seed_demo_stocks_the_stock_product_once_and_its_codes_sell(worker):
     offer = offer_quote(
         partner=partner, product_id=product.pk, quantity=2, denomination=product.denominations[0]
     )
-    order = services.order_create(partner=partner, offer_ids=[offer.pk], actor=actor)
+    order = creation.order_create(partner=partner, offer_ids=[offer.pk], actor=actor)
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=actor)
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=actor)
     worker()
 
     assert Order.objects.get(pk=order.pk).status == "FULFILLED"

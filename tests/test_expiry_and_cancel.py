@@ -12,8 +12,10 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from orders import services, tasks
+from orders import tasks
 from orders.models import Order, OrderEvent
+from orders.services import cancellation, fulfilment
+from payments.services import finalization
 from suppliers.models import SandboxBooking, SupplierKind
 from tessera import correlation
 from tessera.actors import Actor
@@ -81,7 +83,7 @@ def test_cancel_releases_every_reserved_line_here_and_at_the_supplier(partner, r
     assert booking_states(order) == ["RESERVED", "RESERVED"]
 
     with correlation.bound("corr-cancel-1"):
-        services.order_cancel(order_id=order.pk, actor=Actor.partner(partner), reason="plans changed")
+        cancellation.order_cancel(order_id=order.pk, actor=Actor.partner(partner), reason="plans changed")
 
     assert status_of(order) == "CANCELED"
     assert line_statuses(order) == ["RELEASED", "RELEASED"]
@@ -111,7 +113,7 @@ def test_cancel_releases_every_reserved_line_here_and_at_the_supplier(partner, r
 def test_cancel_before_the_worker_reserved_leaves_nothing_held_at_the_supplier(partner, rail, worker):
     order = pending_order(partner, rail)  # lines RESERVING, reservation tasks queued
 
-    services.order_cancel(order_id=order.pk, actor=Actor.partner(partner))
+    cancellation.order_cancel(order_id=order.pk, actor=Actor.partner(partner))
     assert line_statuses(order) == ["RELEASED", "RELEASED"]
 
     drain(worker)
@@ -129,7 +131,7 @@ def test_cancel_while_the_supplier_is_reserving_gives_the_late_reservation_back(
     def cancel_when_supplier_reserves(sender, instance, update_fields=None, **kwargs):
         if instance.line_key == f"line:{line.pk}" and instance.state == "RESERVED":
             post_save.disconnect(cancel_when_supplier_reserves, sender=SandboxBooking)
-            services.order_cancel(order_id=order.pk, actor=Actor.partner(partner), reason="mid-call")
+            cancellation.order_cancel(order_id=order.pk, actor=Actor.partner(partner), reason="mid-call")
 
     post_save.connect(cancel_when_supplier_reserves, sender=SandboxBooking, weak=False)
     try:
@@ -153,7 +155,7 @@ def test_cancel_releases_a_reservation_whose_answer_was_lost(partner, worker, se
     assert line_statuses(order) == ["UNKNOWN"]
     assert booking_states(order) == ["RESERVED"]
 
-    services.order_cancel(order_id=order.pk, actor=Actor.partner(partner))
+    cancellation.order_cancel(order_id=order.pk, actor=Actor.partner(partner))
     drain(worker)
 
     assert status_of(order) == "CANCELED"
@@ -161,7 +163,7 @@ def test_cancel_releases_a_reservation_whose_answer_was_lost(partner, worker, se
     assert booking_states(order) == ["RELEASED"]
     # the reconcile that was waiting finds nothing to do when it comes
     line = order.lines.get()
-    assert services.line_reconcile(line_id=line.pk) == "skipped"
+    assert fulfilment.line_reconcile(line_id=line.pk) == "skipped"
     assert line_statuses(order) == ["RELEASED"]
 
 
@@ -175,7 +177,7 @@ def three_orders(partner, rail, worker):
     not_due = pending_order(partner, rail)
     processing = pending_order(partner, rail)
     drain(worker)
-    services.order_finalize(order_id=processing.pk, method="wallet", actor=Actor.partner(partner))
+    finalization.order_finalize(order_id=processing.pk, method="wallet", actor=Actor.partner(partner))
     past_due(due)
     past_due(processing)
     return due, not_due, processing
@@ -201,10 +203,10 @@ def assert_only_the_due_order_expired(due, not_due, processing) -> None:
 def test_orders_expire_due_expires_only_pending_orders_past_their_time(three_orders, worker):
     due, not_due, processing = three_orders
 
-    assert services.orders_expire_due() == 1
+    assert cancellation.orders_expire_due() == 1
 
     assert_only_the_due_order_expired(due, not_due, processing)
-    assert services.orders_expire_due() == 0  # nothing left to do; nothing done twice
+    assert cancellation.orders_expire_due() == 0  # nothing left to do; nothing done twice
     assert OrderEvent.objects.filter(order=due, transition="order.expired").count() == 1
 
     drain(worker)
@@ -237,7 +239,7 @@ def test_an_order_expiring_while_still_reserving_holds_nothing_at_the_supplier(p
     order = pending_order(partner, rail)  # reservation tasks queued, not yet run
     past_due(order)
 
-    assert services.orders_expire_due() == 1
+    assert cancellation.orders_expire_due() == 1
     drain(worker)
 
     assert status_of(order) == "EXPIRED"

@@ -16,12 +16,13 @@ import pytest
 from django.utils import timezone
 from django_fsm import ANY_OTHER_STATE, ANY_STATE, TransitionNotAllowed
 
-from orders import services
 from orders.errors import BillingModeNotAllowed, OrderExpired, OrderNotReady, PriceChanged
 from orders.models import Order, OrderEvent, OrderLine
+from orders.services import cancellation, fulfilment
 from orders.statuses import LinePhase
 from payments.models import LedgerEntry, LedgerKind, Payment, Refund, Wallet
-from payments.services import wallet_ledger_total
+from payments.services import finalization
+from payments.services.wallets import wallet_ledger_total
 from suppliers.models import SupplierKind
 from tessera.actors import Actor
 from tessera.errors import InvalidState
@@ -260,13 +261,13 @@ def pending_order(partner, quantity=2) -> Order:
 def reserved_order(partner, quantity=2) -> Order:
     order = pending_order(partner, quantity)
     for line_id in order.lines.values_list("pk", flat=True):
-        assert services.line_reserve(line_id=line_id) == "reserved"
+        assert fulfilment.line_reserve(line_id=line_id) == "reserved"
     assert set(order.lines.values_list("status", flat=True)) == {"RESERVED"}
     return order
 
 
 def finalize(order, partner, **kwargs):
-    return services.order_finalize(order_id=order.pk, actor=Actor.partner(partner), **kwargs)
+    return finalization.order_finalize(order_id=order.pk, actor=Actor.partner(partner), **kwargs)
 
 
 @pytest.fixture
@@ -303,7 +304,7 @@ def test_finalize_twice_is_refused_and_debits_once(wallet_partner, refused):
 
 def test_finalize_before_every_line_is_reserved_is_refused(wallet_partner, refused):
     order = pending_order(wallet_partner)
-    services.line_reserve(line_id=order.lines.get(position=1).pk)
+    fulfilment.line_reserve(line_id=order.lines.get(position=1).pk)
 
     with refused(order, OrderNotReady) as error:
         finalize(order, wallet_partner, method="wallet")
@@ -358,7 +359,7 @@ def test_cancel_a_processing_order_is_refused(wallet_partner, refused):
     assert set(order.lines.values_list("status", flat=True)) == {"ISSUING"}
 
     with refused(order, InvalidState) as error:
-        services.order_cancel(order_id=order.pk, actor=Actor.partner(wallet_partner))
+        cancellation.order_cancel(order_id=order.pk, actor=Actor.partner(wallet_partner))
 
     assert error.value.context["status"] == "PROCESSING"
     assert Order.objects.get(pk=order.pk).status == "PROCESSING"

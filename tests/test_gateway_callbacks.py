@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from payments.models import Payment, ProviderEvent, Refund
-from payments.providers import sandbox_bank
 from payments.services import gateway
+from sandbox import bank as sandbox_bank
 from tests.gateway_support import reserved_order
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ from django.test import Client
 
 from orders.models import Order, OrderEvent
 from payments.models import Payment, ProviderEvent, SandboxBankSession
-from payments.providers import sandbox_bank
 from payments.services import gateway
 from payments.services.checkout import checkout_return
+from sandbox import bank as sandbox_bank
 from tests.gateway_support import path_of, reserved_order
 from tests.threads import run_concurrently
 

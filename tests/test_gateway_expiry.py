@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from orders import services
 from orders.models import Order, OrderEvent
+from orders.services import cancellation
 from payments.models import Payment, Refund, SandboxBankRefund, SandboxBankSession
 from payments.services import gateway
 from tessera.actors import Actor
@@ -33,7 +33,7 @@ def test_an_abandoned_payment_ends_with_the_orders_expiry(callbacks, worker):
 
     # when the order expires
     expire_now(order)
-    assert services.orders_expire_due() == 1
+    assert cancellation.orders_expire_due() == 1
     worker()
 
     # then the payment is canceled with the order, and so is the bank's session, after commit
@@ -54,7 +54,7 @@ def test_a_partner_cancel_ends_the_customers_open_payment(callbacks, worker):
     order = reserved_order()
     Customer(order).click_pay()
 
-    services.order_cancel(order_id=order.pk, actor=Actor.partner(order.partner), reason="customer left")
+    cancellation.order_cancel(order_id=order.pk, actor=Actor.partner(order.partner), reason="customer left")
     worker()
 
     assert Payment.objects.get(order=order).status == "CANCELED"
@@ -68,7 +68,7 @@ def test_money_paid_while_the_order_expired_goes_back_in_full(callbacks, worker)
     callbacks.hold = True
     customer.decide(customer.click_pay(), "pay")
     expire_now(order)
-    services.orders_expire_due()
+    cancellation.orders_expire_due()
     assert Payment.objects.get(order=order).status == "CANCELED"
 
     # when the worker cancels the bank's session (too late: it is paid) and the callbacks get through

@@ -9,7 +9,7 @@ from django_tasks_db.models import DBTaskResult
 from orders.models import Order, OrderEvent
 from payments.models import Payment, ProviderEvent, SandboxBankSession
 from payments.providers.base import ProviderError
-from payments.providers.sandbox import SandboxProvider
+from sandbox.provider import SandboxProvider
 from tests.gateway_support import RETURN_URL, Customer, reserved_order, returned_key
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,9 +9,10 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from payments.models import Payment, Refund, SandboxBankRefund, SandboxBankSession
-from payments.providers import get_provider, sandbox_bank
+from payments.providers import get_provider
 from payments.providers.base import EventKind, PaymentState, ProviderError, RefundState
 from payments.services import gateway
+from sandbox import bank as sandbox_bank
 from tests.gateway_support import reserved_order
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def decide(payment: Payment, decision: str) -> SandboxBankSession:
 
 
 def queued(task: str):
-    return DBTaskResult.objects.filter(status="READY", task_path=f"payments.providers.sandbox_tasks.{task}")
+    return DBTaskResult.objects.filter(status="READY", task_path=f"sandbox.tasks.{task}")
 
 
 # --- sessions ------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ flight issues nothing twice."""
 
 import pytest
 
-from orders import services
 from orders.models import Order, OrderLine, Voucher
+from payments.services.finalization import order_finalize
 from tessera.actors import Actor
 from tessera.models import WorkerHeartbeat
 from tests import factories
@@ -28,7 +28,7 @@ def test_a_seven_passenger_order_is_one_reserve_and_one_issue_call(worker):
         order = factories.order(owner=owner, product_obj=http_product(base_url(server), "TRAIN"), quantity=7)
 
         worker()
-        services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(owner))
+        order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(owner))
         worker()
 
         assert server.state.calls == ["reserve", "issue"]
@@ -43,7 +43,7 @@ def test_a_worker_killed_during_an_http_issue_call_issues_nothing_twice(worker):
         owner = factories.partner(wallet="5000.00")
         order = factories.order(owner=owner, product_obj=http_product(base_url(server), "TRAIN"), quantity=2)
         worker()
-        services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(owner))
+        order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(owner))
         first = WorkerProcess("http-first")
         try:
             # when the worker is killed while the supplier is working on the issue call

@@ -8,10 +8,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from orders import services
 from orders.models import OrderEvent
 from orders.statuses import VoucherStatus
-from suppliers.inventory import low_stock_products, stock_codes_block
+from orders.stock import low_stock_products, stock_codes_block
+from payments.services import finalization
 from suppliers.models import CodeStatus, InventoryCode, Product
 from tessera.actors import Actor
 from tests.inventory_support import IMPORTER, import_codes, stock_order, stock_product
@@ -118,7 +118,7 @@ def test_revoking_asks_for_a_reason_then_revokes_and_voids_a_delivered_codes_vou
     product = stock_product(codes=2)
     order = stock_order(wallet_partner, product)
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
     worker()
     delivered = InventoryCode.objects.get(line__order=order)
     spare = product.inventory_codes.get(status=CodeStatus.AVAILABLE)

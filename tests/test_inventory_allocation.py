@@ -10,15 +10,16 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from orders import services
 from orders.models import Order, OrderEvent, OrderLine
+from orders.services import cancellation, creation
 from orders.statuses import LineStatus, LineSubStatus, VoucherStatus
+from orders.stock import code_secret, stock_codes_block
+from orders.stock_adapter import adapter_for_line
 from orders.vouchers import voucher_secret
+from payments.services import finalization
 from payments.services.refunds import refund_request
-from suppliers.adapters import adapter_for_line
 from suppliers.adapters.base import RemoteState
 from suppliers.errors import OutOfStock
-from suppliers.inventory import code_secret, stock_codes_block
 from suppliers.models import CodeStatus, InventoryCode, Offer
 from suppliers.services import offer_quote
 from tessera.actors import Actor
@@ -37,7 +38,7 @@ def codes_by_status(product) -> dict[str, int]:
 
 def finalize(order, worker) -> Order:
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(order.partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(order.partner))
     worker()
     return Order.objects.get(pk=order.pk)
 
@@ -91,7 +92,7 @@ def test_an_order_of_two_stock_products_is_refused_whole_when_either_runs_out(wa
     ]
 
     with pytest.raises(OutOfStock):
-        services.order_create(
+        creation.order_create(
             partner=wallet_partner, offer_ids=[o.pk for o in offers], actor=Actor.partner(wallet_partner)
         )
 
@@ -167,7 +168,7 @@ def test_canceling_an_order_puts_its_codes_back_in_stock_at_once(wallet_partner,
     order = stock_order(wallet_partner, product, quantity=2)
     worker()
 
-    services.order_cancel(order_id=order.pk, actor=Actor.partner(wallet_partner))
+    cancellation.order_cancel(order_id=order.pk, actor=Actor.partner(wallet_partner))
 
     assert codes_by_status(product) == {CodeStatus.AVAILABLE: 2}  # before any worker runs
     assert not InventoryCode.objects.filter(line__order=order).exists()
@@ -186,7 +187,7 @@ def test_an_expired_order_puts_its_codes_back_in_stock(wallet_partner, worker):
     order = stock_order(wallet_partner, product)
     Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
-    assert services.orders_expire_due() == 1
+    assert cancellation.orders_expire_due() == 1
 
     assert Order.objects.get(pk=order.pk).status == "EXPIRED"
     assert codes_by_status(product) == {CodeStatus.AVAILABLE: 1}
@@ -200,7 +201,7 @@ def test_an_order_whose_other_line_fails_to_reserve_puts_its_codes_back(wallet_p
         offer_quote(partner=wallet_partner, product_id=stock.pk, quantity=1, denomination="20.00"),
         offer_quote(partner=wallet_partner, product_id=sold_out.pk, quantity=1),
     ]
-    order = services.order_create(
+    order = creation.order_create(
         partner=wallet_partner,
         offer_ids=[o.pk for o in offers],
         travellers=factories.travellers(1),

@@ -7,10 +7,10 @@ import os
 import pytest
 from django.db import connection
 
-from orders import sealing
-from orders.sealing import SealError
-from suppliers.inventory import code_reseal, code_secret
+from orders.stock import code_reseal, code_secret
 from suppliers.models import InventoryCode
+from tessera import sealing
+from tessera.sealing import SealError
 from tests.inventory_support import import_codes, stock_order, stock_product
 
 pytestmark = pytest.mark.django_db

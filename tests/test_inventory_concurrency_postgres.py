@@ -12,8 +12,8 @@ from collections import Counter
 import pytest
 from django.db import connection, transaction
 
-from orders import services
 from orders.models import Order, OrderLine
+from orders.services import cancellation, creation
 from orders.statuses import LineStatus
 from suppliers.errors import OutOfStock
 from suppliers.models import CodeStatus, InventoryCode
@@ -34,7 +34,7 @@ def place_orders(partner, product, quantities: list[int]):
     ]
 
     def place(offer):
-        return services.order_create(partner=partner, offer_ids=[offer.pk], actor=Actor.partner(partner))
+        return creation.order_create(partner=partner, offer_ids=[offer.pk], actor=Actor.partner(partner))
 
     return run_concurrently(place, offers, threads=len(offers))
 
@@ -91,7 +91,7 @@ def test_an_order_passes_over_a_code_another_order_is_claiming_instead_of_waitin
     try:
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '3s'")  # waiting for the lock would fail, not hang
-        order = services.order_create(partner=partner, offer_ids=[offer.pk], actor=Actor.partner(partner))
+        order = creation.order_create(partner=partner, offer_ids=[offer.pk], actor=Actor.partner(partner))
     finally:
         finish.set()
         racer.join(BARRIER_TIMEOUT)
@@ -124,12 +124,12 @@ def test_orders_of_several_units_never_share_a_code_and_refused_ones_leave_nothi
 def test_codes_a_canceled_order_gave_back_are_sold_again_while_others_race_for_them():
     partner = factories.partner(wallet="1000.00")
     product = stock_product(codes=3)
-    first = services.order_create(
+    first = creation.order_create(
         partner=partner,
         offer_ids=[offer_quote(partner=partner, product_id=product.pk, quantity=3, denomination="20.00").pk],
         actor=Actor.partner(partner),
     )
-    services.order_cancel(order_id=first.pk, actor=Actor.partner(partner))
+    cancellation.order_cancel(order_id=first.pk, actor=Actor.partner(partner))
 
     outcomes = place_orders(partner, product, [1] * 6)
 

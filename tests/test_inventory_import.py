@@ -9,11 +9,11 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from orders import sealing
-from suppliers import inventory_import
-from suppliers.inventory import code_secret
-from suppliers.inventory_import import StockImportRejected, stock_import
+from orders import stock_import as inventory_import
+from orders.stock import code_secret
+from orders.stock_import import StockImportRejected, stock_import
 from suppliers.models import CodeStatus, InventoryCode, InventoryImport
+from tessera import sealing
 from tests import factories
 from tests.inventory_support import IMPORTER, csv_of, import_codes, stock_product
 

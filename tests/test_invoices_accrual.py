@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from orders import queue, services
+from orders import queue
 from orders.models import Order, OrderEvent
 from payments.models import Invoice, InvoiceItem, InvoiceItemKind, InvoiceStatus, Payment
+from payments.services import finalization
 from payments.services.invoicing import invoice_accrue, invoices_close
 from tessera.actors import Actor
 from tests import factories
@@ -71,7 +72,7 @@ def test_an_order_finalized_by_wallet_accrues_to_no_invoice(db):
     partner = factories.partner(wallet="500.00", invoice=True)
     order = reserved_order(partner, (product(), 1))
 
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
 
     assert not Invoice.objects.exists()
     assert not InvoiceItem.objects.exists()
@@ -116,7 +117,7 @@ def test_a_finalization_that_fails_after_accrual_leaves_no_invoice_behind(invoic
 
     monkeypatch.setattr(queue, "issuance", supplier_queue_down)  # runs after the charge is written
     with pytest.raises(RuntimeError):
-        services.order_finalize(order_id=order.pk, method="invoice", actor=Actor.partner(invoice_partner))
+        finalization.order_finalize(order_id=order.pk, method="invoice", actor=Actor.partner(invoice_partner))
 
     assert not Invoice.objects.exists()
     assert not InvoiceItem.objects.exists()

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from orders import services
 from payments.models import CreditNote, DocumentSequence, Invoice, InvoiceItem, InvoiceStatus
+from payments.services import finalization
 from payments.services.invoicing import invoices_close
 from tessera.actors import Actor
 from tests import factories
@@ -58,7 +58,9 @@ def test_first_orders_of_a_month_finalized_at_once_share_one_invoice(invoice_par
     with clock(MARCH):
         no_errors(
             run_concurrently(
-                lambda order_id: services.order_finalize(order_id=order_id, method="invoice", actor=actor),
+                lambda order_id: finalization.order_finalize(
+                    order_id=order_id, method="invoice", actor=actor
+                ),
                 order_ids,
                 threads=10,
             )
@@ -80,7 +82,7 @@ def test_orders_finalized_while_their_month_closes_land_on_exactly_one_invoice(i
     def act(item):
         if item == "close":
             return invoices_close(actor=STAFF, today=date(2026, 4, 1))
-        return services.order_finalize(order_id=item, method="invoice", actor=actor)
+        return finalization.order_finalize(order_id=item, method="invoice", actor=actor)
 
     # when the orders are finalized while the month is being closed
     with clock(datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC)):

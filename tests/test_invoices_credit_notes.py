@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from orders import services
 from orders.models import OrderEvent
 from payments.models import CreditNote, DocumentSequence, Invoice, InvoiceItem, InvoiceStatus
+from payments.services import finalization
 from payments.services.invoicing import invoices_close
 from tessera.actors import Actor
 from tessera.errors import InvalidState
@@ -114,7 +114,7 @@ def test_issuing_the_credit_note_of_a_refund_twice_gives_the_same_note(invoice_p
 def test_a_refund_of_an_order_paid_by_wallet_gets_no_credit_note(db):
     partner = factories.partner(wallet="500.00")
     order = reserved_order(partner, (product(), 1))
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
 
     with pytest.raises(InvalidState, match="not billed by invoice"):
         credit(refund_of(order))

@@ -10,8 +10,8 @@ from unittest import mock
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from orders import selectors
 from orders.errors import OrderNotFound
+from partner_api import selectors
 from tessera import correlation, log_context
 from tests import factories
 from tests.refund_support import delivered

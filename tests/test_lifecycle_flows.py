@@ -12,11 +12,12 @@ from decimal import Decimal
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from orders import services
 from orders.models import Order, OrderEvent, Voucher
+from orders.services import fulfilment
 from orders.vouchers import voucher_secret
 from payments.models import LedgerEntry, LedgerKind, Payment, PaymentStatus, Wallet
-from payments.services import wallet_ledger_total
+from payments.services import finalization as payments_finalization
+from payments.services.wallets import wallet_ledger_total
 from suppliers.models import SandboxBooking, SupplierKind
 from tessera import correlation
 from tessera.actors import Actor
@@ -47,7 +48,7 @@ def wallet_of(partner) -> Wallet:
 def run_to_fulfilment(partner, product, *, quantity=1, denomination=None, method, worker) -> Order:
     order = factories.order(owner=partner, product_obj=product, quantity=quantity, denomination=denomination)
     worker()
-    services.order_finalize(order_id=order.pk, method=method, actor=Actor.partner(partner))
+    payments_finalization.order_finalize(order_id=order.pk, method=method, actor=Actor.partner(partner))
     worker()
     return Order.objects.get(pk=order.pk)
 
@@ -187,7 +188,7 @@ def test_worker_events_carry_the_correlation_id_of_the_request_that_queued_them(
     # when
     worker()
     with correlation.bound("corr-test-2"):
-        services.order_finalize(order_id=order.pk, method="wallet", actor=partner_actor)
+        payments_finalization.order_finalize(order_id=order.pk, method="wallet", actor=partner_actor)
     worker()
 
     # then: the reservation joins the creation, the issuance joins the finalization
@@ -252,14 +253,16 @@ def test_late_delivery_waits_for_the_supplier_then_reconciliation_fulfils(settin
     product = factories.product(kind=SupplierKind.VOUCHER, denominations=["25.00"], behaviour={"late": 5})
     order = factories.order(owner=wallet_partner, product_obj=product, denomination="25.00")
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
+    payments_finalization.order_finalize(
+        order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner)
+    )
     line = order.lines.get()
 
     # when: the issue step runs and the supplier only accepts
     issue_tasks = DBTaskResult.objects.ready().filter(task_path="orders.tasks.issue_line")
     assert issue_tasks.count() == 1
     issue_tasks.delete()  # the test plays the worker for this one step
-    outcome = services.line_issue(line_id=line.pk)
+    outcome = fulfilment.line_issue(line_id=line.pk)
 
     # then: the line waits, a reconcile is queued, and nothing is delivered yet
     assert outcome == "accepted"

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from prometheus_client.parser import text_string_to_metric_families
 
-from orders import services
+from payments.services.finalization import order_finalize
 from tessera.actors import Actor
 from tests import factories
 
@@ -77,7 +77,7 @@ def test_tasks_supplier_calls_orders_and_money_after_an_order_is_fulfilled(clien
 
     queued = scrape(client)
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
+    order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
     worker()
     cache.clear()
     after = scrape(client)

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from orders import services
 from orders.errors import CurrencyMismatch, InvalidTravellers
 from orders.models import Order, OrderEvent, OrderLine, Traveller
+from orders.services import creation as orders_creation
+from orders.services import inputs
 from suppliers.errors import (
     InvalidDenomination,
     InvalidQuantity,
@@ -42,12 +43,12 @@ def quote(partner, product, quantity=1, denomination=None) -> Offer:
     return offer_quote(partner=partner, product_id=product.pk, quantity=quantity, denomination=denomination)
 
 
-def people(*names: str) -> list[services.TravellerInput]:
-    return [services.TravellerInput(given_name=name, family_name="Hansen") for name in names]
+def people(*names: str) -> list[inputs.TravellerInput]:
+    return [inputs.TravellerInput(given_name=name, family_name="Hansen") for name in names]
 
 
 def create(partner, offers, travellers=(), **kwargs) -> Order:
-    return services.order_create(
+    return orders_creation.order_create(
         partner=partner,
         offer_ids=[offer.pk for offer in offers],
         travellers=travellers,
@@ -101,7 +102,7 @@ def test_order_from_several_offers_is_pending_with_one_reserving_line_per_unit(
             partner,
             offers,
             travellers=people("Ada", "Bo"),
-            contact=services.ContactInput(
+            contact=inputs.ContactInput(
                 name="Kari", email="  Kari.Nordmann@Example.COM ", phone="+4712345678"
             ),
             external_reference="PARTNER-REF-7",
@@ -324,8 +325,8 @@ def test_too_few_travellers_for_tickets_is_refused(partner, kind, django_capture
 @pytest.mark.parametrize(
     "traveller",
     [
-        services.TravellerInput(given_name="", family_name="Hansen"),
-        services.TravellerInput(given_name="Ada", family_name="   "),
+        inputs.TravellerInput(given_name="", family_name="Hansen"),
+        inputs.TravellerInput(given_name="Ada", family_name="   "),
     ],
     ids=["no-given-name", "blank-family-name"],
 )

@@ -12,9 +12,10 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from orders import services
 from orders.errors import InvalidExpiry, InvalidTravellers, OrderNotEditable, OrderNotFound
 from orders.models import Order, OrderEvent
+from orders.services import cancellation, editing, inputs
+from payments.services import finalization
 from suppliers.models import SupplierKind
 from tessera import correlation
 from tessera.actors import Actor
@@ -27,8 +28,8 @@ pytestmark = pytest.mark.django_db
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def people(*names: str) -> list[services.TravellerInput]:
-    return [services.TravellerInput(given_name=name, family_name="Berg") for name in names]
+def people(*names: str) -> list[inputs.TravellerInput]:
+    return [inputs.TravellerInput(given_name=name, family_name="Berg") for name in names]
 
 
 def snapshot(order_id) -> dict:
@@ -67,23 +68,23 @@ def rail_order(partner):
 
 
 def edit_details(order, partner):
-    return services.order_update_details(
+    return editing.order_update_details(
         order_id=order.pk,
         actor=Actor.partner(partner),
-        contact=services.ContactInput(name="Nina", email="nina@example.com", phone="+47 99"),
+        contact=inputs.ContactInput(name="Nina", email="nina@example.com", phone="+47 99"),
         external_reference="NEW-REF",
         metadata={"edited": True},
     )
 
 
 def edit_travellers(order, partner):
-    return services.order_replace_travellers(
+    return editing.order_replace_travellers(
         order_id=order.pk, travellers=people("Ola", "Kari"), actor=Actor.partner(partner)
     )
 
 
 def edit_expiry(order, partner):
-    return services.order_set_expiry(
+    return editing.order_set_expiry(
         order_id=order.pk, expires_at=timezone.now() + timedelta(days=1), actor=Actor.partner(partner)
     )
 
@@ -96,10 +97,10 @@ EDITS = [edit_details, edit_travellers, edit_expiry]
 
 def test_update_details_changes_contact_reference_and_metadata(rail_order, partner):
     with correlation.bound("corr-edit-1"):
-        services.order_update_details(
+        editing.order_update_details(
             order_id=rail_order.pk,
             actor=Actor.partner(partner),
-            contact=services.ContactInput(
+            contact=inputs.ContactInput(
                 name="Nina Berg", email="  Nina.Berg@Example.com ", phone="+47 99 99 99 99"
             ),
             external_reference="BOOKING-42",
@@ -124,7 +125,7 @@ def test_update_details_changes_contact_reference_and_metadata(rail_order, partn
 def test_update_details_changes_only_what_is_given(rail_order, partner):
     before = snapshot(rail_order.pk)
 
-    services.order_update_details(
+    editing.order_update_details(
         order_id=rail_order.pk, actor=Actor.partner(partner), external_reference="ONLY-THIS"
     )
 
@@ -138,7 +139,7 @@ def test_update_details_changes_only_what_is_given(rail_order, partner):
 def test_replace_travellers_swaps_the_people_on_the_tickets(rail_order, partner):
     old = set(rail_order.travellers.values_list("pk", flat=True))
 
-    services.order_replace_travellers(
+    editing.order_replace_travellers(
         order_id=rail_order.pk, travellers=people("Ola", "Kari"), actor=Actor.partner(partner)
     )
 
@@ -162,7 +163,7 @@ def test_replace_travellers_with_too_few_is_refused_and_changes_nothing(rail_ord
     before = snapshot(rail_order.pk)
 
     with pytest.raises(InvalidTravellers):
-        services.order_replace_travellers(
+        editing.order_replace_travellers(
             order_id=rail_order.pk, travellers=people("Ola"), actor=Actor.partner(partner)
         )
 
@@ -173,9 +174,9 @@ def test_replace_travellers_with_a_nameless_one_is_refused_and_changes_nothing(r
     before = snapshot(rail_order.pk)
 
     with pytest.raises(InvalidTravellers):
-        services.order_replace_travellers(
+        editing.order_replace_travellers(
             order_id=rail_order.pk,
-            travellers=[*people("Ola"), services.TravellerInput(given_name=" ", family_name="Berg")],
+            travellers=[*people("Ola"), inputs.TravellerInput(given_name=" ", family_name="Berg")],
             actor=Actor.partner(partner),
         )
 
@@ -211,7 +212,7 @@ def test_set_expiry_stores_a_valid_time(rail_order, partner):
     wanted = (timezone.now() + timedelta(days=30)).replace(microsecond=0)
     previous = Order.objects.get(pk=rail_order.pk).expires_at
 
-    services.order_set_expiry(order_id=rail_order.pk, expires_at=wanted, actor=Actor.partner(partner))
+    editing.order_set_expiry(order_id=rail_order.pk, expires_at=wanted, actor=Actor.partner(partner))
 
     order = Order.objects.get(pk=rail_order.pk)
     assert order.expires_at == wanted
@@ -223,7 +224,7 @@ def test_set_expiry_stores_a_valid_time(rail_order, partner):
 def test_set_expiry_accepts_just_under_six_months(rail_order, partner):
     wanted = timezone.now() + settings.ORDER_EXPIRY_MAX - timedelta(minutes=1)
 
-    services.order_set_expiry(order_id=rail_order.pk, expires_at=wanted, actor=Actor.partner(partner))
+    editing.order_set_expiry(order_id=rail_order.pk, expires_at=wanted, actor=Actor.partner(partner))
 
     assert Order.objects.get(pk=rail_order.pk).expires_at == wanted
 
@@ -242,7 +243,7 @@ def test_set_expiry_refuses_invalid_times_and_changes_nothing(rail_order, partne
     before = snapshot(rail_order.pk)
 
     with pytest.raises(InvalidExpiry):
-        services.order_set_expiry(
+        editing.order_set_expiry(
             order_id=rail_order.pk, expires_at=expires_at(), actor=Actor.partner(partner)
         )
 
@@ -250,7 +251,7 @@ def test_set_expiry_refuses_invalid_times_and_changes_nothing(rail_order, partne
 
 
 def test_set_expiry_is_refused_on_a_canceled_order(rail_order, partner):
-    services.order_cancel(order_id=rail_order.pk, actor=Actor.partner(partner))
+    cancellation.order_cancel(order_id=rail_order.pk, actor=Actor.partner(partner))
     before = snapshot(rail_order.pk)
 
     with pytest.raises(OrderNotEditable):
@@ -265,13 +266,13 @@ def test_set_expiry_is_refused_on_a_canceled_order(rail_order, partner):
 @pytest.mark.parametrize(
     "edit",
     [
-        lambda order, partner_id: services.order_update_details(
+        lambda order, partner_id: editing.order_update_details(
             order_id=order.pk, partner_id=partner_id, actor=Actor.system("t"), external_reference="X"
         ),
-        lambda order, partner_id: services.order_replace_travellers(
+        lambda order, partner_id: editing.order_replace_travellers(
             order_id=order.pk, partner_id=partner_id, actor=Actor.system("t"), travellers=people("A", "B")
         ),
-        lambda order, partner_id: services.order_set_expiry(
+        lambda order, partner_id: editing.order_set_expiry(
             order_id=order.pk,
             partner_id=partner_id,
             actor=Actor.system("t"),
@@ -300,7 +301,7 @@ def test_a_finalized_order_cannot_be_edited(worker):
     partner = factories.partner(wallet="1000.00")
     order = factories.order(owner=partner, product_obj=factories.product(kind=SupplierKind.RAIL), quantity=2)
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
     assert DBTaskResult.objects.failed().count() == 0
     before = snapshot(order.pk)
     assert before["status"] == "PROCESSING"

@@ -12,11 +12,11 @@ import pytest
 from django.db import DatabaseError, transaction
 from django_tasks_db.models import DBTaskResult
 
-from orders import services, tasks
+from orders import tasks
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderEvent, Voucher
+from orders.services import creation
 from orders.services.fulfilment import settle_order
-from payments import services as payments
 from payments.models import (
     LedgerEntry,
     LedgerKind,
@@ -26,7 +26,9 @@ from payments.models import (
     RefundStatus,
     Wallet,
 )
-from payments.services import wallet_ledger_total
+from payments.services import finalization
+from payments.services import refunds as payments_refunds
+from payments.services.wallets import wallet_ledger_total
 from suppliers.models import SandboxBooking, SupplierKind
 from suppliers.services import offer_quote
 from tessera.actors import Actor
@@ -58,7 +60,7 @@ def money_snapshot(order: Order) -> tuple:
 def fulfil(partner, product, *, worker, quantity=1, denomination=None, method="wallet") -> Order:
     order = factories.order(owner=partner, product_obj=product, quantity=quantity, denomination=denomination)
     worker()
-    services.order_finalize(order_id=order.pk, method=method, actor=Actor.partner(partner))
+    finalization.order_finalize(order_id=order.pk, method=method, actor=Actor.partner(partner))
     worker()
     return Order.objects.get(pk=order.pk)
 
@@ -112,7 +114,7 @@ def test_partial_delivery_refunds_exactly_the_undelivered_lines_to_the_wallet(wa
 
     payment = Payment.objects.get(order=order)
     assert (payment.status, payment.amount) == (PaymentStatus.PARTIALLY_REFUNDED, order.total_amount)
-    assert payments.refundable_amount(payment) == order.total_amount - failed_amount
+    assert payments_refunds.refundable_amount(payment) == order.total_amount - failed_amount
 
 
 def test_partial_delivery_is_recorded_on_the_order_timeline(wallet_partner, worker):
@@ -204,7 +206,7 @@ def test_refunding_the_same_undelivered_lines_again_credits_nothing(wallet_partn
         with transaction.atomic():
             locked = lock_order(order.pk)
             failed = [line for line in lock_lines(locked) if line.status == "FAILED"]
-            payments.refund_undelivered(order=locked, lines=failed, actor=Actor.system("tests"))
+            payments_refunds.refund_undelivered(order=locked, lines=failed, actor=Actor.system("tests"))
     except DatabaseError:
         pass  # refusing is fine too; what matters is that no money moves
 
@@ -254,7 +256,7 @@ def test_refused_reservation_fails_the_pending_order_and_releases_the_other_line
     good = factories.product(kind=SupplierKind.EVENT, price="40.00")
     sold_out = factories.product(kind=SupplierKind.EVENT, price="60.00", behaviour={"fail": "reserve"})
     offers = [offer_quote(partner=wallet_partner, product_id=product.pk) for product in (good, sold_out)]
-    order = services.order_create(
+    order = creation.order_create(
         partner=wallet_partner, offer_ids=[offer.pk for offer in offers], actor=Actor.partner(wallet_partner)
     )
     entries_before = LedgerEntry.objects.filter(wallet__partner=wallet_partner).count()

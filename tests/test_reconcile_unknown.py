@@ -12,9 +12,10 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from orders import services
 from orders.models import Order, OrderEvent, OrderLine, Voucher
+from orders.services import fulfilment
 from payments.models import Refund
+from payments.services import finalization
 from tessera.actors import Actor
 from tests import factories
 from tests.queue_helpers import booking_of, queued, take_queued
@@ -33,7 +34,7 @@ def line_transitions(line) -> list[str]:
 def reserved_and_finalized(partner, product, worker) -> Order:
     order = factories.order(owner=partner, product_obj=product)
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
     return order
 
 
@@ -48,7 +49,7 @@ def test_issue_timeout_leaves_the_line_unknown_and_the_order_processing(wallet_p
     take_queued("issue_line")
 
     # when
-    outcome = services.line_issue(line_id=line.pk)
+    outcome = fulfilment.line_issue(line_id=line.pk)
 
     # then: nothing is decided, and a reconcile is queued
     assert outcome == "unknown"
@@ -67,10 +68,10 @@ def test_reconciling_an_issue_timeout_delivers_what_the_supplier_really_issued(w
     order = reserved_and_finalized(wallet_partner, product, worker)
     line = order.lines.get()
     take_queued("issue_line")
-    services.line_issue(line_id=line.pk)
+    fulfilment.line_issue(line_id=line.pk)
 
     # when
-    outcome = services.line_reconcile(line_id=line.pk)
+    outcome = fulfilment.line_reconcile(line_id=line.pk)
 
     # then: the line is delivered once, from the supplier's record
     assert outcome == "issued"
@@ -115,14 +116,14 @@ def test_reserve_timeout_is_reconciled_to_reserved_without_reserving_again(walle
     order = factories.order(owner=wallet_partner, product_obj=product)
     line = order.lines.get()
     take_queued("reserve_line")
-    assert services.line_reserve(line_id=line.pk) == "unknown"
+    assert fulfilment.line_reserve(line_id=line.pk) == "unknown"
     line.refresh_from_db()
     assert (line.status, line.phase) == ("UNKNOWN", "reserve")
     assert Order.objects.get(pk=order.pk).status == "PENDING"
     assert queued("reconcile_line", line.pk).count() == 1
 
     # when
-    outcome = services.line_reconcile(line_id=line.pk)
+    outcome = fulfilment.line_reconcile(line_id=line.pk)
 
     # then
     assert outcome == "reserved"
@@ -142,12 +143,12 @@ def test_reconcile_of_a_reservation_the_supplier_never_made_reserves_again(setti
     order = factories.order(owner=wallet_partner, product_obj=product)
     line = order.lines.get()
     take_queued("reserve_line")
-    assert services.line_reserve(line_id=line.pk) == "unknown"
+    assert fulfilment.line_reserve(line_id=line.pk) == "unknown"
     take_queued("reconcile_line")
     assert booking_of(line).state == "NOT_FOUND"
 
     # when
-    outcome = services.line_reconcile(line_id=line.pk)
+    outcome = fulfilment.line_reconcile(line_id=line.pk)
 
     # then: the line goes back to RESERVING and its reservation is queued again
     assert outcome == "reserving"
@@ -175,7 +176,7 @@ def make_unknown_reserve_line(partner) -> OrderLine:
     order = factories.order(owner=partner, product_obj=factories.product(behaviour={"timeout": "reserve"}))
     line = order.lines.get()
     take_queued("reserve_line")
-    services.line_reserve(line_id=line.pk)
+    fulfilment.line_reserve(line_id=line.pk)
     line.refresh_from_db()
     assert line.status == "UNKNOWN"
     return line
@@ -199,7 +200,7 @@ def test_sweep_queues_the_next_step_for_lines_that_waited_too_long(settings, wal
     DBTaskResult.objects.all().delete()
 
     # when
-    picked = services.lines_reconcile_due()
+    picked = fulfilment.lines_reconcile_due()
 
     # then: only the old lines are picked, each for its own next step
     assert picked == {"reconcile": 1, "reserve": 1}
@@ -220,10 +221,10 @@ def test_sweep_does_not_pick_the_same_lines_twice_in_a_row(settings, wallet_part
     OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(
         updated_at=timezone.now() - timedelta(seconds=600)
     )
-    assert services.lines_reconcile_due() == {"reconcile": 1, "reserve": 1}
+    assert fulfilment.lines_reconcile_due() == {"reconcile": 1, "reserve": 1}
 
     # when: the sweep runs again before their tasks had a chance
-    again = services.lines_reconcile_due()
+    again = fulfilment.lines_reconcile_due()
 
     # then
     assert again == {"reconcile": 0, "reserve": 0}
@@ -237,7 +238,7 @@ def test_swept_unknown_line_is_resolved_by_the_worker(settings, wallet_partner, 
     OrderLine.objects.filter(pk=line.pk).update(updated_at=timezone.now() - timedelta(seconds=600))
 
     # when
-    services.lines_reconcile_due()
+    fulfilment.lines_reconcile_due()
     worker()
 
     # then

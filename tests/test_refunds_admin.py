@@ -16,8 +16,7 @@ from django.urls import reverse
 
 from orders.models import OrderEvent
 from payments.models import Refund
-from payments.services import refund_settle
-from payments.services.refunds import refund_request
+from payments.services.refunds import refund_request, refund_settle
 from tessera.actors import Actor
 from tests import factories
 from tests.refund_support import delivered, delivered_by_gateway, reset_script

@@ -16,8 +16,7 @@ from django.db.models import Sum
 from orders.locks import lock_order
 from orders.models import Order
 from payments.models import Payment, Refund, RefundLine
-from payments.services import refund_payment_in_full
-from payments.services.refunds import refund_request
+from payments.services.refunds import refund_payment_in_full, refund_request
 from tessera.actors import Actor
 from tests import factories
 from tests.refund_support import assert_wallet_agrees_with_ledger, delivered

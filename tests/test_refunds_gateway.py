@@ -19,9 +19,14 @@ from orders.models import Order, OrderEvent
 from payments import refund_selectors
 from payments.models import Payment, Refund
 from payments.providers.base import ProviderError, RefundState
-from payments.services import refund_payment_in_full, refund_retry, refund_settle, refundable_amount
 from payments.services.refund_processing import refunds_reconcile_due
-from payments.services.refunds import refund_request
+from payments.services.refunds import (
+    refund_payment_in_full,
+    refund_request,
+    refund_retry,
+    refund_settle,
+    refundable_amount,
+)
 from suppliers.models import SupplierKind
 from tessera.actors import Actor
 from tessera.errors import InvalidState

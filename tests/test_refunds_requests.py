@@ -10,14 +10,13 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from orders import services
 from orders.errors import OrderNotFound
 from orders.locks import lock_order
 from orders.models import OrderEvent
 from payments.errors import LineNotRefundable, RefundExceedsPayment, RefundNotAllowed
 from payments.models import Payment, Refund
-from payments.services import refund_payment_in_full, refundable_amount
-from payments.services.refunds import refund_request
+from payments.services import finalization
+from payments.services.refunds import refund_payment_in_full, refund_request, refundable_amount
 from suppliers.models import SupplierKind
 from tessera.actors import Actor
 from tessera.errors import IdempotencyKeyReused, InvalidInput
@@ -97,7 +96,7 @@ def test_a_line_that_was_never_delivered_is_not_refundable(wallet_partner, worke
     )
     order = factories.order(owner=wallet_partner, product_obj=product, quantity=2, denomination="25.00")
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
     worker()
 
     # when / then
@@ -112,7 +111,7 @@ def test_an_order_not_yet_delivered_cannot_be_refunded(wallet_partner, worker, s
     order = factories.order(owner=wallet_partner, product_obj=factories.product(), quantity=1)
     worker()
     if status == "PROCESSING":
-        services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
+        finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
 
     with pytest.raises(RefundNotAllowed) as refused:
         ask(order)

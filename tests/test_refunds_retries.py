@@ -17,8 +17,8 @@ from payments import tasks
 from payments.models import LedgerEntry, Refund
 from payments.services.refund_processing import refund_process, refunds_reconcile_due
 from payments.services.refunds import refund_request
+from sandbox.supplier import SandboxAdapter
 from suppliers.adapters.base import RetryableSupplierError
-from suppliers.adapters.sandbox import SandboxAdapter
 from tessera.actors import Actor
 from tests import factories
 from tests.refund_support import delivered

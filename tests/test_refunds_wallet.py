@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from orders import services
 from orders.models import Order, OrderEvent
+from orders.services import creation
 from payments.models import LedgerEntry, Payment, RefundLine
-from payments.services import refundable_amount
-from payments.services.refunds import refund_request
+from payments.services import finalization
+from payments.services.refunds import refund_request, refundable_amount
 from suppliers.models import SandboxBooking, SupplierKind
 from suppliers.services import offer_quote
 from tessera.actors import Actor
@@ -195,11 +195,11 @@ def test_a_line_the_supplier_refuses_is_left_out_while_the_others_go_back(wallet
     refundable = factories.product(kind=SupplierKind.EVENT, price="30.00")
     final_sale = factories.product(kind=SupplierKind.EVENT, price="70.00", behaviour={"refund": "refuse"})
     offers = [offer_quote(partner=wallet_partner, product_id=p.pk) for p in (refundable, final_sale)]
-    order = services.order_create(
+    order = creation.order_create(
         partner=wallet_partner, offer_ids=[o.pk for o in offers], actor=Actor.partner(wallet_partner)
     )
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
     worker()
     kept = order.lines.get(product=final_sale).position
 

@@ -12,9 +12,11 @@ from decimal import Decimal
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from orders import services, tasks
+from orders import tasks
 from orders.models import Order, OrderEvent, Voucher
+from orders.services import fulfilment
 from payments.models import LedgerEntry, Refund, Wallet
+from payments.services import finalization
 from suppliers.adapters import adapter_for
 from tessera.actors import Actor
 from tessera.background.retries import backoff_delay
@@ -32,7 +34,7 @@ def line_events(line, name: str) -> list[OrderEvent]:
 def reserved_and_finalized(partner, product, worker) -> Order:
     order = factories.order(owner=partner, product_obj=product)
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
     return order
 
 
@@ -157,10 +159,10 @@ def test_reservation_attempts_running_out_leave_the_line_unknown_not_failed(sett
     take_queued("reserve_line")
 
     # when: both attempts run
-    assert services.line_reserve(line_id=line.pk, attempt=1) == "retry"
+    assert fulfilment.line_reserve(line_id=line.pk, attempt=1) == "retry"
     assert queued("reserve_line", line.pk).get().args_kwargs["kwargs"]["attempt"] == 2
     take_queued("reserve_line")
-    outcome = services.line_reserve(line_id=line.pk, attempt=2)
+    outcome = fulfilment.line_reserve(line_id=line.pk, attempt=2)
 
     # then
     assert outcome == "unknown"
@@ -187,9 +189,9 @@ def test_issue_attempts_running_out_leave_the_line_unknown_and_keep_the_money(
     balance_after_debit = Wallet.objects.get(partner=wallet_partner).balance
 
     # when: both issue attempts run
-    assert services.line_issue(line_id=line.pk, attempt=1) == "retry"
+    assert fulfilment.line_issue(line_id=line.pk, attempt=1) == "retry"
     take_queued("issue_line")
-    outcome = services.line_issue(line_id=line.pk, attempt=2)
+    outcome = fulfilment.line_issue(line_id=line.pk, attempt=2)
 
     # then: nobody knows yet whether it was issued, so nothing is failed or refunded
     assert outcome == "unknown"

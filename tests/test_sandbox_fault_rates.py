@@ -10,8 +10,8 @@ import pytest
 from django.db import transaction
 
 from orders.models import OrderLine
+from sandbox.supplier import SandboxAdapter
 from suppliers.adapters.base import RemoteState, RetryableSupplierError, SupplierTimeout
-from suppliers.adapters.sandbox import SandboxAdapter
 from suppliers.models import SandboxBooking, SupplierKind
 from tests import factories
 

@@ -1,7 +1,7 @@
 import pytest
 
-from orders import services
 from orders.models import Order
+from payments.services import finalization
 from tessera.actors import Actor
 from tests import factories
 
@@ -12,6 +12,6 @@ def test_rail_order_reaches_fulfilled_through_the_worker(wallet_partner, worker)
     product = factories.product()
     order = factories.order(owner=wallet_partner, product_obj=product)
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
     worker()
     assert Order.objects.get(pk=order.pk).status == "FULFILLED"

@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from orders import services
 from orders.services.revocation import voucher_revoke
 from orders.services.ticket_validation import TicketResult, ticket_check
 from orders.ticket_documents import ticket_pages, tickets_pdf
 from orders.ticket_signing import ticket_payload
 from orders.vouchers import voucher_secret
+from payments.services import finalization
 from payments.services.refunds import refund_request
 from suppliers.models import Product, SupplierKind
 from tessera.actors import Actor
@@ -92,7 +92,7 @@ def test_codes_and_pins_are_not_printed_nor_carried_by_the_qr(wallet_partner, wo
     gift_card = factories.product(kind=SupplierKind.VOUCHER, denominations=["50.00"])
     order = factories.order(owner=wallet_partner, product_obj=gift_card, quantity=1, denomination="50.00")
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
     worker()
     (line,) = lines_of(order)
     code, pin = voucher_secret(line.voucher, "code"), voucher_secret(line.voucher, "pin")

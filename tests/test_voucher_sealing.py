@@ -11,10 +11,11 @@ import os
 import pytest
 from django.db import connection
 
-from orders import sealing, services
 from orders.models import Order, Voucher
 from orders.vouchers import voucher_secret
+from payments.services import finalization
 from suppliers.models import SupplierKind
+from tessera import sealing
 from tessera.actors import Actor
 from tests import factories
 from tests.voucher_support import as_bytes
@@ -29,7 +30,7 @@ def fulfilled_vouchers(partner, worker, *, quantity: int = 1) -> list[Voucher]:
     product = factories.product(kind=SupplierKind.VOUCHER, price="25.00")
     order = factories.order(owner=partner, product_obj=product, quantity=quantity)
     worker()
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
     worker()
     assert Order.objects.get(pk=order.pk).status == "FULFILLED"
     vouchers = list(Voucher.objects.filter(line__order=order).order_by("line__position"))

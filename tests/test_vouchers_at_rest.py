@@ -11,9 +11,9 @@ import hashlib
 import pytest
 from django.db import connection
 
-from orders import sealing
 from orders.models import Voucher
 from orders.vouchers import SEALED_FIELDS, voucher_secret
+from tessera import sealing
 from tests.voucher_support import as_bytes, delivered_order, gift_card, vouchers_of
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,12 +9,12 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from orders import services
 from orders.models import Order, OrderEvent, OrderLine, Voucher
+from orders.services import fulfilment
 from orders.services.delayed_delivery import delayed_vouchers_poll
 from payments.models import Refund, Wallet
 from payments.providers.base import PaymentState
-from payments.services import gateway
+from payments.services import finalization, gateway
 from suppliers.models import Product, SandboxBooking
 from tessera.actors import Actor
 from tessera.background import schedule
@@ -48,7 +48,7 @@ def reserved(partner, product, worker, quantity: int = 1) -> Order:
 
 
 def finalize(partner, order: Order) -> None:
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
 
 
 def supplier_releases(line: OrderLine) -> None:
@@ -120,7 +120,7 @@ def test_the_customers_tickets_page_shows_when_the_voucher_is_valid(known_secret
     gateway.payment_apply_state(
         payment_id=payment.pk, state=PaymentState.PAID, actor=Actor.system("t"), source="t"
     )
-    services.line_issue(line_id=order.lines.get().pk)
+    fulfilment.line_issue(line_id=order.lines.get().pk)
     (voucher,) = vouchers_of(order)
 
     page = Customer(order).open("tickets").content.decode()

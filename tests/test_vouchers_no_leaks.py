@@ -19,13 +19,13 @@ from django_tasks_db.models import DBTaskResult
 
 from orders.errors import VoucherNotRevealable
 from orders.models import IdempotencyRecord, Order, OrderEvent, Voucher
-from orders.sealing import SealError, normalize_code
 from orders.services.reveal import reveal_for_staff
 from orders.vouchers import mask_code, voucher_masked_code
 from payments.models import RefundReason
-from payments.services import refund_request
-from suppliers.adapters import sandbox
+from payments.services.refunds import refund_request
+from sandbox import supplier as sandbox
 from tessera.actors import Actor
+from tessera.sealing import SealError, normalize_code
 from tests.voucher_support import delivered_order, gift_card, vouchers_of
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,9 +12,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 
-from orders import services
 from orders.errors import VoucherNotRevealable
 from orders.models import OrderEvent, OrderLine
+from orders.services import fulfilment
 from orders.services.reveal import reveal_for_staff
 from orders.services.revocation import voucher_revoke
 from payments.models import Payment
@@ -241,7 +241,7 @@ def pay(order) -> None:
 
 def issue(order) -> None:
     for line_id in order.lines.values_list("pk", flat=True):
-        services.line_issue(line_id=line_id)
+        fulfilment.line_issue(line_id=line_id)
 
 
 def test_the_customer_sees_no_code_before_paying(known_secrets):

@@ -8,7 +8,7 @@ from orders.errors import VoucherNotFound
 from orders.models import Order, OrderEvent, Voucher
 from orders.services.revocation import voucher_revoke
 from payments.models import RefundReason
-from payments.services import refund_request
+from payments.services.refunds import refund_request
 from tessera.actors import Actor
 from tessera.errors import InvalidInput
 from tests.voucher_support import delivered_order, vouchers_of

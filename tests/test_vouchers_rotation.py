@@ -8,15 +8,15 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from orders import sealing
+from orders import stock as inventory
 from orders.models import OrderLine, Voucher
 from orders.services import key_rotation
 from orders.services.reveal import vouchers_reveal
 from orders.services.revocation import voucher_revoke
 from orders.vouchers import SEALED_FIELDS, voucher_secret, voucher_store
-from suppliers import inventory
 from suppliers.adapters.base import DeliveredItem
 from suppliers.models import InventoryCode
+from tessera import sealing
 from tessera.actors import Actor
 from tests import factories
 from tests.inventory_support import stock_product

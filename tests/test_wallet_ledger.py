@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from orders import services
 from orders.models import Order
-from payments import ledger
+from payments import ledger, locks
 from payments.errors import InsufficientBalance, InvalidAmount
 from payments.models import ImmutableRowError, LedgerEntry, LedgerKind, Payment, Wallet
-from payments.services import wallet_ledger_total, wallet_top_up
+from payments.services import finalization
+from payments.services.wallets import wallet_ledger_total, wallet_top_up
 from tessera.actors import Actor
 from tests import factories
 
@@ -36,7 +36,7 @@ def top_up(partner, amount, reference: str, currency: str = "EUR") -> LedgerEntr
 def debit(partner, amount, reference: str, currency: str = "EUR") -> LedgerEntry:
     """A debit booked as payment collection books it: on the locked wallet, in a transaction."""
     with transaction.atomic():
-        wallet = ledger.lock_wallet(partner_id=partner.pk, currency=currency)
+        wallet = locks.lock_wallet(partner_id=partner.pk, currency=currency)
         return ledger.book(
             wallet, kind=LedgerKind.DEBIT, amount=Decimal(amount), reference=reference, actor=SYSTEM
         )
@@ -126,7 +126,7 @@ def test_finalizing_an_order_the_wallet_cannot_cover_changes_nothing(worker):
 
     # when the partner finalizes with the wallet
     with pytest.raises(InsufficientBalance):
-        services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
+        finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(partner))
 
     # then the order is still PENDING, unpaid, and the wallet untouched
     assert Order.objects.get(pk=order.pk).status == "PENDING"

@@ -7,8 +7,8 @@ from django.db import OperationalError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from orders import services
 from orders.models import Order, Voucher
+from payments.services import finalization
 from suppliers.models import SandboxBooking
 from tessera.actors import Actor
 from tessera.background import recovery
@@ -128,7 +128,7 @@ def test_worker_killed_mid_issuance_restarts_and_issues_nothing_twice(worker):
     product = factories.product(behaviour={"latency": 4})
     order = factories.order(owner=owner, product_obj=product)
     worker()  # reserve in-process (sandbox latency is scaled to 0 here)
-    services.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(owner))
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(owner))
     line = order.lines.get()
     booking_key = f"line:{line.pk}"
 
@@ -188,7 +188,7 @@ def test_slow_supplier_blocks_neither_requests_nor_other_orders(worker):
             timeout=5,
             what="the fast order to be reserved beside the slow one",
         )
-        services.order_finalize(order_id=fast_order.pk, method="wallet", actor=Actor.partner(owner))
+        finalization.order_finalize(order_id=fast_order.pk, method="wallet", actor=Actor.partner(owner))
         wait_until(
             lambda: Order.objects.get(pk=fast_order.pk).status == "FULFILLED",
             timeout=5,

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from orders import services
 from orders.models import Order, Voucher
 from orders.statuses import BillingMode
-from suppliers.adapters import sandbox
+from payments.services import finalization
+from sandbox import supplier as sandbox
 from suppliers.adapters.base import DeliveredItem
 from suppliers.models import Product, SupplierKind
 from tessera.actors import Actor
@@ -74,7 +74,7 @@ def delivered_order(partner, worker, *, product: Product | None = None, quantity
     order = factories.order(owner=partner, product_obj=product, quantity=quantity)
     worker()
     method = BillingMode.WALLET if partner.allows_wallet else BillingMode.INVOICE
-    services.order_finalize(order_id=order.pk, method=method, actor=Actor.partner(partner))
+    finalization.order_finalize(order_id=order.pk, method=method, actor=Actor.partner(partner))
     worker()
     return Order.objects.get(pk=order.pk)
 

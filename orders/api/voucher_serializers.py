@@ -5,8 +5,8 @@ from rest_framework import serializers
 
 from orders.models import Voucher
 from orders.services.reveal import LineVouchers
-from orders.statuses import DeliveryMode, LineStatus, LineSubStatus
-from suppliers.models import Delivery
+from orders.statuses import LineStatus, LineSubStatus
+from suppliers.models import Delivery, DeliveryMode
 
 
 class VoucherOut(serializers.ModelSerializer):

@@ -4,10 +4,9 @@ from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework.response import Response
 
-from orders.api.views import ORDER_ID
 from orders.api.voucher_serializers import LineVouchersOut
 from orders.services.reveal import order_vouchers_for_partner
-from tessera.api.base import PartnerAPIView, read_errors
+from tessera.api.base import ORDER_ID, PartnerAPIView, read_errors
 from tessera.api.rendering import render_many
 
 

@@ -7,6 +7,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from orders.locks import lock_api_key
 from orders.models import ApiKey, Partner
 from tessera.actors import Actor
 
@@ -31,7 +32,7 @@ def api_key_create(*, partner: Partner, name: str, actor: Actor) -> tuple[ApiKey
 
 def api_key_revoke(*, key_id: int, actor: Actor) -> ApiKey:
     with transaction.atomic():
-        key = ApiKey.objects.select_for_update().get(pk=key_id)
+        key = lock_api_key(key_id)
         if key.revoked_at is None:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])

@@ -2,7 +2,8 @@
 
 Both release every reservation: the lines become RELEASED at once and the supplier is told in
 the background (``release_line``), so a slow supplier never holds up the caller. An unpaid
-gateway payment ends with its order, and its provider session is canceled after commit.
+gateway payment ends with its order (payments receives orders.signals.order_ended_unpaid), and its
+provider session is canceled after commit.
 """
 
 from django.db import transaction
@@ -12,9 +13,9 @@ from orders import queue
 from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
+from orders.signals import order_ended_unpaid
 from orders.statuses import LinePhase, LineStatus, OrderStatus
-from payments.services.gateway import gateway_payment_abandon
-from suppliers.inventory import stock_release_lines
+from orders.stock import stock_release_lines
 from tessera.actors import SYSTEM, Actor
 from tessera.errors import InvalidState
 from tessera.times import iso_utc
@@ -48,7 +49,7 @@ def order_cancel(*, order_id, actor: Actor, partner_id: int | None = None, reaso
         lines = lock_lines(order)
         apply_transition(order, "cancel", actor=actor, payload={"reason": reason[:255]})
         release_lines(lines, actor=actor)
-        gateway_payment_abandon(order=order, actor=actor, reason="order canceled")
+        order_ended_unpaid.send(sender=Order, order=order, actor=actor, reason="order canceled")
         return order
 
 
@@ -61,7 +62,7 @@ def order_expire(*, order_id, actor: Actor = SYSTEM) -> bool:
         lines = lock_lines(order)
         apply_transition(order, "expire", actor=actor, payload={"expiresAt": iso_utc(order.expires_at)})
         release_lines(lines, actor=actor)
-        gateway_payment_abandon(order=order, actor=actor, reason="order expired")
+        order_ended_unpaid.send(sender=Order, order=order, actor=actor, reason="order expired")
         return True
 
 

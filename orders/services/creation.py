@@ -9,11 +9,12 @@ from django.utils import timezone
 from orders import events, queue, selectors
 from orders.errors import CurrencyMismatch, InvalidTravellers
 from orders.events import batched
+from orders.locks import lock_offers
 from orders.models import Order, OrderLine, Partner, Traveller
 from orders.services import expiry
 from orders.services.inputs import ContactInput, TravellerInput
+from orders.stock import stock_allocate
 from suppliers.errors import OfferAlreadyUsed, OfferExpired, OfferNotFound
-from suppliers.inventory import stock_allocate
 from suppliers.models import Offer
 from tessera.actors import Actor
 from tessera.errors import InvalidInput
@@ -113,13 +114,7 @@ def validate_travellers(travellers: Sequence[TravellerInput]) -> None:
 
 
 def _lock_offers(partner: Partner, offer_ids: Sequence[UUID]) -> list[Offer]:
-    found = {
-        offer.pk: offer
-        for offer in Offer.objects.select_for_update()
-        .filter(pk__in=offer_ids, partner=partner)
-        .select_related("product__supplier")
-        .order_by("pk")
-    }
+    found = lock_offers(partner=partner, offer_ids=offer_ids)
     missing = [str(pk) for pk in offer_ids if pk not in found]
     if missing:
         raise OfferNotFound("Some offers do not exist.", offers=missing)

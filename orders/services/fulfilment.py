@@ -25,10 +25,10 @@ from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.services.cancellation import release_lines
+from orders.signals import lines_undelivered
 from orders.statuses import DELAYED_SUB_STATUSES, LinePhase, LineStatus, LineSubStatus, OrderStatus
+from orders.stock_adapter import adapter_for_line
 from orders.vouchers import voucher_store
-from payments import services as payments
-from suppliers.adapters import adapter_for_line
 from suppliers.adapters.base import (
     DeliveredItem,
     Issuance,
@@ -519,4 +519,4 @@ def settle_order(order: Order, lines: list[OrderLine]) -> None:
         actor=WORKER,
         payload={"issued": [line.position for line in issued], "failed": [line.position for line in failed]},
     )
-    payments.refund_undelivered(order=order, lines=failed, actor=WORKER)
+    lines_undelivered.send(sender=Order, order=order, lines=failed, actor=WORKER)

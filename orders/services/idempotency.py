@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from orders.locks import lock_idempotency_record
 from orders.models import IdempotencyRecord, IdempotencyState, Partner
 from tessera.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 
@@ -39,7 +40,7 @@ def idempotency_claim(*, partner: Partner, key: str, endpoint: str, request_hash
         if claimed is not None:
             return claimed
         with transaction.atomic():
-            record = IdempotencyRecord.objects.select_for_update().filter(partner=partner, key=key).first()
+            record = lock_idempotency_record(partner=partner, key=key)
             if record is not None:
                 return _claim_existing(record, fresh, now)
         # The first request released its key (a server error) in between: claim it afresh.

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from django.db import models, transaction
 from django.db.models import Count
 
-from orders import sealing
+from orders import stock as inventory
 from orders.errors import UnknownKeyIds
 from orders.models import Voucher
 from orders.vouchers import SEALED_FIELDS, voucher_reseal
-from suppliers import inventory
 from suppliers.models import InventoryCode
+from tessera import sealing
 
 DEFAULT_BATCH = 200
 
@@ -48,7 +48,7 @@ def _stock_code_reseal(code: InventoryCode, key_id: str) -> None:
     inventory.code_reseal(code, key_id=key_id)
 
 
-# Codes in stock are sealed by the stock's own rule (suppliers.inventory: ``inventory:<pk>:<field>``).
+# Codes in stock are sealed by the stock's own rule (orders.stock: ``inventory:<pk>:<field>``).
 STOCK_CODES = SealedTable(
     "stock codes",
     InventoryCode,

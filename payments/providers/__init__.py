@@ -16,8 +16,6 @@ def register(name: str):
 
 def get_provider(name: str) -> PaymentProvider:
     """The provider called ``name`` (as a Payment or a callback URL names it); LookupError if none."""
-    from payments.providers import sandbox  # noqa: F401  (registers itself)
-
     try:
         return _REGISTRY[name]()
     except KeyError:

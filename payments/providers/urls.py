@@ -1,13 +1,9 @@
-"""Provider callbacks, and the sandbox provider's own hosted "bank" pages."""
+"""Provider callbacks (config/urls.py mounts them with the sandbox bank's pages as ``providers``)."""
 
 from django.urls import path
 
-from payments.providers import sandbox_views, views
-
-app_name = "providers"
+from payments.providers import views
 
 urlpatterns = [
     path("callbacks/<slug:provider>", views.provider_callback, name="callback"),
-    path("sandbox-bank/<str:session_id>/", sandbox_views.bank_page, name="sandbox-bank"),
-    path("sandbox-bank/<str:session_id>/decide", sandbox_views.bank_decide, name="sandbox-bank-decide"),
 ]

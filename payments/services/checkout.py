@@ -10,14 +10,13 @@ from django.utils import timezone
 
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine, Voucher
-from orders.services.finalization import check_payable
 from orders.services.reveal import CUSTOMER_PAGE, is_revealable, vouchers_reveal
 from orders.statuses import LineStatus
 from payments import events
-from payments.checkout.statuses import TICKETS_STATUSES
-from payments.models import Checkout, Payment
+from payments.models import TICKETS_STATUSES, Checkout, Payment
 from payments.providers import get_provider
 from payments.providers.base import PaymentState, ProviderError
+from payments.services.finalization import check_payable
 from payments.services.gateway import CUSTOMER, OPEN_STATUSES, check_gateway_allowed, payment_apply_state
 from tessera.actors import Actor
 from tessera.errors import InvalidInput

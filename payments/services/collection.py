@@ -17,10 +17,11 @@ PROVIDER_FOR_METHOD = {BillingMode.WALLET: "wallet", BillingMode.INVOICE: "invoi
 def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
     """Take payment for a locked PENDING order being finalized (wallet debit or invoice accrual).
 
-    Runs inside the caller's transaction, so an insufficient balance undoes the finalization; the
-    caller saves the order in it too, so the payment's transitions need not touch the order. The
-    payment goes from CREATED to PAID in this one transaction, so its row is written once, PAID,
-    after its three events (create, start, capture) are recorded.
+        Runs inside the caller's transaction, so an insufficient balance undoes the finalization; the
+        caller's batch (orders.events.batched) saves the order in it too, so the payment's transitions
+    move the order's updatedAt no further. The
+        payment goes from CREATED to PAID in this one transaction, so its row is written once, PAID,
+        after its three events (create, start, capture) are recorded.
     """
     payment = payment_create(
         order=order,
@@ -30,7 +31,7 @@ def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
         actor=actor,
         insert=False,
     )
-    apply_transition(payment, "start", actor=actor, touch_order=False, save=False)
+    apply_transition(payment, "start", actor=actor, save=False)
     if method == BillingMode.WALLET and payment.amount > 0:
         entry = wallet_book(
             kind=LedgerKind.DEBIT,
@@ -46,6 +47,6 @@ def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
     if method == BillingMode.INVOICE:
         item = invoice_accrue(order=order, actor=actor)
         payment.provider_reference = f"invoice-item:{item.pk}"
-    apply_transition(payment, "capture", actor=actor, touch_order=False, save=False, at=timezone.now())
+    apply_transition(payment, "capture", actor=actor, save=False, at=timezone.now())
     payment.save(force_insert=True)
     return payment

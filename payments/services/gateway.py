@@ -19,11 +19,10 @@ from orders.errors import BillingModeNotAllowed
 from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
-from orders.services.finalization import check_payable, order_finalize_paid
 from orders.statuses import BillingMode, OrderStatus
 from payments.errors import UnknownProviderReference
+from payments.locks import lock_live_payment, lock_payment
 from payments.models import (
-    LIVE_PAYMENT_STATUSES,
     Payment,
     PaymentStatus,
     ProviderEvent,
@@ -34,8 +33,9 @@ from payments.providers import get_provider
 from payments.providers.base import CallbackEvent, EventKind, PaymentState, ProviderError
 from payments.services import refunds
 from payments.services.creation import payment_create
-from tessera import correlation
+from payments.services.finalization import check_payable, order_finalize_paid
 from tessera.actors import WORKER, Actor
+from tessera.background.enqueue import enqueue_after_commit
 from tessera.background.retries import attempts_left, retry_at
 from tessera.errors import InvalidState
 from tessera.ids import time_ordered_uuid
@@ -64,7 +64,7 @@ def payment_start(*, order_id, actor: Actor = CUSTOMER) -> Payment:
         lines = lock_lines(order)
         check_gateway_allowed(order)
         check_payable(order, lines, timezone.now())
-        payment = _lock_live_payment(order)
+        payment = lock_live_payment(order)
         if payment is None:
             payment = _payment_create(order, actor=actor)
         elif payment.status not in OPEN_STATUSES:
@@ -80,7 +80,7 @@ def payment_start(*, order_id, actor: Actor = CUSTOMER) -> Payment:
     )
     with transaction.atomic():
         lock_order(order_id)
-        payment = _lock_payment(payment.pk)
+        payment = lock_payment(payment.pk)
         if payment.status == PaymentStatus.CREATED:
             payment.provider_reference = session.reference
             payment.redirect_url = session.redirect_url
@@ -124,7 +124,7 @@ def payment_apply_state(
     with transaction.atomic():
         order = lock_order(order_id)
         lines = lock_lines(order)
-        payment = _lock_payment(payment_id)
+        payment = lock_payment(payment_id)
         return _apply_state(order, lines, payment, state, reason=reason, actor=actor, source=source)
 
 
@@ -144,7 +144,7 @@ def provider_callback_apply(*, provider: str, event: CallbackEvent) -> str:
         lines = lock_lines(order) if is_payment else []
         if ProviderEvent.objects.filter(provider=provider, event_id=event.event_id).exists():
             return "duplicate"
-        payment = _lock_payment(found["pk"]) if is_payment else None
+        payment = lock_payment(found["pk"]) if is_payment else None
         ProviderEvent.objects.create(
             provider=provider,
             event_id=event.event_id,
@@ -229,7 +229,7 @@ def gateway_payment_abandon(*, order: Order, actor: Actor, reason: str) -> Payme
     The provider's session is canceled after commit; if the customer paid in the meantime, that
     answer captures the payment late and the money goes back (``payment_session_cancel``).
     """
-    payment = _lock_live_payment(order)
+    payment = lock_live_payment(order)
     if payment is None or payment.method != BillingMode.GATEWAY or payment.status not in OPEN_STATUSES:
         return None
     apply_transition(payment, "cancel", actor=actor, reason=reason, payload={"reason": reason})
@@ -256,17 +256,8 @@ def payment_session_cancel(*, payment_id, attempt: int = 1) -> str:
 
 
 def _after_commit_cancel_session(payment_id, *, attempt: int = 1, run_after=None) -> None:
-    correlation_id = correlation.current()
-
-    def enqueue() -> None:
-        from payments import tasks
-
-        task = tasks.cancel_payment_session
-        if run_after is not None:
-            task = task.using(run_after=run_after)
-        task.enqueue(payment_id=str(payment_id), attempt=attempt, correlation_id=correlation_id)
-
-    transaction.on_commit(enqueue)
+    call = {"payment_id": str(payment_id), "attempt": attempt}
+    enqueue_after_commit("payments.tasks.cancel_payment_session", [call], run_after=run_after)
 
 
 # --- the reconcile sweep --------------------------------------------------------------------------
@@ -309,23 +300,6 @@ def payments_reconcile_due(*, limit: int = RECONCILE_BATCH) -> int:
     # Asked again only after another interval, however long the provider takes to answer.
     Payment.objects.filter(pk__in=due).update(updated_at=now)
 
-    def enqueue() -> None:
-        from payments import tasks
-
-        for payment_id in due:
-            tasks.reconcile_gateway_payment.enqueue(payment_id=str(payment_id))
-
-    transaction.on_commit(enqueue)
+    calls = [{"payment_id": str(payment_id)} for payment_id in due]
+    enqueue_after_commit("payments.tasks.reconcile_gateway_payment", calls, with_correlation=False)
     return len(due)
-
-
-# --- locks ----------------------------------------------------------------------------------------
-
-
-def _lock_payment(payment_id) -> Payment:
-    return Payment.objects.select_for_update().get(pk=payment_id)
-
-
-def _lock_live_payment(order: Order) -> Payment | None:
-    """The order's one live payment (a database constraint), locked; the order is locked already."""
-    return Payment.objects.select_for_update().filter(order=order, status__in=LIVE_PAYMENT_STATUSES).first()

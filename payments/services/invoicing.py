@@ -22,6 +22,7 @@ from orders.models import Order, OrderLine
 from orders.statuses import BillingMode
 from payments import events
 from payments.invoice_documents import credit_note_pdf, invoice_csv, invoice_label, invoice_pdf
+from payments.locks import lock_invoice, lock_open_invoice, lock_sequence
 from payments.models import (
     CreditNote,
     DocumentSequence,
@@ -62,7 +63,7 @@ def _open_invoice(*, partner_id: int, currency: str, at: datetime) -> Invoice:
         invoice, _ = invoices.get_or_create(
             partner_id=partner_id, currency=currency, period_start=start, defaults={"period_end": end}
         )
-        invoice = invoices.select_for_update().get(pk=invoice.pk)
+        invoice = lock_invoice(invoices, invoice.pk)
         if invoice.status == InvoiceStatus.OPEN:
             return invoice
         start, end = end, _next_month(end)
@@ -71,7 +72,7 @@ def _open_invoice(*, partner_id: int, currency: str, at: datetime) -> Invoice:
 def _next_number(series: str) -> int:
     """The next number of ``series``, under the series row's lock (held until commit)."""
     DocumentSequence.objects.get_or_create(name=series)
-    sequence = DocumentSequence.objects.select_for_update().get(name=series)
+    sequence = lock_sequence(series)
     sequence.last_value += 1
     sequence.save(update_fields=["last_value"])
     return sequence.last_value
@@ -158,12 +159,7 @@ def invoices_close(
 
 def _invoice_close(invoice_id: int, *, actor: Actor) -> Invoice | None:
     with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update(of=("self",))
-            .select_related("partner")
-            .filter(pk=invoice_id, status=InvoiceStatus.OPEN)
-            .first()
-        )
+        invoice = lock_open_invoice(invoice_id)
         if invoice is None:
             return None  # closed meanwhile by another run
         items = list(

@@ -19,13 +19,13 @@ from orders.events import apply_transition
 from orders.locks import lock_lines
 from orders.services.revocation import vouchers_revoke_for_lines
 from orders.statuses import BillingMode, LineStatus
+from orders.stock_adapter import adapter_for_line
 from payments import events, queue
 from payments.models import Refund, RefundFailureStage, RefundLine, RefundStatus
 from payments.providers import get_provider
 from payments.providers.base import ProviderError, RefundState
 from payments.refund_rules import REFUNDABLE_ORDER_STATUSES
 from payments.services.refunds import lock_order_of_refund, refund_return_money, refund_settle
-from suppliers.adapters import adapter_for_line
 from suppliers.adapters.base import PermanentSupplierError, RefundResult, SupplierError
 from tessera.actors import WORKER
 from tessera.background.retries import attempts_left, retry_at

@@ -15,8 +15,7 @@ from orders import events
 from orders.locks import lock_order
 from orders.statuses import LineStatus
 from orders.ticket_documents import ticket_pages, tickets_pdf
-from payments.checkout.statuses import TICKETS_STATUSES
-from payments.models import Payment
+from payments.models import TICKETS_STATUSES, Payment
 from tessera.actors import Actor
 from tessera.errors import InvalidState
 

@@ -7,6 +7,7 @@ from django.db.models import Sum
 
 from orders.models import Order
 from payments import ledger
+from payments.locks import lock_wallet
 from payments.models import LedgerEntry, LedgerKind, Wallet
 from tessera.actors import Actor
 from tessera.money import ZERO
@@ -33,7 +34,7 @@ def wallet_book(
     TOP_UP and CREDIT add money (a purchase of credits; money given back).
     """
     with transaction.atomic():
-        wallet = ledger.lock_wallet(partner_id=partner_id, currency=currency)
+        wallet = lock_wallet(partner_id=partner_id, currency=currency)
         return ledger.book(
             wallet, kind=kind, amount=amount, reference=reference, actor=actor, order=order, memo=memo
         )

@@ -7,7 +7,6 @@ from suppliers.adapters.base import SupplierAdapter
 from tessera import metrics
 
 if TYPE_CHECKING:
-    from suppliers.adapters.base import BookingLine
     from suppliers.models import Supplier
 
 _REGISTRY: dict[str, type[SupplierAdapter]] = {}
@@ -28,29 +27,15 @@ def register(name: str) -> Callable[[type[SupplierAdapter]], type[SupplierAdapte
 
 
 def registered_names() -> list[str]:
-    _load_builtin()
     return sorted(_REGISTRY)
 
 
 def adapter_for(supplier: "Supplier") -> SupplierAdapter:
-    _load_builtin()
     try:
         cls = _REGISTRY[supplier.adapter]
     except KeyError as exc:
         raise UnknownAdapter(f"no supplier adapter named {supplier.adapter!r}") from exc
     return MeteredAdapter(cls(supplier), supplier.slug)
-
-
-def adapter_for_line(line: "BookingLine") -> SupplierAdapter:
-    """The adapter that fulfils ``line``: Tessera's own stock for a product sold from stock
-    (whichever vendor supplied its codes), else the line's supplier's adapter."""
-    from suppliers.models import StockSource
-
-    if line.product.stock_source == StockSource.INVENTORY:
-        from suppliers.adapters.inventory import InventoryAdapter
-
-        return MeteredAdapter(InventoryAdapter(line.supplier), line.supplier.slug)
-    return adapter_for(line.supplier)
 
 
 class MeteredAdapter:
@@ -85,7 +70,3 @@ class MeteredAdapter:
                 return answer
 
         return metered
-
-
-def _load_builtin() -> None:
-    from suppliers.adapters import http_json, sandbox  # noqa: F401 - register themselves

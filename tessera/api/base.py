@@ -8,11 +8,11 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from tessera.api.auth import ApiKeyAuthentication, IsPartner
 from tessera.api.fields import ProblemSerializer
 from tessera.api.filtering import OperatorFilterBackend
 from tessera.api.json_types import json_type_errors
 from tessera.api.parsers import SafeJSONParser
+from tessera.api.principal import IsPartner
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.api.rendering import shared
 from tessera.api.throttling import PartnerClientThrottle, check_client_name
@@ -45,7 +45,6 @@ class InvalidBody(InvalidInput):
 
 
 class PartnerAPIView(APIView):
-    authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsPartner]
     throttle_classes = [PartnerClientThrottle]
     parser_classes = [SafeJSONParser]

@@ -1,6 +1,7 @@
 """Idempotency-Key on every write of the partner API: the HTTP side.
 
-The first request with a key claims it before any work starts (orders.services.idempotency).
+The first request with a key claims it before any work starts, in the store that
+settings.IDEMPOTENCY_STORE names (orders.services.idempotency: the records belong to partners).
 A repeat with the same method, path and body gets the first response again, marked with
 ``Idempotent-Replayed: true``; a repeat with anything else is 422; a repeat while the first
 still runs is 409 with Retry-After. Errors of the client (4xx) are stored and replayed like
@@ -17,13 +18,14 @@ meet as "this order is not PENDING any more" (found by the load suite, tests/loa
 import hashlib
 import json
 import re
-from functools import wraps
+from functools import cache, wraps
+from importlib import import_module
+from types import ModuleType
 
+from django.conf import settings
 from django.db import transaction
 from rest_framework.response import Response
 
-from orders.models import IdempotencyRecord, IdempotencyState
-from orders.services.idempotency import idempotency_claim, idempotency_complete, idempotency_release
 from tessera.api.errors import problem_response
 from tessera.api.problems import PROBLEM_CONTENT_TYPE
 from tessera.errors import IdempotencyKeyInvalid, IdempotencyKeyMissing
@@ -34,7 +36,18 @@ MAX_KEY_LENGTH = 255
 STORED_HEADERS = ("Location",)
 
 
-# Visible ASCII, spaces only inside; the OpenAPI document states the same rule (tessera.api.schema).
+COMPLETED = "completed"  # the state of a record whose answer is stored
+
+
+@cache
+def _store() -> ModuleType:
+    """The module that keeps the records: ``idempotency_claim``, ``idempotency_complete`` and
+    ``idempotency_release``. Named in settings, as DRF names its authentication, so the kernel
+    imports no app."""
+    return import_module(settings.IDEMPOTENCY_STORE)
+
+
+# Visible ASCII, spaces only inside; the OpenAPI document states the same rule (partner_api.schema).
 KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
 
 
@@ -44,13 +57,13 @@ def idempotent(handler):
     @wraps(handler)
     def wrapper(view, request, *args, **kwargs):
         key = _key_of(request)
-        record = idempotency_claim(
+        record = _store().idempotency_claim(
             partner=request.user.partner,
             key=key,
             endpoint=f"{request.method} {request.path}"[:300],
             request_hash=hash_body(request.data),
         )
-        if record.state == IdempotencyState.COMPLETED:
+        if record.state == COMPLETED:
             return _replay(record)
         request.idempotency_key = key
         try:
@@ -62,7 +75,7 @@ def idempotent(handler):
         except Exception as exc:  # noqa: BLE001 - every outcome is stored or released below
             response = problem_response(exc)
         if _worth_another_try(response):
-            idempotency_release(record_id=record.pk)
+            _store().idempotency_release(record_id=record.pk)
         else:
             _complete(record, response)
         return response
@@ -70,9 +83,9 @@ def idempotent(handler):
     return wrapper
 
 
-def _complete(record: IdempotencyRecord, response: Response) -> None:
+def _complete(record, response: Response) -> None:
     headers = {name: response[name] for name in STORED_HEADERS if response.has_header(name)}
-    idempotency_complete(
+    _store().idempotency_complete(
         record_id=record.pk, status=response.status_code, body=response.data, headers=headers
     )
 
@@ -110,7 +123,7 @@ def hash_body(data) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _replay(record: IdempotencyRecord) -> Response:
+def _replay(record) -> Response:
     headers = {**record.response_headers, REPLAYED_HEADER: "true"}
     content_type = PROBLEM_CONTENT_TYPE if record.response_status >= 400 else None
     return Response(

@@ -10,6 +10,12 @@ are built per answer as usual.
 Input serializers are reused the same way: ``run_validation`` keeps nothing on the instance
 (it is how DRF validates every item of a list with one child serializer), unlike ``is_valid``,
 which stores the data and errors and so needs an instance per request.
+
+This leans on two behaviours of DRF that its documentation does not promise:
+``Serializer.to_representation`` and ``run_validation`` read only the fields built with the
+instance (never ``self.instance``, ``self.initial_data`` or ``self._data``), and
+``ListSerializer.to_representation`` asks its one child for every item. tests/test_upstream_contracts.py
+checks both, so a DRF upgrade that starts keeping state there fails a test, not a request.
 """
 
 from collections.abc import Iterable

@@ -6,14 +6,14 @@ import re
 
 from rest_framework.throttling import SimpleRateThrottle
 
-from tessera.api.auth import PartnerPrincipal
+from tessera.api.principal import PartnerPrincipal
 from tessera.errors import ClientNameInvalid
 
 logger = logging.getLogger(__name__)
 
 CLIENT_NAME_HEADER = "X-Client-Name"
 MAX_CLIENT_NAME_LENGTH = 100
-# Visible ASCII and spaces; the OpenAPI document states the same pattern (tessera.api.schema).
+# Visible ASCII and spaces; the OpenAPI document states the same pattern (partner_api.schema).
 CLIENT_NAME_PATTERN = r"^[ -~]*$"
 
 

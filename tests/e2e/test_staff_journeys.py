@@ -15,10 +15,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from backoffice.roles import roles_ensure
 from orders.models import OrderEvent
 from orders.vouchers import voucher_secret
 from payments.models import Refund, Wallet
-from tessera.roles import roles_ensure
 from tests import factories
 from tests.admin_support import voucher_order
 from tests.conftest import run_worker

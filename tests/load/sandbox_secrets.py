@@ -18,10 +18,10 @@ django.setup()
 # isort: split
 
 from orders.models import OrderLine  # noqa: E402
-from suppliers.adapters.base import RemoteState  # noqa: E402
 
 # The sandbox derives what it delivers from the booking; ask it the way it answers a status call.
-from suppliers.adapters.sandbox import _items  # noqa: E402
+from sandbox.supplier import _items  # noqa: E402
+from suppliers.adapters.base import RemoteState  # noqa: E402
 from suppliers.models import SandboxBooking  # noqa: E402
 
 DELIVERED = [RemoteState.ISSUED, RemoteState.ISSUE_PENDING, RemoteState.REFUNDED]

@@ -25,7 +25,7 @@ from django.utils import timezone  # noqa: E402
 
 from orders.models import Partner  # noqa: E402
 from orders.services.api_keys import api_key_create  # noqa: E402
-from payments import services as payments  # noqa: E402
+from payments.services import wallets  # noqa: E402
 from suppliers.models import Delivery, Product, Supplier, SupplierKind  # noqa: E402
 from tessera.actors import Actor  # noqa: E402
 
@@ -88,8 +88,8 @@ def seed() -> dict:
     partners = []
     for slug, credits in PARTNERS.items():
         partner = Partner.objects.create(name=f"Load {slug}", slug=slug, currency="EUR", allows_wallet=True)
-        payments.wallet_open(partner=partner, currency="EUR")
-        payments.wallet_top_up(
+        wallets.wallet_open(partner=partner, currency="EUR")
+        wallets.wallet_top_up(
             partner_id=partner.pk, currency="EUR", amount=credits, reference=f"load:{slug}", actor=ACTOR
         )
         _, raw_key = api_key_create(partner=partner, name="load run", actor=ACTOR)

@@ -10,7 +10,6 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from orders import sealing
 from orders.errors import UnknownKeyIds
 from orders.services.key_rotation import (
     DEFAULT_BATCH,
@@ -19,6 +18,7 @@ from orders.services.key_rotation import (
     sealed_tables,
     table_rotate,
 )
+from tessera import sealing
 
 
 class Command(BaseCommand):
