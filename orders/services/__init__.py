@@ -3,7 +3,12 @@
 from orders.services.cancellation import order_cancel, order_expire, orders_expire_due
 from orders.services.creation import order_create
 from orders.services.delayed_delivery import delayed_vouchers_poll
-from orders.services.editing import order_replace_travellers, order_set_expiry, order_update_details
+from orders.services.editing import (
+    order_language_record,
+    order_replace_travellers,
+    order_set_expiry,
+    order_update_details,
+)
 from orders.services.finalization import order_finalize
 from orders.services.fulfilment import (
     booking_issue,
@@ -31,6 +36,7 @@ __all__ = [
     "order_create",
     "order_expire",
     "order_finalize",
+    "order_language_record",
     "order_replace_travellers",
     "order_set_expiry",
     "order_update_details",
