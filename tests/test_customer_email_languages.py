@@ -13,6 +13,7 @@ from django.core import mail
 from orders.models import Order, OrderEvent
 from suppliers.models import Product
 from tests import factories
+from tests.admin_support import login, order_url
 from tests.gateway_support import Customer, paid, reserved_order
 
 WINTER_CONCERT = datetime(2031, 1, 14, 18, 30, tzinfo=UTC)  # 19:30 in Oslo
@@ -135,3 +136,17 @@ def test_a_language_chosen_with_the_switcher_before_paying_is_recorded():
 
     # then the order's e-mails will be Dutch
     assert Order.objects.get(pk=customer.order.pk).language == "nl"
+
+
+@pytest.mark.django_db
+def test_staff_see_the_customers_language_on_the_orders_page(client):
+    # given an order whose customer reads Dutch
+    order = reserved_order()
+    Order.objects.filter(pk=order.pk).update(language="nl")
+
+    # when support opens its page
+    page = login(client, "desk", role="Support").get(order_url(order)).content.decode()
+
+    # then the contact shows the language by its own name
+    contact = page[page.index("Contact") :]
+    assert "Nederlands" in contact[: contact.index("Partner data")]
