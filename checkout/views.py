@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from checkout import selectors
 from checkout.receipts import payment_method_words, receipt_pdf
 from orders.models import Order
+from orders.services.editing import order_language_record
 from orders.ticket_documents import codes_text, printable_lines, ticket_pages, tickets_pdf_response
 from payments.providers.base import ProviderError
 from payments.services.checkout import checkout_return, tickets_reveal
@@ -52,6 +53,12 @@ def _page(request, template: str, view: selectors.CustomerOrder, *, status: int 
     )
 
 
+def _record_language(request, order: Order) -> None:
+    """The customer's e-mails follow the language they read the checkout in (a write only
+    when it differs from the order's)."""
+    order_language_record(order=order, language=request.LANGUAGE_CODE, actor=CUSTOMER)
+
+
 def _inline(content, *, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -62,6 +69,7 @@ def _inline(content, *, content_type: str, filename: str) -> HttpResponse:
 @require_GET
 def checkout_page(request, order_key: str):
     view = _customer_order(order_key)
+    _record_language(request, view.order)
     if view.checkout is None:
         return redirect("checkout:status", order_key)
     return _page(request, "checkout/order.html", view)
@@ -71,6 +79,7 @@ def checkout_page(request, order_key: str):
 @require_POST
 def pay(request, order_key: str):
     order = _checkout_order(order_key)
+    _record_language(request, order)
     try:
         payment = payment_start(order_id=order.pk, actor=CUSTOMER)
     except ProviderError as exc:
@@ -91,6 +100,7 @@ def payment_return(request, order_key: str):
 @require_GET
 def status(request, order_key: str):
     view = _customer_order(order_key)
+    _record_language(request, view.order)
     return _page(
         request,
         "checkout/status.html",

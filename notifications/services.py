@@ -1,6 +1,7 @@
 """Sending a customer e-mail once per event: decide, claim, render, send, mark sent."""
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,13 +9,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from checkout.links import customer_url
 from notifications.models import EmailKind, SentEmail
-from orders.models import Order
+from orders.models import Order, OrderLine
 from orders.statuses import BillingMode
 from payments.models import Refund
+from tessera.local_time import local_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +60,27 @@ def customer_email_send(*, order_id, kind: str, event_key: str, forced: bool = F
     return "sent"
 
 
+@dataclass(frozen=True)
+class EmailLine:
+    line: OrderLine
+    when: str  # the event's or departure's own clock, in the customer's language; "" without a time
+
+
 def customer_email(order: Order, kind: str, event_key: str, *, to: str) -> EmailMultiAlternatives:
-    """The e-mail, text and HTML, from templates/emails/<kind>.{txt,html}: what the order is
-    and where the customer's page is, never a voucher's code, PIN or link."""
+    """The e-mail, text and HTML, from templates/emails/<kind>.{txt,html}, in the order's
+    language with times on each event's clock: what the order is and where the customer's
+    page is, never a voucher's code, PIN or link."""
+    with translation.override(order.language):
+        return _rendered(order, kind, event_key, to=to)
+
+
+def _rendered(order: Order, kind: str, event_key: str, *, to: str) -> EmailMultiAlternatives:
+    lines = order.lines.select_related("product").order_by("position")
     context = {
+        "LANGUAGE_CODE": order.language,
         "order": order,
         "partner_name": order.partner.name,
-        "lines": list(order.lines.order_by("position")),
+        "lines": [EmailLine(line, local_datetime(line.starts_at, line.product.zone)) for line in lines],
         "status_url": customer_url("status", order.order_key),
         "checkout_url": customer_url("page", order.order_key),
     }

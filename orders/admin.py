@@ -175,7 +175,7 @@ class OrderAdmin(OrderExportMixin, PendingOrderEditMixin, ServiceTransitionsMixi
         (None, {"fields": [("reference", "order_status", "total", "payment_method"), ("partner", "id")]}),
         # Not the order key: the customer's pages it opens show the codes, which only staff with
         # the reveal permission may see (and then through the audited reveal).
-        ("Contact", {"fields": [("contact_name", "contact_email", "contact_phone")]}),
+        ("Contact", {"fields": [("contact_name", "contact_email", "contact_phone", "language")]}),
         ("Partner data", {"fields": [("external_reference", "client_name"), "metadata"]}),
         ("Times", {"fields": [("created_at", "finalized_at", "expires_at"), ("updated_at", "version")]}),
     ]

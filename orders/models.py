@@ -103,6 +103,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
     contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=40, blank=True)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="The customer's language: e-mails are written in it.",
+    )
     external_reference = models.CharField(max_length=128, blank=True)
     client_name = models.CharField(max_length=100, blank=True)
     idempotency_key = models.CharField(

@@ -2,6 +2,7 @@
 
 import json
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -26,6 +27,11 @@ from tessera.event_types import EventType
 from tessera.times import iso_utc
 
 MAX_METADATA_BYTES = 4096
+SUPPORTED_LANGUAGES_MESSAGE = (
+    '"{input}" is not a supported language. Supported: '
+    + ", ".join(code for code, _name in settings.LANGUAGES)
+    + "."
+)
 
 
 # --- input ----------------------------------------------------------------------------------
@@ -60,11 +66,23 @@ class ContactIn(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=(
+            "The customer's language, for the e-mails Tessera sends them. Omitted: "
+            f"{settings.LANGUAGE_CODE} on create, unchanged on PATCH."
+        ),
+        error_messages={"invalid_choice": SUPPORTED_LANGUAGES_MESSAGE},
+    )
 
     @staticmethod
     def to_input(data: dict) -> ContactInput:
         return ContactInput(
-            name=data.get("name", ""), email=data.get("email", ""), phone=data.get("phone", "")
+            name=data.get("name", ""),
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
+            language=data.get("language", ""),
         )
 
 
@@ -211,6 +229,7 @@ class ContactOut(serializers.Serializer):
     name = serializers.CharField(source="contact_name")
     email = serializers.CharField(source="contact_email")
     phone = serializers.CharField(source="contact_phone")
+    language = serializers.CharField(help_text="The customer's language (e-mails are written in it).")
 
 
 class OrderOut(serializers.ModelSerializer):

@@ -102,6 +102,7 @@ def test_create_answers_202_with_location_and_the_pending_order(api, product):
         "name": "Grace Hopper",
         "email": "grace.hopper@example.com",
         "phone": "+4712345678",
+        "language": "en",
     }
     assert body["externalReference"] == "PO-2026-0042"
     assert body["metadata"] == {"channel": "web", "basket": [1, 2]}
@@ -309,7 +310,7 @@ def test_patching_contact_reference_and_metadata_changes_them_and_bumps_the_vers
 
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert body["contact"] == {"name": "Ada", "email": "ada@example.org", "phone": "+47 1"}
+    assert body["contact"] == {"name": "Ada", "email": "ada@example.org", "phone": "+47 1", "language": "en"}
     assert body["externalReference"] == "PO-NEW"
     assert body["metadata"] == {"crm": "42"}
     assert body["version"] == order["version"] + 1

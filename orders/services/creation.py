@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from uuid import UUID
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -73,6 +74,7 @@ def order_create(
             contact_name=contact.name,
             contact_email=contact.email.strip().lower(),
             contact_phone=contact.phone,
+            language=contact.language or settings.LANGUAGE_CODE,
             external_reference=external_reference,
             metadata=metadata or {},
             client_name=client_name,

@@ -6,6 +6,7 @@ From PROCESSING on an order is immutable; these refuse with OrderNotEditable and
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,6 +56,7 @@ def order_update_details(
             order.contact_name = contact.name
             order.contact_email = contact.email.strip().lower()
             order.contact_phone = contact.phone
+            order.language = contact.language or order.language
             changed.append("contact")
         if external_reference is not _UNSET:
             order.external_reference = external_reference
@@ -127,3 +129,21 @@ def _assign(lines: list[OrderLine], people: list[Traveller]) -> None:
             line.traveller = people[unit]
             changed.append(line)
     OrderLine.objects.bulk_update(changed, ["traveller"])
+
+
+def order_language_record(*, order: Order, language: str, actor: Actor) -> bool:
+    """Make ``language`` (the one the customer reads the checkout in) the order's, so its
+    e-mails follow. Any status: a customer may switch after paying. Callers pass the order
+    they already read, so a page whose language is already the order's writes nothing; the
+    partner's ``version`` stays, since the partner changed nothing. True when it changed."""
+    if language == order.language or language not in dict(settings.LANGUAGES):
+        return False
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        if locked.language == language:
+            return False
+        locked.language = language
+        locked.save(update_fields=["language", "updated_at"])
+        events.order_details_updated(locked, actor=actor, fields=["contact.language"])
+    order.language = language
+    return True

@@ -19,3 +19,4 @@ class ContactInput:
     name: str = ""
     email: str = ""
     phone: str = ""
+    language: str = ""  # one of settings.LANGUAGES; empty: the site's on create, unchanged on edit
