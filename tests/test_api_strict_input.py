@@ -179,6 +179,12 @@ def test_an_empty_patch_says_at_the_top_what_to_send(api):
     assert "non_field_errors" not in json.dumps(problem)
 
 
+def test_an_empty_patch_of_the_partner_settings_says_what_to_send(api):
+    problem = assert_problem(api.patch("/partner", {}), 400, "VALIDATION_FAILED")
+
+    assert "give customerEmails" in problem["detail"]
+
+
 def test_a_body_that_is_not_an_object_says_so_at_the_top(api):
     problem = assert_problem(raw_post(api, "/offers", b"[1, 2]"), 400, "VALIDATION_FAILED")
 

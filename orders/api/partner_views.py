@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from orders.services.partner_settings import partner_settings_update
-from tessera.api.base import PartnerAPIView, read_errors, write_errors
+from tessera.api.base import InvalidBody, PartnerAPIView, read_errors, write_errors
 from tessera.api.idempotency import idempotent
 
 
@@ -21,6 +21,11 @@ class PartnerSettingsOut(serializers.Serializer):
 
 class PartnerSettingsIn(serializers.Serializer):
     customerEmails = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise InvalidBody("The body changes nothing: give customerEmails.")
+        return attrs
 
 
 class PartnerSettings(PartnerAPIView):
