@@ -176,7 +176,9 @@ def test_the_query_count_does_not_grow_with_the_orders_listed(staff, wallet_part
     with CaptureQueriesContext(connection) as thirteen:
         assert len(refs(listed(staff, **params))) == 13
 
-    assert len(thirteen) == len(one) <= 9
+    # On PostgreSQL a search asks once whether anything matches exactly before the pg_trgm search
+    # of names and e-mails (orders.admin_filters.search_orders): one query more than on SQLite.
+    assert len(thirteen) == len(one) <= 10
 
 
 def refs(page: str) -> list[str]:
