@@ -10,8 +10,13 @@ from tests import factories
 
 @pytest.fixture(autouse=True)
 def fast_sandbox(settings):
-    """Sandbox latencies and retry delays shrink so the real lifecycle runs in milliseconds."""
+    """Sandbox latencies and retry delays shrink so the real lifecycle runs in milliseconds.
+
+    The demo's suppliers stay in-process: `make test` inherits the Makefile's
+    SUPPLIER_SIMULATOR_URL (meant for `make run`), and no simulator listens during a test
+    unless the test starts one and says so."""
     settings.SANDBOX_TIME_SCALE = 0.0
+    settings.SUPPLIER_SIMULATOR_URL = ""
     settings.TASK_RETRY_BASE_SECONDS = 0.0
     settings.TASK_RETRY_MAX_DELAY_SECONDS = 0.0
 
