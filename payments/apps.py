@@ -12,3 +12,6 @@ class PaymentsConfig(AppConfig):
 
         signals.order_ended_unpaid.connect(receivers.abandon_gateway_payment, dispatch_uid="payments.abandon")
         signals.lines_undelivered.connect(receivers.refund_undelivered_lines, dispatch_uid="payments.refund")
+        signals.order_ended_unpaid.connect(receivers.release_wallet_hold, dispatch_uid="payments.release")
+        signals.instant_order_created.connect(receivers.hold_instant_order, dispatch_uid="payments.hold")
+        signals.order_reserved.connect(receivers.finalize_instant_order, dispatch_uid="payments.instant")
