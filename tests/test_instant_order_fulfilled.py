@@ -60,7 +60,11 @@ def test_a_wallet_instant_order_is_fulfilled_by_the_worker_alone(worker):
     answered = api.get(f"/orders/{order.pk}").json()
     assert answered["status"] == "FULFILLED" and answered["payments"][0]["status"] == "PAID"
     types = list(OrderEvent.objects.filter(order=order).order_by("id").values_list("transition", flat=True))
-    assert types.index("wallet_hold.placed") < types.index("wallet_hold.captured") < types.index("order.fulfilled")
+    assert (
+        types.index("wallet_hold.placed")
+        < types.index("wallet_hold.captured")
+        < types.index("order.fulfilled")
+    )
     assert "order.finalized" in types
 
 
