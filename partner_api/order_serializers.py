@@ -153,8 +153,12 @@ class OrderCreateIn(serializers.Serializer):
     metadata = MetadataField()
 
     def validate(self, attrs):
-        if ("offers" in attrs) == ("lines" in attrs):
-            raise InvalidBody("Give exactly one of offers (ids of quoted offers) or lines (products).")
+        if "offers" not in attrs and "lines" not in attrs:
+            raise serializers.ValidationError(
+                {"offers": ["Give offers (ids of quoted offers) or lines (products to order)."]}
+            )
+        if "offers" in attrs and "lines" in attrs:
+            raise serializers.ValidationError({"lines": ["Give offers or lines, not both."]})
         return attrs
 
     @staticmethod

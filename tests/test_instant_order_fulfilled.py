@@ -15,16 +15,9 @@ from payments.models import HoldStatus, LedgerEntry, Wallet, WalletHold
 from payments.services.wallets import wallet_ledger_total
 from tests import factories
 from tests.api_support import client_for
+from tests.instant_support import instant_body
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def instant_body(product, *, method="wallet", amount="100.00", currency="EUR", quantity=1) -> dict:
-    return {
-        "lines": [{"productId": product.pk, "quantity": quantity}],
-        "travellers": [{"givenName": "Ada", "familyName": f"Traveller{n}"} for n in range(quantity)],
-        "payment": {"method": method, "expectedTotal": {"amount": amount, "currency": currency}},
-    }
 
 
 def test_a_wallet_instant_order_is_fulfilled_by_the_worker_alone(worker):
