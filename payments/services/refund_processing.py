@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.bookings import booking_call, booking_of, group_into_bookings
-from orders.events import apply_transition
+from orders.events import apply_transition, batched
 from orders.locks import lock_lines
 from orders.models import OrderLine
 from orders.services.revocation import vouchers_revoke_for_lines
@@ -110,7 +110,8 @@ def _supplier_refunds(refund_id, lines: list[OrderLine]) -> LineResults[RefundRe
 def _apply_supplier_answers(
     refund_id, answers: dict[int, RefundResult], refusals: dict[int, SupplierError]
 ) -> Outcome:
-    with transaction.atomic():
+    # batched(): the lines' transitions move the order's updatedAt once, with its own transition.
+    with transaction.atomic(), batched():
         order = lock_order_of_refund(refund_id)
         lines = {line.pk: line for line in lock_lines(order)}
         refund = Refund.objects.select_related("payment").get(pk=refund_id)
@@ -160,7 +161,7 @@ def _apply_supplier_answers(
         for refund_line in accepted:
             line = lines[refund_line.line_id]
             if line.status == LineStatus.ISSUED:
-                apply_transition(line, "mark_refunded", actor=WORKER, touch_order=False)
+                apply_transition(line, "mark_refunded", actor=WORKER)
                 refunded_lines.append(line)
         # The money goes back, so the voucher must stop working: revoke it (audited).
         vouchers_revoke_for_lines(lines=refunded_lines, reason=f"Refunded (refund {refund.pk})", actor=WORKER)
