@@ -11,7 +11,7 @@ from payments.services.refunds import refund_request
 from suppliers.models import SandboxBooking
 from suppliers.services import offer_quote
 from tessera.actors import Actor
-from tests import factories
+from tests import factories, refund_support
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -109,10 +109,7 @@ def test_a_whole_order_booking_is_released_and_refunded_line_by_line_in_one_call
     # given a delivered 3-passenger order at a rail operator that books whole orders
     owner = factories.partner(wallet="5000.00")
     train = factories.product(behaviour={"booking": "order"})
-    delivered = factories.order(owner=owner, product_obj=train, quantity=3)
-    worker()
-    finalize(delivered, owner)
-    worker()
+    delivered = refund_support.delivered(owner, train, worker=worker, quantity=3)
     # and a reserved one that is then canceled
     canceled = factories.order(owner=owner, product_obj=train, quantity=3)
     worker()

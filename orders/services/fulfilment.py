@@ -66,10 +66,7 @@ def booking_reserve(*, line_ids: list[int], attempt: int = 1) -> Outcome:
     lines = _load_waiting(line_ids, lambda line: line.status == LineStatus.RESERVING)
     if not lines:
         return "skipped"
-    groups = group_into_bookings(lines)
-    if len(groups) > 1:  # each booking runs, retries and fails alone
-        for group in groups:
-            queue.reservation([line.pk for line in group], attempt=attempt)
+    if _split_into_bookings(lines, queue.reservation, attempt):
         return "split"
     adapter = adapter_for_line(lines[0])
     try:
@@ -107,10 +104,7 @@ def booking_issue(*, line_ids: list[int], attempt: int = 1) -> Outcome:
     )
     if not lines:
         return "skipped"
-    groups = group_into_bookings(lines)
-    if len(groups) > 1:
-        for group in groups:
-            queue.issuance([line.pk for line in group], attempt=attempt)
+    if _split_into_bookings(lines, queue.issuance, attempt):
         return "split"
     adapter = adapter_for_line(lines[0])
     try:
@@ -171,6 +165,17 @@ def _deliver(
 # --- one booking's answers, line by line ---------------------------------------------------
 
 
+def _split_into_bookings(lines: list[OrderLine], requeue, attempt: int) -> bool:
+    """Lines of several bookings (orders or suppliers): queue one task per booking, each of
+    which runs, retries and fails alone; True if it did."""
+    groups = group_into_bookings(lines)
+    if len(groups) == 1:
+        return False
+    for group in groups:
+        requeue([line.pk for line in group], attempt=attempt)
+    return True
+
+
 def _load_waiting(line_ids: list[int], waiting: Callable[[OrderLine], bool]) -> list[OrderLine]:
     # order_by(): the lines' default ordering (by their order's creation) would join the orders.
     lines = OrderLine.objects.select_related("product", "supplier", "order", "traveller")
@@ -220,8 +225,16 @@ def _settle_booking(seen: list[OrderLine], results: dict, expected: str, apply, 
             requeue([line.pk for line in retry], attempt=attempt + 1, run_after=when)
         return outcomes
 
+    return _apply_under_lock(seen[0].order_id, apply_all)
+
+
+def _apply_under_lock(
+    order_id, apply_all: Callable[[Order, list[OrderLine]], list[tuple[int, Outcome]]]
+) -> Outcome:
+    """Lock the order and its lines, apply a booking's answers (``apply_all`` gives each line's
+    outcome), queue what the lines need next and settle the order, in one transaction."""
     with transaction.atomic(), batched():
-        order = lock_order(seen[0].order_id)
+        order = lock_order(order_id)
         lines = lock_lines(order)
         outcomes = apply_all(order, lines)
         _queue_follow_ups(outcomes)
@@ -276,10 +289,7 @@ def booking_release(*, line_ids: list[int], attempt: int = 1) -> Outcome:
     lines = _load_waiting(line_ids, lambda line: line.status == LineStatus.RELEASED)
     if not lines:
         return "skipped"
-    groups = group_into_bookings(lines)
-    if len(groups) > 1:
-        for group in groups:
-            queue.release([line.pk for line in group], attempt=attempt)
+    if _split_into_bookings(lines, queue.release, attempt):
         return "split"
     adapter = adapter_for_line(lines[0])
     try:
@@ -322,10 +332,7 @@ def booking_reconcile(*, line_ids: list[int], attempt: int = 1) -> Outcome:
     lines = _load_waiting(line_ids, lambda line: line.status in {LineStatus.UNKNOWN, LineStatus.ISSUING})
     if not lines:
         return "skipped"
-    groups = group_into_bookings(lines)
-    if len(groups) > 1:
-        for group in groups:
-            queue.reconciliation([line.pk for line in group], attempt=attempt)
+    if _split_into_bookings(lines, queue.reconciliation, attempt):
         return "split"
     ids = [line.pk for line in lines]
     adapter = adapter_for_line(lines[0])
@@ -361,13 +368,7 @@ def booking_reconcile(*, line_ids: list[int], attempt: int = 1) -> Outcome:
                 outcomes.append((line.pk, _resolve_issuance(order, line, report, payload)))
         return outcomes
 
-    with transaction.atomic(), batched():
-        order = lock_order(lines[0].order_id)
-        locked = lock_lines(order)
-        outcomes = apply_all(order, locked)
-        _queue_follow_ups(outcomes)
-        settle_order(order, locked)
-    return _summary([outcome for _, outcome in outcomes])
+    return _apply_under_lock(lines[0].order_id, apply_all)
 
 
 def _resolve_reservation(line: OrderLine, report, payload: dict) -> Outcome:
