@@ -404,6 +404,8 @@ def test_a_partner_sees_only_its_own_wallet(db):
         {
             "currency": "EUR",
             "balance": {"amount": "1000.00", "currency": "EUR"},
+            "held": {"amount": "0.00", "currency": "EUR"},
+            "available": {"amount": "1000.00", "currency": "EUR"},
             "updatedAt": wallets[0]["updatedAt"],
         }
     ]

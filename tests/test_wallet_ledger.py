@@ -111,7 +111,7 @@ def test_debit_above_the_balance_is_refused_and_changes_nothing():
         debit(partner, "50.01", "too-much")
 
     assert refused.value.code == "INSUFFICIENT_BALANCE"
-    assert refused.value.context == {"balance": "50.00", "needed": "50.01"}
+    assert refused.value.context == {"balance": "50.00", "available": "50.00", "needed": "50.01"}
     assert snapshot(partner) == before
     assert not LedgerEntry.objects.filter(reference="too-much").exists()
 
