@@ -62,3 +62,8 @@ def release(line_ids: Iterable[int], *, attempt: int = 1, run_after: datetime | 
 
 def reconciliation(line_ids: Iterable[int], *, attempt: int = 1, run_after: datetime | None = None) -> None:
     _enqueue_after_commit("reconcile_line", line_ids, run_after=run_after, attempt=attempt)
+
+
+def returns(line_ids: Iterable[int], *, attempt: int = 1, run_after: datetime | None = None) -> None:
+    """Lines an amendment removed, given back at their suppliers (orders.services.amendment_returns)."""
+    _enqueue_after_commit("return_line", line_ids, run_after=run_after, attempt=attempt)

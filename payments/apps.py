@@ -12,3 +12,6 @@ class PaymentsConfig(AppConfig):
 
         signals.order_ended_unpaid.connect(receivers.abandon_gateway_payment, dispatch_uid="payments.abandon")
         signals.lines_undelivered.connect(receivers.refund_undelivered_lines, dispatch_uid="payments.refund")
+        signals.amendment_opening.connect(
+            receivers.refuse_amendment_while_refunding, dispatch_uid="payments.amendment_opening"
+        )

@@ -1,0 +1,238 @@
+"""Amending a delivered order end to end through the worker: add, remove, exchange, reset, expire."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from orders.errors import AmendmentNotFound, AmendmentOpen, OrderNotReady, PriceChanged
+from orders.models import Order, OrderEvent, OrderVersion, Traveller
+from orders.services import amendments
+from orders.services.amendments import Exchange, LineToAdd
+from orders.services.inputs import TravellerInput
+from orders.services.ticket_validation import TicketResult, ticket_check
+from orders.ticket_signing import ticket_payload
+from payments.models import Wallet
+from payments.services.amendment_confirmation import amendment_confirm
+from payments.services.refunds import refund_request
+from suppliers.models import SandboxBooking
+from tessera.actors import Actor
+from tests.amendment_support import (
+    delivered_train_order,
+    ledger_out,
+    lines,
+    offer_for,
+    paid_minus_refunded,
+)
+from tests.refund_support import assert_wallet_agrees_with_ledger
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DOOR = Actor.system("door")
+
+
+def wallet_balance(partner) -> Decimal:
+    return Wallet.objects.get(partner=partner).balance
+
+
+def test_an_exchange_reserves_the_new_line_then_confirm_debits_the_difference_and_supersedes_the_old_ticket(
+    wallet_partner, worker
+):
+    # Given a delivered order of two 100.00 tickets, and an offer for a later train at 120.00
+    order = delivered_train_order(wallet_partner, worker=worker)
+    first, second = lines(order)
+    offer = offer_for(wallet_partner, price="120.00")
+    before = wallet_balance(wallet_partner)
+
+    # When the first ticket is exchanged for it
+    actor = Actor.partner(wallet_partner)
+    draft = amendments.amendment_open(
+        order_id=order.pk, exchange=[Exchange(line_id=first.pk, offer_id=offer.pk)], actor=actor
+    )
+
+    # Then a draft version 2 holds a new line for the same traveller, RESERVING; nothing issued moved
+    assert (draft.number, draft.status, draft.balance) == (2, "DRAFT", Decimal("20.00"))
+    new = lines(order)[2]
+    assert (new.status, new.traveller_id, new.replaces_id, new.added_in_version) == (
+        "RESERVING",
+        first.traveller_id,
+        first.pk,
+        2,
+    )
+    assert lines(order)[0].status == "ISSUED" and Order.objects.get(pk=order.pk).version == 1
+
+    # When the worker reserves it and the partner confirms with the balance it expects
+    worker()
+    assert lines(order)[2].status == "RESERVED"
+    amendment_confirm(order_id=order.pk, number=2, expected_balance="20.00", actor=actor)
+    worker()
+
+    # Then version 2 is current and issued, the old line left and its ticket says so at the door
+    order.refresh_from_db()
+    assert (order.version, order.status, order.total_amount) == (2, "FULFILLED", Decimal("220.00"))
+    old, kept, issued = lines(order)
+    assert (old.status, old.removed_in_version, kept.status, issued.status) == (
+        "REMOVED",
+        2,
+        "ISSUED",
+        "ISSUED",
+    )
+    check = ticket_check(payload=ticket_payload(old.voucher), actor=DOOR)
+    assert check.result == TicketResult.SUPERSEDED
+    assert check.message == "Not valid: superseded by version 2 of the order."
+    # the supplier was asked to take the old ticket back
+    assert SandboxBooking.objects.get(line_key=f"line:{old.pk}").state == "REFUNDED"
+    # and the wallet paid exactly the difference, which the ledger and the versions agree on
+    assert wallet_balance(wallet_partner) == before - Decimal("20.00")
+    assert ledger_out(order) == paid_minus_refunded(order) == Decimal("220.00")
+    assert_wallet_agrees_with_ledger(wallet_partner)
+    types = set(OrderEvent.objects.filter(order=order).values_list("transition", flat=True))
+    assert {"amendment.opened", "amendment.confirmed", "line.removed", "order.amended"} <= types
+
+
+def test_adding_a_ticket_for_a_new_traveller_debits_its_price(wallet_partner, worker):
+    # Given a delivered order of one ticket
+    order = delivered_train_order(wallet_partner, worker=worker, quantity=1)
+    offer = offer_for(wallet_partner, price="35.50")
+    actor = Actor.partner(wallet_partner)
+
+    # When a ticket for a new traveller is added, reserved and confirmed
+    amendments.amendment_open(
+        order_id=order.pk,
+        add=[LineToAdd(offer_id=offer.pk, travellers=[TravellerInput(given_name="Bo", family_name="New")])],
+        actor=actor,
+    )
+    worker()
+    amendment_confirm(order_id=order.pk, number=2, expected_balance="35.50", actor=actor)
+    worker()
+
+    # Then the order holds both tickets, issued, for both travellers, and paid both
+    order.refresh_from_db()
+    assert (order.version, order.status) == (2, "FULFILLED")
+    assert [line.status for line in lines(order)] == ["ISSUED", "ISSUED"]
+    assert str(lines(order)[1].traveller) == "Bo New"
+    assert ledger_out(order) == paid_minus_refunded(order) == Decimal("135.50")
+
+
+def test_removing_a_ticket_gives_its_price_back_to_the_wallet(wallet_partner, worker):
+    # Given a delivered order of two tickets
+    order = delivered_train_order(wallet_partner, worker=worker)
+    gone = lines(order)[1]
+    actor = Actor.partner(wallet_partner)
+    before = wallet_balance(wallet_partner)
+
+    # When the second is removed: nothing to reserve, so the draft confirms at once
+    draft = amendments.amendment_open(order_id=order.pk, remove=[gone.pk], actor=actor)
+    assert draft.balance == Decimal("-100.00")
+    amendment_confirm(order_id=order.pk, number=2, expected_balance="-100.00", actor=actor)
+    worker()
+
+    # Then the order stays FULFILLED with one line, the wallet got 100.00 back, the supplier its ticket
+    order.refresh_from_db()
+    assert (order.version, order.status, order.total_amount) == (2, "FULFILLED", Decimal("100.00"))
+    assert [line.status for line in lines(order)] == ["ISSUED", "REMOVED"]
+    assert lines(order)[1].voucher.status == "REVOKED"
+    assert wallet_balance(wallet_partner) == before + Decimal("100.00")
+    assert OrderEvent.objects.filter(order=order, transition="line.return_confirmed").count() == 1
+    assert ledger_out(order) == paid_minus_refunded(order) == Decimal("100.00")
+
+
+def test_reset_releases_what_the_draft_reserved_and_keeps_the_order_as_it_was(wallet_partner, worker):
+    # Given an open draft that exchanges a line and has reserved its new one
+    order = delivered_train_order(wallet_partner, worker=worker)
+    first = lines(order)[0]
+    offer = offer_for(wallet_partner)
+    actor = Actor.partner(wallet_partner)
+    amendments.amendment_open(
+        order_id=order.pk, exchange=[Exchange(line_id=first.pk, offer_id=offer.pk)], actor=actor
+    )
+    worker()
+    before = wallet_balance(wallet_partner)
+
+    # When it is reset
+    amendments.amendment_reset(order_id=order.pk, number=2, actor=actor)
+    worker()
+
+    # Then its line is released at the supplier, the old line is kept, and no money moved
+    old, _kept, new = lines(order)
+    assert (new.status, old.status, old.removed_in_version) == ("RELEASED", "ISSUED", None)
+    assert SandboxBooking.objects.get(line_key=f"line:{new.pk}").state == "RELEASED"
+    order.refresh_from_db()
+    assert (order.version, order.status) == (1, "FULFILLED")
+    assert wallet_balance(wallet_partner) == before
+    assert OrderVersion.objects.get(order=order).status == "DISCARDED"
+    # and confirming it now finds no draft, while a new draft takes number 2 again
+    with pytest.raises(AmendmentNotFound):
+        amendment_confirm(order_id=order.pk, number=2, expected_balance="20.00", actor=actor)
+    again = amendments.amendment_open(order_id=order.pk, remove=[first.pk], actor=actor)
+    assert again.number == 2
+
+
+def test_the_sweep_discards_a_draft_past_its_expiry_like_a_reset(wallet_partner, worker):
+    # Given a draft that adds a ticket for a new traveller, past its expiresAt
+    order = delivered_train_order(wallet_partner, worker=worker, quantity=1)
+    actor = Actor.partner(wallet_partner)
+    draft = amendments.amendment_open(
+        order_id=order.pk,
+        add=[
+            LineToAdd(
+                offer_id=offer_for(wallet_partner).pk,
+                travellers=[TravellerInput(given_name="Late", family_name="Comer")],
+            )
+        ],
+        actor=actor,
+    )
+    worker()
+    OrderVersion.objects.filter(pk=draft.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    # When the expiry sweep runs
+    assert amendments.amendments_expire_due() == 1
+    worker()
+
+    # Then the draft is EXPIRED-discarded, its line released, its traveller in no version
+    draft.refresh_from_db()
+    assert draft.status == "DISCARDED"
+    assert lines(order)[1].status == "RELEASED"
+    assert Traveller.objects.get(order=order, given_name="Late").removed_in_version == 2
+    assert OrderEvent.objects.filter(order=order, transition="amendment.expired").count() == 1
+    assert Order.objects.get(pk=order.pk).version == 1
+
+
+def test_confirm_refuses_a_wrong_balance_and_unreserved_lines(wallet_partner, worker):
+    # Given a draft whose new line is not reserved yet
+    order = delivered_train_order(wallet_partner, worker=worker, quantity=1)
+    actor = Actor.partner(wallet_partner)
+    traveller = lines(order)[0].traveller_id
+    amendments.amendment_open(
+        order_id=order.pk,
+        add=[LineToAdd(offer_id=offer_for(wallet_partner).pk, traveller_ids=[traveller])],
+        actor=actor,
+    )
+
+    # Then confirming with another balance is PRICE_CHANGED, and with the right one ORDER_NOT_READY
+    with pytest.raises(PriceChanged):
+        amendment_confirm(order_id=order.pk, number=2, expected_balance="0.00", actor=actor)
+    with pytest.raises(OrderNotReady):
+        amendment_confirm(order_id=order.pk, number=2, expected_balance="120.00", actor=actor)
+
+
+def test_an_open_draft_refuses_refunds_and_a_second_amendment(wallet_partner, worker):
+    # Given an open draft
+    order = delivered_train_order(wallet_partner, worker=worker)
+    first, second = lines(order)
+    actor = Actor.partner(wallet_partner)
+    amendments.amendment_open(order_id=order.pk, remove=[first.pk], actor=actor)
+
+    # Then a refund and another amendment are refused with AMENDMENT_OPEN
+    with pytest.raises(AmendmentOpen):
+        refund_request(
+            order_id=order.pk,
+            line_ids=[second.pk],
+            reason="requested",
+            note="",
+            actor=actor,
+            idempotency_key="r1",
+        )
+    with pytest.raises(AmendmentOpen):
+        amendments.amendment_open(order_id=order.pk, remove=[second.pk], actor=actor)
