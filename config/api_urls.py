@@ -27,6 +27,18 @@ urlpatterns = [
     path("orders/<uuid:order_id>/finalize", orders.OrderFinalize.as_view(), name="order-finalize"),
     path("orders/<uuid:order_id>/cancel", orders.OrderCancel.as_view(), name="order-cancel"),
     path("orders/<uuid:order_id>/events", orders.OrderEvents.as_view(), name="order-events"),
+    path("orders/<uuid:order_id>/versions", orders.OrderVersions.as_view(), name="order-versions"),
+    path("orders/<uuid:order_id>/amendments", orders.OrderAmendments.as_view(), name="order-amendments"),
+    path(
+        "orders/<uuid:order_id>/amendments/<int:number>/confirm",
+        orders.OrderAmendmentConfirm.as_view(),
+        name="order-amendment-confirm",
+    ),
+    path(
+        "orders/<uuid:order_id>/amendments/<int:number>/reset",
+        orders.OrderAmendmentReset.as_view(),
+        name="order-amendment-reset",
+    ),
     path("orders/<uuid:order_id>/tickets.pdf", order_tickets.OrderTicketsPdf.as_view(), name="order-tickets"),
     path("orders/<uuid:order_id>/vouchers", order_vouchers.OrderVouchers.as_view(), name="order-vouchers"),
     path("orders/<uuid:order_id>/checkout", checkouts.OrderCheckout.as_view(), name="order-checkout"),

@@ -119,6 +119,12 @@ class OrderNotAmendable(InvalidState):
     )
 
 
+class VersionNotFound(NotFound):
+    code = "VERSION_NOT_FOUND"
+    title = "The order has no such confirmed version"
+    suggested_action = "Give a version from 1 up to the order's version (GET .../versions lists them)."
+
+
 class AmendmentExpired(InvalidState):
     code = "AMENDMENT_EXPIRED"
     title = "The amendment has expired"

@@ -17,6 +17,8 @@ REFUNDABLE_ORDER_STATUSES = frozenset(
     {OrderStatus.FULFILLED, OrderStatus.PARTIALLY_FULFILLED, OrderStatus.PARTIALLY_REFUNDED}
 )
 CAPTURED_PAYMENT_STATUSES = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})
+# A refund still on its way: its lines are ISSUED yet, so the order takes no amendment meanwhile.
+LIVE_REFUND_STATUSES = frozenset({RefundStatus.REQUESTED, RefundStatus.PROCESSING})
 
 # Reasons a partner or staff may give; the others are Tessera's own (automatic refunds).
 REQUESTABLE_REASONS = [

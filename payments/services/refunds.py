@@ -48,6 +48,7 @@ from payments.models import (
 )
 from payments.refund_rules import (
     CAPTURED_PAYMENT_STATUSES,
+    LIVE_REFUND_STATUSES,
     REFUNDABLE_ORDER_STATUSES,
     REQUESTABLE_REASONS,
     amendments_balance,
@@ -460,7 +461,7 @@ def refuse_amendment_during_refund(*, order: Order) -> None:
     """Raise REFUND_IN_PROGRESS if a refund of the locked ``order`` is still under way: the lines
     it takes back are still ISSUED, and an amendment must not give their money back twice."""
     live = list(
-        Refund.objects.filter(order=order, status__in=[RefundStatus.REQUESTED, RefundStatus.PROCESSING])
+        Refund.objects.filter(order=order, status__in=LIVE_REFUND_STATUSES)
         .order_by("created_at")
         .values_list("pk", flat=True)
     )
