@@ -230,6 +230,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryModeEnum": "suppliers.models.DeliveryMode",
         "BillingModeEnum": "orders.statuses.BillingMode",
         "EventTypeEnum": "tessera.event_types.EventType",
+        "AmendmentStatusEnum": "orders.statuses.AmendmentStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
