@@ -303,7 +303,7 @@ class VersionOut(serializers.Serializer):
     balance = MoneyField(
         amount="balance",
         help_text="What this version moved: version 1 its payment; an amendment the new total minus "
-        "what was paid (positive: paid by the partner; negative: given back)."
+        "what was paid (positive: paid by the partner; negative: given back).",
     )
     createdAt = serializers.DateTimeField(source="created_at")
     confirmedAt = serializers.DateTimeField(source="confirmed_at", allow_null=True)
@@ -320,7 +320,7 @@ class AmendmentOut(serializers.Serializer):
     balance = MoneyField(
         amount="balance",
         help_text="New total minus what was paid: confirm with it as expectedBalance. Positive: "
-        "debited; negative: given back."
+        "debited; negative: given back.",
     )
     total = MoneyField(amount="total_amount", help_text="The order's total once confirmed.")
     expiresAt = serializers.DateTimeField(source="expires_at")
