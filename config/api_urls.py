@@ -35,6 +35,11 @@ urlpatterns = [
         name="order-amendment-confirm",
     ),
     path(
+        "orders/<uuid:order_id>/amendments/<int:number>/fail",
+        orders.OrderAmendmentFail.as_view(),
+        name="order-amendment-fail",
+    ),
+    path(
         "orders/<uuid:order_id>/amendments/<int:number>/reset",
         orders.OrderAmendmentReset.as_view(),
         name="order-amendment-reset",

@@ -231,6 +231,19 @@ def amendment_opened(version: OrderVersion, *, actor: Actor, payload: dict) -> O
     )
 
 
+def amendment_line_failed(
+    version: OrderVersion, line: OrderLine, *, actor: Actor, payload: dict
+) -> OrderEvent:
+    """A draft's new line its supplier could not confirm left the draft (seed 002's fail)."""
+    return record(
+        order_id=version.order_id,
+        subject_id=version.pk,
+        event=EventType.AMENDMENT_LINE_FAILED,
+        actor=actor,
+        payload={"line": line.position, **payload},
+    )
+
+
 def line_return_confirmed(line: OrderLine, *, reference: str) -> OrderEvent:
     """The supplier took back a line an amendment removed."""
     return _of_line(line, EventType.LINE_RETURN_CONFIRMED, actor=WORKER, payload={"reference": reference})

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from orders.selectors import open_draft_of
-from orders.services.amendments import AMENDABLE
+from orders.services.amendments import AMENDABLE, draft_lines
 from orders.statuses import BillingMode, LineStatus, OrderStatus
 from payments.refund_rules import LIVE_REFUND_STATUSES, refund_possible
 
@@ -18,6 +18,7 @@ ACTIONS = [
     "refund",
     "amend",
     "confirmAmendment",
+    "failAmendment",
     "resetAmendment",
 ]
 
@@ -25,8 +26,15 @@ ACTIONS = [
 def available_actions(order: Order, lines) -> list[str]:
     """Names of the API operations allowed now; ``lines`` are the order's (prefetched) lines."""
     if order.status != OrderStatus.PENDING:
-        if open_draft_of(order) is not None:
-            return ["confirmAmendment", "resetAmendment"]
+        draft = open_draft_of(order)
+        if draft is not None:
+            new, _removed = draft_lines(lines, draft.number)
+            stuck = any(line.status in {LineStatus.FAILED, LineStatus.UNKNOWN} for line in new)
+            return (
+                ["confirmAmendment", "failAmendment", "resetAmendment"]
+                if stuck
+                else ["confirmAmendment", "resetAmendment"]
+            )
         actions = ["refund"] if refund_possible(order, lines) else []
         refunding = any(refund.status in LIVE_REFUND_STATUSES for refund in order.refunds.all())
         return [*actions, "amend"] if order.status in AMENDABLE and not refunding else actions

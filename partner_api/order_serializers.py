@@ -214,6 +214,15 @@ class ConfirmAmendmentIn(serializers.Serializer):
     )
 
 
+class FailAmendmentIn(serializers.Serializer):
+    lines = serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=1,
+        max_length=20,
+        help_text="Ids of lines the draft adds that their supplier could not confirm.",
+    )
+
+
 class CancelIn(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=255)
 

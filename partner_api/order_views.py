@@ -17,6 +17,7 @@ from partner_api.order_serializers import (
     ConfirmAmendmentIn,
     ContactIn,
     EventOut,
+    FailAmendmentIn,
     FinalizeIn,
     OrderCreateIn,
     OrderOut,
@@ -380,5 +381,30 @@ class OrderAmendmentReset(PartnerAPIView):
     def post(self, request, order_id, number):
         amendments.amendment_reset(
             order_id=order_id, number=number, partner_id=request.user.partner.pk, actor=request.user.actor
+        )
+        return _order_response(request, order_id)
+
+
+class OrderAmendmentFail(PartnerAPIView):
+    @extend_schema(
+        operation_id="failAmendmentLines",
+        summary="Take lines the draft adds out of it: their supplier could not confirm them",
+        description=(
+            "Seed 002's fail. Lines still held are released; an exchanged line's old line stays; "
+            "the draft's balance follows and its expiresAt moves on. Nothing was paid for them yet."
+        ),
+        parameters=[ORDER_ID, NUMBER],
+        request=FailAmendmentIn,
+        responses={200: OrderOut, **write_errors()},
+    )
+    @idempotent
+    def post(self, request, order_id, number):
+        data = self.validated(FailAmendmentIn, request)
+        amendments.amendment_fail_lines(
+            order_id=order_id,
+            number=number,
+            line_ids=data["lines"],
+            partner_id=request.user.partner.pk,
+            actor=request.user.actor,
         )
         return _order_response(request, order_id)

@@ -61,6 +61,7 @@ class EventType(models.TextChoices):
     AMENDMENT_CONFIRMED = "amendment.confirmed", "Amendment confirmed"
     AMENDMENT_RESET = "amendment.reset", "Amendment reset"
     AMENDMENT_EXPIRED = "amendment.expired", "Amendment expired"
+    AMENDMENT_LINE_FAILED = "amendment.line_failed", "Line failed out of the amendment"
 
     VOUCHER_REVEALED = "voucher.revealed", "Voucher codes shown"
     VOUCHER_REVEAL_REFUSED = "voucher.reveal_refused", "Showing voucher codes refused"

@@ -57,7 +57,9 @@ def test_confirming_one_draft_ten_times_at_once_makes_one_version_and_one_paymen
     assert_wallet_agrees_with_ledger(wallet_partner)
 
 
-def test_an_amendment_racing_a_refund_of_the_same_line_lets_one_win_and_money_stays_exact(wallet_partner, worker):
+def test_an_amendment_racing_a_refund_of_the_same_line_lets_one_win_and_money_stays_exact(
+    wallet_partner, worker
+):
     # given a delivered order of two 100.00 tickets
     order = delivered_train_order(wallet_partner, worker=worker)
     target = lines(order)[1]
@@ -66,9 +68,16 @@ def test_an_amendment_racing_a_refund_of_the_same_line_lets_one_win_and_money_st
     def act(kind: str):
         if kind == "amend":
             version = amendments.amendment_open(order_id=order.pk, remove=[target.pk], actor=actor)
-            return amendment_confirm(order_id=order.pk, number=version.number, expected_balance="-100.00", actor=actor)
+            return amendment_confirm(
+                order_id=order.pk, number=version.number, expected_balance="-100.00", actor=actor
+            )
         return refund_request(
-            order_id=order.pk, line_ids=[target.pk], reason="requested", note="", actor=actor, idempotency_key="r"
+            order_id=order.pk,
+            line_ids=[target.pk],
+            reason="requested",
+            note="",
+            actor=actor,
+            idempotency_key="r",
         )
 
     # when a removal of line 2 and a refund of line 2 arrive together, five times each
@@ -77,7 +86,9 @@ def test_an_amendment_racing_a_refund_of_the_same_line_lets_one_win_and_money_st
 
     # then the line went back once, by one of them, and every other attempt was a 409
     winners = [o for o in outcomes if o.error is None]
-    assert all(o.error.http_status in {409, 404} for o in outcomes if o.error is not None), errors_of(outcomes)
+    assert all(o.error.http_status in {409, 404} for o in outcomes if o.error is not None), errors_of(
+        outcomes
+    )
     kinds = {o.item for o in winners}
     assert len(kinds) == 1, errors_of(outcomes)
     confirmed = OrderVersion.objects.filter(order=order, status="CONFIRMED").count()

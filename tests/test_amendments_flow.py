@@ -17,7 +17,9 @@ from payments.models import Wallet
 from payments.services.amendment_confirmation import amendment_confirm
 from payments.services.refunds import refund_request
 from suppliers.models import SandboxBooking
+from suppliers.services import offer_quote
 from tessera.actors import Actor
+from tests import factories
 from tests.amendment_support import (
     delivered_train_order,
     ledger_out,
@@ -236,3 +238,40 @@ def test_an_open_draft_refuses_refunds_and_a_second_amendment(wallet_partner, wo
         )
     with pytest.raises(AmendmentOpen):
         amendments.amendment_open(order_id=order.pk, remove=[second.pk], actor=actor)
+
+
+def test_fail_takes_a_refused_exchange_out_of_the_draft_and_keeps_the_old_ticket(wallet_partner, worker):
+    # Given a draft that exchanges line 1 for a train whose supplier refuses the seat, and adds one
+    order = delivered_train_order(wallet_partner, worker=worker)
+    first, second = lines(order)
+    refused = offer_quote(
+        partner=wallet_partner, product_id=factories.product(price="130.00", behaviour={"fail": "reserve"}).pk
+    )
+    extra = offer_for(wallet_partner, price="40.00")
+    actor = Actor.partner(wallet_partner)
+    amendments.amendment_open(
+        order_id=order.pk,
+        exchange=[Exchange(line_id=first.pk, offer_id=refused.pk)],
+        add=[LineToAdd(offer_id=extra.pk, traveller_ids=[second.traveller_id])],
+        actor=actor,
+    )
+    worker()
+    failed, added = lines(order)[2:]
+    assert (failed.status, added.status) == ("FAILED", "RESERVED")
+    with pytest.raises(OrderNotReady):
+        amendment_confirm(order_id=order.pk, number=2, expected_balance="70.00", actor=actor)
+
+    # When the refused line is failed out of the draft
+    draft = amendments.amendment_fail_lines(order_id=order.pk, number=2, line_ids=[failed.pk], actor=actor)
+
+    # Then the draft only adds the other line, line 1 stays in it, and confirm takes 40.00
+    assert (draft.balance, draft.total_amount) == (Decimal("40.00"), Decimal("240.00"))
+    assert lines(order)[0].removed_in_version is None
+    assert OrderEvent.objects.filter(order=order, transition="amendment.line_failed").count() == 1
+    amendment_confirm(order_id=order.pk, number=2, expected_balance="40.00", actor=actor)
+    worker()
+    order.refresh_from_db()
+    assert (order.status, order.total_amount) == ("FULFILLED", Decimal("240.00"))
+    assert [line.status for line in lines(order)] == ["ISSUED", "ISSUED", "FAILED", "ISSUED"]
+    assert [line.pk for line in order.current_lines] == [first.pk, second.pk, added.pk]
+    assert ledger_out(order) == paid_minus_refunded(order) == Decimal("240.00")

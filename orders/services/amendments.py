@@ -294,6 +294,63 @@ def _new_lines(
         )
 
 
+# --- fail: a draft's line its supplier could not confirm leaves the draft -----------------------
+
+FAILABLE = frozenset({LineStatus.RESERVING, LineStatus.RESERVED, LineStatus.UNKNOWN, LineStatus.FAILED})
+
+
+def amendment_fail_lines(
+    *, order_id, number: int, line_ids: Sequence[int], actor: Actor, partner_id: int | None = None
+) -> OrderVersion:
+    """Take lines the draft added out of it (seed 002's ``fail``): a line still held at its
+    supplier is released, an exchanged-away line is kept again, and the balance and total
+    follow. Nothing was taken for a draft's line before confirmation, so nothing is credited.
+    The draft's expiry moves to ``AMENDMENT_EXPIRY_MINUTES`` from now (a change)."""
+    if not line_ids or len(set(line_ids)) != len(line_ids):
+        raise InvalidInput("Name each line to fail once, at least one.")
+    now = timezone.now()
+    with transaction.atomic(), batched():
+        order = lock_order(order_id, partner_id=partner_id)
+        version = draft_of(order, number)
+        lines = lock_lines(order)
+        new, _removed = draft_lines(lines, number)
+        by_id = {line.pk: line for line in new}
+        refused = {
+            str(line_id): "not a line this draft adds, or already issued"
+            for line_id in line_ids
+            if line_id not in by_id or by_id[line_id].status not in FAILABLE
+        }
+        if refused:
+            raise OrderNotAmendable("Some lines cannot be failed out of the draft.", lines=refused)
+        failing = [by_id[line_id] for line_id in line_ids]
+        release_lines(failing, actor=actor)
+        kept_again = [line for line in lines if line.pk in {f.replaces_id for f in failing}]
+        for line in failing:
+            line.removed_in_version = number
+        for line in kept_again:
+            line.removed_in_version = None
+        OrderLine.objects.bulk_update([*failing, *kept_again], ["removed_in_version"])
+        change = sum((line.amount for line in failing), ZERO) - sum(
+            (line.amount for line in kept_again), ZERO
+        )
+        version.balance = quantize(version.balance - change, version.currency)
+        version.total_amount = quantize(version.total_amount - change, version.currency)
+        version.expires_at = now + settings.AMENDMENT_EXPIRY_DEFAULT
+        version.save(update_fields=["balance", "total_amount", "expires_at", "updated_at"])
+        for line in failing:
+            events.amendment_line_failed(
+                version,
+                line,
+                actor=actor,
+                payload={
+                    "version": number,
+                    "status": line.status,
+                    "balance": format_amount(version.balance, version.currency),
+                },
+            )
+    return version
+
+
 # --- reset and expiry -------------------------------------------------------------------------
 
 
