@@ -214,6 +214,12 @@ class ConfirmAmendmentIn(serializers.Serializer):
     )
 
 
+class ResetAmendmentIn(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=255, help_text="Why, for the audit trail."
+    )
+
+
 class FailAmendmentIn(serializers.Serializer):
     lines = serializers.ListField(
         child=serializers.IntegerField(),

@@ -22,6 +22,7 @@ from partner_api.order_serializers import (
     OrderCreateIn,
     OrderOut,
     OrderUpdateIn,
+    ResetAmendmentIn,
     TravellersIn,
     VersionOut,
     amendment_input,
@@ -374,13 +375,18 @@ class OrderAmendmentReset(PartnerAPIView):
         operation_id="resetAmendment",
         summary="Discard the draft at once and release what it reserved",
         parameters=[ORDER_ID, NUMBER],
-        request=None,
+        request=ResetAmendmentIn,
         responses={200: OrderOut, **write_errors()},
     )
     @idempotent
     def post(self, request, order_id, number):
+        data = self.validated(ResetAmendmentIn, request)
         amendments.amendment_reset(
-            order_id=order_id, number=number, partner_id=request.user.partner.pk, actor=request.user.actor
+            order_id=order_id,
+            number=number,
+            partner_id=request.user.partner.pk,
+            reason=data.get("reason", ""),
+            actor=request.user.actor,
         )
         return _order_response(request, order_id)
 

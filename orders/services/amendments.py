@@ -354,12 +354,14 @@ def amendment_fail_lines(
 # --- reset and expiry -------------------------------------------------------------------------
 
 
-def amendment_reset(*, order_id, number: int, actor: Actor, partner_id: int | None = None) -> OrderVersion:
+def amendment_reset(
+    *, order_id, number: int, actor: Actor, partner_id: int | None = None, reason: str = ""
+) -> OrderVersion:
     """Discard the open draft ``number`` at once: what it reserved is released, the order is as before."""
     with transaction.atomic(), batched():
         order = lock_order(order_id, partner_id=partner_id)
         version = draft_of(order, number)
-        discard(order, version, lock_lines(order), transition="reset", actor=actor)
+        discard(order, version, lock_lines(order), transition="reset", actor=actor, reason=reason)
     return version
 
 
@@ -388,7 +390,13 @@ def amendments_expire_due(*, limit: int = EXPIRY_BATCH) -> int:
 
 
 def discard(
-    order: Order, version: OrderVersion, lines: list[OrderLine], *, transition: str, actor: Actor
+    order: Order,
+    version: OrderVersion,
+    lines: list[OrderLine],
+    *,
+    transition: str,
+    actor: Actor,
+    reason: str = "",
 ) -> None:
     """Scrap a locked order's draft: its lines are released and belong to no version, the lines it
     meant to remove are kept, and its number is free again."""
@@ -412,6 +420,7 @@ def discard(
             "version": number,
             "released": [line.position for line in added if line.status == LineStatus.RELEASED],
             "expiresAt": iso_utc(version.expires_at),
+            **({"reason": reason[:255]} if reason else {}),
         },
     )
 
