@@ -97,3 +97,26 @@ def test_an_amendment_racing_a_refund_of_the_same_line_lets_one_win_and_money_st
     # and exactly 100.00 came back
     assert ledger_out(order) == paid_minus_refunded(order) == Decimal("100.00")
     assert_wallet_agrees_with_ledger(wallet_partner)
+
+
+def test_ten_amendments_of_one_order_at_once_open_one_draft(wallet_partner, worker):
+    # given a delivered order of two tickets and ten partners' offers to exchange its first for
+    order = delivered_train_order(wallet_partner, worker=worker)
+    first = lines(order)[0]
+    actor = Actor.partner(wallet_partner)
+    offers = [offer_for(wallet_partner, price="110.00") for _ in range(10)]
+
+    # when ten exchanges arrive together
+    outcomes = run_concurrently(
+        lambda offer: amendments.amendment_open(
+            order_id=order.pk, exchange=[Exchange(line_id=first.pk, offer_id=offer.pk)], actor=actor
+        ),
+        offers,
+        threads=10,
+    )
+
+    # then one draft was opened with one new line, and the nine others were told AMENDMENT_OPEN
+    assert len([o for o in outcomes if o.error is None]) == 1
+    assert errors_of(outcomes) == Counter({"AmendmentOpen": 9})
+    assert OrderVersion.objects.filter(order=order).count() == 1
+    assert len(lines(order)) == 3
