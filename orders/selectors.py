@@ -67,6 +67,7 @@ class VersionSummary:
     currency: str
     total_amount: Decimal
     balance: Decimal
+    fee_amount: Decimal
     created_at: datetime
     confirmed_at: datetime | None
     expires_at: datetime | None
@@ -82,6 +83,7 @@ def versions_of(order: Order) -> list[VersionSummary]:
         currency=order.currency,
         total_amount=first_total,
         balance=first_total,
+        fee_amount=Decimal(0),
         created_at=order.created_at,
         confirmed_at=order.finalized_at,
         expires_at=None,
@@ -95,6 +97,7 @@ def versions_of(order: Order) -> list[VersionSummary]:
                 currency=v.currency,
                 total_amount=v.total_amount,
                 balance=v.balance,
+                fee_amount=v.fee_amount,
                 created_at=v.created_at,
                 confirmed_at=v.confirmed_at,
                 expires_at=v.expires_at if v.status == AmendmentStatus.DRAFT else None,

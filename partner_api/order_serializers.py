@@ -320,6 +320,7 @@ class VersionOut(serializers.Serializer):
         help_text="What this version moved: version 1 its payment; an amendment the new total minus "
         "what was paid (positive: paid by the partner; negative: given back).",
     )
+    fees = MoneyField(amount="fee_amount", help_text="Change and cancellation fees, in the balance.")
     createdAt = serializers.DateTimeField(source="created_at")
     confirmedAt = serializers.DateTimeField(source="confirmed_at", allow_null=True)
     expiresAt = serializers.DateTimeField(
@@ -338,6 +339,10 @@ class AmendmentOut(serializers.Serializer):
         "debited; negative: given back.",
     )
     total = MoneyField(amount="total_amount", help_text="The order's total once confirmed.")
+    fees = MoneyField(
+        amount="fee_amount",
+        help_text="Change and cancellation fees of the lines it gives up (see products' changes).",
+    )
     expiresAt = serializers.DateTimeField(source="expires_at")
     createdAt = serializers.DateTimeField(source="created_at")
     lines = serializers.SerializerMethodField(help_text="The lines it adds (exchanges included).")

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from orders.errors import AmendmentNotFound, AmendmentOpen, OrderNotReady, PriceChanged
+from orders.errors import AmendmentNotFound, AmendmentOpen, OrderNotAmendable, OrderNotReady, PriceChanged
 from orders.models import Order, OrderEvent, OrderVersion, Traveller
 from orders.services import amendments
 from orders.services.amendments import Exchange, LineToAdd
@@ -16,7 +16,7 @@ from orders.ticket_signing import ticket_payload
 from payments.models import Wallet
 from payments.services.amendment_confirmation import amendment_confirm
 from payments.services.refunds import refund_request
-from suppliers.models import SandboxBooking
+from suppliers.models import Product, SandboxBooking
 from suppliers.services import offer_quote
 from tessera.actors import Actor
 from tests import factories
@@ -27,7 +27,7 @@ from tests.amendment_support import (
     offer_for,
     paid_minus_refunded,
 )
-from tests.refund_support import assert_wallet_agrees_with_ledger
+from tests.refund_support import assert_wallet_agrees_with_ledger, delivered
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -275,3 +275,48 @@ def test_fail_takes_a_refused_exchange_out_of_the_draft_and_keeps_the_old_ticket
     assert [line.status for line in lines(order)] == ["ISSUED", "ISSUED", "FAILED", "ISSUED"]
     assert [line.pk for line in order.current_lines] == [first.pk, second.pk, added.pk]
     assert ledger_out(order) == paid_minus_refunded(order) == Decimal("240.00")
+
+
+def test_products_say_which_changes_they_allow_and_their_fees_go_into_the_balance(wallet_partner, worker):
+    # Given a delivered order of two tickets whose product charges 5.00 to exchange and keeps
+    # 15.00 of a removed ticket
+    product = factories.product(price="100.00")
+    Product.objects.filter(pk=product.pk).update(change_fee="5.00", cancellation_fee="15.00")
+    order = delivered(wallet_partner, Product.objects.get(pk=product.pk), worker=worker, quantity=2)
+    first, second = lines(order)
+    actor = Actor.partner(wallet_partner)
+
+    # When line 1 is exchanged for a 100.00 ticket and line 2 removed
+    draft = amendments.amendment_open(
+        order_id=order.pk,
+        exchange=[Exchange(line_id=first.pk, offer_id=offer_for(wallet_partner, price="100.00").pk)],
+        remove=[second.pk],
+        actor=actor,
+    )
+
+    # Then the balance is the difference plus the fees: 100 - 200 + 5 + 15
+    assert (draft.fee_amount, draft.balance, draft.total_amount) == (
+        Decimal("20.00"),
+        Decimal("-80.00"),
+        Decimal("100.00"),
+    )
+    worker()
+    amendment_confirm(order_id=order.pk, number=2, expected_balance="-80.00", actor=actor)
+    worker()
+    assert ledger_out(order) == paid_minus_refunded(order) == Decimal("120.00")
+
+
+def test_a_product_that_allows_no_exchange_refuses_one(wallet_partner, worker):
+    product = factories.product(price="100.00")
+    Product.objects.filter(pk=product.pk).update(allows_exchange=False)
+    order = delivered(wallet_partner, Product.objects.get(pk=product.pk), worker=worker, quantity=1)
+
+    with pytest.raises(OrderNotAmendable) as refused:
+        amendments.amendment_open(
+            order_id=order.pk,
+            exchange=[Exchange(line_id=lines(order)[0].pk, offer_id=offer_for(wallet_partner).pk)],
+            actor=Actor.partner(wallet_partner),
+        )
+
+    assert refused.value.context["lines"] == {str(lines(order)[0].pk): "its product allows no exchange"}
+    assert not OrderVersion.objects.filter(order=order).exists()

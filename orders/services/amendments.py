@@ -12,6 +12,7 @@ While a draft is open the order takes no other amendment (AMENDMENT_OPEN) and no
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from uuid import UUID
 
 from django.conf import settings
@@ -122,7 +123,8 @@ def amendment_open(
         draft = _Draft(order=order, number=order.version + 1, lines=lock_lines(order), now=now)
         amendment_opening.send(sender=Order, order=order, lines=draft.lines, actor=actor)
         offers = _offers(order, [item.offer_id for item in add] + [item.offer_id for item in exchange], now)
-        _mark_removed(draft, [*remove, *(item.line_id for item in exchange)])
+        exchanged = {item.line_id for item in exchange}
+        _mark_removed(draft, [*remove, *exchanged], exchanged=exchanged)
         for item in exchange:
             old = next(line for line in draft.removed if line.pk == item.line_id)
             offer = offers[item.offer_id]
@@ -136,13 +138,15 @@ def amendment_open(
         Offer.objects.filter(pk__in=list(offers)).update(used_at=now)
         added = sum((line.amount for line in draft.new_lines), ZERO)
         removed = sum((line.amount for line in draft.removed), ZERO)
+        fees = quantize(sum((_fee(line, exchanged) for line in draft.removed), ZERO), order.currency)
         version = OrderVersion.objects.create(
             order=order,
             number=draft.number,
             currency=order.currency,
             previous_total=order.total_amount,
             total_amount=quantize(order.total_amount + added - removed, order.currency),
-            balance=quantize(added - removed, order.currency),
+            fee_amount=fees,
+            balance=quantize(added - removed + fees, order.currency),
             expires_at=now + settings.AMENDMENT_EXPIRY_DEFAULT,
             idempotency_key=idempotency_key,
         )
@@ -157,6 +161,7 @@ def amendment_open(
                     str(line.replaces.position): line.position for line in draft.new_lines if line.replaces
                 },
                 "balance": format_amount(version.balance, version.currency),
+                "fees": format_amount(version.fee_amount, version.currency),
                 "currency": version.currency,
                 "expiresAt": iso_utc(version.expires_at),
             },
@@ -202,9 +207,15 @@ def _offers(order: Order, offer_ids: list[UUID], now) -> dict[UUID, Offer]:
     return found
 
 
-def _mark_removed(draft: _Draft, line_ids: list[int]) -> None:
+def _fee(line: OrderLine, exchanged: set[int]) -> Decimal:
+    """What the line's product charges for giving it up: its change fee for an exchange, its
+    cancellation fee (kept from the price) for a removal."""
+    return line.product.change_fee if line.pk in exchanged else line.product.cancellation_fee
+
+
+def _mark_removed(draft: _Draft, line_ids: list[int], *, exchanged: set[int]) -> None:
     """The lines to give up carry the draft's number: the current version keeps them until the
-    draft is confirmed."""
+    draft is confirmed. Their products must allow the change (exchange or removal)."""
     by_id = {line.pk: line for line in draft.lines if in_version(line, draft.order.version)}
     refused = {}
     for line_id in line_ids:
@@ -215,6 +226,10 @@ def _mark_removed(draft: _Draft, line_ids: list[int]) -> None:
             refused[str(line_id)] = (
                 f"the line is {line.status}; only ISSUED lines can be removed or exchanged"
             )
+        elif line_id in exchanged and not line.product.allows_exchange:
+            refused[str(line_id)] = "its product allows no exchange"
+        elif line_id not in exchanged and not line.product.allows_removal:
+            refused[str(line_id)] = "its product allows no removal"
         else:
             draft.removed.append(line)
     if refused:
@@ -333,10 +348,12 @@ def amendment_fail_lines(
         change = sum((line.amount for line in failing), ZERO) - sum(
             (line.amount for line in kept_again), ZERO
         )
-        version.balance = quantize(version.balance - change, version.currency)
+        fees = sum((line.product.change_fee for line in kept_again), ZERO)  # no exchange, no fee
+        version.balance = quantize(version.balance - change - fees, version.currency)
         version.total_amount = quantize(version.total_amount - change, version.currency)
+        version.fee_amount = quantize(version.fee_amount - fees, version.currency)
         version.expires_at = now + settings.AMENDMENT_EXPIRY_DEFAULT
-        version.save(update_fields=["balance", "total_amount", "expires_at", "updated_at"])
+        version.save(update_fields=["balance", "total_amount", "fee_amount", "expires_at", "updated_at"])
         for line in failing:
             events.amendment_line_failed(
                 version,
