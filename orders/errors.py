@@ -134,8 +134,11 @@ class AmendmentExpired(InvalidState):
     )
 
 
-class AmendmentNotFound(NotFound):
-    code = "AMENDMENT_NOT_FOUND"
+class AmendmentNotOpen(InvalidState):
+    """The order exists, but holds no open draft of that number (never opened, or confirmed,
+    reset or expired since)."""
+
+    code = "AMENDMENT_NOT_OPEN"
     title = "No such open amendment"
     suggested_action = (
         "Check the version number: only the order's open draft (amendment in the order) can be "

@@ -193,14 +193,15 @@ class ExchangeIn(serializers.Serializer):
 
 
 class AmendmentIn(serializers.Serializer):
-    add = AddIn(many=True, required=False, max_length=20)
+    add = AddIn(many=True, required=False, min_length=1, max_length=20)
     remove = serializers.ListField(
         child=serializers.IntegerField(),
         required=False,
+        min_length=1,
         max_length=20,
         help_text="Ids of ISSUED lines of the current version to give up.",
     )
-    exchange = ExchangeIn(many=True, required=False, max_length=20)
+    exchange = ExchangeIn(many=True, required=False, min_length=1, max_length=20)
 
     def validate(self, attrs):
         if not any(attrs.get(name) for name in ("add", "remove", "exchange")):

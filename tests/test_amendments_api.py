@@ -109,7 +109,7 @@ def test_an_open_draft_refuses_a_second_amendment_and_refunds_until_reset(api, d
     assert reset.json()["availableActions"] == ["refund", "amend"]
     assert api.post(f"/orders/{order_id}/refunds", {"lines": [2], "reason": "requested"}).status_code == 202
     gone = api.post(f"/orders/{order_id}/amendments/2/confirm", {"expectedBalance": "-50.00"})
-    assert (gone.status_code, gone.json()["errorCode"]) == (404, "AMENDMENT_NOT_FOUND")
+    assert (gone.status_code, gone.json()["errorCode"]) == (409, "AMENDMENT_NOT_OPEN")
 
 
 def test_a_pending_order_is_not_amendable(api):

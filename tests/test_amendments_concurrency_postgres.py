@@ -44,9 +44,9 @@ def test_confirming_one_draft_ten_times_at_once_makes_one_version_and_one_paymen
         threads=10,
     )
 
-    # then one confirmed it, the nine others found no open draft (404)
+    # then one confirmed it, the nine others found no open draft (409)
     assert len([o for o in outcomes if o.error is None]) == 1
-    assert errors_of(outcomes) == Counter({"AmendmentNotFound": 9})
+    assert errors_of(outcomes) == Counter({"AmendmentNotOpen": 9})
     assert OrderVersion.objects.get(order=order).status == "CONFIRMED"
     # and the wallet was debited the balance once
     debits = LedgerEntry.objects.filter(order=order, reference__startswith="amendment:")

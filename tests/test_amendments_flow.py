@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from orders.errors import AmendmentNotFound, AmendmentOpen, OrderNotAmendable, OrderNotReady, PriceChanged
+from orders.errors import AmendmentNotOpen, AmendmentOpen, OrderNotAmendable, OrderNotReady, PriceChanged
 from orders.models import Order, OrderEvent, OrderVersion, Traveller
 from orders.services import amendments
 from orders.services.amendments import Exchange, LineToAdd
@@ -165,7 +165,7 @@ def test_reset_releases_what_the_draft_reserved_and_keeps_the_order_as_it_was(wa
     assert wallet_balance(wallet_partner) == before
     assert OrderVersion.objects.get(order=order).status == "DISCARDED"
     # and confirming it now finds no draft, while a new draft takes number 2 again
-    with pytest.raises(AmendmentNotFound):
+    with pytest.raises(AmendmentNotOpen):
         amendment_confirm(order_id=order.pk, number=2, expected_balance="20.00", actor=actor)
     again = amendments.amendment_open(order_id=order.pk, remove=[first.pk], actor=actor)
     assert again.number == 2

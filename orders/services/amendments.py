@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from orders import events, queue
 from orders.errors import (
-    AmendmentNotFound,
+    AmendmentNotOpen,
     AmendmentOpen,
     CurrencyMismatch,
     InvalidTravellers,
@@ -443,10 +443,10 @@ def discard(
 
 
 def draft_of(order: Order, number: int) -> OrderVersion:
-    """The locked order's open draft ``number`` (AMENDMENT_NOT_FOUND otherwise)."""
+    """The locked order's open draft ``number`` (AMENDMENT_NOT_OPEN otherwise)."""
     version = OrderVersion.objects.filter(order=order, number=number, status=AmendmentStatus.DRAFT).first()
     if version is None:
-        raise AmendmentNotFound(f"Order {order.reference} has no open amendment {number}.", version=number)
+        raise AmendmentNotOpen(f"Order {order.reference} has no open amendment {number}.", version=number)
     return version
 
 
