@@ -28,6 +28,7 @@ urlpatterns = [
     path("orders/<uuid:order_id>/cancel", orders.OrderCancel.as_view(), name="order-cancel"),
     path("orders/<uuid:order_id>/events", orders.OrderEvents.as_view(), name="order-events"),
     path("orders/<uuid:order_id>/versions", orders.OrderVersions.as_view(), name="order-versions"),
+    path("orders/<uuid:order_id>/unlock", orders.OrderUnlock.as_view(), name="order-unlock"),
     path("orders/<uuid:order_id>/amendments", orders.OrderAmendments.as_view(), name="order-amendments"),
     path(
         "orders/<uuid:order_id>/amendments/<int:number>/confirm",

@@ -414,3 +414,27 @@ class OrderAmendmentFail(PartnerAPIView):
             actor=request.user.actor,
         )
         return _order_response(request, order_id)
+
+
+class OrderUnlock(PartnerAPIView):
+    @extend_schema(
+        operation_id="unlockOrder",
+        summary="Release the order from an open amendment (seed 002's unlock)",
+        description=(
+            "An open draft is the only thing that holds an order: unlock resets it, whatever its "
+            "number. An order nothing holds is answered as it is."
+        ),
+        parameters=[ORDER_ID],
+        request=ResetAmendmentIn,
+        responses={200: OrderOut, **write_errors()},
+    )
+    @idempotent
+    def post(self, request, order_id):
+        data = self.validated(ResetAmendmentIn, request)
+        amendments.order_unlock(
+            order_id=order_id,
+            partner_id=request.user.partner.pk,
+            reason=data.get("reason", ""),
+            actor=request.user.actor,
+        )
+        return _order_response(request, order_id)

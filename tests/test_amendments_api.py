@@ -118,3 +118,20 @@ def test_a_pending_order_is_not_amendable(api):
     assert (response.status_code, response.json()["errorCode"]) == (409, "ORDER_NOT_AMENDABLE")
     empty = api.post(f"/orders/{order['id']}/amendments", {})
     assert empty.status_code == 400
+
+
+def test_unlock_resets_the_open_draft_and_an_unlocked_order_stays_as_it_is(api, delivered):
+    order_id = delivered["id"]
+    first = delivered["lines"][0]
+    opened = api.post(f"/orders/{order_id}/amendments", {"remove": [first["id"]]}).json()
+    # opening the draft moved the order's updatedAt, so a partner syncing by it sees the draft
+    assert opened["updatedAt"] > delivered["updatedAt"]
+
+    unlocked = api.post(f"/orders/{order_id}/unlock", {"reason": "customer changed their mind"})
+    again = api.post(f"/orders/{order_id}/unlock")
+
+    assert unlocked.status_code == again.status_code == 200
+    assert (unlocked.json()["amendment"], unlocked.json()["version"]) == (None, 1)
+    events = api.get(f"/orders/{order_id}/events", {"perPage": 100}).json()["items"]
+    (reset,) = [event for event in events if event["transition"] == "amendment.reset"]
+    assert reset["payload"]["reason"] == "customer changed their mind"

@@ -166,6 +166,7 @@ def amendment_open(
                 "expiresAt": iso_utc(version.expires_at),
             },
         )
+        order.save(update_fields=["updated_at"])  # partners syncing by updatedAt see the draft
         queue.reservation(line.pk for line in draft.new_lines)
     return version
 
@@ -354,6 +355,7 @@ def amendment_fail_lines(
         version.fee_amount = quantize(version.fee_amount - fees, version.currency)
         version.expires_at = now + settings.AMENDMENT_EXPIRY_DEFAULT
         version.save(update_fields=["balance", "total_amount", "fee_amount", "expires_at", "updated_at"])
+        order.save(update_fields=["updated_at"])
         for line in failing:
             events.amendment_line_failed(
                 version,
@@ -379,6 +381,21 @@ def amendment_reset(
         order = lock_order(order_id, partner_id=partner_id)
         version = draft_of(order, number)
         discard(order, version, lock_lines(order), transition="reset", actor=actor, reason=reason)
+    return version
+
+
+def order_unlock(
+    *, order_id, actor: Actor, partner_id: int | None = None, reason: str = ""
+) -> OrderVersion | None:
+    """Seed 002's unlock: release an order an unfinished change holds. In Tessera only an open
+    draft holds an order, so this resets it, whatever its number; the draft reset, or None if
+    nothing held the order (unlocking an unlocked order changes nothing)."""
+    with transaction.atomic(), batched():
+        order = lock_order(order_id, partner_id=partner_id)
+        version = open_draft(order)
+        if version is not None:
+            why = reason or "unlocked"
+            discard(order, version, lock_lines(order), transition="reset", actor=actor, reason=why)
     return version
 
 
