@@ -107,7 +107,8 @@ def amendment_open(
     In one transaction on the locked order: new lines are created RESERVING (their reservation
     queued after commit, one booking per supplier), the lines to remove or exchange are marked
     with the draft's number, and the draft's balance is fixed: what the new lines cost minus what
-    the removed ones did (the new total minus what was paid for the version it changes).
+    the removed ones did (the new total minus what was paid for the version it changes), plus
+    the fees their products charge for the change.
     """
     _check_request(add=add, remove=remove, exchange=exchange)
     now = timezone.now()
