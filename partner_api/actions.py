@@ -37,7 +37,8 @@ def available_actions(order: Order, lines) -> list[str]:
             )
         actions = ["refund"] if refund_possible(order, lines) else []
         refunding = any(refund.status in LIVE_REFUND_STATUSES for refund in order.refunds.all())
-        return [*actions, "amend"] if order.status in AMENDABLE and not refunding else actions
+        amendable = order.status in AMENDABLE and order.payment_method == BillingMode.WALLET
+        return [*actions, "amend"] if amendable and not refunding else actions
     actions = ["update", "replaceTravellers", "cancel"]
     modes = set(order.partner.billing_modes) & {BillingMode.WALLET, BillingMode.INVOICE}
     # Past expiresAt, finalize and checkout are refused (ORDER_EXPIRED) even before the expiry

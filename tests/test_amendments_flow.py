@@ -320,3 +320,16 @@ def test_a_product_that_allows_no_exchange_refuses_one(wallet_partner, worker):
 
     assert refused.value.context["lines"] == {str(lines(order)[0].pk): "its product allows no exchange"}
     assert not OrderVersion.objects.filter(order=order).exists()
+
+
+def test_an_invoice_order_is_not_amendable_yet(invoice_partner, worker):
+    order = delivered(
+        invoice_partner, factories.product(price="100.00"), worker=worker, method="invoice", quantity=1
+    )
+
+    with pytest.raises(OrderNotAmendable) as refused:
+        amendments.amendment_open(
+            order_id=order.pk, remove=[lines(order)[0].pk], actor=Actor.partner(invoice_partner)
+        )
+
+    assert refused.value.context == {"payment_method": "invoice"}

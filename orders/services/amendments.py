@@ -35,7 +35,7 @@ from orders.services.cancellation import release_lines
 from orders.services.creation import validate_travellers
 from orders.services.inputs import TravellerInput
 from orders.signals import amendment_opening
-from orders.statuses import AmendmentStatus, LineStatus, OrderStatus
+from orders.statuses import AmendmentStatus, BillingMode, LineStatus, OrderStatus
 from orders.stock import stock_allocate
 from suppliers.errors import OfferAlreadyUsed, OfferExpired, OfferNotFound
 from suppliers.models import Offer
@@ -119,6 +119,14 @@ def amendment_open(
                 f"Order {order.reference} is {order.status}; only FULFILLED and PARTIALLY_FULFILLED "
                 "orders can be amended.",
                 status=order.status,
+            )
+        if order.payment_method != BillingMode.WALLET:
+            # Invoices bill an order's lines as one charge, and gateway payments are one capture:
+            # neither knows a version yet, so only wallet orders take amendments for now.
+            raise OrderNotAmendable(
+                f"Order {order.reference} was paid by {order.payment_method}; only orders paid from "
+                "the wallet can be amended yet.",
+                payment_method=order.payment_method,
             )
         refuse_if_draft_open(order)
         draft = _Draft(order=order, number=order.version + 1, lines=lock_lines(order), now=now)

@@ -107,12 +107,8 @@ def _settle(order: Order, version: OrderVersion, *, actor: Actor) -> str:
     """Move the balance the way the order was paid; the ledger entry's reference, or ''."""
     if version.balance == 0:
         return ""
-    if order.payment_method != BillingMode.WALLET:
-        raise InvalidState(
-            f"Order {order.reference} was paid by {order.payment_method}; only wallet orders can "
-            "confirm an amendment with a balance yet.",
-            payment_method=order.payment_method,
-        )
+    if order.payment_method != BillingMode.WALLET:  # amendment_open refuses them; never reached
+        raise InvalidState(f"Order {order.reference} was not paid from the wallet.")
     kind = LedgerKind.DEBIT if version.balance > 0 else LedgerKind.CREDIT
     entry = wallet_book(
         kind=kind,
