@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from orders.selectors import open_draft_of
-from orders.services.amendments import AMENDABLE, draft_lines
+from orders.services.amendments import AMENDABLE, AMENDABLE_METHODS, draft_lines
 from orders.statuses import BillingMode, LineStatus, OrderStatus
 from payments.refund_rules import LIVE_REFUND_STATUSES, refund_possible
 
@@ -37,7 +37,7 @@ def available_actions(order: Order, lines) -> list[str]:
             )
         actions = ["refund"] if refund_possible(order, lines) else []
         refunding = any(refund.status in LIVE_REFUND_STATUSES for refund in order.refunds.all())
-        amendable = order.status in AMENDABLE and order.payment_method == BillingMode.WALLET
+        amendable = order.status in AMENDABLE and order.payment_method in AMENDABLE_METHODS
         return [*actions, "amend"] if amendable and not refunding else actions
     actions = ["update", "replaceTravellers", "cancel"]
     modes = set(order.partner.billing_modes) & {BillingMode.WALLET, BillingMode.INVOICE}

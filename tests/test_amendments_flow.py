@@ -13,8 +13,9 @@ from orders.services.amendments import Exchange, LineToAdd
 from orders.services.inputs import TravellerInput
 from orders.services.ticket_validation import TicketResult, ticket_check
 from orders.ticket_signing import ticket_payload
-from payments.models import Wallet
+from payments.models import InvoiceItem, Wallet
 from payments.services.amendment_confirmation import amendment_confirm
+from payments.services.invoicing import invoices_close
 from payments.services.refunds import refund_request
 from suppliers.models import Product, SandboxBooking
 from suppliers.services import offer_quote
@@ -322,14 +323,35 @@ def test_a_product_that_allows_no_exchange_refuses_one(wallet_partner, worker):
     assert not OrderVersion.objects.filter(order=order).exists()
 
 
-def test_an_invoice_order_is_not_amendable_yet(invoice_partner, worker):
-    order = delivered(
-        invoice_partner, factories.product(price="100.00"), worker=worker, method="invoice", quantity=1
+def test_an_invoice_order_bills_each_amendment_on_its_invoice_with_its_vat(invoice_partner, worker):
+    # Given an invoiced order of two tickets of 112.00 with 12 % VAT
+    product = factories.product(kind="event", price="112.00")
+    Product.objects.filter(pk=product.pk).update(tax_rate=Decimal("12"))
+    order = delivered(invoice_partner, Product.objects.get(pk=product.pk), worker=worker, method="invoice")
+    first, second = lines(order)
+    actor = Actor.partner(invoice_partner)
+    dearer = factories.product(kind="event", price="224.00")
+    Product.objects.filter(pk=dearer.pk).update(tax_rate=Decimal("12"))
+
+    # When line 1 is exchanged for a 224.00 ticket (a charge of 112.00), then line 2 removed (a credit)
+    offer = offer_quote(partner=invoice_partner, product_id=dearer.pk)
+    amendments.amendment_open(
+        order_id=order.pk, exchange=[Exchange(line_id=first.pk, offer_id=offer.pk)], actor=actor
     )
+    worker()
+    amendment_confirm(order_id=order.pk, number=2, expected_balance="112.00", actor=actor)
+    worker()
+    amendments.amendment_open(order_id=order.pk, remove=[second.pk], actor=actor)
+    amendment_confirm(order_id=order.pk, number=3, expected_balance="-112.00", actor=actor)
 
-    with pytest.raises(OrderNotAmendable) as refused:
-        amendments.amendment_open(
-            order_id=order.pk, remove=[lines(order)[0].pk], actor=Actor.partner(invoice_partner)
-        )
-
-    assert refused.value.context == {"payment_method": "invoice"}
+    # Then the invoice holds the order's charge, then one item per amendment, with their VAT
+    items = list(InvoiceItem.objects.filter(order=order).order_by("created_at", "id"))
+    assert [(i.kind, i.total_amount, i.tax_amount, i.description) for i in items] == [
+        ("charge", Decimal("224.00"), Decimal("24.00"), f"Order {order.reference}"),
+        ("charge", Decimal("112.00"), Decimal("12.00"), f"Order {order.reference}, version 2"),
+        ("credit", Decimal("-112.00"), Decimal("-12.00"), f"Order {order.reference}, version 3"),
+    ]
+    # and closing it adds them up, its VAT table recomputed the same way
+    [invoice] = invoices_close(actor=Actor.system("tests"), today=items[0].invoice.period_end)
+    assert (invoice.total_amount, invoice.tax_amount) == (Decimal("224.00"), Decimal("24.00"))
+    assert Order.objects.get(pk=order.pk).total_amount == Decimal("224.00")

@@ -45,6 +45,7 @@ from tessera.money import ZERO, format_amount, quantize
 from tessera.times import iso_utc
 
 AMENDABLE = frozenset({OrderStatus.FULFILLED, OrderStatus.PARTIALLY_FULFILLED})
+AMENDABLE_METHODS = frozenset({BillingMode.WALLET, BillingMode.INVOICE})
 MAX_CHANGES = 20
 EXPIRY_BATCH = 500
 
@@ -120,12 +121,12 @@ def amendment_open(
                 "orders can be amended.",
                 status=order.status,
             )
-        if order.payment_method != BillingMode.WALLET:
-            # Invoices bill an order's lines as one charge, and gateway payments are one capture:
-            # neither knows a version yet, so only wallet orders take amendments for now.
+        if order.payment_method not in AMENDABLE_METHODS:
+            # A gateway payment is one capture at the provider: a balance would need a payment of
+            # its own (hosted checkout), which amendments do not make yet.
             raise OrderNotAmendable(
                 f"Order {order.reference} was paid by {order.payment_method}; only orders paid from "
-                "the wallet can be amended yet.",
+                "the wallet or by invoice can be amended yet.",
                 payment_method=order.payment_method,
             )
         refuse_if_draft_open(order)

@@ -19,6 +19,7 @@ from orders.services.revocation import vouchers_revoke_for_lines
 from orders.statuses import BillingMode
 from payments.models import LedgerKind
 from payments.services.finalization import check_reserved
+from payments.services.invoicing import invoice_accrue_amendment
 from payments.services.wallets import wallet_book
 from tessera.actors import Actor
 from tessera.errors import InvalidInput, InvalidState
@@ -104,11 +105,14 @@ def _check_expected_balance(version: OrderVersion, expected_balance) -> None:
 
 
 def _settle(order: Order, version: OrderVersion, *, actor: Actor) -> str:
-    """Move the balance the way the order was paid; the ledger entry's reference, or ''."""
+    """Move the balance the way the order was paid (wallet: a ledger entry; invoice: an item on the
+    month's invoice); the reference of what moved it, or ''."""
     if version.balance == 0:
         return ""
+    if order.payment_method == BillingMode.INVOICE:
+        return f"invoice-item:{invoice_accrue_amendment(order=order, version=version, actor=actor).pk}"
     if order.payment_method != BillingMode.WALLET:  # amendment_open refuses them; never reached
-        raise InvalidState(f"Order {order.reference} was not paid from the wallet.")
+        raise InvalidState(f"Order {order.reference} was paid neither from the wallet nor by invoice.")
     kind = LedgerKind.DEBIT if version.balance > 0 else LedgerKind.CREDIT
     entry = wallet_book(
         kind=kind,
