@@ -48,7 +48,7 @@ from tessera.errors import InvalidFilter, InvalidInput
 
 VERSION = OpenApiParameter(
     "version",
-    OpenApiTypes.INT,
+    {"type": "integer", "minimum": 1},
     OpenApiParameter.QUERY,
     required=False,
     description="A confirmed version to read as it was (1 up to the order's version); default: the current.",

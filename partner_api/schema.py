@@ -52,6 +52,7 @@ def close_request_bodies(result, generator, request, public):
 # Rules that tie members of one body together, as the serializers' validate() enforces them.
 BODY_RULES = {
     "RefundCreateInRequest": {"not": {"required": ["lines", "amount"]}},  # RefundCreateIn.validate
+    "AmendmentInRequest": {"minProperties": 1},  # AmendmentIn.validate: at least one change
 }
 
 

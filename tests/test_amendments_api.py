@@ -135,3 +135,16 @@ def test_unlock_resets_the_open_draft_and_an_unlocked_order_stays_as_it_is(api, 
     events = api.get(f"/orders/{order_id}/events", {"perPage": 100}).json()["items"]
     (reset,) = [event for event in events if event["transition"] == "amendment.reset"]
     assert reset["payload"]["reason"] == "customer changed their mind"
+
+
+def test_a_line_removed_and_exchanged_at_once_is_a_conflict(api, delivered):
+    first = delivered["lines"][0]
+    offer = api.quote(factories.product(price="60.00"))
+
+    response = api.post(
+        f"/orders/{delivered['id']}/amendments",
+        {"remove": [first["id"]], "exchange": [{"lineId": first["id"], "offerId": offer["id"]}]},
+    )
+
+    assert (response.status_code, response.json()["errorCode"]) == (409, "ORDER_NOT_AMENDABLE")
+    assert response.json()["context"]["lines"] == {str(first["id"]): "removed or exchanged twice"}
