@@ -40,12 +40,23 @@ SUPPORTED_LANGUAGES_MESSAGE = (
 # --- input ----------------------------------------------------------------------------------
 
 
+# A name holds a character that is not whitespace, neither to ECMA-262 (the schema's \s) nor to
+# Python (str.strip, which the field trims with, also strips \x1c-\x1f and \x85).
+NAME_PATTERN = r"[^\s\u001c-\u001f\u0085]"
+
+
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": 100, "pattern": NAME_PATTERN})
+class NameField(serializers.CharField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=100, **kwargs)
+
+
 class TravellerIn(serializers.Serializer):
     id = serializers.CharField(
         required=False, allow_blank=True, max_length=64, help_text="Your traveller id."
     )
-    givenName = serializers.CharField(max_length=100)
-    familyName = serializers.CharField(max_length=100)
+    givenName = NameField()
+    familyName = NameField()
     bornOn = serializers.DateField(required=False, allow_null=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
