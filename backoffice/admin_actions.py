@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from orders.admin_actions import call_each, chosen_orders, report_outcome
+from orders.admin_actions import call_each, chosen_orders, report_outcome, resend_each
 from orders.models import OrderVersion
 from orders.services.amendments import amendment_reset
 from orders.statuses import AmendmentStatus
@@ -16,13 +16,7 @@ AMEND_PERMISSION = "payments.add_refund"
 
 @admin.action(description="Send the tickets to the customer again (PDF by email)", permissions=["change"])
 def resend_tickets(modeladmin, request, queryset) -> None:
-    orders = chosen_orders(request, queryset)
-    if orders is None:
-        return
-    actor = Actor.staff(request.user)
-    done, refused = call_each(orders, lambda order: order_tickets_resend(order_id=order.pk, actor=actor))
-    sent = ", ".join(f"{order.reference} to {address}" for order, address in done)
-    report_outcome(request, [f"Tickets sent again: {sent}"] if done else [], refused, nothing="")
+    resend_each(request, queryset, order_tickets_resend, what="Tickets")
 
 
 def _open_drafts(orders) -> list[OrderVersion]:

@@ -23,6 +23,7 @@ def edges(dot_source: str) -> set[tuple[str, str, str]]:
         "orders.OrderVersion",
         "payments.Payment",
         "payments.Refund",
+        "payments.WalletHold",
         "suppliers.InventoryCode",
     ],
 )
