@@ -11,7 +11,7 @@ from orders.services import amendment_returns, amendments, cancellation, delayed
 from orders.services.idempotency import idempotency_prune
 from tessera import correlation
 
-FAN_OUT_TASKS = frozenset({"reserve_line", "issue_line", "release_line", "reconcile_line", "return_line"})
+FAN_OUT_TASKS = frozenset({"reserve_line", "issue_line", "release_line", "reconcile_line"})
 
 
 @task()
@@ -71,9 +71,9 @@ def reconcile_line(line_id: int, attempt: int = 1, correlation_id: str | None = 
 
 
 @task()
-def return_line(line_id: int, attempt: int = 1, correlation_id: str | None = None) -> str:
+def return_lines(line_ids: list[int], attempt: int = 1, correlation_id: str | None = None) -> str:
     with correlation.bound(correlation_id):
-        return amendment_returns.line_return_at_supplier(line_id=line_id, attempt=attempt)
+        return amendment_returns.lines_return_at_supplier(line_ids=line_ids, attempt=attempt)
 
 
 @task()

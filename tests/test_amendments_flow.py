@@ -355,3 +355,22 @@ def test_an_invoice_order_bills_each_amendment_on_its_invoice_with_its_vat(invoi
     [invoice] = invoices_close(actor=Actor.system("tests"), today=items[0].invoice.period_end)
     assert (invoice.total_amount, invoice.tax_amount) == (Decimal("224.00"), Decimal("24.00"))
     assert Order.objects.get(pk=order.pk).total_amount == Decimal("224.00")
+
+
+def test_a_supplier_that_refuses_to_take_a_removed_ticket_back_is_recorded_for_staff(wallet_partner, worker):
+    # Given a delivered order whose supplier refuses refunds
+    order = delivered(
+        wallet_partner, factories.product(price="100.00", behaviour={"refund": "refuse"}), worker=worker
+    )
+    gone = lines(order)[1]
+    actor = Actor.partner(wallet_partner)
+
+    # When an amendment removes a ticket and is confirmed
+    amendments.amendment_open(order_id=order.pk, remove=[gone.pk], actor=actor)
+    amendment_confirm(order_id=order.pk, number=2, expected_balance="-100.00", actor=actor)
+    worker()
+
+    # Then the line is removed, and the supplier's refusal is on its trail
+    refused = OrderEvent.objects.get(order=order, transition="line.return_refused")
+    assert (refused.subject_id, refused.payload["code"]) == (str(gone.pk), "NOT_REFUNDABLE")
+    assert lines(order)[1].status == "REMOVED"

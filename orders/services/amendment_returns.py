@@ -1,43 +1,61 @@
 """Giving back at the supplier the issued lines a confirmed amendment removed or exchanged away.
 
 The partner's money for them moved with the amendment's balance; this only tells the supplier,
-after commit, with the line's idempotency key, so a retry or a re-run asks once. A supplier that
-refuses (a non-refundable fare) is recorded on the line for staff to follow up.
+after commit: one refund call per booking (an order's lines at one supplier) through its breaker
+and bulkhead (orders.bookings.booking_call), each line with its own key, the same for every
+retry, so a retry or a re-run asks once. A supplier that refuses a line (a non-refundable fare)
+is recorded on the line for staff to follow up.
 """
 
 import logging
 
 from orders import events, queue
-from orders.bookings import booking_line
+from orders.bookings import booking_call, booking_of, group_into_bookings
 from orders.models import OrderLine
 from orders.statuses import LineStatus
 from orders.stock_adapter import adapter_for_line
 from suppliers.adapters.base import PermanentSupplierError, SupplierError
+from suppliers.breaker import CallDeferred
 from tessera.background.retries import attempts_left, retry_at
 
 logger = logging.getLogger(__name__)
 
 
-def line_return_at_supplier(*, line_id: int, attempt: int = 1) -> str:
-    line = (
+def lines_return_at_supplier(*, line_ids: list[int], attempt: int = 1) -> str:
+    lines = list(
         OrderLine.objects.select_related("product", "supplier", "order", "traveller")
-        .filter(pk=line_id)
-        .first()
+        .filter(pk__in=line_ids, status=LineStatus.REMOVED)
+        .order_by("pk")
     )
-    if line is None or line.status != LineStatus.REMOVED:
+    if not lines:
         return "skipped"
+    outcomes = []
+    for booking in group_into_bookings(lines):
+        outcomes.append(_return_booking(booking, attempt))
+    return ",".join(outcomes)
+
+
+def _return_booking(lines: list[OrderLine], attempt: int) -> str:
+    adapter = adapter_for_line(lines[0])
+    booking = booking_of(lines, "amendment-return")
     try:
-        result = adapter_for_line(line).refund(
-            booking_line(line), idempotency_key=line.supplier_key("amendment-return"), amount=line.amount
-        )
-    except PermanentSupplierError as exc:
-        events.line_return_refused(line, code=exc.code, reason=str(exc))
-        return "refused"
-    except SupplierError as exc:
-        if attempts_left(attempt):
-            queue.returns([line_id], attempt=attempt + 1, run_after=retry_at(attempt))
-            return "retry"
-        logger.error("giving up returning line %s at the supplier: %s", line_id, exc)
-        return "gave_up"
-    events.line_return_confirmed(line, reference=result.reference)
-    return "returned"
+        answers = booking_call(lines, adapter, lambda: adapter.refund_booking(booking))
+    except CallDeferred as deferred:
+        queue.returns([line.pk for line in lines], attempt=attempt, run_after=deferred.until)
+        return "waiting"
+    retry = []
+    for line in lines:
+        answer = answers[line.pk]
+        if isinstance(answer, PermanentSupplierError):
+            events.line_return_refused(line, code=answer.code, reason=str(answer))
+        elif isinstance(answer, SupplierError):
+            retry.append(line.pk)
+        else:
+            events.line_return_confirmed(line, reference=answer.reference)
+    if not retry:
+        return "returned"
+    if attempts_left(attempt):
+        queue.returns(retry, attempt=attempt + 1, run_after=retry_at(attempt))
+        return "retry"
+    logger.error("giving up returning lines %s at the supplier", retry)
+    return "gave_up"
