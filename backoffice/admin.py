@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from backoffice import attention
-from backoffice.admin_actions import resend_tickets
+from backoffice.admin_actions import AMEND_PERMISSION, confirm_amendments, resend_tickets, reset_amendments
 from backoffice.admin_customer_care import OrderCustomerCareMixin
 from orders import admin as orders_admin
 from orders.admin_actions import reconcile_lines, resend_confirmation, retry_lines
@@ -55,12 +55,23 @@ admin.site.unregister(Order)
 @admin.register(Order)
 class OrderAdmin(OrderCustomerCareMixin, OrderRefundAdminMixin, orders_admin.OrderAdmin):
     list_filter = [*orders_admin.OrderAdmin.list_filter, NeedsAttentionFilter]
-    actions = [resend_confirmation, resend_tickets, retry_lines, reconcile_lines]
+    actions = [
+        resend_confirmation,
+        resend_tickets,
+        retry_lines,
+        reconcile_lines,
+        confirm_amendments,
+        reset_amendments,
+    ]
     inlines = [
         orders_admin.OrderLineInline,
         orders_admin.TravellerInline,
+        orders_admin.OrderVersionInline,
         PaymentInline,
         RefundInline,
         orders_admin.OrderEventInline,
     ]
     transition_pages = {"refund_partially": "admin:orders_order_refund"}
+
+    def has_amend_permission(self, request) -> bool:
+        return request.user.has_perm(AMEND_PERMISSION)

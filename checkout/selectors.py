@@ -101,8 +101,9 @@ class CustomerOrder:
             checkout = None
         return cls(
             order=order,
-            lines=list(order.lines.all()),
-            travellers=list(order.travellers.all()),
+            # The current version's: lines an amendment removed or has not confirmed are not shown.
+            lines=order.current_lines,
+            travellers=order.current_travellers,
             payments=list(order.payments.all()),
             refunds=list(order.refunds.all()),
             checkout=checkout,

@@ -231,6 +231,7 @@ SPECTACULAR_SETTINGS = {
         "BillingModeEnum": "orders.statuses.BillingMode",
         "PaymentMethodEnum": ["wallet", "invoice"],
         "EventTypeEnum": "tessera.event_types.EventType",
+        "AmendmentStatusEnum": "orders.statuses.AmendmentStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -252,6 +253,7 @@ TASKS = {
 # How long a PENDING order lives after its last change, and how far ahead it may be set.
 ORDER_EXPIRY_DEFAULT = timedelta(minutes=int(os.environ.get("ORDER_EXPIRY_MINUTES", "20")))
 ORDER_EXPIRY_MAX = timedelta(days=183)
+AMENDMENT_EXPIRY_DEFAULT = timedelta(minutes=int(os.environ.get("AMENDMENT_EXPIRY_MINUTES", "20")))
 OFFER_VALIDITY = timedelta(minutes=int(os.environ.get("OFFER_VALIDITY_MINUTES", "30")))
 
 # Retries of retryable supplier errors: delay = base * 2**(attempt-1), capped, with jitter.
@@ -279,6 +281,7 @@ VOUCHER_POLL_SECONDS = float(os.environ.get("VOUCHER_POLL_SECONDS", "10"))
 PERIODIC_TASKS = {
     # task path: interval in seconds
     "orders.tasks.expire_orders": float(os.environ.get("EXPIRY_SWEEP_SECONDS", "30")),
+    "orders.tasks.expire_amendments": float(os.environ.get("EXPIRY_SWEEP_SECONDS", "30")),
     "orders.tasks.reconcile_lines": float(os.environ.get("RECONCILE_SWEEP_SECONDS", "60")),
     "orders.tasks.poll_delayed_vouchers": VOUCHER_POLL_SECONDS,
     "payments.tasks.reconcile_gateway_payments": float(os.environ.get("GATEWAY_SWEEP_SECONDS", "60")),

@@ -19,11 +19,11 @@ from orders.admin_actions import reconcile_lines, resend_confirmation, retry_lin
 from orders.admin_editing import PendingOrderEditMixin
 from orders.admin_export import OrderExportMixin
 from orders.admin_filters import SupplierFilter, search_orders
-from orders.models import Order, OrderEvent, OrderLine, Traveller
+from orders.models import Order, OrderEvent, OrderLine, OrderVersion, Traveller
 from orders.selectors import vouchers_of_order
 from orders.services.cancellation import order_cancel
 from orders.services.line_recovery import line_fail_by_hand, line_retry
-from orders.statuses import OrderStatus
+from orders.statuses import AmendmentStatus, OrderStatus
 from orders.vouchers import voucher_masked_code
 from tessera.actors import Actor
 from tessera.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, badge, money
@@ -56,6 +56,34 @@ class TravellerInline(ReadOnlyInline):
     model = Traveller
     fields = ["position", "given_name", "family_name", "born_on", "email", "external_id"]
     readonly_fields = fields
+
+
+class OrderVersionInline(ReadOnlyInline):
+    """The order's amendments (version 1 is the order as finalized): each with what it changed."""
+
+    model = OrderVersion
+    verbose_name = "version (amendment)"
+    verbose_name_plural = "versions (amendments; version 1 is the order as finalized)"
+    fields = ["number", "version_status", "changes", "new_total", "moved", "expires_at", "confirmed_at"]
+    readonly_fields = fields
+    version_status = staticmethod(badge())
+    new_total = staticmethod(money("total_amount", label="total"))
+    moved = staticmethod(money("balance", label="balance"))
+    ordering = ["number", "created_at"]
+
+    @admin.display(description="difference from the version before")
+    def changes(self, version: OrderVersion) -> str:
+        n = version.number
+        lines = list(version.order.lines.order_by("position"))
+        if version.status == AmendmentStatus.DISCARDED:
+            added = [line for line in lines if line.added_in_version == n and line.removed_in_version == n]
+            removed = []
+        else:
+            added = [line for line in lines if line.added_in_version == n and line.removed_in_version != n]
+            removed = [line for line in lines if line.removed_in_version == n and line.added_in_version < n]
+        parts = [f"+ line {line.position} {line.description} ({line.amount})" for line in added]
+        parts += [f"− line {line.position} {line.description} ({line.amount})" for line in removed]
+        return "; ".join(parts) or "—"
 
 
 class OrderLineInline(ReadOnlyInline):

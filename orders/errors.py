@@ -99,6 +99,54 @@ class VoucherNotRevealable(InvalidState):
     suggested_action = "Codes can be shown once the line is delivered, and never after revocation."
 
 
+class AmendmentOpen(InvalidState):
+    """While a draft version is open, the order takes no other change and no refund."""
+
+    code = "AMENDMENT_OPEN"
+    title = "An amendment of the order is open"
+    suggested_action = (
+        "The order has an open draft version (context.version). Confirm it or reset it, or wait "
+        "until it expires (context.expiresAt), then try again."
+    )
+
+
+class OrderNotAmendable(InvalidState):
+    code = "ORDER_NOT_AMENDABLE"
+    title = "The order cannot be changed this way"
+    suggested_action = (
+        "Only FULFILLED and PARTIALLY_FULFILLED orders paid from the wallet or by invoice take "
+        "amendments, and only their ISSUED lines whose product allows it can be removed or "
+        "exchanged (context says what was refused). Read the order."
+    )
+
+
+class VersionNotFound(NotFound):
+    code = "VERSION_NOT_FOUND"
+    title = "The order has no such confirmed version"
+    suggested_action = "Give a version from 1 up to the order's version (GET .../versions lists them)."
+
+
+class AmendmentExpired(InvalidState):
+    code = "AMENDMENT_EXPIRED"
+    title = "The amendment has expired"
+    suggested_action = (
+        "The draft's expiresAt has passed: it is discarded and the order is as it was. Quote fresh "
+        "offers and open a new amendment."
+    )
+
+
+class AmendmentNotOpen(InvalidState):
+    """The order exists, but holds no open draft of that number (never opened, or confirmed,
+    reset or expired since)."""
+
+    code = "AMENDMENT_NOT_OPEN"
+    title = "No such open amendment"
+    suggested_action = (
+        "Check the version number: only the order's open draft (amendment in the order) can be "
+        "confirmed or reset; a confirmed version is read with ?version=N."
+    )
+
+
 class UnknownKeyIds(Exception):
     """Stored rows name sealing keys VOUCHER_KEYS does not hold (rotate_voucher_keys refuses).
 

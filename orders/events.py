@@ -19,7 +19,7 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
-from orders.models import Order, OrderEvent, OrderLine, Voucher
+from orders.models import Order, OrderEvent, OrderLine, OrderVersion, Voucher
 from orders.signals import event_recorded
 from tessera import correlation
 from tessera.actors import WORKER, Actor
@@ -236,6 +236,40 @@ def order_tickets_resent(order: Order, *, actor: Actor, tickets: int) -> OrderEv
 
 def order_status_link_shown(order: Order, *, actor: Actor) -> OrderEvent:
     return _of_order(order, EventType.ORDER_STATUS_LINK_SHOWN, actor=actor, payload={"channel": "admin"})
+
+
+def amendment_opened(version: OrderVersion, *, actor: Actor, payload: dict) -> OrderEvent:
+    return record(
+        order_id=version.order_id,
+        subject_id=version.pk,
+        event=EventType.AMENDMENT_OPENED,
+        actor=actor,
+        to_status=version.status,
+        payload=payload,
+    )
+
+
+def amendment_line_failed(
+    version: OrderVersion, line: OrderLine, *, actor: Actor, payload: dict
+) -> OrderEvent:
+    """A draft's new line its supplier could not confirm left the draft (seed 002's fail)."""
+    return record(
+        order_id=version.order_id,
+        subject_id=version.pk,
+        event=EventType.AMENDMENT_LINE_FAILED,
+        actor=actor,
+        payload={"line": line.position, **payload},
+    )
+
+
+def line_return_confirmed(line: OrderLine, *, reference: str) -> OrderEvent:
+    """The supplier took back a line an amendment removed."""
+    return _of_line(line, EventType.LINE_RETURN_CONFIRMED, actor=WORKER, payload={"reference": reference})
+
+
+def line_return_refused(line: OrderLine, *, code: str, reason: str) -> OrderEvent:
+    payload = {"code": code, "reason": reason}
+    return _of_line(line, EventType.LINE_RETURN_REFUSED, actor=WORKER, payload=payload)
 
 
 def line_issuance_accepted(line: OrderLine, *, booking_ref: str) -> OrderEvent:

@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders.statuses import (
     ActorKind,
+    AmendmentStatus,
     BillingMode,
     LinePhase,
     LineStatus,
@@ -256,6 +257,119 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def refund_fully(self) -> None:
         pass
 
+    @transition(
+        field=status,
+        source=[OrderStatus.FULFILLED, OrderStatus.PARTIALLY_FULFILLED],
+        target=OrderStatus.PROCESSING,
+        custom={"event": EventType.ORDER_AMENDED},
+    )
+    def amend(self) -> None:
+        """A confirmed amendment added lines: they issue now, and the order settles again."""
+
+    # --- versions (seed 002): what the current confirmed version holds ------------------------
+
+    @property
+    def current_lines(self) -> list["OrderLine"]:
+        """The lines of the order's current version, from its (prefetched) lines."""
+        return [line for line in self.lines.all() if in_version(line, self.version)]
+
+    @property
+    def current_travellers(self) -> list["Traveller"]:
+        return [traveller for traveller in self.travellers.all() if in_version(traveller, self.version)]
+
+
+def in_version(row, number: int) -> bool:
+    """Whether a line or traveller belongs to version ``number`` of its order.
+
+    A row lives from the version that added it up to, not including, the one that removed it. A
+    draft's removals carry the draft's number while the draft is open, so the current version
+    still holds them; a discarded draft's own rows are removed in the version that added them,
+    so they belong to no version at all.
+    """
+    return row.added_in_version <= number and (
+        row.removed_in_version is None or row.removed_in_version > number
+    )
+
+
+class OrderVersion(ConcurrentTransitionMixin, models.Model):
+    """A change of a confirmed order (seed 002): version ``number`` of it, DRAFT until confirmed.
+
+    Version 1 is the order as it was finalized and has no row; each amendment is one. The lines
+    and travellers it adds carry its number in ``added_in_version``, those it removes in
+    ``removed_in_version`` (orders.models.in_version). A discarded draft gives its number back:
+    the next draft takes it again.
+    """
+
+    id = models.UUIDField(primary_key=True, default=time_ordered_uuid, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = FSMField(
+        max_length=16, choices=AmendmentStatus.choices, default=AmendmentStatus.DRAFT, protected=True
+    )
+    currency = models.CharField(max_length=3)
+    previous_total = amount_field(help_text="The order's total in the version before this one.")
+    total_amount = amount_field(help_text="The order's total in this version.")
+    fee_amount = amount_field(default=0, help_text="Change fees the products charge for this amendment.")
+    balance = amount_field(
+        help_text="What confirming moves: the new total minus what was paid, plus fees. Positive: "
+        "the partner pays it; negative: it goes back."
+    )
+    expires_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    settlement_reference = models.CharField(
+        max_length=100, blank=True, help_text="The ledger entry that moved the balance, if any."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    discarded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "number", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(status="DRAFT"), name="version_one_draft_per_order"
+            ),
+            models.UniqueConstraint(
+                fields=["order", "number"], condition=~Q(status="DISCARDED"), name="version_number_unique"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=2), name="version_number_after_first"),
+        ]
+        indexes = [
+            models.Index(fields=["expires_at"], name="version_draft_expiry", condition=Q(status="DRAFT")),
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number} ({self.status})"
+
+    @transition(
+        field=status,
+        source=AmendmentStatus.DRAFT,
+        target=AmendmentStatus.CONFIRMED,
+        custom={"event": EventType.AMENDMENT_CONFIRMED},
+    )
+    def confirm(self, *, at, settlement_reference: str = "") -> None:
+        self.confirmed_at = at
+        self.settlement_reference = settlement_reference
+
+    @transition(
+        field=status,
+        source=AmendmentStatus.DRAFT,
+        target=AmendmentStatus.DISCARDED,
+        custom={"event": EventType.AMENDMENT_RESET},
+    )
+    def reset(self, *, at) -> None:
+        self.discarded_at = at
+
+    @transition(
+        field=status,
+        source=AmendmentStatus.DRAFT,
+        target=AmendmentStatus.DISCARDED,
+        custom={"event": EventType.AMENDMENT_EXPIRED},
+    )
+    def expire(self, *, at) -> None:
+        self.discarded_at = at
+
 
 class Traveller(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="travellers")
@@ -266,6 +380,8 @@ class Traveller(models.Model):
     born_on = models.DateField(null=True, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    added_in_version = models.PositiveIntegerField(default=1)
+    removed_in_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["order", "position"]
@@ -307,6 +423,16 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
     failure_reason = models.CharField(max_length=255, blank=True)
     supplier_attempts = models.PositiveSmallIntegerField(default=0)
     waiting_since = models.DateTimeField(null=True, blank=True)
+    added_in_version = models.PositiveIntegerField(default=1)
+    removed_in_version = models.PositiveIntegerField(null=True, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+        help_text="The line this one takes the place of (an amendment's exchange).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -454,6 +580,15 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
     )
     def mark_refunded(self) -> None:
         pass
+
+    @transition(
+        field=status,
+        source=LineStatus.ISSUED,
+        target=LineStatus.REMOVED,
+        custom={"event": EventType.LINE_REMOVED},
+    )
+    def remove(self) -> None:
+        """A confirmed amendment removed or exchanged the line; the supplier is told after commit."""
 
 
 def may_fail_by_hand(line: OrderLine, user) -> bool:

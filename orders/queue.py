@@ -67,3 +67,12 @@ def release(line_ids: Iterable[int], *, attempt: int = 1, run_after: datetime | 
 
 def reconciliation(line_ids: Iterable[int], *, attempt: int = 1, run_after: datetime | None = None) -> None:
     _enqueue_after_commit("reconcile_line", line_ids, run_after=run_after, attempt=attempt)
+
+
+def returns(line_ids: Iterable[int], *, attempt: int = 1, run_after: datetime | None = None) -> None:
+    """Lines an amendment removed, given back at their suppliers: one task, one refund call per
+    booking (orders.services.amendment_returns)."""
+    ids = list(line_ids)
+    if ids:
+        call = {"line_ids": ids, "attempt": attempt}
+        enqueue_after_commit("orders.tasks.return_lines", [call], run_after=run_after)

@@ -1,8 +1,14 @@
 """Reads of orders, always scoped to one partner and prefetched for constant query counts."""
 
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
 from django.db.models import Prefetch, QuerySet
 
-from orders.models import Order, OrderEvent, OrderLine, Traveller, Voucher
+from orders.models import Order, OrderEvent, OrderLine, OrderVersion, Traveller, Voucher
+from orders.statuses import AmendmentStatus
 from tessera.prefetched import hold_prefetched
 
 
@@ -10,7 +16,7 @@ def orders_of(partner_id: int) -> QuerySet[Order]:
     return Order.objects.filter(partner_id=partner_id)
 
 
-DETAILS = ("lines", "travellers", "payments", "refunds")
+DETAILS = ("lines", "travellers", "payments", "refunds", "versions")
 
 
 def hold_new_order_details(order: Order, *, lines: list[OrderLine], travellers: list[Traveller]) -> None:
@@ -20,9 +26,85 @@ def hold_new_order_details(order: Order, *, lines: list[OrderLine], travellers: 
     reads the details of an order that holds none)."""
     for line in lines:
         OrderLine.voucher.related.set_cached_value(line, None)
-    for name, rows in zip(DETAILS, (lines, travellers, [], []), strict=True):
+    for name, rows in zip(DETAILS, (lines, travellers, [], [], []), strict=True):
         hold_prefetched(order, name, rows)
     Order.checkout.related.set_cached_value(order, None)
+
+
+def live_versions() -> QuerySet[OrderVersion]:
+    """An order's versions a partner reads: confirmed ones and the open draft, by number."""
+    return OrderVersion.objects.exclude(status=AmendmentStatus.DISCARDED).order_by("number")
+
+
+def open_draft_of(order: Order) -> OrderVersion | None:
+    """The order's open draft, from its (prefetched) versions."""
+    return next((v for v in order.versions.all() if v.status == AmendmentStatus.DRAFT), None)
+
+
+def order_as_of(order: Order, number: int) -> Order | None:
+    """The order as confirmed version ``number`` left it (its lines and travellers then, its total
+    then), from an order read with its details; None if it has no such confirmed version. Lines
+    show their status today: one a later version removed reads REMOVED."""
+    if not 1 <= number <= order.version:
+        return None
+    if number == order.version:
+        return order
+    later = next(
+        v for v in order.versions.all() if v.number == number + 1 and v.status == AmendmentStatus.CONFIRMED
+    )
+    then = copy.copy(order)
+    then.version = number
+    then.total_amount = later.previous_total
+    return then
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    """One version of an order as the versions list shows it (version 1 has no row of its own)."""
+
+    number: int
+    status: str
+    currency: str
+    total_amount: Decimal
+    balance: Decimal
+    fee_amount: Decimal
+    created_at: datetime
+    confirmed_at: datetime | None
+    expires_at: datetime | None
+
+
+def versions_of(order: Order) -> list[VersionSummary]:
+    """Version 1 (the order as finalized), each confirmed amendment and the open draft."""
+    rows = list(live_versions().filter(order=order))
+    first_total = rows[0].previous_total if rows else order.total_amount
+    first = VersionSummary(
+        number=1,
+        status=AmendmentStatus.CONFIRMED,
+        currency=order.currency,
+        total_amount=first_total,
+        balance=first_total,
+        fee_amount=Decimal(0),
+        created_at=order.created_at,
+        confirmed_at=order.finalized_at,
+        expires_at=None,
+    )
+    return [
+        first,
+        *(
+            VersionSummary(
+                number=v.number,
+                status=v.status,
+                currency=v.currency,
+                total_amount=v.total_amount,
+                balance=v.balance,
+                fee_amount=v.fee_amount,
+                created_at=v.created_at,
+                confirmed_at=v.confirmed_at,
+                expires_at=v.expires_at if v.status == AmendmentStatus.DRAFT else None,
+            )
+            for v in rows
+        ),
+    ]
 
 
 def events_of(*, partner_id: int, order_id) -> QuerySet[OrderEvent] | None:

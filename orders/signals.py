@@ -30,3 +30,7 @@ lines_undelivered = Signal()
 # Every audit event as it is recorded (sender: OrderEvent; event: the OrderEvent, its id unset
 # inside batched()). Notifications e-mails the customer about some.
 event_recorded = Signal()
+
+# A draft version of a FULFILLED order is being opened (kwargs: order, lines, actor). Payments
+# refuses it (raises) while a refund of the order is still on its way.
+amendment_opening = Signal()

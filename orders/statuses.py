@@ -24,6 +24,15 @@ class LineStatus(models.TextChoices):
     RELEASED = "RELEASED", "Released"
     REFUNDED = "REFUNDED", "Refunded"
     UNKNOWN = "UNKNOWN", "Unknown"
+    REMOVED = "REMOVED", "Removed by an amendment"
+
+
+class AmendmentStatus(models.TextChoices):
+    """A version of an order (seed 002): a DRAFT is confirmed or discarded, never both."""
+
+    DRAFT = "DRAFT", "Draft"
+    CONFIRMED = "CONFIRMED", "Confirmed"
+    DISCARDED = "DISCARDED", "Discarded"
 
 
 class LinePhase(models.TextChoices):

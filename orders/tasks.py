@@ -7,7 +7,7 @@ after a killed worker never reserves, issues or debits twice.
 from django.tasks import task
 
 from orders import queue
-from orders.services import cancellation, delayed_delivery, fulfilment
+from orders.services import amendment_returns, amendments, cancellation, delayed_delivery, fulfilment
 from orders.services.idempotency import idempotency_prune
 from tessera import correlation
 
@@ -68,6 +68,18 @@ def release_line(line_id: int, attempt: int = 1, correlation_id: str | None = No
 def reconcile_line(line_id: int, attempt: int = 1, correlation_id: str | None = None) -> str:
     with correlation.bound(correlation_id):
         return fulfilment.line_reconcile(line_id=line_id, attempt=attempt)
+
+
+@task()
+def return_lines(line_ids: list[int], attempt: int = 1, correlation_id: str | None = None) -> str:
+    with correlation.bound(correlation_id):
+        return amendment_returns.lines_return_at_supplier(line_ids=line_ids, attempt=attempt)
+
+
+@task()
+def expire_amendments() -> int:
+    with correlation.bound(None):
+        return amendments.amendments_expire_due()
 
 
 @task()

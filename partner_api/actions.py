@@ -3,17 +3,42 @@
 from django.utils import timezone
 
 from orders.models import Order
+from orders.selectors import open_draft_of
+from orders.services.amendments import AMENDABLE, AMENDABLE_METHODS, draft_lines
 from orders.statuses import BillingMode, LineStatus, OrderStatus
-from payments.refund_rules import refund_possible
+from payments.refund_rules import LIVE_REFUND_STATUSES, refund_possible
 
 # Every name available_actions may give, in the order it gives them.
-ACTIONS = ["finalize", "checkout", "update", "replaceTravellers", "cancel", "refund"]
+ACTIONS = [
+    "finalize",
+    "checkout",
+    "update",
+    "replaceTravellers",
+    "cancel",
+    "refund",
+    "amend",
+    "confirmAmendment",
+    "failAmendment",
+    "resetAmendment",
+]
 
 
 def available_actions(order: Order, lines) -> list[str]:
     """Names of the API operations allowed now; ``lines`` are the order's (prefetched) lines."""
     if order.status != OrderStatus.PENDING:
-        return ["refund"] if refund_possible(order, lines) else []
+        draft = open_draft_of(order)
+        if draft is not None:
+            new, _removed = draft_lines(lines, draft.number)
+            stuck = any(line.status in {LineStatus.FAILED, LineStatus.UNKNOWN} for line in new)
+            return (
+                ["confirmAmendment", "failAmendment", "resetAmendment"]
+                if stuck
+                else ["confirmAmendment", "resetAmendment"]
+            )
+        actions = ["refund"] if refund_possible(order, lines) else []
+        refunding = any(refund.status in LIVE_REFUND_STATUSES for refund in order.refunds.all())
+        amendable = order.status in AMENDABLE and order.payment_method in AMENDABLE_METHODS
+        return [*actions, "amend"] if amendable and not refunding else actions
     actions = ["update", "replaceTravellers", "cancel"]
     modes = set(order.partner.billing_modes) & {BillingMode.WALLET, BillingMode.INVOICE}
     # Past expiresAt, finalize and checkout are refused (ORDER_EXPIRED) even before the expiry

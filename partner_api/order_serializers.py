@@ -16,14 +16,17 @@ from orders.api.voucher_serializers import (
     sub_status_field,
 )
 from orders.models import Order, OrderEvent, OrderLine, Traveller
+from orders.selectors import open_draft_of
+from orders.services.amendments import Exchange, LineToAdd, draft_lines
 from orders.services.inputs import ContactInput, LineInput, PaymentInput, TravellerInput
-from orders.statuses import BillingMode
+from orders.statuses import AmendmentStatus, BillingMode
 from partner_api.actions import ACTIONS, available_actions
 from payments.api.refund_serializers import RefundOut
 from payments.models import Payment
 from suppliers.services import MAX_QUANTITY
 from tessera.api.base import InvalidBody
-from tessera.api.fields import DecimalStringField, MoneyField
+from tessera.api.fields import DecimalStringField, MoneyField, SignedDecimalStringField
+from tessera.api.rendering import render, render_many
 from tessera.event_types import EventType
 from tessera.times import iso_utc
 
@@ -38,12 +41,23 @@ SUPPORTED_LANGUAGES_MESSAGE = (
 # --- input ----------------------------------------------------------------------------------
 
 
+# A name holds a character that is not whitespace, neither to ECMA-262 (the schema's \s) nor to
+# Python (str.strip, which the field trims with, also strips \x1c-\x1f and \x85).
+NAME_PATTERN = r"[^\s\u001c-\u001f\u0085]"
+
+
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": 100, "pattern": NAME_PATTERN})
+class NameField(serializers.CharField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=100, **kwargs)
+
+
 class TravellerIn(serializers.Serializer):
     id = serializers.CharField(
         required=False, allow_blank=True, max_length=64, help_text="Your traveller id."
     )
-    givenName = serializers.CharField(max_length=100)
-    familyName = serializers.CharField(max_length=100)
+    givenName = NameField()
+    familyName = NameField()
     bornOn = serializers.DateField(required=False, allow_null=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
@@ -61,6 +75,24 @@ def travellers_input(items: list[dict]) -> list[TravellerInput]:
         )
         for t in items
     ]
+
+
+def amendment_input(data: dict) -> dict:
+    """The service's keywords for an amendment body."""
+    return {
+        "add": [
+            LineToAdd(
+                offer_id=item["offerId"],
+                traveller_ids=item.get("travellerIds", []),
+                travellers=travellers_input(item.get("travellers", [])),
+            )
+            for item in data.get("add", [])
+        ],
+        "remove": data.get("remove", []),
+        "exchange": [
+            Exchange(line_id=item["lineId"], offer_id=item["offerId"]) for item in data.get("exchange", [])
+        ],
+    }
 
 
 class ContactIn(serializers.Serializer):
@@ -218,6 +250,65 @@ class FinalizeIn(serializers.Serializer):
     )
 
 
+class AddIn(serializers.Serializer):
+    offerId = serializers.UUIDField(help_text="An offer quoted for this partner, not used yet.")
+    travellerIds = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        max_length=20,
+        help_text="The order's travellers the offer's tickets are for, in order.",
+    )
+    travellers = TravellerIn(
+        many=True,
+        required=False,
+        max_length=20,
+        help_text="New travellers, for the tickets left after travellerIds.",
+    )
+
+
+class ExchangeIn(serializers.Serializer):
+    lineId = serializers.IntegerField(help_text="An ISSUED line of the current version.")
+    offerId = serializers.UUIDField(help_text="An offer for one ticket; the line's traveller keeps it.")
+
+
+class AmendmentIn(serializers.Serializer):
+    add = AddIn(many=True, required=False, min_length=1, max_length=20)
+    remove = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        min_length=1,
+        max_length=20,
+        help_text="Ids of ISSUED lines of the current version to give up.",
+    )
+    exchange = ExchangeIn(many=True, required=False, min_length=1, max_length=20)
+
+    def validate(self, attrs):
+        if not any(attrs.get(name) for name in ("add", "remove", "exchange")):
+            raise InvalidBody("The body changes nothing: give at least one of add, remove, exchange.")
+        return attrs
+
+
+class ConfirmAmendmentIn(serializers.Serializer):
+    expectedBalance = SignedDecimalStringField(
+        help_text='The balance you expect, e.g. "20.00" or "-100.00"; another balance is PRICE_CHANGED.'
+    )
+
+
+class ResetAmendmentIn(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=255, help_text="Why, for the audit trail."
+    )
+
+
+class FailAmendmentIn(serializers.Serializer):
+    lines = serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=1,
+        max_length=20,
+        help_text="Ids of lines the draft adds that their supplier could not confirm.",
+    )
+
+
 class CancelIn(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=255)
 
@@ -300,6 +391,56 @@ class ContactOut(serializers.Serializer):
     language = serializers.CharField(help_text="The customer's language (e-mails are written in it).")
 
 
+class VersionOut(serializers.Serializer):
+    version = serializers.IntegerField(source="number")
+    status = serializers.ChoiceField(choices=AmendmentStatus.choices)
+    total = MoneyField(amount="total_amount", help_text="The order's total in this version.")
+    balance = MoneyField(
+        amount="balance",
+        help_text="What this version moved: version 1 its payment; an amendment the new total minus "
+        "what was paid (positive: paid by the partner; negative: given back).",
+    )
+    fees = MoneyField(amount="fee_amount", help_text="Change and cancellation fees, in the balance.")
+    createdAt = serializers.DateTimeField(source="created_at")
+    confirmedAt = serializers.DateTimeField(source="confirmed_at", allow_null=True)
+    expiresAt = serializers.DateTimeField(
+        source="expires_at", allow_null=True, help_text="A draft's: unconfirmed by then, it is discarded."
+    )
+
+
+class AmendmentOut(serializers.Serializer):
+    """The order's open draft version: what it adds, what it removes, what confirming it moves."""
+
+    version = serializers.IntegerField(source="number")
+    status = serializers.ChoiceField(choices=AmendmentStatus.choices)
+    balance = MoneyField(
+        amount="balance",
+        help_text="New total minus what was paid: confirm with it as expectedBalance. Positive: "
+        "debited; negative: given back.",
+    )
+    total = MoneyField(amount="total_amount", help_text="The order's total once confirmed.")
+    fees = MoneyField(
+        amount="fee_amount",
+        help_text="Change and cancellation fees of the lines it gives up (see products' changes).",
+    )
+    expiresAt = serializers.DateTimeField(source="expires_at")
+    createdAt = serializers.DateTimeField(source="created_at")
+    lines = serializers.SerializerMethodField(help_text="The lines it adds (exchanges included).")
+    removedLines = serializers.SerializerMethodField(
+        help_text="Ids of the lines it removes or exchanges away."
+    )
+
+    @extend_schema_field(LineOut(many=True))
+    def get_lines(self, version) -> list:
+        new, _removed = draft_lines(list(version.order.lines.all()), version.number)
+        return render_many(LineOut, new)
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_removedLines(self, version) -> list[int]:  # noqa: N802 - API name
+        _new, removed = draft_lines(list(version.order.lines.all()), version.number)
+        return [line.pk for line in removed]
+
+
 class OrderOut(serializers.ModelSerializer):
     total = MoneyField(amount="total_amount")
     contact = ContactOut(source="*")
@@ -314,8 +455,12 @@ class OrderOut(serializers.ModelSerializer):
     finalizedAt = serializers.DateTimeField(source="finalized_at", allow_null=True)
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
-    lines = LineOut(many=True)
-    travellers = TravellerOut(many=True)
+    version = serializers.IntegerField(
+        help_text="The confirmed version shown (the current one unless ?version= asked for another)."
+    )
+    lines = LineOut(many=True, source="current_lines", help_text="The lines of the version shown.")
+    travellers = TravellerOut(many=True, source="current_travellers")
+    amendment = serializers.SerializerMethodField(help_text="The open draft version, if any.")
     payments = PaymentOut(many=True)
     refunds = RefundOut(many=True)
     offers = serializers.SerializerMethodField(help_text="The offer snapshots the order was made from.")
@@ -341,6 +486,7 @@ class OrderOut(serializers.ModelSerializer):
             "updatedAt",
             "availableActions",
             "customerLinks",
+            "amendment",
             "lines",
             "travellers",
             "payments",
@@ -361,6 +507,11 @@ class OrderOut(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ACTIONS)))
     def get_availableActions(self, order: Order) -> list[str]:  # noqa: N802 - API name
         return available_actions(order, list(order.lines.all()))
+
+    @extend_schema_field(AmendmentOut(allow_null=True))
+    def get_amendment(self, order: Order) -> dict | None:
+        draft = open_draft_of(order)
+        return None if draft is None else render(AmendmentOut, draft)
 
     @extend_schema_field(CustomerLinksOut)
     def get_customerLinks(self, order: Order) -> dict:  # noqa: N802 - API name

@@ -1,27 +1,34 @@
 """The orders API: one view per operation, each calling one service or selector."""
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from orders import selectors
 from orders.api.filters import ORDERING_PARAMS, ORDERINGS, OrderFilters, ordering
-from orders.errors import OrderNotFound
-from orders.services import cancellation, creation, editing
+from orders.errors import OrderNotFound, VersionNotFound
+from orders.services import amendments, cancellation, creation, editing
 from partner_api import selectors as order_selectors
 from partner_api.order_serializers import (
+    AmendmentIn,
     CancelIn,
+    ConfirmAmendmentIn,
     ContactIn,
     EventOut,
+    FailAmendmentIn,
     FinalizeIn,
     OrderCreateIn,
     OrderOut,
     OrderUpdateIn,
+    ResetAmendmentIn,
     TravellersIn,
+    VersionOut,
+    amendment_input,
     travellers_input,
 )
-from payments.services import finalization
+from payments.services import amendment_confirmation, finalization
 from tessera.api.base import ORDER_ID, PartnerAPIView, paged, read_errors, write_errors
 from tessera.api.filtering import apply_filters, check_params
 from tessera.api.idempotency import idempotent
@@ -37,7 +44,18 @@ from tessera.api.pagination import (
 )
 from tessera.api.rendering import render, render_many
 from tessera.api.throttling import client_name
-from tessera.errors import InvalidFilter
+from tessera.errors import InvalidFilter, InvalidInput
+
+VERSION = OpenApiParameter(
+    "version",
+    {"type": "integer", "minimum": 1},
+    OpenApiParameter.QUERY,
+    required=False,
+    description="A confirmed version to read as it was (1 up to the order's version); default: the current.",
+)
+NUMBER = OpenApiParameter(
+    "number", OpenApiTypes.INT, OpenApiParameter.PATH, description="The draft's version."
+)
 
 
 def _order_response(request, order_id) -> Response:
@@ -156,13 +174,19 @@ class OrderItem(PartnerAPIView):
     @extend_schema(
         operation_id="getOrder",
         summary="Get an order",
-        parameters=[ORDER_ID],
+        parameters=[ORDER_ID, VERSION],
         responses={200: OrderOut, **read_errors()},
     )
     def get(self, request, order_id):
+        check_params(request.query_params, ["version"])
         order = order_selectors.order_for_partner(partner_id=request.user.partner.pk, order_id=order_id)
         if order is None:
             raise OrderNotFound("No such order.")
+        if "version" in request.query_params:
+            number = _version_number(request.query_params["version"])
+            order = selectors.order_as_of(order, number)
+            if order is None:
+                raise VersionNotFound(f"The order has no confirmed version {number}.", version=number)
         return Response(render(OrderOut, order))
 
     @extend_schema(
@@ -277,3 +301,148 @@ class OrderEvents(PartnerAPIView):
             raise OrderNotFound("No such order.")
         items, meta = paginate(events, page_request(request.query_params))
         return Response({"items": render_many(EventOut, items), **meta})
+
+
+def _version_number(value: str) -> int:
+    if not value.isdigit():
+        raise InvalidInput("version is a whole number from 1.", errors={"version": ["Give a whole number."]})
+    return int(value)
+
+
+class OrderVersions(PartnerAPIView):
+    @extend_schema(
+        operation_id="listOrderVersions",
+        summary="The order's versions: each confirmed one and the open draft",
+        parameters=[ORDER_ID],
+        responses={200: VersionOut(many=True), **read_errors()},
+    )
+    def get(self, request, order_id):
+        check_params(request.query_params, [])
+        order = selectors.orders_of(request.user.partner.pk).filter(pk=order_id).first()
+        if order is None:
+            raise OrderNotFound("No such order.")
+        return Response(render_many(VersionOut, selectors.versions_of(order)))
+
+
+class OrderAmendments(PartnerAPIView):
+    @extend_schema(
+        operation_id="amendOrder",
+        summary="Change a delivered order: open a draft version that adds, removes or exchanges lines",
+        description=(
+            "Allowed when availableActions has amend. Answers 202 with the order: its amendment is "
+            "the draft, whose new lines reserve in the background; confirm it with its balance once "
+            "they are RESERVED, or reset it. Unconfirmed by its expiresAt, it is discarded."
+        ),
+        parameters=[ORDER_ID],
+        request=AmendmentIn,
+        responses={202: OrderOut, **write_errors()},
+    )
+    @idempotent
+    def post(self, request, order_id):
+        data = self.validated(AmendmentIn, request)
+        amendments.amendment_open(
+            order_id=order_id,
+            partner_id=request.user.partner.pk,
+            actor=request.user.actor,
+            idempotency_key=request.idempotency_key,
+            **amendment_input(data),
+        )
+        response = _order_response(request, order_id)
+        response.status_code = status.HTTP_202_ACCEPTED
+        return response
+
+
+class OrderAmendmentConfirm(PartnerAPIView):
+    @extend_schema(
+        operation_id="confirmAmendment",
+        summary="Confirm the draft: pay or get back its balance; it becomes the current version",
+        description=(
+            "Allowed when availableActions has confirmAmendment and every line the draft adds is "
+            "RESERVED (else ORDER_NOT_READY). expectedBalance must be the draft's balance "
+            "(PRICE_CHANGED). Removed lines' tickets stop being valid; new lines issue."
+        ),
+        parameters=[ORDER_ID, NUMBER],
+        request=ConfirmAmendmentIn,
+        responses={200: OrderOut, **write_errors()},
+    )
+    @idempotent
+    def post(self, request, order_id, number):
+        data = self.validated(ConfirmAmendmentIn, request)
+        amendment_confirmation.amendment_confirm(
+            order_id=order_id,
+            number=number,
+            partner_id=request.user.partner.pk,
+            expected_balance=data["expectedBalance"],
+            actor=request.user.actor,
+        )
+        return _order_response(request, order_id)
+
+
+class OrderAmendmentReset(PartnerAPIView):
+    @extend_schema(
+        operation_id="resetAmendment",
+        summary="Discard the draft at once and release what it reserved",
+        parameters=[ORDER_ID, NUMBER],
+        request=ResetAmendmentIn,
+        responses={200: OrderOut, **write_errors()},
+    )
+    @idempotent
+    def post(self, request, order_id, number):
+        data = self.validated(ResetAmendmentIn, request)
+        amendments.amendment_reset(
+            order_id=order_id,
+            number=number,
+            partner_id=request.user.partner.pk,
+            reason=data.get("reason", ""),
+            actor=request.user.actor,
+        )
+        return _order_response(request, order_id)
+
+
+class OrderAmendmentFail(PartnerAPIView):
+    @extend_schema(
+        operation_id="failAmendmentLines",
+        summary="Take lines the draft adds out of it: their supplier could not confirm them",
+        description=(
+            "Seed 002's fail. Lines still held are released; an exchanged line's old line stays; "
+            "the draft's balance follows and its expiresAt moves on. Nothing was paid for them yet."
+        ),
+        parameters=[ORDER_ID, NUMBER],
+        request=FailAmendmentIn,
+        responses={200: OrderOut, **write_errors()},
+    )
+    @idempotent
+    def post(self, request, order_id, number):
+        data = self.validated(FailAmendmentIn, request)
+        amendments.amendment_fail_lines(
+            order_id=order_id,
+            number=number,
+            line_ids=data["lines"],
+            partner_id=request.user.partner.pk,
+            actor=request.user.actor,
+        )
+        return _order_response(request, order_id)
+
+
+class OrderUnlock(PartnerAPIView):
+    @extend_schema(
+        operation_id="unlockOrder",
+        summary="Release the order from an open amendment (seed 002's unlock)",
+        description=(
+            "An open draft is the only thing that holds an order: unlock resets it, whatever its "
+            "number. An order nothing holds is answered as it is."
+        ),
+        parameters=[ORDER_ID],
+        request=ResetAmendmentIn,
+        responses={200: OrderOut, **write_errors()},
+    )
+    @idempotent
+    def post(self, request, order_id):
+        data = self.validated(ResetAmendmentIn, request)
+        amendments.order_unlock(
+            order_id=order_id,
+            partner_id=request.user.partner.pk,
+            reason=data.get("reason", ""),
+            actor=request.user.actor,
+        )
+        return _order_response(request, order_id)

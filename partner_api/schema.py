@@ -38,20 +38,31 @@ def close_request_bodies(result, generator, request, public):
 
     Every body passes PartnerAPIView.validated, which refuses unknown members at every level, so
     each request object has ``additionalProperties: false``; a PATCH must change something
-    (OrderUpdateIn.validate), so its body needs at least one member.
+    (OrderUpdateIn.validate), so its body needs at least one member and must be sent.
     """
-    for name, schema in result.get("components", {}).get("schemas", {}).items():
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, schema in schemas.items():
         if name.endswith("Request") and schema.get("type") == "object":
             schema["additionalProperties"] = False
             if name.startswith("Patched"):
                 schema["minProperties"] = 1
             schema.update(BODY_RULES.get(name, {}))
+    # A body that must say something must be sent: no body at all reads as {} (refused).
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            reference = (
+                (body or {}).get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+            )
+            if schemas.get(reference.rsplit("/", 1)[-1], {}).get("minProperties"):
+                body["required"] = True
     return result
 
 
 # Rules that tie members of one body together, as the serializers' validate() enforces them.
 BODY_RULES = {
     "RefundCreateInRequest": {"not": {"required": ["lines", "amount"]}},  # RefundCreateIn.validate
+    "AmendmentInRequest": {"minProperties": 1},  # AmendmentIn.validate: at least one change
 }
 
 

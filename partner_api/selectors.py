@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from orders.models import Order, OrderLine, Traveller
-from orders.selectors import DETAILS, orders_of
+from orders.selectors import DETAILS, live_versions, orders_of
 from payments import refund_selectors
 from payments.models import Payment, Refund
 from tessera.prefetched import holds_prefetched
@@ -23,6 +23,7 @@ def with_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
         Prefetch("travellers", queryset=Traveller.objects.order_by("position")),
         Prefetch("payments", queryset=Payment.objects.order_by("created_at")),
         Prefetch("refunds", queryset=refund_selectors.with_lines(Refund.objects.order_by("created_at"))),
+        Prefetch("versions", queryset=live_versions()),
     )
 
 

@@ -16,3 +16,6 @@ class PaymentsConfig(AppConfig):
         signals.lines_undelivered.connect(receivers.refund_undelivered_lines, dispatch_uid="payments.refund")
         signals.instant_order_created.connect(receivers.hold_instant_order, dispatch_uid="payments.hold")
         signals.order_reserved.connect(receivers.finalize_instant_order, dispatch_uid="payments.instant")
+        signals.amendment_opening.connect(
+            receivers.refuse_amendment_while_refunding, dispatch_uid="payments.amendment_opening"
+        )

@@ -76,6 +76,16 @@ class RefundExceedsPayment(InvalidState):
     )
 
 
+class RefundInProgress(InvalidState):
+    code = "REFUND_IN_PROGRESS"
+    title = "A refund of the order is under way"
+    retryable = True
+    suggested_action = (
+        "A refund of the order is still being processed (context.refunds). Wait until it has "
+        "SUCCEEDED or FAILED, read the order, then amend it with a new Idempotency-Key."
+    )
+
+
 class InvoiceNotClosed(InvalidState):
     """An open invoice has no number, PDF or CSV yet: they are made when its month is closed."""
 

@@ -539,6 +539,14 @@ class InvoiceItem(models.Model):
     credit_note = models.OneToOneField(
         "CreditNote", null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_item"
     )
+    amendment = models.OneToOneField(
+        "orders.OrderVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice_item",
+        help_text="The amendment whose balance this item bills (a charge) or gives back (a credit).",
+    )
     description = models.CharField(max_length=255)
     net_amount = amount_field(help_text="Signed: credits are negative.")
     tax_amount = amount_field()
@@ -549,7 +557,9 @@ class InvoiceItem(models.Model):
         ordering = ["invoice", "created_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["order"], condition=Q(kind="charge"), name="invoice_item_one_charge_per_order"
+                fields=["order"],
+                condition=Q(kind="charge", amendment__isnull=True),
+                name="invoice_item_one_charge_per_order",
             ),
         ]
 

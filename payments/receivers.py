@@ -4,7 +4,7 @@ from orders.statuses import BillingMode
 from payments.services.finalization import order_finalize_instant
 from payments.services.gateway import gateway_payment_abandon
 from payments.services.holds import hold_place, hold_release
-from payments.services.refunds import refund_undelivered
+from payments.services.refunds import refund_undelivered, refuse_amendment_during_refund
 
 
 def abandon_gateway_payment(sender, *, order, actor, reason: str, **kwargs) -> None:
@@ -33,3 +33,8 @@ def finalize_instant_order(sender, *, order, lines, actor, **kwargs) -> None:
     """Every line of an instant order is RESERVED: it is paid and issuing starts, in this transaction."""
     if order.payment_method in (BillingMode.WALLET, BillingMode.INVOICE):
         order_finalize_instant(order=order, lines=lines, actor=actor)
+
+
+def refuse_amendment_while_refunding(sender, *, order, **kwargs) -> None:
+    """An order being amended: not while a refund of it is still under way (raises)."""
+    refuse_amendment_during_refund(order=order)

@@ -6,9 +6,10 @@ service accepts.
 """
 
 from collections.abc import Iterable
+from decimal import Decimal
 
-from orders.models import Order, OrderLine
-from orders.statuses import LineStatus, OrderStatus
+from orders.models import Order, OrderLine, OrderVersion
+from orders.statuses import AmendmentStatus, LineStatus, OrderStatus
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
 from tessera.money import ZERO
 
@@ -16,6 +17,8 @@ REFUNDABLE_ORDER_STATUSES = frozenset(
     {OrderStatus.FULFILLED, OrderStatus.PARTIALLY_FULFILLED, OrderStatus.PARTIALLY_REFUNDED}
 )
 CAPTURED_PAYMENT_STATUSES = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})
+# A refund still on its way: its lines are ISSUED yet, so the order takes no amendment meanwhile.
+LIVE_REFUND_STATUSES = frozenset({RefundStatus.REQUESTED, RefundStatus.PROCESSING})
 
 # Reasons a partner or staff may give; the others are Tessera's own (automatic refunds).
 REQUESTABLE_REASONS = [
@@ -25,6 +28,12 @@ REQUESTABLE_REASONS = [
     RefundReason.GOODWILL,
     RefundReason.NOT_DELIVERED,
 ]
+
+
+def amendments_balance(versions: Iterable[OrderVersion]) -> Decimal:
+    """What an order's confirmed amendments moved beside its payment: paid in when positive,
+    given back when negative. What may be refunded is the payment plus this."""
+    return sum((v.balance for v in versions if v.status == AmendmentStatus.CONFIRMED), ZERO)
 
 
 def captured_payment(payments: Iterable[Payment]) -> Payment | None:
@@ -66,4 +75,5 @@ def refund_possible(order: Order, lines: Iterable[OrderLine]) -> bool:
     reserved = sum(
         (r.amount for r in refunds if r.payment_id == payment.pk and r.status != RefundStatus.FAILED), ZERO
     )
-    return payment.amount > reserved and bool(refundable_lines(lines, refunds))
+    paid = payment.amount + amendments_balance(order.versions.all())
+    return paid > reserved and bool(refundable_lines(lines, refunds))

@@ -165,6 +165,16 @@ class Product(models.Model):
     settings = models.JSONField(
         default=dict, blank=True, help_text="Adapter settings for this product (the sandbox's behaviour)."
     )
+    allows_exchange = models.BooleanField(
+        "may be exchanged", default=True, help_text="An issued ticket may be exchanged by an amendment."
+    )
+    change_fee = amount_field(default=0, help_text="Charged for each ticket exchanged by an amendment.")
+    allows_removal = models.BooleanField(
+        "may be removed", default=True, help_text="An issued ticket may be removed by an amendment."
+    )
+    cancellation_fee = amount_field(
+        default=0, help_text="Kept from the price of each ticket an amendment removes."
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -178,6 +188,10 @@ class Product(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(tax_rate__gte=0, tax_rate__lt=100), name="product_tax_rate_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(change_fee__gte=0, cancellation_fee__gte=0),
+                name="product_change_fees_not_negative",
             ),
         ]
 

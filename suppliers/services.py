@@ -15,6 +15,26 @@ from tessera.times import iso_utc, iso_utc_or_none
 MAX_QUANTITY = 20
 
 
+def change_rules(product: Product) -> dict:
+    """Which changes a product's issued tickets allow by amendment, and at what fee each."""
+    return {
+        "exchange": {
+            "allowed": product.allows_exchange,
+            "fee": {
+                "amount": format_amount(product.change_fee, product.currency),
+                "currency": product.currency,
+            },
+        },
+        "removal": {
+            "allowed": product.allows_removal,
+            "fee": {
+                "amount": format_amount(product.cancellation_fee, product.currency),
+                "currency": product.currency,
+            },
+        },
+    }
+
+
 def offer_quote(
     *, partner, product_id: int, quantity: int = 1, denomination: Decimal | str | None = None
 ) -> Offer:
@@ -56,6 +76,7 @@ def offer_price(
         "denomination": format_amount(face_value, product.currency) if face_value is not None else None,
         "totalAmount": format_amount(unit_price * quantity, product.currency),
         "currency": product.currency,
+        "changes": change_rules(product),
         "quotedAt": iso_utc(now),
     }
     return Offer(

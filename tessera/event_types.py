@@ -35,6 +35,7 @@ class EventType(models.TextChoices):
     ORDER_PARTIALLY_FULFILLED = "order.partially_fulfilled", "Order partially fulfilled"
     ORDER_PARTIALLY_REFUNDED = "order.partially_refunded", "Order partially refunded"
     ORDER_REFUNDED = "order.refunded", "Order refunded"
+    ORDER_AMENDED = "order.amended", "Order amended: new lines issuing"
 
     LINE_RESERVED = "line.reserved", "Line reserved"
     LINE_RESERVATION_CONFIRMED = "line.reservation_confirmed", "Line found reserved at the supplier"
@@ -52,6 +53,15 @@ class EventType(models.TextChoices):
     LINE_RETRY_REQUESTED = "line.retry_requested", "Retry asked for by staff"
     LINE_RECONCILE_REQUESTED = "line.reconcile_requested", "Check with the supplier asked for by staff"
     LINE_REFUNDED = "line.refunded", "Line refunded"
+    LINE_REMOVED = "line.removed", "Line removed by an amendment"
+    LINE_RETURN_CONFIRMED = "line.return_confirmed", "Removed line taken back by the supplier"
+    LINE_RETURN_REFUSED = "line.return_refused", "Removed line refused by the supplier"
+
+    AMENDMENT_OPENED = "amendment.opened", "Amendment opened"
+    AMENDMENT_CONFIRMED = "amendment.confirmed", "Amendment confirmed"
+    AMENDMENT_RESET = "amendment.reset", "Amendment reset"
+    AMENDMENT_EXPIRED = "amendment.expired", "Amendment expired"
+    AMENDMENT_LINE_FAILED = "amendment.line_failed", "Line failed out of the amendment"
 
     VOUCHER_REVEALED = "voucher.revealed", "Voucher codes shown"
     VOUCHER_REVEAL_REFUSED = "voucher.reveal_refused", "Showing voucher codes refused"

@@ -72,6 +72,8 @@ def minimal_body(schema: dict, components: dict, name: str = ""):
         return 1
     if kind == "boolean":
         return False
+    if "pattern" in schema and "example" in schema:  # a decimal string: its example fits
+        return schema["example"]
     if name.lower().endswith("url"):
         return "https://shop.example/return"
     return {"uuid": str(uuid.uuid4()), "uri": "https://shop.example/return", "email": "a@example.com"}.get(
@@ -128,6 +130,9 @@ def test_another_partners_id_is_404_on_every_route_and_method(world):
             if name == "currency":
                 values[name] = "SEK"
                 strangers[name] = "JPY"
+                continue
+            if name == "number":  # an amendment's version: the order it belongs to is swept
+                values[name] = strangers[name] = "2"
                 continue
             model = model_of(name)
             assert model is not None, f"{pattern.name}: no model for the path parameter {name}"

@@ -20,6 +20,7 @@ def edges(dot_source: str) -> set[tuple[str, str, str]]:
     [
         "orders.Order",
         "orders.OrderLine",
+        "orders.OrderVersion",
         "payments.Payment",
         "payments.Refund",
         "payments.WalletHold",

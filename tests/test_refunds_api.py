@@ -43,7 +43,7 @@ def delivered(api, worker) -> dict:
 
 def test_a_partner_refunds_a_line_and_follows_it_to_succeeded(api, delivered, worker):
     # given the order offers a refund
-    assert delivered["availableActions"] == ["refund"]
+    assert delivered["availableActions"] == ["refund", "amend"]
     assert delivered["refunds"] == []
 
     # when line 2 is refunded

@@ -29,7 +29,7 @@ from orders.bookings import (
 )
 from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderLine, in_version
 from orders.services.cancellation import release_lines
 from orders.signals import lines_undelivered, order_ended_unpaid, order_reserved
 from orders.statuses import DELAYED_SUB_STATUSES, LinePhase, LineStatus, LineSubStatus, OrderStatus
@@ -495,10 +495,14 @@ def settle_order(order: Order, lines: list[OrderLine]) -> None:
         return
     if order.status != OrderStatus.PROCESSING:
         return
+    lines = [line for line in lines if in_version(line, order.version)]
     if any(line.status in {LineStatus.ISSUING, LineStatus.UNKNOWN} for line in lines):
         return
     issued = [line for line in lines if line.status == LineStatus.ISSUED]
-    failed = [line for line in lines if line.status == LineStatus.FAILED]
+    # After an amendment only the lines it added were issuing: earlier failures were settled.
+    failed = [
+        line for line in lines if line.status == LineStatus.FAILED and line.added_in_version == order.version
+    ]
     if not failed:
         apply_transition(order, "fulfill", actor=WORKER)
         return

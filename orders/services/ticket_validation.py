@@ -33,6 +33,7 @@ class TicketResult(StrEnum):
     UNKNOWN = "unknown"
     REFUNDED = "refunded"
     REVOKED = "revoked"
+    SUPERSEDED = "superseded"
     NOT_ISSUED = "not_issued"
     NOT_YET_VALID = "not_yet_valid"
     EXPIRED = "expired"
@@ -44,6 +45,7 @@ MESSAGES = {
     TicketResult.UNKNOWN: "Not valid: Tessera holds no such ticket.",
     TicketResult.REFUNDED: "Not valid: this ticket was refunded.",
     TicketResult.REVOKED: "Not valid: this ticket was revoked.",
+    TicketResult.SUPERSEDED: "Not valid: superseded by version {version} of the order.",
     TicketResult.NOT_ISSUED: "Not valid: this ticket is not issued.",
     TicketResult.NOT_YET_VALID: "Not valid yet: its validity has not started.",
     TicketResult.EXPIRED: "Not valid any more: its validity has ended.",
@@ -59,6 +61,7 @@ class TicketCheck:
     traveller: str = ""
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    superseded_by: int | None = None
 
     @property
     def genuine(self) -> bool:
@@ -70,7 +73,7 @@ class TicketCheck:
 
     @property
     def message(self) -> str:
-        return MESSAGES[self.result]
+        return MESSAGES[self.result].format(version=self.superseded_by)
 
     def as_json(self) -> dict:
         body = {
@@ -108,6 +111,7 @@ def ticket_check(*, payload: str, actor: Actor, now: datetime | None = None) -> 
         traveller=str(line.traveller) if line.traveller else "",
         valid_from=voucher.valid_from,
         valid_until=voucher.valid_until,
+        superseded_by=line.removed_in_version if line.status == LineStatus.REMOVED else None,
     )
     events.voucher_checked(voucher, actor=actor, result=check.result.value)
     return check
@@ -117,6 +121,8 @@ def _result(voucher: Voucher, now: datetime) -> TicketResult:
     line = voucher.line
     if line.status == LineStatus.REFUNDED:
         return TicketResult.REFUNDED
+    if line.status == LineStatus.REMOVED:
+        return TicketResult.SUPERSEDED
     if voucher.status == VoucherStatus.REVOKED:
         return TicketResult.REVOKED
     if line.status != LineStatus.ISSUED:

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderLine, OrderVersion
 from orders.statuses import BillingMode
 from payments import events
 from payments.invoice_documents import credit_note_pdf, invoice_csv, invoice_label, invoice_pdf
@@ -93,6 +93,23 @@ def refund_vat(refund: Refund, order_lines: list[OrderLine]) -> list[VatLine]:
     return allocate(refund.amount, parts, refund.currency)
 
 
+def amendment_vat(version: OrderVersion, order_lines: list[OrderLine]) -> list[VatLine]:
+    """An amendment's balance over the VAT rates of what it changed: the lines it added, less the
+    lines it gave up, plus its fees spread over the rates of the lines they were charged for."""
+    n = version.number
+    added = [line for line in order_lines if line.added_in_version == n and line.removed_in_version != n]
+    removed = [line for line in order_lines if line.removed_in_version == n and line.added_in_version < n]
+    parts = [(line.amount, line.tax_rate) for line in added] + [
+        (-line.amount, line.tax_rate) for line in removed
+    ]
+    rows = vat_lines(parts, version.currency)
+    if version.fee_amount:
+        rows += allocate(
+            version.fee_amount, [(line.amount, line.tax_rate) for line in removed], version.currency
+        )
+    return combine(rows, version.currency)
+
+
 # --- accrual ------------------------------------------------------------------------------------
 
 
@@ -131,6 +148,40 @@ def invoice_accrue(*, order: Order, actor: Actor) -> InvoiceItem:
         return item
 
 
+def invoice_accrue_amendment(*, order: Order, version: OrderVersion, actor: Actor) -> InvoiceItem:
+    """Bill a confirmed amendment's balance of a locked invoiced order on the month's open invoice:
+    a charge when positive, a credit (negative) when it gives money back. Inside the
+    confirmation's transaction; one item per amendment (a database constraint)."""
+    with transaction.atomic():
+        existing = InvoiceItem.objects.filter(amendment=version).first()
+        if existing is not None:
+            return existing
+        tax = total_tax(amendment_vat(version, list(order.lines.all())))
+        invoice = _open_invoice(partner_id=order.partner_id, currency=order.currency, at=timezone.now())
+        item = InvoiceItem.objects.create(
+            invoice=invoice,
+            kind=InvoiceItemKind.CHARGE if version.balance > 0 else InvoiceItemKind.CREDIT,
+            order=order,
+            amendment=version,
+            description=f"Order {order.reference}, version {version.number}",
+            net_amount=version.balance - tax,
+            tax_amount=tax,
+            total_amount=version.balance,
+        )
+        events.invoice_accrued(
+            invoice,
+            order_id=order.pk,
+            actor=actor,
+            payload={
+                "period": f"{invoice.period_start:%Y-%m}",
+                "total": format_amount(item.total_amount, order.currency),
+                "tax": format_amount(item.tax_amount, order.currency),
+                "version": version.number,
+            },
+        )
+        return item
+
+
 # --- closing ------------------------------------------------------------------------------------
 
 
@@ -163,7 +214,7 @@ def _invoice_close(invoice_id: int, *, actor: Actor) -> Invoice | None:
         if invoice is None:
             return None  # closed meanwhile by another run
         items = list(
-            invoice.items.select_related("order", "credit_note__refund")
+            invoice.items.select_related("order", "credit_note__refund", "amendment")
             .defer("credit_note__pdf")
             .prefetch_related("order__lines", "credit_note__refund__refund_lines__line")
             .order_by("created_at", "id")
@@ -191,12 +242,17 @@ def _invoice_close(invoice_id: int, *, actor: Actor) -> Invoice | None:
 
 def _items_vat(items: list[InvoiceItem]) -> list[VatLine]:
     """The VAT rows of every item, recomputed the way the item's tax was: charges from the order's
-    lines, credits from the credit note's refund (negated)."""
+    lines, credits from the credit note's refund (negated), amendments from what they changed."""
     rows: list[VatLine] = []
     for item in items:
         lines = list(item.order.lines.all())
-        if item.kind == InvoiceItemKind.CHARGE:
-            rows.extend(order_vat(lines, item.order.currency))
+        if item.amendment_id is not None:
+            rows.extend(amendment_vat(item.amendment, lines))
+        elif item.kind == InvoiceItemKind.CHARGE:
+            # What was billed at finalizing: the lines of version 1, whatever amendments did since.
+            rows.extend(
+                order_vat([line for line in lines if line.added_in_version == 1], item.order.currency)
+            )
         else:
             rows.extend(line.negated() for line in refund_vat(item.credit_note.refund, lines))
     return rows

@@ -26,10 +26,17 @@ from django.utils import timezone
 
 from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderLine, OrderVersion
+from orders.services.amendments import refuse_if_draft_open
 from orders.statuses import BillingMode, LineStatus, OrderStatus
 from payments import events, queue
-from payments.errors import LineNotRefundable, RefundExceedsPayment, RefundNotAllowed, RefundNotFound
+from payments.errors import (
+    LineNotRefundable,
+    RefundExceedsPayment,
+    RefundInProgress,
+    RefundNotAllowed,
+    RefundNotFound,
+)
 from payments.models import (
     LedgerKind,
     Payment,
@@ -41,8 +48,10 @@ from payments.models import (
 )
 from payments.refund_rules import (
     CAPTURED_PAYMENT_STATUSES,
+    LIVE_REFUND_STATUSES,
     REFUNDABLE_ORDER_STATUSES,
     REQUESTABLE_REASONS,
+    amendments_balance,
     captured_payment,
     lines_in_live_refunds,
     paid_payment,
@@ -60,11 +69,16 @@ MAX_NOTE_LENGTH = 255
 
 
 def refundable_amount(payment: Payment) -> Decimal:
-    """What may still be refunded on a payment: paid minus refunds succeeded or under way."""
+    """What may still be refunded on a payment: paid (with what confirmed amendments moved) minus
+    refunds succeeded or under way."""
     refunded = (
         payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount"))["total"] or ZERO
     )
-    return payment.amount - refunded
+    return paid_with_amendments(payment) - refunded
+
+
+def paid_with_amendments(payment: Payment) -> Decimal:
+    return payment.amount + amendments_balance(OrderVersion.objects.filter(order_id=payment.order_id))
 
 
 # --- asked for by a partner or staff ----------------------------------------------------------
@@ -184,6 +198,7 @@ def _payment_to_refund(order: Order, *, pick: Callable[[Iterable[Payment]], Paym
             "PARTIALLY_REFUNDED orders can be refunded.",
             status=order.status,
         )
+    refuse_if_draft_open(order)
     payment = pick(Payment.objects.filter(order=order))
     if payment is None:
         raise RefundNotAllowed(f"Order {order.reference} has no payment that can be refunded.")
@@ -347,7 +362,7 @@ def _payment_follows_refunds(payment_id, *, actor: Actor) -> None:
     )
     if returned <= 0:
         return
-    name = "refund_fully" if returned >= payment.amount else "refund_partially"
+    name = "refund_fully" if returned >= paid_with_amendments(payment) else "refund_partially"
     apply_transition(
         payment, name, actor=actor, payload={"refunded": format_amount(returned, payment.currency)}
     )
@@ -442,6 +457,20 @@ def refund_retry(*, refund_id, actor: Actor) -> Refund:
 # --- automatic refunds (the caller holds the order's lock) --------------------------------------
 
 
+def refuse_amendment_during_refund(*, order: Order) -> None:
+    """Raise REFUND_IN_PROGRESS if a refund of the locked ``order`` is still under way: the lines
+    it takes back are still ISSUED, and an amendment must not give their money back twice."""
+    live = list(
+        Refund.objects.filter(order=order, status__in=LIVE_REFUND_STATUSES)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    if live:
+        raise RefundInProgress(
+            f"Order {order.reference} has a refund under way.", refunds=[str(pk) for pk in live]
+        )
+
+
 def refund_undelivered(*, order: Order, lines: list[OrderLine], actor: Actor) -> Refund | None:
     """Return the money for lines a supplier failed to deliver; the caller holds the order lock.
 
@@ -451,7 +480,12 @@ def refund_undelivered(*, order: Order, lines: list[OrderLine], actor: Actor) ->
     payment = captured_payment(Payment.objects.filter(order=order))
     if payment is None or not lines:
         return None
-    key = f"order:{order.pk}:undelivered"
+    # Lines an amendment added fail on their own: each version's are refunded once.
+    key = (
+        f"order:{order.pk}:undelivered"
+        if order.version == 1
+        else f"order:{order.pk}:v{order.version}:undelivered"
+    )
     existing = Refund.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing

@@ -1,6 +1,6 @@
 """Products and offers: what a partner can buy, and a priced quote that holds for a while."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -8,13 +8,29 @@ from suppliers import selectors
 from suppliers.api.filters import ProductFilters
 from suppliers.errors import OfferNotFound, ProductNotFound
 from suppliers.models import Offer, Product
-from suppliers.services import MAX_QUANTITY, offer_quote
+from suppliers.services import MAX_QUANTITY, change_rules, offer_quote
 from tessera.api.base import PartnerAPIView, paged, read_errors, write_errors
 from tessera.api.fields import DecimalStringField, MoneyField
 from tessera.api.filtering import apply_filters
 from tessera.api.idempotency import idempotent
 from tessera.api.pagination import PAGE_PARAMS, page_parameters, page_request, paginate
 from tessera.api.rendering import render, render_many
+
+_MONEY_SCHEMA = {
+    "type": "object",
+    "properties": {"amount": {"type": "string", "example": "5.00"}, "currency": {"type": "string"}},
+    "required": ["amount", "currency"],
+}
+_RULE_SCHEMA = {
+    "type": "object",
+    "properties": {"allowed": {"type": "boolean"}, "fee": _MONEY_SCHEMA},
+    "required": ["allowed", "fee"],
+}
+CHANGE_RULES_SCHEMA = {
+    "type": "object",
+    "properties": {"exchange": _RULE_SCHEMA, "removal": _RULE_SCHEMA},
+    "required": ["exchange", "removal"],
+}
 
 
 class ProductOut(serializers.ModelSerializer):
@@ -33,6 +49,10 @@ class ProductOut(serializers.ModelSerializer):
         help_text="Orders of it need one traveller per unit (trains and flights); travellers are "
         "matched to its lines in order.",
     )
+    changes = serializers.SerializerMethodField(
+        help_text="Which changes of an issued ticket an amendment may make (exchange, removal), each "
+        "with its fee: a change fee per exchanged ticket, a cancellation fee kept per removed one."
+    )
 
     class Meta:
         model = Product
@@ -50,7 +70,12 @@ class ProductOut(serializers.ModelSerializer):
             "fromPlace",
             "toPlace",
             "travellerPerUnit",
+            "changes",
         ]
+
+    @extend_schema_field(CHANGE_RULES_SCHEMA)
+    def get_changes(self, product: Product) -> dict:
+        return change_rules(product)
 
 
 class OfferIn(serializers.Serializer):

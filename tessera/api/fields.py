@@ -80,3 +80,29 @@ class DecimalStringField(serializers.RegexField):
             error_messages={"invalid": 'Expected a decimal string, such as "260.32".'},
             **kwargs,
         )
+
+
+SIGNED_DECIMAL_STRING_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,3})?$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": SIGNED_DECIMAL_STRING_PATTERN,
+        "maxLength": 17,
+        "example": "-20.00",
+    }
+)
+class SignedDecimalStringField(serializers.RegexField):
+    """A decimal string that may be negative (``"-20.00"``): a difference, such as a balance."""
+
+    json_type_hint = 'a decimal string, such as "-20.00"'
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 17)
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(
+            SIGNED_DECIMAL_STRING_PATTERN,
+            error_messages={"invalid": 'Expected a decimal string, such as "-20.00".'},
+            **kwargs,
+        )

@@ -1,0 +1,492 @@
+"""Changing a confirmed order (seed 002): a draft version is opened, then reset or left to expire.
+
+Opening a draft (``amendment_open``) adds lines (from offers, reserved in the background through
+the same booking path as a new order's), marks issued lines to be removed or exchanged, and fixes
+the draft's balance; nothing issued is touched. Confirming it moves money, so it lives in payments
+(payments.services.amendment_confirmation). Resetting or expiring it (``amendment_reset``,
+``amendments_expire_due``) gives back what it reserved and leaves the order as it was.
+
+While a draft is open the order takes no other amendment (AMENDMENT_OPEN) and no refund
+(payments refuses it with the same error).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from orders import events, queue
+from orders.errors import (
+    AmendmentNotOpen,
+    AmendmentOpen,
+    CurrencyMismatch,
+    InvalidTravellers,
+    OrderNotAmendable,
+)
+from orders.events import apply_transition, batched
+from orders.locks import lock_lines, lock_offers, lock_order
+from orders.models import Order, OrderLine, OrderVersion, Traveller, in_version
+from orders.services.cancellation import release_lines
+from orders.services.creation import validate_travellers
+from orders.services.inputs import TravellerInput
+from orders.signals import amendment_opening
+from orders.statuses import AmendmentStatus, BillingMode, LineStatus, OrderStatus
+from orders.stock import stock_allocate
+from suppliers.errors import OfferAlreadyUsed, OfferExpired, OfferNotFound
+from suppliers.models import Offer
+from tessera.actors import SYSTEM, Actor
+from tessera.errors import InvalidInput
+from tessera.money import ZERO, format_amount, quantize
+from tessera.times import iso_utc
+
+AMENDABLE = frozenset({OrderStatus.FULFILLED, OrderStatus.PARTIALLY_FULFILLED})
+AMENDABLE_METHODS = frozenset({BillingMode.WALLET, BillingMode.INVOICE})
+EXPIRY_BATCH = 500
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineToAdd:
+    """An offer to add: its units go to ``traveller_ids`` (the order's), then to ``travellers`` (new)."""
+
+    offer_id: UUID
+    traveller_ids: Sequence[int] = ()
+    travellers: Sequence[TravellerInput] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exchange:
+    """An issued line given up for a new offer, for the same traveller."""
+
+    line_id: int
+    offer_id: UUID
+
+
+@dataclass(kw_only=True)
+class _Draft:
+    order: Order
+    number: int
+    lines: list[OrderLine]
+    now: object
+    new_lines: list[OrderLine] = field(default_factory=list)
+    removed: list[OrderLine] = field(default_factory=list)
+    new_travellers: list[Traveller] = field(default_factory=list)
+
+
+def open_draft(order: Order) -> OrderVersion | None:
+    return OrderVersion.objects.filter(order=order, status=AmendmentStatus.DRAFT).first()
+
+
+def refuse_if_draft_open(order: Order) -> None:
+    """Raise AMENDMENT_OPEN if a locked order has an open draft (refunds ask this too)."""
+    draft = open_draft(order)
+    if draft is not None:
+        raise AmendmentOpen(
+            f"Order {order.reference} has an open amendment (version {draft.number}).",
+            version=draft.number,
+            expires_at=iso_utc(draft.expires_at),
+        )
+
+
+def amendment_open(
+    *,
+    order_id,
+    add: Sequence[LineToAdd] = (),
+    remove: Sequence[int] = (),
+    exchange: Sequence[Exchange] = (),
+    actor: Actor,
+    partner_id: int | None = None,
+    idempotency_key: str = "",
+) -> OrderVersion:
+    """Open draft version N+1 of a FULFILLED or PARTIALLY_FULFILLED order.
+
+    In one transaction on the locked order: new lines are created RESERVING (their reservation
+    queued after commit, one booking per supplier), the lines to remove or exchange are marked
+    with the draft's number, and the draft's balance is fixed: what the new lines cost minus what
+    the removed ones did (the new total minus what was paid for the version it changes), plus
+    the fees their products charge for the change.
+    """
+    _check_request(add=add, remove=remove, exchange=exchange)
+    now = timezone.now()
+    with transaction.atomic(), batched():
+        order = lock_order(order_id, partner_id=partner_id)
+        if order.status not in AMENDABLE:
+            raise OrderNotAmendable(
+                f"Order {order.reference} is {order.status}; only FULFILLED and PARTIALLY_FULFILLED "
+                "orders can be amended.",
+                status=order.status,
+            )
+        if order.payment_method not in AMENDABLE_METHODS:
+            # A gateway payment is one capture at the provider: a balance would need a payment of
+            # its own (hosted checkout), which amendments do not make yet.
+            raise OrderNotAmendable(
+                f"Order {order.reference} was paid by {order.payment_method}; only orders paid from "
+                "the wallet or by invoice can be amended yet.",
+                payment_method=order.payment_method,
+            )
+        refuse_if_draft_open(order)
+        draft = _Draft(order=order, number=order.version + 1, lines=lock_lines(order), now=now)
+        amendment_opening.send(sender=Order, order=order, lines=draft.lines, actor=actor)
+        offer_ids = [item.offer_id for item in add] + [item.offer_id for item in exchange]
+        _check_twice(remove=remove, exchange=exchange, offer_ids=offer_ids)
+        offers = _offers(order, offer_ids, now)
+        exchanged = {item.line_id for item in exchange}
+        _mark_removed(draft, [*dict.fromkeys(remove), *exchanged], exchanged=exchanged)
+        for item in exchange:
+            old = next(line for line in draft.removed if line.pk == item.line_id)
+            offer = offers[item.offer_id]
+            if offer.quantity != 1:
+                raise InvalidInput("An exchange takes an offer for one ticket.", offer=str(offer.pk))
+            _new_lines(draft, offer, [old.traveller], replaces=old)
+        for item in add:
+            _new_lines(draft, offers[item.offer_id], _travellers_for(draft, item, offers[item.offer_id]))
+        draft.new_lines = OrderLine.objects.bulk_create(draft.new_lines)
+        stock_allocate(lines=draft.new_lines, actor=actor, at=now)
+        Offer.objects.filter(pk__in=list(offers)).update(used_at=now)
+        added = sum((line.amount for line in draft.new_lines), ZERO)
+        removed = sum((line.amount for line in draft.removed), ZERO)
+        fees = quantize(sum((_fee(line, exchanged) for line in draft.removed), ZERO), order.currency)
+        version = OrderVersion.objects.create(
+            order=order,
+            number=draft.number,
+            currency=order.currency,
+            previous_total=order.total_amount,
+            total_amount=quantize(order.total_amount + added - removed, order.currency),
+            fee_amount=fees,
+            balance=quantize(added - removed + fees, order.currency),
+            expires_at=now + settings.AMENDMENT_EXPIRY_DEFAULT,
+            idempotency_key=idempotency_key,
+        )
+        events.amendment_opened(
+            version,
+            actor=actor,
+            payload={
+                "version": version.number,
+                "added": [line.position for line in draft.new_lines],
+                "removed": [line.position for line in draft.removed],
+                "exchanged": {
+                    str(line.replaces.position): line.position for line in draft.new_lines if line.replaces
+                },
+                "balance": format_amount(version.balance, version.currency),
+                "fees": format_amount(version.fee_amount, version.currency),
+                "currency": version.currency,
+                "expiresAt": iso_utc(version.expires_at),
+            },
+        )
+        order.save(update_fields=["updated_at"])  # partners syncing by updatedAt see the draft
+        queue.reservation(line.pk for line in draft.new_lines)
+    return version
+
+
+def _check_request(*, add, remove, exchange) -> None:
+    """What the body alone can refuse (400); a line or an offer named twice is a conflict with
+    itself (409), refused once the order is found."""
+    if not (add or remove or exchange):
+        raise InvalidInput("An amendment needs at least one of add, remove, exchange.")
+    for item in add:
+        validate_travellers(item.travellers)
+
+
+def _check_twice(*, remove, exchange, offer_ids) -> None:
+    line_ids = [*dict.fromkeys(remove), *(item.line_id for item in exchange)]
+    twice = sorted({line_id for line_id in line_ids if line_ids.count(line_id) > 1})
+    if twice:
+        raise OrderNotAmendable(
+            "A line can be removed or exchanged once.",
+            lines={str(line_id): "removed or exchanged twice" for line_id in twice},
+        )
+    if len(set(offer_ids)) != len(offer_ids):
+        raise OfferAlreadyUsed("The same offer is listed twice.")
+
+
+def _offers(order: Order, offer_ids: list[UUID], now) -> dict[UUID, Offer]:
+    if not offer_ids:
+        return {}
+    found = lock_offers(partner=order.partner, offer_ids=offer_ids)
+    missing = [str(pk) for pk in offer_ids if pk not in found]
+    if missing:
+        raise OfferNotFound("Some offers do not exist.", offers=missing)
+    for offer in found.values():
+        if offer.used_at is not None:
+            raise OfferAlreadyUsed("This offer has already been ordered.", offer=str(offer.pk))
+        if offer.expires_at <= now:
+            raise OfferExpired("This offer has expired.", offer=str(offer.pk))
+        if not (offer.product.is_active and offer.product.supplier.is_active):
+            raise OfferExpired("This product is no longer sold.", offer=str(offer.pk))
+        if offer.currency != order.currency:
+            raise CurrencyMismatch(
+                f"The order is in {order.currency}; this offer is in {offer.currency}.",
+                currencies=sorted({order.currency, offer.currency}),
+            )
+    return found
+
+
+def _fee(line: OrderLine, exchanged: set[int]) -> Decimal:
+    """What the line's product charges for giving it up: its change fee for an exchange, its
+    cancellation fee (kept from the price) for a removal."""
+    return line.product.change_fee if line.pk in exchanged else line.product.cancellation_fee
+
+
+def _mark_removed(draft: _Draft, line_ids: list[int], *, exchanged: set[int]) -> None:
+    """The lines to give up carry the draft's number: the current version keeps them until the
+    draft is confirmed. Their products must allow the change (exchange or removal)."""
+    by_id = {line.pk: line for line in draft.lines if in_version(line, draft.order.version)}
+    refused = {}
+    for line_id in line_ids:
+        line = by_id.get(line_id)
+        if line is None:
+            refused[str(line_id)] = "not a line of the order's current version"
+        elif line.status != LineStatus.ISSUED:
+            refused[str(line_id)] = (
+                f"the line is {line.status}; only ISSUED lines can be removed or exchanged"
+            )
+        elif line_id in exchanged and not line.product.allows_exchange:
+            refused[str(line_id)] = "its product allows no exchange"
+        elif line_id not in exchanged and not line.product.allows_removal:
+            refused[str(line_id)] = "its product allows no removal"
+        else:
+            draft.removed.append(line)
+    if refused:
+        raise OrderNotAmendable("Some lines cannot be removed or exchanged.", lines=refused)
+    for line in draft.removed:
+        line.removed_in_version = draft.number
+        line.save(update_fields=["removed_in_version", "updated_at"])
+
+
+def _travellers_for(draft: _Draft, item: LineToAdd, offer: Offer) -> list[Traveller | None]:
+    current = {t.pk: t for t in draft.order.travellers.all() if in_version(t, draft.order.version)}
+    unknown = [pk for pk in item.traveller_ids if pk not in current]
+    if unknown:
+        raise InvalidTravellers("Some travellers are not the order's.", travellers=unknown)
+    people = [current[pk] for pk in item.traveller_ids] + _create_travellers(draft, item.travellers)
+    if offer.product.requires_traveller and len(people) < offer.quantity:
+        raise InvalidTravellers(
+            f"These tickets need {offer.quantity} traveller(s); {len(people)} given.",
+            needed=offer.quantity,
+            given=len(people),
+        )
+    return people
+
+
+def _create_travellers(draft: _Draft, travellers: Sequence[TravellerInput]) -> list[Traveller]:
+    if not travellers:
+        return []
+    last = Traveller.objects.filter(order=draft.order).aggregate(last=Max("position"))["last"] or 0
+    last += len(draft.new_travellers)
+    created = Traveller.objects.bulk_create(
+        [
+            Traveller(
+                order=draft.order,
+                position=last + n,
+                given_name=t.given_name.strip(),
+                family_name=t.family_name.strip(),
+                born_on=t.born_on,
+                email=t.email,
+                phone=t.phone,
+                external_id=t.external_id,
+                added_in_version=draft.number,
+            )
+            for n, t in enumerate(travellers, start=1)
+        ]
+    )
+    draft.new_travellers.extend(created)
+    return created
+
+
+def _new_lines(
+    draft: _Draft, offer: Offer, people: list[Traveller | None], *, replaces: OrderLine | None = None
+) -> None:
+    product = offer.product
+    last = max((line.position for line in [*draft.lines, *draft.new_lines]), default=0)
+    for unit in range(offer.quantity):
+        traveller = people[unit] if product.requires_traveller and unit < len(people) else None
+        draft.new_lines.append(
+            OrderLine(
+                order=draft.order,
+                position=last + unit + 1,
+                offer=offer,
+                product=product,
+                supplier=product.supplier,
+                traveller=traveller,
+                description=product.name,
+                amount=offer.unit_price,
+                currency=offer.currency,
+                tax_rate=product.tax_rate,
+                denomination=offer.denomination,
+                starts_at=product.starts_at,
+                from_place=product.from_place,
+                to_place=product.to_place,
+                waiting_since=draft.now,
+                added_in_version=draft.number,
+                replaces=replaces,
+            )
+        )
+
+
+# --- fail: a draft's line its supplier could not confirm leaves the draft -----------------------
+
+FAILABLE = frozenset({LineStatus.RESERVING, LineStatus.RESERVED, LineStatus.UNKNOWN, LineStatus.FAILED})
+
+
+def amendment_fail_lines(
+    *, order_id, number: int, line_ids: Sequence[int], actor: Actor, partner_id: int | None = None
+) -> OrderVersion:
+    """Take lines the draft added out of it (seed 002's ``fail``): a line still held at its
+    supplier is released, an exchanged-away line is kept again, and the balance and total
+    follow. Nothing was taken for a draft's line before confirmation, so nothing is credited.
+    The draft's expiry moves to ``AMENDMENT_EXPIRY_MINUTES`` from now (a change)."""
+    line_ids = list(dict.fromkeys(line_ids))  # a line named twice is failed once
+    if not line_ids:
+        raise InvalidInput("Name at least one line to fail.")
+    now = timezone.now()
+    with transaction.atomic(), batched():
+        order = lock_order(order_id, partner_id=partner_id)
+        version = draft_of(order, number)
+        lines = lock_lines(order)
+        new, _removed = draft_lines(lines, number)
+        by_id = {line.pk: line for line in new}
+        refused = {
+            str(line_id): "not a line this draft adds, or already issued"
+            for line_id in line_ids
+            if line_id not in by_id or by_id[line_id].status not in FAILABLE
+        }
+        if refused:
+            raise OrderNotAmendable("Some lines cannot be failed out of the draft.", lines=refused)
+        failing = [by_id[line_id] for line_id in line_ids]
+        release_lines(failing, actor=actor)
+        kept_again = [line for line in lines if line.pk in {f.replaces_id for f in failing}]
+        for line in failing:
+            line.removed_in_version = number
+        for line in kept_again:
+            line.removed_in_version = None
+        OrderLine.objects.bulk_update([*failing, *kept_again], ["removed_in_version"])
+        change = sum((line.amount for line in failing), ZERO) - sum(
+            (line.amount for line in kept_again), ZERO
+        )
+        fees = sum((line.product.change_fee for line in kept_again), ZERO)  # no exchange, no fee
+        version.balance = quantize(version.balance - change - fees, version.currency)
+        version.total_amount = quantize(version.total_amount - change, version.currency)
+        version.fee_amount = quantize(version.fee_amount - fees, version.currency)
+        version.expires_at = now + settings.AMENDMENT_EXPIRY_DEFAULT
+        version.save(update_fields=["balance", "total_amount", "fee_amount", "expires_at", "updated_at"])
+        order.save(update_fields=["updated_at"])
+        for line in failing:
+            events.amendment_line_failed(
+                version,
+                line,
+                actor=actor,
+                payload={
+                    "version": number,
+                    "status": line.status,
+                    "balance": format_amount(version.balance, version.currency),
+                },
+            )
+    return version
+
+
+# --- reset and expiry -------------------------------------------------------------------------
+
+
+def amendment_reset(
+    *, order_id, number: int, actor: Actor, partner_id: int | None = None, reason: str = ""
+) -> OrderVersion:
+    """Discard the open draft ``number`` at once: what it reserved is released, the order is as before."""
+    with transaction.atomic(), batched():
+        order = lock_order(order_id, partner_id=partner_id)
+        version = draft_of(order, number)
+        discard(order, version, lock_lines(order), transition="reset", actor=actor, reason=reason)
+    return version
+
+
+def order_unlock(
+    *, order_id, actor: Actor, partner_id: int | None = None, reason: str = ""
+) -> OrderVersion | None:
+    """Seed 002's unlock: release an order an unfinished change holds. In Tessera only an open
+    draft holds an order, so this resets it, whatever its number; the draft reset, or None if
+    nothing held the order (unlocking an unlocked order changes nothing)."""
+    with transaction.atomic(), batched():
+        order = lock_order(order_id, partner_id=partner_id)
+        version = open_draft(order)
+        if version is not None:
+            why = reason or "unlocked"
+            discard(order, version, lock_lines(order), transition="reset", actor=actor, reason=why)
+    return version
+
+
+def amendment_expire(*, version_id, actor: Actor = SYSTEM) -> bool:
+    """Discard one draft if it is still open and past its ``expires_at``; True if it did."""
+    order_id = OrderVersion.objects.filter(pk=version_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        return False
+    with transaction.atomic(), batched():
+        order = lock_order(order_id)
+        version = OrderVersion.objects.get(pk=version_id)
+        if version.status != AmendmentStatus.DRAFT or version.expires_at > timezone.now():
+            return False
+        discard(order, version, lock_lines(order), transition="expire", actor=actor)
+        return True
+
+
+def amendments_expire_due(*, limit: int = EXPIRY_BATCH) -> int:
+    """Discard drafts whose time has passed (the periodic sweep). Returns how many."""
+    due = list(
+        OrderVersion.objects.filter(status=AmendmentStatus.DRAFT, expires_at__lte=timezone.now())
+        .order_by("expires_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(amendment_expire(version_id=version_id) for version_id in due)
+
+
+def discard(
+    order: Order,
+    version: OrderVersion,
+    lines: list[OrderLine],
+    *,
+    transition: str,
+    actor: Actor,
+    reason: str = "",
+) -> None:
+    """Scrap a locked order's draft: its lines are released and belong to no version, the lines it
+    meant to remove are kept, and its number is free again."""
+    number = version.number
+    added, kept = draft_lines(lines, number)
+    release_lines(added, actor=actor)
+    for line in added:
+        line.removed_in_version = number
+    for line in kept:
+        line.removed_in_version = None
+    OrderLine.objects.bulk_update([*added, *kept], ["removed_in_version"])
+    Traveller.objects.filter(order=order, added_in_version=number, removed_in_version=None).update(
+        removed_in_version=number
+    )
+    apply_transition(
+        version,
+        transition,
+        actor=actor,
+        at=timezone.now(),
+        payload={
+            "version": number,
+            "released": [line.position for line in added if line.status == LineStatus.RELEASED],
+            "expiresAt": iso_utc(version.expires_at),
+            **({"reason": reason[:255]} if reason else {}),
+        },
+    )
+
+
+def draft_of(order: Order, number: int) -> OrderVersion:
+    """The locked order's open draft ``number`` (AMENDMENT_NOT_OPEN otherwise)."""
+    version = OrderVersion.objects.filter(order=order, number=number, status=AmendmentStatus.DRAFT).first()
+    if version is None:
+        raise AmendmentNotOpen(f"Order {order.reference} has no open amendment {number}.", version=number)
+    return version
+
+
+def draft_lines(lines: list[OrderLine], number: int) -> tuple[list[OrderLine], list[OrderLine]]:
+    """A draft's new lines and the lines it removes, among an order's lines."""
+    new = [line for line in lines if line.added_in_version == number and line.removed_in_version is None]
+    removed = [line for line in lines if line.removed_in_version == number and line.added_in_version < number]
+    return new, removed

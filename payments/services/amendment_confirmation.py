@@ -1,0 +1,127 @@
+"""Confirming an amendment's draft version: its balance is paid or given back, and it becomes current.
+
+It lives in payments because it moves money (as finalizing does); the draft itself is opened,
+reset and expired by orders (orders.services.amendments).
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders import queue
+from orders.errors import AmendmentExpired, PriceChanged
+from orders.events import apply_transition, batched
+from orders.locks import lock_lines, lock_order
+from orders.models import Order, OrderVersion
+from orders.services.amendments import draft_lines, draft_of
+from orders.services.revocation import vouchers_revoke_for_lines
+from orders.statuses import BillingMode
+from payments.models import LedgerKind
+from payments.services.finalization import check_reserved
+from payments.services.invoicing import invoice_accrue_amendment
+from payments.services.wallets import wallet_book
+from tessera.actors import Actor
+from tessera.errors import InvalidInput, InvalidState
+from tessera.money import format_amount, parse_exact
+from tessera.times import iso_utc
+
+
+def amendment_confirm(
+    *,
+    order_id,
+    number: int,
+    expected_balance: Decimal | str,
+    actor: Actor,
+    partner_id: int | None = None,
+) -> OrderVersion:
+    """Make draft ``number`` the order's current version, in one transaction on the locked order.
+
+    Refused unless the draft is open and unexpired, ``expected_balance`` is its balance
+    (PRICE_CHANGED) and every new line is RESERVED (ORDER_NOT_READY). Then the balance moves (a
+    wallet order: debit when positive, credit when negative), the removed lines leave with their
+    vouchers revoked and are given back at their suppliers after commit, and the new lines start
+    issuing (the order is PROCESSING until they settle). Two confirmations at once: the second
+    waits for the order's lock and finds no open draft.
+    """
+    now = timezone.now()
+    with transaction.atomic(), batched():
+        order = lock_order(order_id, partner_id=partner_id)
+        version = draft_of(order, number)
+        if version.expires_at <= now:
+            raise AmendmentExpired(
+                f"Version {number} of order {order.reference} expired at {iso_utc(version.expires_at)}.",
+                version=number,
+            )
+        _check_expected_balance(version, expected_balance)
+        lines = lock_lines(order)
+        new, removed = draft_lines(lines, number)
+        check_reserved(new)
+        # Lock order: the removed lines' vouchers before the wallet (orders/locks.py).
+        for line in removed:
+            apply_transition(line, "remove", actor=actor, payload={"version": number})
+        vouchers_revoke_for_lines(lines=removed, reason=f"Superseded by version {number}", actor=actor)
+        queue.returns(line.pk for line in removed)
+        reference = _settle(order, version, actor=actor)
+        apply_transition(
+            version,
+            "confirm",
+            actor=actor,
+            at=now,
+            settlement_reference=reference,
+            payload={
+                "version": number,
+                "balance": format_amount(version.balance, version.currency),
+                "currency": version.currency,
+                "added": [line.position for line in new],
+                "removed": [line.position for line in removed],
+            },
+        )
+        order.version = number
+        order.total_amount = version.total_amount
+        if new:
+            apply_transition(order, "amend", actor=actor, payload={"version": number})
+            for line in new:
+                apply_transition(line, "start_issuing", actor=actor, at=now)
+            queue.issuance(line.pk for line in new)
+        else:
+            order.save(update_fields=["version", "total_amount", "updated_at"])
+    return version
+
+
+def _check_expected_balance(version: OrderVersion, expected_balance) -> None:
+    try:
+        expected = parse_exact(expected_balance, version.currency)
+    except ValueError as exc:
+        raise InvalidInput(f"expectedBalance is not an amount in {version.currency}: {exc}") from exc
+    if expected != version.balance:
+        balance = format_amount(version.balance, version.currency)
+        raise PriceChanged(
+            f"The amendment's balance is {balance} {version.currency}, not "
+            f"{format_amount(expected, version.currency)}.",
+            balance=balance,
+            currency=version.currency,
+        )
+
+
+def _settle(order: Order, version: OrderVersion, *, actor: Actor) -> str:
+    """Move the balance the way the order was paid (wallet: a ledger entry; invoice: an item on the
+    month's invoice); the reference of what moved it, or ''."""
+    if version.balance == 0:
+        return ""
+    if order.payment_method == BillingMode.INVOICE:
+        return f"invoice-item:{invoice_accrue_amendment(order=order, version=version, actor=actor).pk}"
+    if order.payment_method != BillingMode.WALLET:  # amendment_open refuses them; never reached
+        raise InvalidState(f"Order {order.reference} was paid neither from the wallet nor by invoice.")
+    kind = LedgerKind.DEBIT if version.balance > 0 else LedgerKind.CREDIT
+    entry = wallet_book(
+        kind=kind,
+        partner_id=order.partner_id,
+        currency=version.currency,
+        amount=abs(version.balance),
+        reference=f"amendment:{version.pk}",
+        actor=actor,
+        order=order,
+        memo=f"Order {order.reference}, version {version.number}",
+    )
+    return f"ledger:{entry.pk}"
