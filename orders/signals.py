@@ -21,3 +21,8 @@ lines_undelivered = Signal()
 # Every audit event as it is recorded (sender: OrderEvent; event: the OrderEvent, its id unset
 # inside batched()). Notifications e-mails the customer about some.
 event_recorded = Signal()
+
+# Audit events once they are written, in the transaction that wrote them (sender: OrderEvent;
+# events: the OrderEvents, one alone or a whole batched() block's at once). Webhooks writes its
+# outbox rows from it, in one INSERT per batch.
+events_written = Signal()

@@ -26,6 +26,7 @@ class EventType(models.TextChoices):
     ORDER_CONFIRMATION_RESENT = "order.confirmation_resent", "Confirmation e-mail sent again"
     ORDER_TICKETS_RESENT = "order.tickets_resent", "Tickets e-mailed again"
     ORDER_STATUS_LINK_SHOWN = "order.status_link_shown", "Customer's status link shown to staff"
+    ORDER_RESERVED = "order.reserved", "Every line reserved"
     ORDER_FINALIZED = "order.finalized", "Order finalized"
     ORDER_CANCELED = "order.canceled", "Order canceled"
     ORDER_EXPIRED = "order.expired", "Order expired"
@@ -53,6 +54,7 @@ class EventType(models.TextChoices):
     LINE_RECONCILE_REQUESTED = "line.reconcile_requested", "Check with the supplier asked for by staff"
     LINE_REFUNDED = "line.refunded", "Line refunded"
 
+    VOUCHER_DELIVERED = "voucher.delivered", "Voucher delivered"
     VOUCHER_REVEALED = "voucher.revealed", "Voucher codes shown"
     VOUCHER_REVEAL_REFUSED = "voucher.reveal_refused", "Showing voucher codes refused"
     VOUCHER_CHECKED = "voucher.checked", "Ticket checked"
@@ -99,7 +101,8 @@ class EventType(models.TextChoices):
 
 
 # Types of the vocabulary that belong to no order, so no order's trail holds them: the wallet's
-# ledger and the invoice record them today, partners' webhooks will carry them.
+# ledger and the invoice record them, and payments announces them (payments.signals) for the
+# partners' webhooks.
 NOT_IN_ORDER_TRAILS = frozenset({EventType.INVOICE_CLOSED, EventType.WALLET_TOPPED_UP})
 
 

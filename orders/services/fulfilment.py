@@ -43,6 +43,7 @@ from suppliers.calls import supplier_call
 from suppliers.models import StockSource
 from tessera.actors import WORKER
 from tessera.background.retries import attempts_left, retry_at
+from tessera.event_types import EventType
 
 logger = logging.getLogger(__name__)
 
@@ -168,8 +169,7 @@ def _deliver(
             return "stale"
         if attempted:
             line.supplier_attempts += 1
-        if items:
-            voucher_store(line=line, item=items[0])
+        voucher = voucher_store(line=line, item=items[0]) if items else None
         apply_transition(
             line,
             "mark_issued",
@@ -177,6 +177,8 @@ def _deliver(
             booking_ref=booking_ref,
             payload={"bookingReference": booking_ref, "items": len(items)},
         )
+        if voucher is not None:
+            events.voucher_delivered(voucher)
         return "issued"
 
     return apply
@@ -490,6 +492,10 @@ def _retry_later(line: OrderLine, exc: SupplierError, attempt: int, when: dateti
 # --- the order follows its lines -------------------------------------------------------------
 
 
+# The events of a line reaching RESERVED; the one that completes the order's lines makes it reserved.
+LINE_BECAME_RESERVED = frozenset({EventType.LINE_RESERVED, EventType.LINE_RESERVATION_CONFIRMED})
+
+
 def settle_order(order: Order, lines: list[OrderLine]) -> None:
     """Move a locked order to the status its locked lines call for (DESIGN.md §3)."""
     if order.status == OrderStatus.PENDING:
@@ -502,6 +508,10 @@ def settle_order(order: Order, lines: list[OrderLine]) -> None:
                 payload={"lines": [line.position for line in failed], "reason": failed[0].failure_reason},
             )
             release_lines(lines, actor=WORKER)
+        elif all(line.status == LineStatus.RESERVED for line in lines) and events.recorded_in_batch(
+            order.pk, LINE_BECAME_RESERVED
+        ):
+            events.order_reserved(order)
         return
     if order.status != OrderStatus.PROCESSING:
         return
