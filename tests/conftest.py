@@ -62,4 +62,9 @@ def invoice_partner(db):
     return factories.partner(invoice=True)
 
 
-pytest_plugins = ["tests.api_support", "tests.gateway_support", "tests.voucher_support"]
+pytest_plugins = [
+    "tests.api_support",
+    "tests.gateway_support",
+    "tests.voucher_support",
+    "tests.webhook_support",
+]
