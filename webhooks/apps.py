@@ -13,8 +13,10 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         from orders.signals import events_written
         from payments.signals import invoice_closed, wallet_topped_up
-        from webhooks import outbox
+        from tessera.catalog_docs import register_table
+        from webhooks import docs, outbox
 
         events_written.connect(outbox.on_events_written, dispatch_uid="webhooks-outbox")
         invoice_closed.connect(outbox.on_invoice_closed, dispatch_uid="webhooks-invoice-closed")
         wallet_topped_up.connect(outbox.on_wallet_topped_up, dispatch_uid="webhooks-wallet-topped-up")
+        register_table("webhook-events", docs.webhook_event_table)
