@@ -29,6 +29,10 @@ class EndpointUpdateIn(serializers.Serializer):
     enabled = serializers.BooleanField(required=False)
 
 
+class NoBodyIn(serializers.Serializer):
+    """The body of an action that takes none: nothing, or an empty object."""
+
+
 class RedeliverIn(serializers.Serializer):
     since = serializers.DateTimeField(
         help_text="Every event from this time on that did not reach the endpoint."

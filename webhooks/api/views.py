@@ -25,6 +25,7 @@ from webhooks.api.serializers import (
     EndpointOut,
     EndpointUpdateIn,
     EndpointWithSecretOut,
+    NoBodyIn,
     RedeliveredOut,
     RedeliverIn,
     WebhookEventOut,
@@ -144,6 +145,7 @@ class EndpointItem(PartnerAPIView):
 
 
 def _enabled(request, endpoint_id, *, enabled: bool) -> Response:
+    PartnerAPIView.validated(NoBodyIn, request)
     endpoint = endpoints.endpoint_set_enabled(
         partner_id=request.user.partner.pk, endpoint_id=endpoint_id, enabled=enabled
     )
@@ -189,6 +191,7 @@ class EndpointRotateSecret(PartnerAPIView):
         responses={200: EndpointWithSecretOut, **write_errors()},
     )
     def post(self, request, webhook_endpoint_id):
+        self.validated(NoBodyIn, request)
         endpoint, secret = endpoints.endpoint_rotate_secret(
             partner_id=request.user.partner.pk, endpoint_id=webhook_endpoint_id
         )
@@ -205,6 +208,7 @@ class EndpointTest(PartnerAPIView):
         responses={200: WebhookTestOut, **write_errors()},
     )
     def post(self, request, webhook_endpoint_id):
+        self.validated(NoBodyIn, request)
         message_id, answer = endpoints.endpoint_test(
             partner_id=request.user.partner.pk, endpoint_id=webhook_endpoint_id
         )
@@ -249,12 +253,12 @@ class DeliveryRedeliver(PartnerAPIView):
     )
     @idempotent
     def post(self, request, webhook_endpoint_id, webhook_delivery_id):
+        self.validated(NoBodyIn, request)
+        partner_id = request.user.partner.pk
         delivery = redelivery.delivery_redeliver(
-            partner_id=request.user.partner.pk,
-            endpoint_id=webhook_endpoint_id,
-            delivery_id=webhook_delivery_id,
+            partner_id=partner_id, endpoint_id=webhook_endpoint_id, delivery_id=webhook_delivery_id
         )
-        found = selectors.deliveries_of(partner_id=request.user.partner.pk, endpoint_id=webhook_endpoint_id)
+        found = selectors.deliveries_of(partner_id=partner_id, endpoint_id=webhook_endpoint_id)
         if found is None or (delivery := found.filter(pk=delivery.pk).first()) is None:
             raise WebhookDeliveryNotFound("No such delivery of this endpoint.")
         return Response(render(DeliveryOut, delivery), status=status.HTTP_202_ACCEPTED)
