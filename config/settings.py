@@ -237,6 +237,7 @@ SPECTACULAR_SETTINGS = {
         "partner_api.schema.describe_catalogs",
         "partner_api.schema.close_request_bodies",
         "partner_api.schema.add_links",
+        "webhooks.schema.describe_webhooks",
     ],
 }
 
