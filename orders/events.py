@@ -203,7 +203,13 @@ def order_created(order: Order, *, actor: Actor, payload: dict) -> OrderEvent:
 
 def order_reserved(order: Order) -> OrderEvent:
     """Every line of a PENDING order is reserved: the order can be finalized."""
-    return _of_order(order, EventType.ORDER_RESERVED, actor=WORKER, payload={})
+    return record(
+        order_id=order.pk,
+        subject_id=order.pk,
+        event=EventType.ORDER_RESERVED,
+        actor=WORKER,
+        to_status=order.status,
+    )
 
 
 def order_details_updated(order: Order, *, actor: Actor, fields: list[str]) -> OrderEvent:
