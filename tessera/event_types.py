@@ -4,7 +4,8 @@ A type is ``<subject>.<what happened>``: the subject is the kind of record it is
 line, payment, refund, voucher, checkout, invoice, credit_note, stock_code, wallet), the same word
 as the event's ``subject_type``; what happened is a past participle or the status reached, in
 snake_case (``order.finalized``, ``line.issued``, ``refund.supplier_retry_scheduled``). Partners'
-webhooks will carry these names, so a type is never renamed without a data migration.
+webhooks carry these names (webhooks.catalog maps the few that differ), so a type is never
+renamed without a data migration.
 
 Each FSM transition names its type in ``custom={"event": ...}`` of its ``@transition``
 (``transition_events``); the other events have one small function each in their app's
