@@ -304,6 +304,8 @@ WEBHOOK_SECRET_GRACE = timedelta(hours=float(os.environ.get("WEBHOOK_SECRET_GRAC
 WEBHOOK_DISABLE_AFTER = timedelta(hours=float(os.environ.get("WEBHOOK_DISABLE_AFTER_HOURS", "72")))
 WEBHOOK_EVENT_RETENTION = timedelta(days=int(os.environ.get("WEBHOOK_EVENT_RETENTION_DAYS", "30")))
 WEBHOOK_DISPATCH_DELAY = timedelta(milliseconds=int(os.environ.get("WEBHOOK_DISPATCH_DELAY_MS", "100")))
+# The event feed shows events this long after their id was taken (webhooks.selectors.events_of).
+WEBHOOK_FEED_SETTLE = timedelta(seconds=2)
 # http and loopback/private addresses for endpoints: only where Tessera is not in production.
 WEBHOOK_ALLOW_LOCAL_URLS = not PRODUCTION
 TASK_RESULT_RETENTION = timedelta(days=int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "7")))

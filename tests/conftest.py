@@ -22,6 +22,7 @@ def fast_sandbox(settings):
     settings.TASK_RETRY_BASE_SECONDS = 0.0
     settings.TASK_RETRY_MAX_DELAY_SECONDS = 0.0
     settings.WEBHOOK_DISPATCH_DELAY = timedelta(0)
+    settings.WEBHOOK_FEED_SETTLE = timedelta(0)
 
 
 def is_postgres() -> bool:

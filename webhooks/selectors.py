@@ -1,5 +1,10 @@
 """Reads of webhooks, always within one partner's rows: another partner's is None, a 404."""
 
+import uuid
+
+from django.conf import settings
+from django.utils import timezone
+
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 
@@ -34,7 +39,15 @@ def delivery_for_partner(*, partner_id: int, endpoint_id, delivery_id: int) -> W
 
 
 def events_of(*, partner_id: int):
-    return WebhookEvent.objects.filter(partner_id=partner_id).order_by("id")
+    """The partner's settled events, oldest first.
+
+    An event's id is taken when its transaction writes it, and the transaction commits a moment
+    later; a transaction that took its id first may commit after one that took a later id. The
+    feed therefore shows only ids older than WEBHOOK_FEED_SETTLE, so an event never becomes
+    visible behind a cursor a partner has already passed."""
+    settled = timezone.now() - settings.WEBHOOK_FEED_SETTLE
+    below = uuid.UUID(int=int(settled.timestamp() * 1000) << 80)  # the smallest id of that millisecond
+    return WebhookEvent.objects.filter(partner_id=partner_id, pk__lt=below).order_by("id")
 
 
 def event_for_partner(*, partner_id: int, event_id) -> WebhookEvent | None:
