@@ -19,6 +19,9 @@ os.environ.setdefault("VOUCHER_DIGEST_KEY", "bench-only-voucher-digest-key")
 os.environ.setdefault("SANDBOX_PROVIDER_SECRET", "bench-only-provider-secret")
 os.environ.setdefault("TICKET_SIGNING_KEY", "bench-only-ticket-signing-key")
 os.environ.setdefault("API_RATE_LIMIT", "1000000/min")
+# Benchmarks speak plain HTTP on loopback: no redirect to https, links to the local server.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 django.setup()
 
 if not os.environ.get("BENCH_DEFAULT_GC"):

@@ -4,6 +4,8 @@ Staff choose at most ``MAX_ORDERS`` orders at a time: "select all" across a mill
 otherwise start a million supplier calls from one click.
 """
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 
 from orders.models import OrderLine
@@ -47,15 +49,21 @@ def report_outcome(request, done: list[str], refused: list[str], *, nothing: str
         messages.warning(request, nothing)
 
 
-@admin.action(description="Send the confirmation email again", permissions=["change"])
-def resend_confirmation(modeladmin, request, queryset) -> None:
+def resend_each(request, queryset, resend: Callable[..., str], *, what: str) -> None:
+    """Send something to each chosen order's customer again: ``resend(order_id=, actor=)``
+    answers the address it went to."""
     orders = chosen_orders(request, queryset)
     if orders is None:
         return
     actor = Actor.staff(request.user)
-    done, refused = call_each(orders, lambda order: order_confirmation_resend(order_id=order.pk, actor=actor))
+    done, refused = call_each(orders, lambda order: resend(order_id=order.pk, actor=actor))
     sent = ", ".join(f"{order.reference} to {address}" for order, address in done)
-    report_outcome(request, [f"Confirmation sent again: {sent}"] if done else [], refused, nothing="")
+    report_outcome(request, [f"{what} sent again: {sent}"] if done else [], refused, nothing="")
+
+
+@admin.action(description="Send the confirmation email again", permissions=["change"])
+def resend_confirmation(modeladmin, request, queryset) -> None:
+    resend_each(request, queryset, order_confirmation_resend, what="Confirmation")
 
 
 @admin.action(description="Retry lines the supplier left UNKNOWN or still waiting", permissions=["retry"])

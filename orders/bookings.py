@@ -1,13 +1,23 @@
 """What a supplier is sent: an order's lines at one supplier as one ``Booking`` of plain data.
 
 Adapters (suppliers/adapters) depend on no model of this app; this module turns order lines
-into the ``BookingLine``/``Booking`` data they take, and groups lines into bookings.
+into the ``BookingLine``/``Booking`` data they take, groups lines into bookings, and sends a
+booking's call through the supplier's breaker and bulkhead (``booking_call``).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from orders.models import OrderLine
-from suppliers.adapters.base import Booking, BookingLine
+from suppliers.adapters.base import (
+    Booking,
+    BookingLine,
+    LineResults,
+    PermanentSupplierError,
+    SupplierAdapter,
+    SupplierError,
+    SupplierTimeout,
+)
+from suppliers.calls import supplier_call
 from suppliers.models import StockSource
 
 
@@ -24,18 +34,47 @@ def booking_line(line: OrderLine) -> BookingLine:
         traveller=f"{traveller.given_name} {traveller.family_name}" if traveller else "",
         denomination=line.denomination,
         starts_at=line.starts_at,
+        amount=line.amount,
     )
 
 
-def booking_of(lines: list[OrderLine], operation: str) -> Booking:
+def booking_of(
+    lines: list[OrderLine], operation: str, *, key: str | None = None, line_keys: dict[int, str] | None = None
+) -> Booking:
     """One booking of lines that share an order and a supplier (see ``group_into_bookings``).
-    Its key is the same for every retry of ``operation``, whichever of its lines still wait."""
+
+    Its key is the same for every retry of ``operation``, whichever of its lines still wait
+    (a retry asks about fewer lines, never others); ``key`` replaces it where that does not
+    hold. Each line's key is ``line.supplier_key(operation)`` unless ``line_keys`` names it.
+    """
     first = lines[0]
+    ordered = sorted(lines, key=lambda line: line.position)
     return Booking(
-        key=f"tessera:{first.order_id}:{first.supplier_id}:{operation}",
+        key=f"tessera:{first.order_id}:{first.supplier_id}:{operation}" if key is None else key,
         order_reference=first.order.reference,
         supplier=first.supplier,
-        lines=tuple(booking_line(line) for line in sorted(lines, key=lambda line: line.position)),
+        lines=tuple(booking_line(line) for line in ordered),
+        line_keys={
+            line.pk: (line_keys or {}).get(line.pk) or line.supplier_key(operation) for line in ordered
+        },
+    )
+
+
+def release_booking_of(lines: list[OrderLine]) -> Booking:
+    """The cancellation of lines' reservations. Lines of one order may be released at different
+    times (one still reserving when its order ended goes later), so the key names the lines:
+    a supplier never gets one key with two different sets of lines."""
+    first = lines[0]
+    names = "-".join(str(line.pk) for line in sorted(lines, key=lambda line: line.pk))
+    return booking_of(lines, "cancel", key=f"tessera:{first.order_id}:{first.supplier_id}:cancel:{names}")
+
+
+def status_booking_of(lines: list[OrderLine]) -> Booking:
+    """The question what became of lines: each line's key names the step it waits on (reserve
+    or issue), the key its supplier knows the request by. The booking has no key of its own:
+    asking changes nothing."""
+    return booking_of(
+        lines, "status", key="", line_keys={line.pk: line.supplier_key(line.phase) for line in lines}
     )
 
 
@@ -46,3 +85,35 @@ def group_into_bookings(lines: Iterable[OrderLine]) -> list[list[OrderLine]]:
         from_stock = line.product.stock_source == StockSource.INVENTORY
         groups.setdefault((line.order_id, line.supplier_id, from_stock), []).append(line)
     return list(groups.values())
+
+
+def booking_call[T](
+    lines: list[OrderLine], adapter: SupplierAdapter, call: Callable[[], LineResults[T]]
+) -> LineResults[T]:
+    """A booking's answers, by line, the call sent through the supplier's breaker and bulkhead
+    (suppliers.calls; Tessera's own stock needs neither). An error of the whole call is every
+    line's error, and a line the answer leaves out is one whose outcome is unknown. Raises
+    CallDeferred when the call may not go out now."""
+    if lines[0].product.stock_source == StockSource.INVENTORY:
+        return _per_line(lines, call)
+    return supplier_call(
+        lines[0].supplier,
+        lambda: _per_line(lines, call),
+        healthy=lambda answers: not all(_supplier_unwell(answer) for answer in answers.values()),
+        failure_reason=lambda answers: str(next(iter(answers.values()))),
+        remote=getattr(adapter, "remote", False),
+    )
+
+
+def _supplier_unwell(answer) -> bool:
+    """A timeout, or a busy or unreachable supplier; a refusal is an answer."""
+    return isinstance(answer, SupplierError) and not isinstance(answer, PermanentSupplierError)
+
+
+def _per_line[T](lines: list[OrderLine], call: Callable[[], LineResults[T]]) -> LineResults[T]:
+    try:
+        answers = call()
+    except SupplierError as exc:
+        return {line.pk: exc for line in lines}
+    missing = SupplierTimeout("The supplier's answer left this line out.")
+    return {line.pk: answers.get(line.pk, missing) for line in lines}

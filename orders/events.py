@@ -147,39 +147,57 @@ def unsaved_event(
 
 
 def apply_transition(
-    instance: models.Model,
-    name: str,
-    *,
-    actor: Actor,
-    payload: dict | None = None,
-    touch_order: bool = True,
-    save: bool = True,
-    **kwargs: Any,
+    instance: models.Model, name: str, *, actor: Actor, payload: dict | None = None, **kwargs: Any
 ) -> OrderEvent:
     """Run transition ``name`` on a locked ``instance``, save it, and audit it with the event
     type its ``@transition`` names (tessera.event_types.transition_events).
 
-    A line, payment or refund moves its order's ``updated_at`` too; ``touch_order=False`` skips
-    that when the caller saves the order itself in the same transaction. ``save=False`` is for a
-    row not written yet, which its caller inserts once, in its final state, in this transaction.
+    A line, payment or refund moves its order's ``updated_at`` too: at once, or once for the
+    whole block inside ``batched()`` (not at all when the block saves the order itself).
     """
-    event = transition_events(type(instance))[name]
+    from_status = _run_transition(instance, name, **kwargs)
+    instance.save()
+    return _audit_transition(instance, name, from_status, actor=actor, payload=payload)
+
+
+def apply_transition_before_insert(
+    instance: models.Model, name: str, *, actor: Actor, payload: dict | None = None, **kwargs: Any
+) -> OrderEvent:
+    """``apply_transition`` for a row not written yet: its caller inserts it once, in its final
+    state, in this transaction (``save(force_insert=True)``), after the transitions it makes at
+    once (a payment collected from a wallet is CREATED, started and captured in one go).
+
+    This relies on django-fsm-2 (4.x) changing the state of a ``@transition`` in memory only
+    (``FSMFieldMixin.change_state`` sets the field on the instance and never saves), on an
+    instance Django has not inserted yet, with ``protected=True`` fields too.
+    tests/test_upstream_contracts.py checks that, so an upgrade that starts saving (or refuses
+    unsaved instances) fails a test rather than writing a row twice.
+    """
+    from_status = _run_transition(instance, name, **kwargs)
+    return _audit_transition(instance, name, from_status, actor=actor, payload=payload)
+
+
+def _run_transition(instance: models.Model, name: str, **kwargs: Any) -> str:
     from_status = instance.status
     getattr(instance, name)(**kwargs)
-    if save:
-        instance.save()
+    return from_status
+
+
+def _audit_transition(
+    instance: models.Model, name: str, from_status: str, *, actor: Actor, payload: dict | None
+) -> OrderEvent:
     batch = _batch.get()
     if isinstance(instance, Order):
         if batch is not None:
             batch.saved.add(instance.pk)
-    elif touch_order and batch is not None:
+    elif batch is not None:
         batch.touched.add(_order_id_of(instance))
-    elif touch_order:
+    else:
         _touch([_order_id_of(instance)])
     return record(
         order_id=_order_id_of(instance),
         subject_id=instance.pk,
-        event=event,
+        event=transition_events(type(instance))[name],
         actor=actor,
         from_status=from_status,
         to_status=instance.status,

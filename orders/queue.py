@@ -11,7 +11,12 @@ from tessera import correlation
 from tessera.background.enqueue import enqueue_after_commit
 
 #: Line tasks whose lines go to the supplier together, one booking per order and supplier.
-BOOKING_TASKS = {"reserve_line": "reserve_booking", "issue_line": "issue_booking"}
+BOOKING_TASKS = {
+    "reserve_line": "reserve_booking",
+    "issue_line": "issue_booking",
+    "release_line": "release_booking",
+    "reconcile_line": "reconcile_booking",
+}
 
 
 def _enqueue_after_commit(
@@ -20,9 +25,9 @@ def _enqueue_after_commit(
     """Queue ``task_name`` for each line once the transaction commits.
 
     One line gets its task directly. Several lines get one task row whatever their number: a
-    booking task (reserve, issue), which sends the lines of one order at one supplier in one
-    supplier call and splits the rest into one such task per booking; or a ``fan_out`` task
-    that queues one task per line from the worker.
+    booking task (reserve, issue, release, reconcile), which sends the lines of one order at
+    one supplier in one supplier call and splits the rest into one such task per booking; or a
+    ``fan_out`` task that queues one task per line from the worker.
     """
     ids = list(line_ids)
     if len(ids) == 1:

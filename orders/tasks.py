@@ -47,6 +47,18 @@ def issue_line(line_id: int, attempt: int = 1, correlation_id: str | None = None
 
 
 @task()
+def release_booking(line_ids: list[int], attempt: int = 1, correlation_id: str | None = None) -> str:
+    with correlation.bound(correlation_id):
+        return fulfilment.booking_release(line_ids=line_ids, attempt=attempt)
+
+
+@task()
+def reconcile_booking(line_ids: list[int], attempt: int = 1, correlation_id: str | None = None) -> str:
+    with correlation.bound(correlation_id):
+        return fulfilment.booking_reconcile(line_ids=line_ids, attempt=attempt)
+
+
+@task()
 def release_line(line_id: int, attempt: int = 1, correlation_id: str | None = None) -> str:
     with correlation.bound(correlation_id):
         return fulfilment.line_release_at_supplier(line_id=line_id, attempt=attempt)

@@ -13,10 +13,12 @@ A product's ``settings`` choose how the sandbox behaves (all optional):
                         and the call's number, so a run repeats exactly and a retry draws afresh
 ``partial``             true: issuing fails for every second line of the order (positions 2, 4, ...)
 ``late``                seconds after acceptance before issued vouchers are delivered (delayed)
-``booking``             "order": all lines of an order are reserved and issued in one call, with
-                        one reference (as airlines and rail operators book); the default books
-                        line by line. A whole booking is busy, slow, refused or lost at once;
-                        ``partial`` still refuses single lines
+``booking``             "order": all lines of an order are reserved, issued, released, asked
+                        about and refunded in one call, with one reference (as airlines and
+                        rail operators book); the default books line by line. A whole booking
+                        is busy, slow, refused or lost at once; ``partial`` still refuses
+                        single lines, and so do a release of an issued line and a refund of
+                        one not issued
 ``refund``              "refuse" to refuse refunds; ``refund_fee`` a fee kept on refunds
 
 The supplier's own ``settings`` may say ``{"down": true}``: then ``ping`` (the admin's "test
@@ -47,6 +49,7 @@ from suppliers.adapters.base import (
     LineResults,
     PermanentSupplierError,
     RefundResult,
+    Released,
     RemoteState,
     Reservation,
     RetryableSupplierError,
@@ -159,7 +162,7 @@ class SandboxAdapter(BooksLineByLine):
             if busy is None:
                 accepted = {
                     line.pk: _accept_issue(
-                        _booking_for(line, lock=True), line, line.supplier_key("issue"), behaviour
+                        _booking_for(line, lock=True), line, booking.key_of(line), behaviour
                     )
                     for line in booking.lines
                 }
@@ -170,11 +173,29 @@ class SandboxAdapter(BooksLineByLine):
         for line in booking.lines:
             try:
                 results[line.pk] = self._issue_answer(
-                    line, line.supplier_key("issue"), behaviour, *accepted[line.pk]
+                    line, booking.key_of(line), behaviour, *accepted[line.pk]
                 )
             except SupplierError as exc:
                 results[line.pk] = exc
         return results
+
+    def cancel_booking(self, booking: Booking) -> LineResults[Released]:
+        if not _books_per_order(booking):
+            return super().cancel_booking(booking)
+        with transaction.atomic():  # one call: every line's answer in one go
+            return super().cancel_booking(booking)
+
+    def status_booking(self, booking: Booking) -> LineResults[StatusReport]:
+        if not _books_per_order(booking):
+            return super().status_booking(booking)
+        with transaction.atomic():
+            return super().status_booking(booking)
+
+    def refund_booking(self, booking: Booking) -> LineResults[RefundResult]:
+        if not _books_per_order(booking):
+            return super().refund_booking(booking)
+        with transaction.atomic():
+            return super().refund_booking(booking)
 
     def cancel(self, line, *, idempotency_key: str) -> None:
         with transaction.atomic():

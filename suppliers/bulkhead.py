@@ -9,6 +9,8 @@ its lease back when it ends; a worker killed mid-call leaves it behind, and it e
 supplier's read timeout plus a margin, so the slot frees itself.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -19,25 +21,33 @@ from suppliers.models import Supplier, SupplierCallLease
 LEASE_MARGIN_SECONDS = 30
 
 
-def lease_acquire(*, supplier_id: int) -> int | None:
-    """A slot of the supplier's bulkhead (the lease's id), or None when all are taken."""
+@dataclass(frozen=True)
+class Lease:
+    pk: int
+    probe: bool = False  # the call is its breaker's probe (suppliers.breaker.breaker_gate)
+
+
+def lease_acquire(*, supplier_id: int, admit: Callable[[Supplier], bool] | None = None) -> Lease | None:
+    """A slot of the supplier's bulkhead, or None when all are taken.
+
+    ``admit`` is asked on the supplier's locked row once a slot is free, before it is taken (the
+    breaker's gate): it may raise to keep the call back, and says whether the call is a probe.
+    """
     now = timezone.now()
     limit = Supplier.objects.values_list("max_concurrent_calls", flat=True).get(pk=supplier_id)
     if SupplierCallLease.objects.filter(supplier_id=supplier_id, expires_at__gte=now).count() >= limit:
         return None
     with transaction.atomic():
-        supplier = (
-            Supplier.objects.select_for_update()
-            .only("max_concurrent_calls", "read_timeout_seconds")
-            .get(pk=supplier_id)
-        )
+        supplier = Supplier.objects.select_for_update().get(pk=supplier_id)
         leases = SupplierCallLease.objects.filter(supplier_id=supplier_id)
         if leases.count() >= supplier.max_concurrent_calls:
             leases.filter(expires_at__lt=now).delete()  # slots of killed workers
             if leases.count() >= supplier.max_concurrent_calls:
                 return None
+        probe = admit(supplier) if admit is not None else False
         hold_for = timedelta(seconds=supplier.read_timeout_seconds + LEASE_MARGIN_SECONDS)
-        return SupplierCallLease.objects.create(supplier_id=supplier_id, expires_at=now + hold_for).pk
+        lease = SupplierCallLease.objects.create(supplier_id=supplier_id, expires_at=now + hold_for)
+        return Lease(lease.pk, probe)
 
 
 def lease_release(*, lease_id: int) -> None:

@@ -4,12 +4,14 @@ issued in one supplier call with one reference, and each line still gets its own
 import pytest
 
 from orders.models import Order, OrderLine
+from orders.services.cancellation import order_cancel
 from orders.services.creation import order_create
 from payments.services.finalization import order_finalize
+from payments.services.refunds import refund_request
 from suppliers.models import SandboxBooking
 from suppliers.services import offer_quote
 from tessera.actors import Actor
-from tests import factories
+from tests import factories, refund_support
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,3 +103,31 @@ def test_an_order_at_two_suppliers_is_two_bookings(worker):
         by_supplier.setdefault(line.supplier_id, set()).add(line.supplier_reservation_ref)
     assert [len(refs) for refs in by_supplier.values()] == [1, 1]
     assert len(set.union(*by_supplier.values())) == 2
+
+
+def test_a_whole_order_booking_is_released_and_refunded_line_by_line_in_one_call(worker):
+    # given a delivered 3-passenger order at a rail operator that books whole orders
+    owner = factories.partner(wallet="5000.00")
+    train = factories.product(behaviour={"booking": "order"})
+    delivered = refund_support.delivered(owner, train, worker=worker, quantity=3)
+    # and a reserved one that is then canceled
+    canceled = factories.order(owner=owner, product_obj=train, quantity=3)
+    worker()
+
+    # when the first is refunded and the second canceled
+    refund_request(
+        order_id=delivered.pk,
+        line_ids=None,
+        reason="requested",
+        note="",
+        actor=Actor.partner(owner),
+        idempotency_key="whole-booking",
+    )
+    order_cancel(order_id=canceled.pk, actor=Actor.partner(owner))
+    worker()
+
+    # then the operator refunded and released every line of each booking
+    assert set(delivered.lines.values_list("status", flat=True)) == {"REFUNDED"}
+    line_keys = [f"line:{pk}" for pk in canceled.lines.values_list("pk", flat=True)]
+    released = SandboxBooking.objects.filter(line_key__in=line_keys)
+    assert set(released.values_list("state", flat=True)) == {"RELEASED"}

@@ -63,12 +63,15 @@ def test_a_busy_supplier_is_asked_again_with_the_same_keys(order, worker, busy_o
     refund = ask(order)
     worker()
 
-    # then the first call was busy, the retry asked each line with its own stable key
+    # then the booking's first line found the supplier busy (the sandbox refunds line by line,
+    # so the second was asked in the same booking), and the retry asked each line again with
+    # its own stable key
     refund.refresh_from_db()
     assert refund.status == "SUCCEEDED"
     first, second = (line.pk for line in order.lines.order_by("position"))
     assert busy_once == [
         f"refund:{refund.pk}:line:{first}",
+        f"refund:{refund.pk}:line:{second}",
         f"refund:{refund.pk}:line:{first}",
         f"refund:{refund.pk}:line:{second}",
     ]

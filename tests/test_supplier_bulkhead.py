@@ -25,7 +25,7 @@ def test_slots_run_out_at_the_limit_and_come_back_when_a_call_ends():
     second = lease_acquire(supplier_id=supplier.pk)
 
     assert lease_acquire(supplier_id=supplier.pk) is None
-    lease_release(lease_id=first)
+    lease_release(lease_id=first.pk)
     assert lease_acquire(supplier_id=supplier.pk) is not None
     assert second is not None
 

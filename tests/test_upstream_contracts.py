@@ -3,7 +3,9 @@ one named helper: if an upgrade changes one, this fails instead of production.
 
 * tessera/prefetched.py keeps rows on an instance the way ``prefetch_related`` stores them;
 * tessera/api/rendering.py reuses one serializer instance per class for every request;
-* tessera/admin_transitions.py overrides FSMAdminMixin's private transition hooks.
+* tessera/admin_transitions.py overrides FSMAdminMixin's private transition hooks;
+* orders/events.py's ``apply_transition_before_insert`` runs django-fsm-2 transitions on a row
+  not inserted yet, relying on a transition changing the instance in memory only.
 """
 
 import inspect
@@ -12,10 +14,12 @@ import pytest
 from django.db import connection
 from django.db.models import prefetch_related_objects
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_fsm.admin import FSMAdminMixin
 from rest_framework import serializers
 
 from orders.models import Order
+from payments.models import Payment
 from tessera.api.rendering import render, render_many, shared
 from tessera.prefetched import hold_prefetched, holds_prefetched
 from tests import factories
@@ -125,3 +129,29 @@ def test_fsm_admin_still_finds_transitions_where_tessera_reads_them():
     change_view = inspect.getsource(FSMAdminMixin.change_view)
     assert "self._get_fsm_extra_context(" in change_view
     assert "super().change_view(" in change_view
+
+
+# --- django-fsm-2's transitions before the row exists (orders.events.apply_transition_before_insert) ----
+
+
+@pytest.mark.django_db
+def test_a_transition_changes_a_row_not_inserted_yet_in_memory_only():
+    order = factories.order(owner=factories.partner(), product_obj=factories.product())
+    payment = Payment(
+        order=order,
+        method="wallet",
+        amount=order.total_amount,
+        currency=order.currency,
+        provider="wallet",
+        idempotency_key="contract",
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        payment.start()
+        payment.capture(at=timezone.now())
+
+    assert len(queries) == 0
+    assert payment.status == "PAID"
+    assert not Payment.objects.filter(pk=payment.pk).exists()
+    payment.save(force_insert=True)
+    assert Payment.objects.get(pk=payment.pk).status == "PAID"

@@ -20,7 +20,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from orders import events, queue
-from orders.bookings import booking_line, booking_of, group_into_bookings
+from orders.bookings import (
+    booking_call,
+    booking_of,
+    group_into_bookings,
+    release_booking_of,
+    status_booking_of,
+)
 from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
@@ -39,8 +45,6 @@ from suppliers.adapters.base import (
     SupplierTimeout,
 )
 from suppliers.breaker import CallDeferred
-from suppliers.calls import supplier_call
-from suppliers.models import StockSource
 from tessera.actors import WORKER
 from tessera.background.retries import attempts_left, retry_at
 from tessera.event_types import EventType
@@ -49,24 +53,6 @@ logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 500
 Outcome = str
-
-
-def _load(line_id: int) -> OrderLine | None:
-    # order_by(): the lines' default ordering (by their order's creation) would join the orders.
-    lines = OrderLine.objects.select_related("product", "supplier", "order", "traveller")
-    return lines.filter(pk=line_id).order_by().first()
-
-
-def _under_lock(seen: OrderLine, apply: Callable[[Order, OrderLine], Outcome]) -> Outcome:
-    """Lock the order of a line read earlier (``seen``) and all its lines (in lock order), apply
-    to the locked line, then settle the order. A line never changes order, so ``seen`` names it."""
-    with transaction.atomic(), batched():
-        order = lock_order(seen.order_id)
-        lines = lock_lines(order)
-        line = next(candidate for candidate in lines if candidate.pk == seen.pk)
-        outcome = apply(order, line)
-        settle_order(order, lines)
-        return outcome
 
 
 # --- reserve -------------------------------------------------------------------------------
@@ -81,14 +67,11 @@ def booking_reserve(*, line_ids: list[int], attempt: int = 1) -> Outcome:
     lines = _load_waiting(line_ids, lambda line: line.status == LineStatus.RESERVING)
     if not lines:
         return "skipped"
-    groups = group_into_bookings(lines)
-    if len(groups) > 1:  # each booking runs, retries and fails alone
-        for group in groups:
-            queue.reservation([line.pk for line in group], attempt=attempt)
+    if _split_into_bookings(lines, queue.reservation, attempt):
         return "split"
     adapter = adapter_for_line(lines[0])
     try:
-        results = _ask_supplier(lines, adapter, lambda: adapter.reserve_booking(booking_of(lines, "reserve")))
+        results = booking_call(lines, adapter, lambda: adapter.reserve_booking(booking_of(lines, "reserve")))
     except CallDeferred as deferred:
         return _wait(lines, deferred, attempt, queue.reservation)
 
@@ -98,8 +81,8 @@ def booking_reserve(*, line_ids: list[int], attempt: int = 1) -> Outcome:
             apply_transition(line, "mark_reserved", actor=WORKER, reservation_ref=reservation.reference)
             return "reserved"
         if line.status == LineStatus.RELEASED:
-            # The order ended while the supplier was reserving: give the reservation back.
-            queue.release([line.pk])
+            # The order ended while the supplier was reserving: give the reservation back
+            # (queued with the booking's other follow-ups, see _queue_follow_ups).
             return "released"
         return "stale"
 
@@ -122,14 +105,11 @@ def booking_issue(*, line_ids: list[int], attempt: int = 1) -> Outcome:
     )
     if not lines:
         return "skipped"
-    groups = group_into_bookings(lines)
-    if len(groups) > 1:
-        for group in groups:
-            queue.issuance([line.pk for line in group], attempt=attempt)
+    if _split_into_bookings(lines, queue.issuance, attempt):
         return "split"
     adapter = adapter_for_line(lines[0])
     try:
-        results = _ask_supplier(lines, adapter, lambda: adapter.issue_booking(booking_of(lines, "issue")))
+        results = booking_call(lines, adapter, lambda: adapter.issue_booking(booking_of(lines, "issue")))
     except CallDeferred as deferred:
         return _wait(lines, deferred, attempt, queue.issuance)
 
@@ -143,7 +123,8 @@ def booking_issue(*, line_ids: list[int], attempt: int = 1) -> Outcome:
 
 def _accepted(booking_ref: str) -> Callable[[Order, OrderLine], Outcome]:
     """Delayed delivery: the supplier took the order and releases the voucher later. The first
-    fetch comes soon; after that the delayed-voucher poll (orders.services.delayed_delivery) asks."""
+    fetch comes soon (a follow-up); after that the delayed-voucher poll
+    (orders.services.delayed_delivery) asks."""
 
     def apply(order: Order, line: OrderLine) -> Outcome:
         if line.status != LineStatus.ISSUING:
@@ -152,7 +133,6 @@ def _accepted(booking_ref: str) -> Callable[[Order, OrderLine], Outcome]:
         line.supplier_attempts += 1
         line.save(update_fields=["sub_status", "supplier_attempts", "updated_at"])
         events.line_issuance_accepted(line, booking_ref=booking_ref)
-        queue.reconciliation([line.pk], run_after=retry_at(1))
         return "accepted"
 
     return apply
@@ -187,53 +167,21 @@ def _deliver(
 # --- one booking's answers, line by line ---------------------------------------------------
 
 
+def _split_into_bookings(lines: list[OrderLine], requeue, attempt: int) -> bool:
+    """Lines of several bookings (orders or suppliers): queue one task per booking, each of
+    which runs, retries and fails alone; True if it did."""
+    groups = group_into_bookings(lines)
+    if len(groups) == 1:
+        return False
+    for group in groups:
+        requeue([line.pk for line in group], attempt=attempt)
+    return True
+
+
 def _load_waiting(line_ids: list[int], waiting: Callable[[OrderLine], bool]) -> list[OrderLine]:
     # order_by(): the lines' default ordering (by their order's creation) would join the orders.
     lines = OrderLine.objects.select_related("product", "supplier", "order", "traveller")
     return [line for line in lines.filter(pk__in=line_ids).order_by("pk") if waiting(line)]
-
-
-def _ask_supplier(lines: list[OrderLine], adapter, call: Callable[[], dict]) -> dict:
-    """The booking's answers, the call sent through the supplier's breaker and bulkhead
-    (suppliers.calls; Tessera's own stock needs neither). Raises CallDeferred."""
-    if lines[0].product.stock_source == StockSource.INVENTORY:
-        return _per_line(lines, call)
-    return supplier_call(
-        lines[0].supplier,
-        lambda: _per_line(lines, call),
-        healthy=lambda answers: not all(_supplier_unwell(answer) for answer in answers.values()),
-        failure_reason=lambda answers: str(next(iter(answers.values()))),
-        remote=getattr(adapter, "remote", False),
-    )
-
-
-def _ask_supplier_for_line(line: OrderLine, adapter, call: Callable[[], object]):
-    """One line's call (status, cancel) through the breaker and bulkhead; raises what the
-    adapter raised, or CallDeferred."""
-    if line.product.stock_source == StockSource.INVENTORY:
-        return call()
-
-    def answer_or_error():
-        try:
-            return call()
-        except SupplierError as exc:
-            return exc
-
-    answer = supplier_call(
-        line.supplier,
-        answer_or_error,
-        healthy=lambda answer: not _supplier_unwell(answer),
-        failure_reason=str,
-        remote=getattr(adapter, "remote", False),
-    )
-    if isinstance(answer, SupplierError):
-        raise answer
-    return answer
-
-
-def _supplier_unwell(answer) -> bool:
-    """A timeout, or a busy or unreachable supplier; a refusal is an answer."""
-    return isinstance(answer, SupplierError) and not isinstance(answer, PermanentSupplierError)
 
 
 def _wait(lines: list[OrderLine], deferred: CallDeferred, attempt: int, requeue) -> Outcome:
@@ -248,23 +196,12 @@ def _wait(lines: list[OrderLine], deferred: CallDeferred, attempt: int, requeue)
     return "waiting"
 
 
-def _per_line(lines: list[OrderLine], call: Callable[[], dict]) -> dict:
-    """The supplier's answer for each line; an error of the whole call is every line's error,
-    and a line the answer leaves out is one whose outcome is unknown."""
-    try:
-        answers = call()
-    except SupplierError as exc:
-        return {line.pk: exc for line in lines}
-    missing = SupplierTimeout("The supplier's answer left this line out.")
-    return {line.pk: answers.get(line.pk, missing) for line in lines}
-
-
 def _settle_booking(seen: list[OrderLine], results: dict, expected: str, apply, attempt: int, requeue):
     """Apply each line's answer under one lock of the order: success through ``apply``, a
     timeout makes the line UNKNOWN, a refusal FAILED, a retryable error retries the line."""
     seen_by_pk = {line.pk: line for line in seen}
 
-    def apply_all(order: Order, lines: list[OrderLine]) -> list[Outcome]:
+    def apply_all(order: Order, lines: list[OrderLine]) -> list[tuple[int, Outcome]]:
         outcomes = []
         retry: list[OrderLine] = []
         when = max([retry_at(attempt), *_asked_to_wait(results.values())])
@@ -273,28 +210,54 @@ def _settle_booking(seen: list[OrderLine], results: dict, expected: str, apply, 
                 continue
             answer = results[line.pk]
             if not isinstance(answer, SupplierError):
-                outcomes.append(apply(order, line, answer))
+                outcome = apply(order, line, answer)
             elif line.status != expected:
-                outcomes.append("stale")
+                outcome = "stale"
             elif isinstance(answer, SupplierTimeout):
-                outcomes.append(_unknown(line, answer))
+                outcome = _unknown(line, answer)
             elif isinstance(answer, PermanentSupplierError):
-                outcomes.append(_failed(line, answer))
+                outcome = _failed(line, answer)
             elif not attempts_left(attempt):
-                outcomes.append(_unknown(line, SupplierError(f"gave up after {attempt} attempts: {answer}")))
+                outcome = _unknown(line, SupplierError(f"gave up after {attempt} attempts: {answer}"))
             else:
                 retry.append(line)
-                outcomes.append(_retry_later(seen_by_pk[line.pk], answer, attempt, when))
+                outcome = _retry_later(seen_by_pk[line.pk], answer, attempt, when)
+            outcomes.append((line.pk, outcome))
         if retry:
             requeue([line.pk for line in retry], attempt=attempt + 1, run_after=when)
         return outcomes
 
+    return _apply_under_lock(seen[0].order_id, apply_all)
+
+
+def _apply_under_lock(
+    order_id, apply_all: Callable[[Order, list[OrderLine]], list[tuple[int, Outcome]]]
+) -> Outcome:
+    """Lock the order and its lines, apply a booking's answers (``apply_all`` gives each line's
+    outcome), queue what the lines need next and settle the order, in one transaction."""
     with transaction.atomic(), batched():
-        order = lock_order(seen[0].order_id)
+        order = lock_order(order_id)
         lines = lock_lines(order)
         outcomes = apply_all(order, lines)
+        _queue_follow_ups(outcomes)
         settle_order(order, lines)
-    return _summary(outcomes)
+    return _summary([outcome for _, outcome in outcomes])
+
+
+def _queue_follow_ups(outcomes: list[tuple[int, Outcome]]) -> None:
+    """The next step of each line, one task per step for all of a booking's lines (each a
+    booking call again): lines to release, to ask about, to reserve or issue again."""
+    by_outcome: dict[Outcome, list[int]] = {}
+    for line_id, outcome in outcomes:
+        by_outcome.setdefault(outcome, []).append(line_id)
+    if released := by_outcome.get("released"):
+        queue.release(released)
+    if ask := by_outcome.get("unknown", []) + by_outcome.get("accepted", []):
+        queue.reconciliation(ask, run_after=retry_at(1))
+    if reserve := by_outcome.get("reserving"):
+        queue.reservation(reserve)
+    if issue := by_outcome.get("issuing"):
+        queue.issuance(issue)
 
 
 def _asked_to_wait(answers) -> list[datetime]:
@@ -319,69 +282,95 @@ def _summary(outcomes: list[Outcome]) -> Outcome:
 
 
 def line_release_at_supplier(*, line_id: int, attempt: int = 1) -> Outcome:
-    """Tell the supplier a RELEASED line's reservation is no longer wanted."""
-    line = _load(line_id)
-    if line is None or line.status != LineStatus.RELEASED:
+    return booking_release(line_ids=[line_id], attempt=attempt)
+
+
+def booking_release(*, line_ids: list[int], attempt: int = 1) -> Outcome:
+    """Tell the supplier RELEASED lines' reservations are no longer wanted: one call per order
+    and supplier, answered line by line (a line it refuses to release is audited and left)."""
+    lines = _load_waiting(line_ids, lambda line: line.status == LineStatus.RELEASED)
+    if not lines:
         return "skipped"
-    adapter = adapter_for_line(line)
+    if _split_into_bookings(lines, queue.release, attempt):
+        return "split"
+    adapter = adapter_for_line(lines[0])
     try:
-        _ask_supplier_for_line(
-            line,
-            adapter,
-            lambda: adapter.cancel(booking_line(line), idempotency_key=line.supplier_key("cancel")),
-        )
+        results = booking_call(lines, adapter, lambda: adapter.cancel_booking(release_booking_of(lines)))
     except CallDeferred as deferred:
-        queue.release([line_id], attempt=attempt, run_after=deferred.until)
+        queue.release([line.pk for line in lines], attempt=attempt, run_after=deferred.until)
         return "waiting"
-    except PermanentSupplierError as exc:
-        events.line_release_refused(line, code=exc.code, reason=str(exc))
-        return "refused"
-    except SupplierError as exc:
-        if attempts_left(attempt):
-            queue.release([line_id], attempt=attempt + 1, run_after=retry_at(attempt))
-            return "retry"
-        logger.error("giving up releasing line %s at the supplier: %s", line_id, exc)
-        return "gave_up"
-    events.line_release_confirmed(line)
-    return "released"
+    outcomes = []
+    retry = []
+    with transaction.atomic(), batched():
+        for line in lines:
+            answer = results[line.pk]
+            if not isinstance(answer, SupplierError):
+                events.line_release_confirmed(line)
+                outcomes.append("released")
+            elif isinstance(answer, PermanentSupplierError):
+                events.line_release_refused(line, code=answer.code, reason=str(answer))
+                outcomes.append("refused")
+            elif attempts_left(attempt):
+                retry.append(line.pk)
+                outcomes.append("retry")
+            else:
+                logger.error("giving up releasing line %s at the supplier: %s", line.pk, answer)
+                outcomes.append("gave_up")
+        if retry:
+            queue.release(retry, attempt=attempt + 1, run_after=retry_at(attempt))
+    return _summary(outcomes)
 
 
 # --- reconcile -----------------------------------------------------------------------------
 
 
 def line_reconcile(*, line_id: int, attempt: int = 1) -> Outcome:
-    """Ask the supplier what really happened to an UNKNOWN line, or to a delayed issuance."""
-    line = _load(line_id)
-    if line is None or line.status not in {LineStatus.UNKNOWN, LineStatus.ISSUING}:
+    return booking_reconcile(line_ids=[line_id], attempt=attempt)
+
+
+def booking_reconcile(*, line_ids: list[int], attempt: int = 1) -> Outcome:
+    """Ask the supplier what really happened to UNKNOWN lines, or to delayed issuances: one
+    status call per order and supplier, each line resolved by its own answer."""
+    lines = _load_waiting(line_ids, lambda line: line.status in {LineStatus.UNKNOWN, LineStatus.ISSUING})
+    if not lines:
         return "skipped"
-    adapter = adapter_for_line(line)
+    if _split_into_bookings(lines, queue.reconciliation, attempt):
+        return "split"
+    ids = [line.pk for line in lines]
+    adapter = adapter_for_line(lines[0])
     try:
-        report = _ask_supplier_for_line(
-            line,
-            adapter,
-            lambda: adapter.status(booking_line(line), idempotency_key=line.supplier_key(line.phase)),
-        )
+        results = booking_call(lines, adapter, lambda: adapter.status_booking(status_booking_of(lines)))
     except CallDeferred as deferred:
-        _touch(line_id)
-        queue.reconciliation([line_id], attempt=attempt, run_after=deferred.until)
+        _touch(ids)
+        queue.reconciliation(ids, attempt=attempt, run_after=deferred.until)
         return "waiting"
-    except SupplierError as exc:
-        logger.warning("status of line %s failed (%s); trying again later", line_id, exc)
-        _touch(line_id)
+    unanswered = [pk for pk in ids if isinstance(results[pk], SupplierError)]
+    if unanswered:
+        logger.warning(
+            "status of lines %s failed (%s); trying again later", unanswered, results[unanswered[0]]
+        )
+        _touch(unanswered)
         if attempts_left(attempt):
-            queue.reconciliation([line_id], attempt=attempt + 1, run_after=retry_at(attempt))
-        return "retry"
-    seen = line.status
+            queue.reconciliation(unanswered, attempt=attempt + 1, run_after=retry_at(attempt))
+    seen = {line.pk: line.status for line in lines}
 
-    def apply(order: Order, line: OrderLine) -> Outcome:
-        if line.status != seen:
-            return "stale"
-        payload = {"supplierState": report.state}
-        if line.phase == LinePhase.RESERVE:
-            return _resolve_reservation(line, report, payload)
-        return _resolve_issuance(order, line, report, payload)
+    def apply_all(order: Order, locked: list[OrderLine]) -> list[tuple[int, Outcome]]:
+        outcomes = [(pk, "retry") for pk in unanswered]
+        for line in locked:
+            report = results.get(line.pk)
+            if report is None or isinstance(report, SupplierError):
+                continue
+            if line.status != seen[line.pk]:
+                outcomes.append((line.pk, "stale"))
+                continue
+            payload = {"supplierState": report.state}
+            if line.phase == LinePhase.RESERVE:
+                outcomes.append((line.pk, _resolve_reservation(line, report, payload)))
+            else:
+                outcomes.append((line.pk, _resolve_issuance(order, line, report, payload)))
+        return outcomes
 
-    return _under_lock(line, apply)
+    return _apply_under_lock(lines[0].order_id, apply_all)
 
 
 def _resolve_reservation(line: OrderLine, report, payload: dict) -> Outcome:
@@ -393,7 +382,6 @@ def _resolve_reservation(line: OrderLine, report, payload: dict) -> Outcome:
         return "reserved"
     if report.state == RemoteState.NOT_FOUND:
         apply_transition(line, "retry_reservation", actor=WORKER, at=now, payload=payload)
-        queue.reservation([line.pk])
         return "reserving"
     apply_transition(
         line,
@@ -422,8 +410,7 @@ def _resolve_issuance(order: Order, line: OrderLine, report, payload: dict) -> O
         if line.sub_status in DELAYED_SUB_STATUSES:
             line.sub_status = LineSubStatus.VENDOR_ORDER_PENDING
         line.save(update_fields=["sub_status", "updated_at"])
-        queue.issuance([line.pk])  # the supplier never got the request: send it again, same key
-        return "issuing"
+        return "issuing"  # the supplier never got the request: send it again, same key
     apply_transition(
         line,
         "mark_failed",
@@ -454,16 +441,16 @@ def lines_reconcile_due(*, limit: int = SWEEP_BATCH) -> dict[str, int]:
 # --- outcomes shared by the steps ------------------------------------------------------------
 
 
-def _touch(line_id: int) -> None:
-    OrderLine.objects.filter(pk=line_id).update(updated_at=timezone.now())
+def _touch(line_ids: list[int]) -> None:
+    OrderLine.objects.filter(pk__in=line_ids).update(updated_at=timezone.now())
 
 
 def _unknown(line: OrderLine, exc: SupplierError) -> Outcome:
     """The supplier's last call went unanswered (a timeout, or retries ran out): that call counts
-    as an attempt, so the line's page never reads "Supplier attempts: 0" after one."""
+    as an attempt, so the line's page never reads "Supplier attempts: 0" after one. The caller
+    queues its reconciliation (_queue_follow_ups)."""
     line.supplier_attempts += 1
     apply_transition(line, "mark_unknown", actor=WORKER, reason=str(exc), payload={"reason": str(exc)})
-    queue.reconciliation([line.pk], run_after=retry_at(1))
     return "unknown"
 
 

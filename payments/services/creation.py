@@ -23,15 +23,34 @@ def payment_create(
     actor: Actor,
     payment_id: uuid.UUID | None = None,
     details: dict | None = None,
-    insert: bool = True,
 ) -> Payment:
     """Create the payment of a locked order's total, in the caller's transaction, and audit it.
+    ``details`` are added to the event's payload (between the method and the amount)."""
+    payment = _payment_of(order, method, provider, idempotency_key, payment_id)
+    payment.save(force_insert=True)
+    _audit_created(payment, actor=actor, details=details)
+    return payment
 
-    ``details`` are added to the event's payload (between the method and the amount). With
-    ``insert=False`` the row is not written: the caller inserts it (``save(force_insert=True)``)
-    in the same transaction, once, after the transitions it makes at once.
-    """
-    payment = Payment(
+
+def payment_prepare(
+    *,
+    order: Order,
+    method: str,
+    provider: str,
+    idempotency_key: str,
+    actor: Actor,
+    details: dict | None = None,
+) -> Payment:
+    """``payment_create`` without writing the row: the caller inserts it
+    (``save(force_insert=True)``) in the same transaction, once, after the transitions it makes
+    at once (``orders.events.apply_transition_before_insert``)."""
+    payment = _payment_of(order, method, provider, idempotency_key, None)
+    _audit_created(payment, actor=actor, details=details)
+    return payment
+
+
+def _payment_of(order: Order, method: str, provider: str, idempotency_key: str, payment_id) -> Payment:
+    return Payment(
         id=payment_id or time_ordered_uuid(),
         order=order,
         method=method,
@@ -40,15 +59,15 @@ def payment_create(
         provider=provider,
         idempotency_key=idempotency_key,
     )
-    if insert:
-        payment.save(force_insert=True)
+
+
+def _audit_created(payment: Payment, *, actor: Actor, details: dict | None) -> None:
     events.payment_created(
         payment,
         actor=actor,
         payload={
-            "method": method,
+            "method": payment.method,
             **(details or {}),
             "amount": format_amount(payment.amount, payment.currency),
         },
     )
-    return payment

@@ -5,7 +5,9 @@ safe to run again:
 
 1. read the refund without a lock and leave if it no longer waits for this step;
 2. call the supplier or the provider holding no lock, with a key stable per refund (and line),
-   so a retry, a duplicate task or a re-run after a crash does the thing once;
+   so a retry, a duplicate task or a re-run after a crash does the thing once; the supplier gets
+   one refund call per booking (an order's lines at one supplier), through its breaker and
+   bulkhead like every supplier call;
 3. lock the order, check the refund is still where step 1 saw it, and apply the answer.
 """
 
@@ -15,8 +17,10 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from orders.events import apply_transition
+from orders.bookings import booking_call, booking_of, group_into_bookings
+from orders.events import apply_transition, batched
 from orders.locks import lock_lines
+from orders.models import OrderLine
 from orders.services.revocation import vouchers_revoke_for_lines
 from orders.statuses import BillingMode, LineStatus
 from orders.stock_adapter import adapter_for_line
@@ -26,7 +30,8 @@ from payments.providers import get_provider
 from payments.providers.base import ProviderError, RefundState
 from payments.refund_rules import REFUNDABLE_ORDER_STATUSES
 from payments.services.refunds import lock_order_of_refund, refund_return_money, refund_settle
-from suppliers.adapters.base import PermanentSupplierError, RefundResult, SupplierError
+from suppliers.adapters.base import LineResults, PermanentSupplierError, RefundResult, SupplierError
+from suppliers.breaker import CallDeferred
 from tessera.actors import WORKER
 from tessera.background.retries import attempts_left, retry_at
 from tessera.money import ZERO, format_amount, quantize
@@ -60,26 +65,53 @@ def refund_process(*, refund_id, attempt: int = 1) -> Outcome:
     refund = Refund.objects.filter(pk=refund_id).first()
     if refund is None or refund.status != RefundStatus.REQUESTED:
         return "skipped"
-    refund_lines = list(refund.refund_lines.select_related("line__product", "line__supplier"))
+    refund_lines = {
+        refund_line.line_id: refund_line
+        for refund_line in refund.refund_lines.select_related(
+            "line__product", "line__supplier", "line__order", "line__traveller"
+        )
+    }
     answers: dict[int, RefundResult] = {}
     refusals: dict[int, SupplierError] = {}
-    for refund_line in refund_lines:
-        line = refund_line.line
+    trouble: SupplierError | None = None
+    for lines in group_into_bookings(refund_line.line for refund_line in refund_lines.values()):
         try:
-            answers[refund_line.pk] = adapter_for_line(line).refund(
-                line, idempotency_key=supplier_refund_key(refund.pk, line.pk), amount=line.amount
-            )
-        except PermanentSupplierError as exc:
-            refusals[refund_line.pk] = exc
-        except SupplierError as exc:
-            return _ask_supplier_later(refund, exc, attempt)
+            results = _supplier_refunds(refund.pk, lines)
+        except CallDeferred as deferred:
+            _touch(refund.pk)
+            queue.refund_processing([refund.pk], attempt=attempt, run_after=deferred.until)
+            return "waiting"
+        for line_id, answer in results.items():
+            refund_line_id = refund_lines[line_id].pk
+            if isinstance(answer, PermanentSupplierError):
+                refusals[refund_line_id] = answer
+            elif isinstance(answer, SupplierError):
+                trouble = trouble or answer
+            else:
+                answers[refund_line_id] = answer
+    if trouble is not None:
+        return _ask_supplier_later(refund, trouble, attempt)
     return _apply_supplier_answers(refund.pk, answers, refusals)
+
+
+def _supplier_refunds(refund_id, lines: list[OrderLine]) -> LineResults[RefundResult]:
+    """One refund call for a booking's lines (an order's lines at one supplier), each line's
+    amount back; its keys are the refund's, the same for every retry."""
+    adapter = adapter_for_line(lines[0])
+    booking = booking_of(
+        lines,
+        "refund",
+        key=f"refund:{refund_id}",
+        line_keys={line.pk: supplier_refund_key(refund_id, line.pk) for line in lines},
+    )
+    return booking_call(lines, adapter, lambda: adapter.refund_booking(booking))
 
 
 def _apply_supplier_answers(
     refund_id, answers: dict[int, RefundResult], refusals: dict[int, SupplierError]
 ) -> Outcome:
-    with transaction.atomic():
+    # batched(): the lines' transitions move the order's updatedAt once, with its own transition.
+    with transaction.atomic(), batched():
         order = lock_order_of_refund(refund_id)
         lines = {line.pk: line for line in lock_lines(order)}
         refund = Refund.objects.select_related("payment").get(pk=refund_id)
@@ -129,7 +161,7 @@ def _apply_supplier_answers(
         for refund_line in accepted:
             line = lines[refund_line.line_id]
             if line.status == LineStatus.ISSUED:
-                apply_transition(line, "mark_refunded", actor=WORKER, touch_order=False)
+                apply_transition(line, "mark_refunded", actor=WORKER)
                 refunded_lines.append(line)
         # The money goes back, so the voucher must stop working: revoke it (audited).
         vouchers_revoke_for_lines(lines=refunded_lines, reason=f"Refunded (refund {refund.pk})", actor=WORKER)

@@ -129,14 +129,7 @@ class Protocol:
                 record = self.state.line(line["line"])
                 record.kind = line.get("kind", record.kind)
                 if behaviour.get("partial") and int(line["position"]) % 2 == 0:
-                    answers.append(
-                        {
-                            "line": line["line"],
-                            "status": "REFUSED",
-                            "code": "OUT_OF_STOCK",
-                            "reason": "Out of stock.",
-                        }
-                    )
+                    answers.append(_refused(line, "OUT_OF_STOCK", "Out of stock."))
                     continue
                 if record.state not in {"ISSUED", "ISSUE_PENDING"}:
                     record.state = "ISSUE_PENDING" if behaviour.get("late") else "ISSUED"
@@ -166,30 +159,57 @@ class Protocol:
             record.state = "ISSUED"
 
     def cancel(self, body: dict) -> tuple[int, dict]:
+        """Release a booking's lines; an issued line is refused alone (ask for a refund)."""
+        answers = []
         with self.state.lock:
-            record = self.state.line(body["line"])
-            if record.state in {"ISSUED", "ISSUE_PENDING"}:
-                raise Refused(409, "ALREADY_ISSUED", "Already issued; ask for a refund.")
-            record.state = "RELEASED"
-        return 200, {"state": "RELEASED"}
+            for line in body["lines"]:
+                record = self.state.line(line["line"])
+                if record.state in {"ISSUED", "ISSUE_PENDING"}:
+                    answers.append(_refused(line, "ALREADY_ISSUED", "Already issued; ask for a refund."))
+                    continue
+                record.state = "RELEASED"
+                answers.append({"line": line["line"], "status": "RELEASED", "reference": record.reference})
+        return 200, {"lines": answers}
 
     def refund(self, body: dict) -> tuple[int, dict]:
+        """Refund a booking's issued lines; a line not issued is refused alone."""
+        behaviour = self.state.behaviour(body["lines"][0]["product"])
+        if behaviour.get("refuse") == "refund":
+            raise Refused(409, "NOT_REFUNDABLE", "This fare is not refundable.")
+        answers = []
         with self.state.lock:
-            record = self.state.line(body["line"])
-            if record.state not in {"ISSUED", "REFUNDED"}:
-                raise Refused(409, "NOT_ISSUED", "Nothing issued to refund.")
-            record.state = "REFUNDED"
-        return 200, {"refunded": body["amount"], "fee": "0", "reference": f"{record.reference}-R"}
+            for line in body["lines"]:
+                record = self.state.line(line["line"])
+                if record.state not in {"ISSUED", "REFUNDED"}:
+                    answers.append(_refused(line, "NOT_ISSUED", "Nothing issued to refund."))
+                    continue
+                record.state = "REFUNDED"
+                answers.append(
+                    {
+                        "line": line["line"],
+                        "status": "REFUNDED",
+                        "refunded": line["amount"],
+                        "fee": "0",
+                        "reference": f"{record.reference}-R",
+                    }
+                )
+        return 200, {"lines": answers}
 
     def status(self, body: dict) -> tuple[int, dict]:
-        behaviour = self.state.behaviour(body.get("product", ""))
+        answers = []
         with self.state.lock:
-            record = self.state.line(body["line"])
-            self._deliver_if_due(record, behaviour)
-            answer = {"state": record.state, "reference": record.reference}
-            if record.state == "ISSUED":
-                answer["items"] = _items(record.kind, record.reference, body["line"])
-        return 200, answer
+            for line in body["lines"]:
+                record = self.state.line(line["line"])
+                self._deliver_if_due(record, self.state.behaviour(line.get("product", "")))
+                answer = {"line": line["line"], "state": record.state, "reference": record.reference}
+                if record.state == "ISSUED":
+                    answer["items"] = _items(record.kind, record.reference, line["line"])
+                answers.append(answer)
+        return 200, {"lines": answers}
+
+
+def _refused(line: dict, code: str, reason: str) -> dict:
+    return {"line": line["line"], "status": "REFUSED", "code": code, "reason": reason}
 
 
 IDEMPOTENT = {"/v1/reserve", "/v1/issue", "/v1/cancel", "/v1/refund"}

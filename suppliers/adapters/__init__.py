@@ -41,12 +41,15 @@ def adapter_for(supplier: "Supplier") -> SupplierAdapter:
 class MeteredAdapter:
     """An adapter whose calls to the supplier are counted and timed (tessera.metrics), by the
     supplier's slug; anything else is the adapter's own. A booking (``reserve_booking``,
-    ``issue_booking``) counts as one ``reserve`` or ``issue`` call, whichever way the adapter
+    ``issue_booking``, ...) counts as one call of its operation, whichever way the adapter
     sends it; one whose every line failed counts under that error's class."""
 
     OPERATIONS = {
         "reserve_booking": "reserve",
         "issue_booking": "issue",
+        "cancel_booking": "cancel",
+        "status_booking": "status",
+        "refund_booking": "refund",
         **{name: name for name in ("reserve", "issue", "cancel", "refund", "status", "ping")},
     }
 

@@ -10,14 +10,16 @@ line) and returns a result or raises a typed error:
 * ``PermanentSupplierError``: the supplier refused; retrying will not help.
 * ``SupplierTimeout``: no answer; the outcome is unknown until ``status`` tells.
 
-Reserving and issuing go through ``reserve_booking`` and ``issue_booking``: all lines of one
-order at one supplier in one ``Booking`` (a 7-passenger train is one booking with one supplier
-reference), answered line by line (``LineResults``) so partial results stay possible. An
-adapter whose supplier books line by line inherits them from ``BooksLineByLine``, which calls
-``reserve``/``issue`` once per line; one that books whole orders sets ``books_per_order`` and
-answers the booking in one call.
+Tessera's calls go through the booking methods: ``reserve_booking``, ``issue_booking``,
+``cancel_booking`` (releasing), ``status_booking`` (reconciling) and ``refund_booking``, each with
+all lines of one order at one supplier in one ``Booking`` (a 7-passenger train is one booking
+with one supplier reference), answered line by line (``LineResults``) so partial results stay
+possible. An adapter whose supplier works line by line inherits them from ``BooksLineByLine``
+(``books_per_order = False``), which calls the one-line method once per line with the line's
+key; one that books whole orders sets ``books_per_order`` and answers each booking in one call.
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -128,6 +130,7 @@ class BookingLine:
     traveller: str = ""
     denomination: Decimal | None = None
     starts_at: datetime | None = None
+    amount: Decimal | None = None  # what the line was sold for (a refund gives it back)
 
     def supplier_key(self, operation: str) -> str:
         """The idempotency key of ``operation`` on this line: the same for every retry."""
@@ -137,12 +140,24 @@ class BookingLine:
 @dataclass(frozen=True)
 class Booking:
     """The lines of one order at one supplier, sent together. ``key`` is the booking's
-    idempotency key for the operation (the same for every retry); each line keeps its own too."""
+    idempotency key for the operation (the same for every retry; empty for ``status``, which
+    changes nothing); ``line_keys`` each line's own key, by ``BookingLine.pk``."""
 
     key: str
     order_reference: str
     supplier: "Supplier"
     lines: tuple[BookingLine, ...]
+    line_keys: Mapping[int, str]
+
+    def key_of(self, line: BookingLine) -> str:
+        return self.line_keys[line.pk]
+
+
+@dataclass(frozen=True)
+class Released:
+    """A line's reservation the supplier gave up (or had never made)."""
+
+    reference: str = ""
 
 
 #: Per line (by ``BookingLine.pk``): what the supplier answered, or the typed error for that line.
@@ -157,6 +172,14 @@ class SupplierAdapter(Protocol):
     def reserve_booking(self, booking: Booking) -> LineResults[Reservation]: ...
 
     def issue_booking(self, booking: Booking) -> LineResults[Issuance]: ...
+
+    def cancel_booking(self, booking: Booking) -> LineResults[Released]: ...
+
+    def status_booking(self, booking: Booking) -> LineResults[StatusReport]: ...
+
+    def refund_booking(self, booking: Booking) -> LineResults[RefundResult]:
+        """Each line's ``amount`` back, less the supplier's fee."""
+        ...
 
     def reserve(self, line: BookingLine, *, idempotency_key: str) -> Reservation: ...
 
@@ -176,28 +199,40 @@ class SupplierAdapter(Protocol):
 
 
 class BooksLineByLine:
-    """For suppliers that book each line on its own: a booking is one ``reserve``/``issue`` call
-    per line, each with the line's own key, and each line's error stays that line's."""
+    """For suppliers that work line by line: a booking is one call per line (``reserve``,
+    ``issue``, ``cancel``, ``status``, ``refund``), each with the line's own key, and each line's
+    error stays that line's."""
 
     books_per_order = False
 
     def reserve_booking(self, booking: Booking) -> LineResults[Reservation]:
-        return {
-            line.pk: _answer(
-                lambda line=line: self.reserve(line, idempotency_key=line.supplier_key("reserve"))
-            )
-            for line in booking.lines
-        }
+        return _each_line(booking, lambda line, key: self.reserve(line, idempotency_key=key))
 
     def issue_booking(self, booking: Booking) -> LineResults[Issuance]:
-        return {
-            line.pk: _answer(lambda line=line: self.issue(line, idempotency_key=line.supplier_key("issue")))
-            for line in booking.lines
-        }
+        return _each_line(booking, lambda line, key: self.issue(line, idempotency_key=key))
+
+    def cancel_booking(self, booking: Booking) -> LineResults[Released]:
+        def cancel(line: BookingLine, key: str) -> Released:
+            self.cancel(line, idempotency_key=key)
+            return Released()
+
+        return _each_line(booking, cancel)
+
+    def status_booking(self, booking: Booking) -> LineResults[StatusReport]:
+        return _each_line(booking, lambda line, key: self.status(line, idempotency_key=key))
+
+    def refund_booking(self, booking: Booking) -> LineResults[RefundResult]:
+        return _each_line(
+            booking,
+            lambda line, key: self.refund(line, idempotency_key=key, amount=line.amount or Decimal(0)),
+        )
 
 
-def _answer(call):
-    try:
-        return call()
-    except SupplierError as exc:
-        return exc
+def _each_line[T](booking: Booking, call: Callable[[BookingLine, str], T]) -> LineResults[T]:
+    results: LineResults[T] = {}
+    for line in booking.lines:
+        try:
+            results[line.pk] = call(line, booking.key_of(line))
+        except SupplierError as exc:
+            results[line.pk] = exc
+    return results

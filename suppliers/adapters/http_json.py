@@ -2,8 +2,9 @@
 
 The Supplier row's ``settings`` give ``base_url`` (e.g. ``http://127.0.0.1:8001``) and
 optionally ``token`` (sent as a bearer token); its ``connect_timeout_seconds`` and
-``read_timeout_seconds`` bound each call. One booking is one call; the booking's idempotency
-key travels in the ``Idempotency-Key`` header and each line's own key in the body.
+``read_timeout_seconds`` bound each call. One booking is one call (reserve, issue, cancel,
+status, refund); the booking's idempotency key travels in the ``Idempotency-Key`` header and
+each line's own key in the body. A call about one line is a booking of that line.
 
 Every way a call can go wrong maps to one typed error, by what the supplier may have done:
 
@@ -16,6 +17,7 @@ Every way a call can go wrong maps to one typed error, by what the supplier may 
 """
 
 import threading
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -31,6 +33,7 @@ from suppliers.adapters.base import (
     LineResults,
     PermanentSupplierError,
     RefundResult,
+    Released,
     RemoteState,
     Reservation,
     RetryableSupplierError,
@@ -106,6 +109,53 @@ class HttpJsonAdapter:
                 results[line["line"]] = _refusal(line)
         return results
 
+    def cancel_booking(self, booking: Booking) -> LineResults[Released]:
+        answer = self._post("/v1/cancel", _booking_body(booking), key=booking.key)
+        results: LineResults[Released] = {}
+        for line in _answered_lines(answer):
+            if line.get("status") == "RELEASED":
+                results[line["line"]] = Released(reference=str(line.get("reference", "")))
+            else:
+                results[line["line"]] = _refusal(line)
+        return results
+
+    def status_booking(self, booking: Booking) -> LineResults[StatusReport]:
+        answer = self._post("/v1/status", _booking_body(booking), key="")
+        results: LineResults[StatusReport] = {}
+        for line in _answered_lines(answer):
+            try:
+                state = RemoteState(line["state"])
+            except (KeyError, ValueError):
+                results[line["line"]] = SupplierTimeout("the supplier's status answer is malformed")
+                continue
+            results[line["line"]] = StatusReport(
+                state,
+                str(line.get("reference", "")),
+                _items(line.get("items")) if state == RemoteState.ISSUED else [],
+                str(line.get("reason", "")),
+            )
+        return results
+
+    def refund_booking(self, booking: Booking) -> LineResults[RefundResult]:
+        body = _booking_body(booking)
+        for line, sent in zip(booking.lines, body["lines"], strict=True):
+            sent["amount"] = str(line.amount)
+        answer = self._post("/v1/refund", body, key=booking.key)
+        results: LineResults[RefundResult] = {}
+        for line in _answered_lines(answer):
+            if line.get("status") != "REFUNDED":
+                results[line["line"]] = _refusal(line)
+                continue
+            try:
+                results[line["line"]] = RefundResult(
+                    refunded=Decimal(str(line["refunded"])),
+                    fee=Decimal(str(line.get("fee", "0"))),
+                    reference=str(line.get("reference", "")),
+                )
+            except (KeyError, ArithmeticError) as exc:
+                results[line["line"]] = SupplierTimeout(f"the supplier's refund answer is malformed ({exc})")
+        return results
+
     # --- one line -------------------------------------------------------------------------
 
     def reserve(self, line: BookingLine, *, idempotency_key: str) -> Reservation:
@@ -115,32 +165,13 @@ class HttpJsonAdapter:
         return _single(self.issue_booking(_alone(line, idempotency_key)), line)
 
     def cancel(self, line: BookingLine, *, idempotency_key: str) -> None:
-        self._post("/v1/cancel", _line_body(line, idempotency_key), key=idempotency_key)
+        _single(self.cancel_booking(_alone(line, idempotency_key)), line)
 
     def refund(self, line: BookingLine, *, idempotency_key: str, amount: Decimal) -> RefundResult:
-        body = {**_line_body(line, idempotency_key), "amount": str(amount)}
-        answer = self._post("/v1/refund", body, key=idempotency_key)
-        try:
-            return RefundResult(
-                refunded=Decimal(str(answer["refunded"])),
-                fee=Decimal(str(answer.get("fee", "0"))),
-                reference=str(answer.get("reference", "")),
-            )
-        except (KeyError, ArithmeticError) as exc:
-            raise SupplierTimeout(f"the supplier's refund answer is malformed ({exc})") from None
+        return _single(self.refund_booking(_alone(replace(line, amount=amount), idempotency_key)), line)
 
     def status(self, line: BookingLine, *, idempotency_key: str) -> StatusReport:
-        answer = self._post("/v1/status", _line_body(line, idempotency_key), key="")
-        try:
-            state = RemoteState(answer["state"])
-        except (KeyError, ValueError):
-            raise SupplierTimeout("the supplier's status answer is malformed") from None
-        return StatusReport(
-            state,
-            str(answer.get("reference", "")),
-            _items(answer.get("items")) if state == RemoteState.ISSUED else [],
-            str(answer.get("reason", "")),
-        )
+        return _single(self.status_booking(_alone(line, idempotency_key)), line)
 
     def ping(self) -> str:
         answer = self._send("GET", "/v1/ping", None, key="")
@@ -188,11 +219,10 @@ class HttpJsonAdapter:
 
 
 def _booking_body(booking: Booking) -> dict:
-    operation = booking.key.rsplit(":", 1)[-1]
     return {
         "booking": booking.key,
         "order": booking.order_reference,
-        "lines": [_line_body(line, line.supplier_key(operation)) for line in booking.lines],
+        "lines": [_line_body(line, booking.key_of(line)) for line in booking.lines],
     }
 
 
@@ -210,7 +240,13 @@ def _line_body(line: BookingLine, key: str) -> dict:
 
 
 def _alone(line: BookingLine, key: str) -> Booking:
-    return Booking(key=key, order_reference=line.order_reference, supplier=line.supplier, lines=(line,))
+    return Booking(
+        key=key,
+        order_reference=line.order_reference,
+        supplier=line.supplier,
+        lines=(line,),
+        line_keys={line.pk: key},
+    )
 
 
 def _single(results: LineResults, line: BookingLine):

@@ -29,6 +29,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from tessera.background.wakeup import Wakeup
+
 logger = logging.getLogger("django_tasks_db")
 
 
@@ -40,6 +42,7 @@ class ConcurrentWorker(Worker):
         self._claimed = 0
         self._numbers = itertools.count(1)
         self._local = threading.local()
+        self._wakeup = Wakeup()
 
     # --- signals: the first asks to stop after the tasks in flight, the second stops now ----
 
@@ -71,6 +74,7 @@ class ConcurrentWorker(Worker):
             self._claim_while_running(pool)
         finally:
             pool.shutdown(wait=True)
+            self._wakeup.close()
             close_old_connections()
 
     def _claim_while_running(self, pool: ThreadPoolExecutor) -> None:
@@ -91,8 +95,7 @@ class ConcurrentWorker(Worker):
                 return
 
     def _sleep_between_polls(self) -> None:
-        # Event().wait instead of time.sleep so that a signal's handler returns promptly.
-        threading.Event().wait(self.interval)
+        self._wakeup.wait(self.interval)
 
     def _claim(self) -> DBTaskResult | None:
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
