@@ -1,15 +1,20 @@
 """The outbox: partner-visible events are written with their change, in the same transaction and
 in one INSERT per batch, under their public names; a rolled-back change leaves no event."""
 
+from datetime import UTC, date, datetime
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from orders.services.fulfilment import line_reserve
 from payments.services import finalization
+from payments.services.invoicing import invoices_close
 from payments.services.wallets import wallet_top_up
 from tessera.actors import Actor
 from tests import factories
+from tests.invoicing_support import STAFF, billed_order
+from tests.invoicing_support import product as invoice_product
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,3 +78,15 @@ def test_a_wallet_top_up_is_an_event_once_per_reference(wallet_partner):
     # then the partner has one wallet.topped_up event, without an order
     event = WebhookEvent.objects.get(type="wallet.topped_up", data__amount="50.00")
     assert (event.partner_id, event.order_id, event.data["amount"]) == (wallet_partner.pk, None, "50.00")
+
+
+def test_an_invoice_closed_is_an_event_of_its_partner():
+    # given a partner's March invoice with one order on it
+    partner = factories.partner(invoice=True)
+    billed_order(partner, (invoice_product(), 1), at=datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
+    # when the ended month closes
+    invoices_close(actor=STAFF, today=date(2026, 4, 1))
+    # then the partner has an invoice.closed event with its number and total
+    event = WebhookEvent.objects.get(type="invoice.closed")
+    assert (event.partner_id, event.order_id, event.data["status"]) == (partner.pk, None, "CLOSED")
+    assert event.data["number"].startswith("INV-2026-") and event.data["totalAmount"] == "100.00"
