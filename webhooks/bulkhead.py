@@ -1,9 +1,9 @@
 """Bulkheads of endpoints: at most WEBHOOK_MAX_IN_FLIGHT deliveries to one endpoint at once,
 counted across every worker by lease rows (as suppliers.bulkhead does for suppliers).
 
-A slow or dead endpoint therefore holds at most that many worker threads, and only while an
-attempt waits (at most WEBHOOK_TIMEOUT_SECONDS); every other endpoint's deliveries, and every
-order's tasks, run beside it. A full bulkhead answers at once, without a lock.
+A slow or dead endpoint therefore holds at most that many worker threads, each for one run (at
+most RUN_SECONDS plus one attempt's WEBHOOK_TIMEOUT_SECONDS); every other endpoint's deliveries,
+and every order's tasks, run beside it. A full bulkhead answers at once, without a lock.
 """
 
 from datetime import timedelta
@@ -15,6 +15,9 @@ from django.utils import timezone
 from webhooks.models import WebhookEndpoint, WebhookLease
 
 LEASE_MARGIN_SECONDS = 30
+# A delivery run holds its slot for at most this long before it starts its last attempt
+# (webhooks.services.delivery), so a lease outlives the run: this, plus one attempt, plus a margin.
+RUN_SECONDS = 60
 
 
 def lease_acquire(*, endpoint_id) -> int | None:
@@ -31,7 +34,7 @@ def lease_acquire(*, endpoint_id) -> int | None:
             leases.filter(expires_at__lt=now).delete()  # slots of killed workers
             if leases.count() >= limit:
                 return None
-        hold_for = timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS)
+        hold_for = timedelta(seconds=RUN_SECONDS + settings.WEBHOOK_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS)
         return WebhookLease.objects.create(endpoint_id=endpoint_id, expires_at=now + hold_for).pk
 
 

@@ -37,7 +37,7 @@ from tessera.metrics import WEBHOOK_DELIVERIES
 from tessera.times import iso_utc
 from webhooks import secrets
 from webhooks.addresses import UnsafeAddress, check_delivery_url
-from webhooks.bulkhead import lease_acquire, lease_release
+from webhooks.bulkhead import RUN_SECONDS, lease_acquire, lease_release
 from webhooks.models import DeliveryState, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -134,13 +134,20 @@ def retry_delay(attempts: int) -> timedelta | None:
 
 
 def endpoint_deliver(*, endpoint_id) -> str:
-    """Deliver the endpoint's due events, oldest first, holding one slot of its bulkhead."""
+    """Deliver the endpoint's due events, oldest first, holding one slot of its bulkhead: up to
+    DELIVERIES_PER_RUN of them or RUN_SECONDS, then a new run goes on (a task never runs long
+    enough to be taken for stuck)."""
     lease_id = lease_acquire(endpoint_id=endpoint_id)
     if lease_id is None:
         return "busy"  # the runs in flight go on to the deliveries due
     delivered = 0
+    started = time.monotonic()
     try:
-        while delivered < DELIVERIES_PER_RUN and (delivery := _claim_next(endpoint_id)) is not None:
+        while (
+            delivered < DELIVERIES_PER_RUN
+            and time.monotonic() - started < RUN_SECONDS
+            and (delivery := _claim_next(endpoint_id)) is not None
+        ):
             _attempt(delivery)
             delivered += 1
     finally:
