@@ -55,7 +55,7 @@ def describe_webhooks(result, generator, request, public):
             "post": {
                 "summary": "An event, POSTed to each of your webhook endpoints that takes its type",
                 "description": "Signed as Standard Webhooks says (docs/api.md, Webhooks). Answer 2xx within "
-                "15 s; anything else is retried for about three and a half days.",
+                "15 s; anything else is retried for about 75 hours.",
                 "parameters": [
                     {
                         "name": name,
