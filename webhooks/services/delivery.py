@@ -180,16 +180,24 @@ def _due(endpoint_id):
 
 def _claim_next(endpoint_id) -> WebhookDelivery | None:
     """Claim the oldest delivery that may go now (a conditional UPDATE, no lock held after)."""
-    for candidate in _due(endpoint_id).order_by("event_id").values_list("pk", flat=True)[:5]:
+    candidates = _due(endpoint_id).select_related("event", "endpoint").order_by("event_id")[:5]
+    for candidate in candidates:
         now = timezone.now()
         hold = timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 30)
+        # Compare and set on the row as read: still PENDING, due, unclaimed, and not attempted
+        # since (another run may have sent it and scheduled a retry in between).
         claimed = (
-            WebhookDelivery.objects.filter(pk=candidate, state=DeliveryState.PENDING)
+            WebhookDelivery.objects.filter(
+                pk=candidate.pk,
+                state=DeliveryState.PENDING,
+                attempts=candidate.attempts,
+                next_attempt_at__lte=now,
+            )
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
             .update(claimed_until=now + hold)
         )
         if claimed:
-            return WebhookDelivery.objects.select_related("event", "endpoint").get(pk=candidate)
+            return candidate
     return None
 
 
