@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from orders.models import IdempotencyRecord
 from tests import factories
 from tests.webhook_support import deliver_until_settled
 from webhooks.models import WebhookEndpoint
@@ -78,3 +79,17 @@ def test_a_rotation_signs_with_both_secrets_until_the_grace_ends(api, receiver):
     Webhook(new).verify(after.body, after.headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(old).verify(after.body, after.headers)
+
+
+def test_a_repeated_create_makes_nothing_new_and_answers_without_the_secret(api, receiver):
+    # given an endpoint created with an Idempotency-Key
+    body = {"url": receiver.url}
+    first = api.post("/webhook-endpoints", body, key="create-hooks-1")
+    # when the same request comes again with the same key
+    again = api.post("/webhook-endpoints", body, key="create-hooks-1")
+    # then it is the same endpoint, replayed without its secret (never stored outside the endpoint)
+    assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (201, 201, "true")
+    assert again.json()["id"] == first.json()["id"] and "secret" not in again.json()
+    assert WebhookEndpoint.objects.count() == 1
+    stored = list(IdempotencyRecord.objects.values_list("response_body", flat=True))
+    assert first.json()["secret"] not in str(stored)

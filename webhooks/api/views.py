@@ -1,8 +1,8 @@
 """Webhook endpoints, their deliveries and the event feed in the partner API. Thin: services decide.
 
-Creating an endpoint and rotating its secret are not Idempotency-Key writes: their answer holds
-the secret, which Tessera keeps only sealed, never in a stored answer to replay. A test ping is
-not one either: it only sends a request, and it waits on the network outside any transaction.
+Every write takes an Idempotency-Key. The answers of create and rotate-secret hold the secret,
+which Tessera keeps only sealed: the answer stored for a replay leaves it out (``stored_data``),
+so a repeat with the same key answers the endpoint without its secret.
 """
 
 from django.urls import reverse
@@ -54,8 +54,12 @@ def _endpoint(request, endpoint_id):
     return endpoint
 
 
-def _with_secret(endpoint, secret: str) -> dict:
-    return EndpointWithSecretOut(endpoint, context={"secret": secret}).data
+def _with_secret(endpoint, secret: str, **kwargs) -> Response:
+    """The answer holding the secret; the stored answer, replayed to a repeat, does not."""
+    shown = EndpointWithSecretOut(endpoint, context={"secret": secret}).data
+    response = Response(shown, **kwargs)
+    response.stored_data = {name: value for name, value in shown.items() if name != "secret"}
+    return response
 
 
 class EndpointCollection(PartnerAPIView):
@@ -77,12 +81,13 @@ class EndpointCollection(PartnerAPIView):
         summary="Add a webhook endpoint; its signing secret is in this answer only",
         description=(
             "The URL must be https and resolve to public addresses (loopback, private and link-local "
-            "ones are refused). Not an Idempotency-Key write: the answer holds the secret, which is "
-            "stored only sealed; a repeated request makes a second endpoint."
+            "ones are refused). The secret is in this answer only: a repeat with the same "
+            "Idempotency-Key answers the endpoint without it (rotate it if the answer was lost)."
         ),
         request=EndpointCreateIn,
         responses={201: EndpointWithSecretOut, **write_errors()},
     )
+    @idempotent
     def post(self, request):
         data = self.validated(EndpointCreateIn, request)
         endpoint, secret = endpoints.endpoint_create(
@@ -92,8 +97,9 @@ class EndpointCollection(PartnerAPIView):
             description=data.get("description", ""),
             enabled=data.get("enabled", True),
         )
-        return Response(
-            _with_secret(endpoint, secret),
+        return _with_secret(
+            endpoint,
+            secret,
             status=status.HTTP_201_CREATED,
             headers={"Location": reverse("api:webhook-endpoint", args=[endpoint.pk])},
         )
@@ -184,29 +190,35 @@ class EndpointRotateSecret(PartnerAPIView):
         summary="A new signing secret, in this answer only; the old one signs too for 24 hours",
         description=(
             "Until previousSecretExpiresAt every webhook carries two signatures in webhook-signature, "
-            "one per secret, so a receiver can switch at its own pace. Not an Idempotency-Key write."
+            "one per secret, so a receiver can switch at its own pace. A repeat with the same "
+            "Idempotency-Key answers without the secret."
         ),
         parameters=[ENDPOINT_ID],
         request=None,
         responses={200: EndpointWithSecretOut, **write_errors()},
     )
+    @idempotent
     def post(self, request, webhook_endpoint_id):
         self.validated(NoBodyIn, request)
         endpoint, secret = endpoints.endpoint_rotate_secret(
             partner_id=request.user.partner.pk, endpoint_id=webhook_endpoint_id
         )
-        return Response(_with_secret(endpoint, secret))
+        return _with_secret(endpoint, secret)
 
 
 class EndpointTest(PartnerAPIView):
     @extend_schema(
         operation_id="testWebhookEndpoint",
         summary="Send a signed ping event to the endpoint now and say what it answered",
-        description="The ping (type ping) is not in the feed and is not retried; 5-second timeout.",
+        description=(
+            "The ping (type ping) is not in the feed and is not retried; 5-second timeout. A repeat "
+            "with the same Idempotency-Key answers what the first ping got, without sending again."
+        ),
         parameters=[ENDPOINT_ID],
         request=None,
         responses={200: WebhookTestOut, **write_errors()},
     )
+    @idempotent
     def post(self, request, webhook_endpoint_id):
         self.validated(NoBodyIn, request)
         message_id, answer = endpoints.endpoint_test(
