@@ -47,7 +47,9 @@ def test_filters_by_type_and_order(api):
 def test_an_unknown_type_or_a_bad_cursor_is_a_clear_problem(api):
     bad_type = api.get("/events", {"type": "order.teleported"})
     bad_cursor = api.get("/events", {"after": "nonsense"})
+    unknown_cursor = api.get("/events", {"after": "evt_" + "0" * 32})
     bad_limit = api.get("/events", {"limit": "1000"})
     assert bad_type.status_code == 400 and "type" in bad_type.json()["errors"]
-    assert (bad_cursor.status_code, bad_cursor.json()["errorCode"]) == (404, "EVENT_NOT_FOUND")
+    assert bad_cursor.status_code == 400 and "after" in bad_cursor.json()["errors"]
+    assert (unknown_cursor.status_code, unknown_cursor.json()["errorCode"]) == (404, "EVENT_NOT_FOUND")
     assert bad_limit.status_code == 400 and "limit" in bad_limit.json()["errors"]

@@ -7,6 +7,7 @@ workers deliver them (webhooks.services.delivery). A delivery's ``state`` is ope
 audited: its attempts are its trail, so it is a plain field rather than an FSM status.
 """
 
+import re
 import uuid
 
 from django.db import models
@@ -16,6 +17,7 @@ from orders.models import Order, Partner
 from tessera.ids import time_ordered_uuid
 
 EVENT_ID_PREFIX = "evt_"
+EVENT_ID_PATTERN = r"evt_[0-9a-f]{32}"
 ENDPOINT_ID_PREFIX = "we_"
 
 
@@ -52,13 +54,10 @@ class WebhookEvent(models.Model):
 
 
 def parse_event_id(raw: str) -> uuid.UUID | None:
-    """The UUID of ``evt_<32 hex digits>``, or None when ``raw`` is not one."""
-    if not raw.startswith(EVENT_ID_PREFIX):
+    """The UUID of ``evt_<32 lower-case hex digits>``, or None when ``raw`` is not one."""
+    if not re.fullmatch(EVENT_ID_PATTERN, raw):
         return None
-    try:
-        return uuid.UUID(hex=raw.removeprefix(EVENT_ID_PREFIX))
-    except ValueError:
-        return None
+    return uuid.UUID(hex=raw.removeprefix(EVENT_ID_PREFIX))
 
 
 class WebhookEndpoint(models.Model):

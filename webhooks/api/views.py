@@ -32,7 +32,7 @@ from webhooks.api.serializers import (
     WebhookTestOut,
 )
 from webhooks.errors import EventNotFound, WebhookDeliveryNotFound, WebhookEndpointNotFound
-from webhooks.models import parse_event_id
+from webhooks.models import EVENT_ID_PATTERN, parse_event_id
 from webhooks.services import endpoints, redelivery
 
 ENDPOINT_ID = OpenApiParameter(
@@ -321,9 +321,15 @@ class EventFeed(PartnerAPIView):
             "id you processed as after. An after id that is not one of yours is 404."
         ),
         parameters=[
-            OpenApiParameter("after", OpenApiTypes.STR, description="An event id (evt_...): start after it."),
             OpenApiParameter(
-                "limit", OpenApiTypes.INT, description=f"1 to {FEED_MAX}; {FEED_DEFAULT} by default."
+                "after",
+                {"type": "string", "pattern": f"^{EVENT_ID_PATTERN}$"},
+                description="An event id of yours (evt_...): the events after it.",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": FEED_MAX},
+                description=f"How many events at most; {FEED_DEFAULT} by default.",
             ),
         ],
         responses={200: EVENT_PAGE, **read_errors()},
@@ -336,7 +342,11 @@ class EventFeed(PartnerAPIView):
         events = filters.filter_queryset(selectors.events_of(partner_id=partner_id))
         if "after" in params:
             after = parse_event_id(params["after"])
-            if after is None or selectors.event_for_partner(partner_id=partner_id, event_id=after) is None:
+            if after is None:
+                raise InvalidFilter(
+                    "after is not valid.", errors={"after": ["Expected an event id, evt_..."]}
+                )
+            if selectors.event_for_partner(partner_id=partner_id, event_id=after) is None:
                 raise EventNotFound("No such event.", after=params["after"])
             events = events.filter(pk__gt=after)
         items = list(events[: limit + 1])
