@@ -88,7 +88,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 # Draw the lifecycle from the code (needs Graphviz's `dot`: apt-get install graphviz).
-LIFECYCLES := orders.Order orders.OrderLine payments.Payment payments.Refund suppliers.InventoryCode
+LIFECYCLES := orders.Order orders.OrderLine payments.Payment payments.Refund payments.WalletHold suppliers.InventoryCode
 graph: install
 	@for model in $(LIFECYCLES); do \
 		name=$$(echo $${model#*.} | tr A-Z a-z); \

@@ -230,6 +230,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryEnum": "suppliers.models.Delivery",
         "DeliveryModeEnum": "suppliers.models.DeliveryMode",
         "BillingModeEnum": "orders.statuses.BillingMode",
+        "PaymentMethodEnum": ["wallet", "invoice"],
         "EventTypeEnum": "tessera.event_types.EventType",
     },
     "POSTPROCESSING_HOOKS": [

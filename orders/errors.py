@@ -68,8 +68,8 @@ class PriceChanged(TesseraError):
     http_status = 409
     fault = "client"
     suggested_action = (
-        "The total is not your expectedTotal. Read context.total, and finalize with it (new "
-        "Idempotency-Key) if you accept it."
+        "The total is not your expectedTotal. Read context.total, and send the request again with it "
+        "(new Idempotency-Key) if you accept it."
     )
 
 

@@ -2,12 +2,12 @@
 
 The order of locking is: Order, then its OrderLines by primary key, then their Vouchers by
 primary key, then their stock codes by primary key, then Offers by primary key, then Wallet, then
-Payment/Refund (payments/locks.py). A query that may lock several rows is ordered by ``pk`` before
-``select_for_update()``, so two transactions meet the rows in the same order. Rows locked one at a
-time (an API key, an Idempotency-Key) are taken in no transaction that holds any of the above.
-Two locking reads stay with their use case, both by primary key: stock allocation claims free
-codes with SKIP LOCKED (orders.stock, it never waits), and key rotation locks a sealed table's
-rows in batches (orders.services.key_rotation).
+WalletHold, then Payment/Refund (payments/locks.py). A query that may lock several rows is
+ordered by ``pk`` before ``select_for_update()``, so two transactions meet the rows in the same
+order. Rows locked one at a time (an API key, an Idempotency-Key) are taken in no transaction
+that holds any of the above. Two locking reads stay with their use case, both by primary key:
+stock allocation claims free codes with SKIP LOCKED (orders.stock, it never waits), and key
+rotation locks a sealed table's rows in batches (orders.services.key_rotation).
 """
 
 from collections.abc import Iterable, Sequence

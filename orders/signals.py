@@ -10,9 +10,18 @@ that does something outside the database starts it after the commit.
 
 from django.dispatch import Signal
 
-# A PENDING order ended without being paid: canceled or expired (kwargs: order, actor, reason).
-# Payments cancels its live unpaid gateway payment.
+# A PENDING order ended without being paid: canceled, expired or its reservation failed
+# (kwargs: order, actor, reason). Payments cancels its live unpaid gateway payment and releases
+# an instant order's wallet hold.
 order_ended_unpaid = Signal()
+
+# An instant order was created: its payment method was chosen with it (order.payment_method set;
+# kwargs: order, actor). Payments holds its total on the wallet; raising undoes the creation.
+instant_order_created = Signal()
+
+# Every line of a PENDING order is RESERVED (kwargs: order, lines, actor). Payments finalizes
+# an instant order there and then, in the worker's transaction.
+order_reserved = Signal()
 
 # Lines of a finalized order failed to be delivered (kwargs: order, lines, actor).
 # Payments gives their money back.

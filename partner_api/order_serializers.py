@@ -16,11 +16,12 @@ from orders.api.voucher_serializers import (
     sub_status_field,
 )
 from orders.models import Order, OrderEvent, OrderLine, Traveller
-from orders.services.inputs import ContactInput, TravellerInput
+from orders.services.inputs import ContactInput, LineInput, PaymentInput, TravellerInput
 from orders.statuses import BillingMode
 from partner_api.actions import ACTIONS, available_actions
 from payments.api.refund_serializers import RefundOut
 from payments.models import Payment
+from suppliers.services import MAX_QUANTITY
 from tessera.api.base import InvalidBody
 from tessera.api.fields import DecimalStringField, MoneyField
 from tessera.event_types import EventType
@@ -106,14 +107,81 @@ class MetadataField(serializers.JSONField):
         super().__init__(required=False, validators=[validate_metadata], **kwargs)
 
 
+class LineIn(serializers.Serializer):
+    productId = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+    denomination = DecimalStringField(required=False, help_text='For vouchers: a face value, e.g. "50.00".')
+
+
+class MoneyIn(serializers.Serializer):
+    amount = DecimalStringField(help_text='Decimal string, e.g. "260.32".')
+    currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217 code, e.g. EUR.")
+
+
+class PaymentIn(serializers.Serializer):
+    method = serializers.ChoiceField(choices=["wallet", "invoice"], help_text="How you pay.")
+    expectedTotal = MoneyIn(
+        help_text="The total you agree to pay; a different total is PRICE_CHANGED and creates nothing."
+    )
+
+
 class OrderCreateIn(serializers.Serializer):
     offers = serializers.ListField(
-        child=serializers.UUIDField(), min_length=1, max_length=20, help_text="Ids of offers to order."
+        child=serializers.UUIDField(),
+        required=False,
+        min_length=1,
+        max_length=20,
+        help_text="Ids of offers to order. Give offers or lines, not both.",
+    )
+    lines = LineIn(
+        many=True,
+        required=False,
+        min_length=1,
+        max_length=20,
+        help_text="Products to order, priced now (each kept as an offer). Give offers or lines, not both.",
+    )
+    payment = PaymentIn(
+        required=False,
+        help_text=(
+            "Makes an instant order: paid as soon as every line is reserved, then issued, with no "
+            "finalize call. wallet holds the total on your wallet now (402 if it is not available)."
+        ),
     )
     travellers = TravellerIn(many=True, required=False, max_length=20)
     contact = ContactIn(required=False)
     externalReference = serializers.CharField(required=False, allow_blank=True, max_length=128)
     metadata = MetadataField()
+
+    def validate(self, attrs):
+        if "offers" not in attrs and "lines" not in attrs:
+            raise serializers.ValidationError(
+                {"offers": ["Give offers (ids of quoted offers) or lines (products to order)."]}
+            )
+        if "offers" in attrs and "lines" in attrs:
+            raise serializers.ValidationError({"lines": ["Give offers or lines, not both."]})
+        return attrs
+
+    @staticmethod
+    def lines_input(data: dict) -> list[LineInput]:
+        return [
+            LineInput(
+                product_id=line["productId"],
+                quantity=line["quantity"],
+                denomination=line.get("denomination"),
+            )
+            for line in data.get("lines", [])
+        ]
+
+    @staticmethod
+    def payment_input(data: dict) -> PaymentInput | None:
+        if "payment" not in data:
+            return None
+        payment = data["payment"]
+        return PaymentInput(
+            method=payment["method"],
+            expected_amount=payment["expectedTotal"]["amount"],
+            expected_currency=payment["expectedTotal"]["currency"],
+        )
 
 
 class ZonedDateTimeField(serializers.DateTimeField):

@@ -118,8 +118,14 @@ class OrderCollection(PartnerAPIView):
 
     @extend_schema(
         operation_id="createOrder",
-        summary="Create an order from offers",
-        description="Answers 202 with the order PENDING and its lines RESERVING; poll it (Location).",
+        summary="Create an order from offers or products, optionally paid at once (instant)",
+        description=(
+            "Answers 202 with the order PENDING and its lines RESERVING. Give offers (ids from POST "
+            "/offers) or lines (products, priced now). Without payment, poll the order (Location) "
+            "and finalize it once every line is RESERVED. With payment it is an instant order: "
+            "wallet holds the total at once (402 INSUFFICIENT_BALANCE creates nothing), and the "
+            "order is paid and issued as soon as every line is reserved, with no further call."
+        ),
         request=OrderCreateIn,
         responses={202: OrderOut, **write_errors()},
     )
@@ -128,7 +134,9 @@ class OrderCollection(PartnerAPIView):
         data = self.validated(OrderCreateIn, request)
         order = creation.order_create(
             partner=request.user.partner,
-            offer_ids=data["offers"],
+            offer_ids=data.get("offers", ()),
+            lines=OrderCreateIn.lines_input(data),
+            payment=OrderCreateIn.payment_input(data),
             travellers=travellers_input(data.get("travellers", [])),
             contact=ContactIn.to_input(data.get("contact", {})),
             external_reference=data.get("externalReference", ""),

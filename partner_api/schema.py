@@ -85,7 +85,7 @@ class PartnerAutoSchema(AutoSchema):
             parameters.append(READ_RETRY_AFTER)
         if self.method == "POST":
             parameters.append(LOCATION)
-        return [*parameters, CORRELATION_ID, CLIENT_NAME, CORRELATION_ID_ECHO]
+        return [*parameters, CORRELATION_ID, CLIENT_NAME, CORRELATION_ID_ECHO, *RATE_LIMIT_HEADERS]
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -144,6 +144,32 @@ LOCATION = OpenApiParameter(
     required=True,
     description="The path of what was accepted; poll it.",
 )
+_RATE_LIMITED = "On every answer to an authenticated request, 429 included"
+RATE_LIMIT_HEADERS = [
+    OpenApiParameter(
+        name,
+        {"type": "integer", "minimum": 0},
+        OpenApiParameter.HEADER,
+        response=True,
+        description=f"{description} {_RATE_LIMITED} (per API key's partner and X-Client-Name).",
+    )
+    for name, description in (
+        ("RateLimit-Limit", "Requests allowed per window."),
+        ("RateLimit-Remaining", "Requests left in the window now; 0 means the next is a 429."),
+        (
+            "RateLimit-Reset",
+            "Seconds until the oldest request counted leaves the window (one more allowed).",
+        ),
+    )
+] + [
+    OpenApiParameter(
+        "RateLimit-Policy",
+        {"type": "string", "example": "1200;w=60"},
+        OpenApiParameter.HEADER,
+        response=True,
+        description=f"The limit and its window in seconds (IETF RateLimit draft). {_RATE_LIMITED}.",
+    )
+]
 _RETRY_AFTER = "Seconds to wait before retrying"
 READ_RETRY_AFTER = OpenApiParameter(
     "Retry-After",

@@ -10,10 +10,11 @@ from django.utils.html import format_html, format_html_join
 
 from orders.models import Order, OrderEvent
 from payments.admin_refunds import MoneyOwedFilter, RefundLineInline, RefundPermissionMixin, send_money_again
-from payments.admin_wallets import LowBalanceFilter, WalletTopUpMixin
+from payments.admin_wallets import LEDGER_SHOWN, LowBalanceFilter, WalletTopUpMixin
 from payments.invoice_documents import credit_note_pdf_response, invoice_csv_response, invoice_pdf_response
 from payments.models import (
     CreditNote,
+    HoldStatus,
     Invoice,
     InvoiceItem,
     InvoiceStatus,
@@ -69,13 +70,37 @@ def timeline(subject_type: str, obj) -> str:
 
 @admin.register(Wallet)
 class WalletAdmin(WalletTopUpMixin, ReadOnlyModelAdmin):
-    list_display = ["partner", "currency", money("balance"), "updated_at"]
+    list_display = ["partner", "currency", money("balance"), money("held"), money("available"), "updated_at"]
     list_filter = [LowBalanceFilter, "currency"]
     list_select_related = ["partner"]
     search_fields = ["partner__name"]
-    fields = ["partner", "currency", "current", "updated_at", "ledger"]
-    readonly_fields = ["current", "ledger"]
+    fields = ["partner", "currency", "current", "on_hold", "spendable", "updated_at", "holds", "ledger"]
+    readonly_fields = ["current", "on_hold", "spendable", "holds", "ledger"]
     current = staticmethod(money("balance", label="balance"))
+    on_hold = staticmethod(money("held", label="held for instant orders"))
+    spendable = staticmethod(money("available", label="available"))
+
+    @admin.display(description="holds now")
+    def holds(self, wallet: Wallet) -> str:
+        """The instant orders whose totals this wallet holds, newest first."""
+        held = wallet.holds.filter(status=HoldStatus.HELD).select_related("order").order_by("-created_at")
+        rows = format_html_join(
+            "",
+            '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td></tr>',
+            (
+                (
+                    staff_time(hold.created_at),
+                    reverse("admin:orders_order_change", args=[hold.order_id]),
+                    hold.order.reference,
+                    f"{format_amount(hold.amount, wallet.currency)} {wallet.currency}",
+                )
+                for hold in held[:LEDGER_SHOWN]
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>since</th><th>order</th><th>amount</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
 
 
 @admin.register(LedgerEntry)

@@ -15,7 +15,10 @@ class InsufficientBalance(TesseraError):
     http_status = 402
     fault = "client"
     retryable = True
-    suggested_action = "Top up the wallet, then finalize again with a new Idempotency-Key."
+    suggested_action = (
+        "Top up the wallet (or let orders holding money end), then send the request again with a new "
+        "Idempotency-Key. context.available is what you may spend now."
+    )
 
 
 class WalletNotFound(NotFound):

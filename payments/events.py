@@ -6,9 +6,10 @@ type their ``@transition`` names; the names of these are in tessera.event_types.
 
 from orders.events import record
 from orders.models import OrderEvent
-from payments.models import Checkout, CreditNote, Invoice, Payment, Refund
+from payments.models import Checkout, CreditNote, Invoice, Payment, Refund, WalletHold
 from tessera.actors import WORKER, Actor
 from tessera.event_types import EventType
+from tessera.money import format_amount
 from tessera.times import iso_utc_or_none
 
 
@@ -19,6 +20,23 @@ def payment_created(payment: Payment, *, actor: Actor, payload: dict) -> OrderEv
         event=EventType.PAYMENT_CREATED,
         actor=actor,
         to_status=payment.status,
+        payload=payload,
+    )
+
+
+def wallet_hold_placed(hold: WalletHold, *, actor: Actor, available, currency: str) -> OrderEvent:
+    """An instant order's total was set aside; ``available`` is what the wallet has left to spend."""
+    payload = {
+        "amount": format_amount(hold.amount, currency),
+        "currency": currency,
+        "available": format_amount(available, currency),
+    }
+    return record(
+        order_id=hold.order_id,
+        subject_id=hold.pk,
+        event=EventType.WALLET_HOLD_PLACED,
+        actor=actor,
+        to_status=hold.status,
         payload=payload,
     )
 

@@ -1,5 +1,5 @@
 """Row locks of the money side, after orders' (orders/locks.py): Order, its lines, their vouchers
-and stock codes, Offers, then Wallet, then Payment, Invoice, DocumentSequence.
+and stock codes, Offers, then Wallet, then WalletHold, then Payment, Invoice, DocumentSequence.
 
 Refunds are changed under their order's lock (payments.services.refunds.lock_order_of_refund), so
 they need none of their own. A query that may lock several rows is ordered by ``pk`` before
@@ -8,7 +8,16 @@ they need none of their own. A query that may lock several rows is ordered by ``
 
 from orders.models import Order
 from payments.errors import WalletNotFound
-from payments.models import LIVE_PAYMENT_STATUSES, DocumentSequence, Invoice, InvoiceStatus, Payment, Wallet
+from payments.models import (
+    LIVE_PAYMENT_STATUSES,
+    DocumentSequence,
+    HoldStatus,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    Wallet,
+    WalletHold,
+)
 
 
 def lock_wallet(*, partner_id: int, currency: str) -> Wallet:
@@ -16,6 +25,11 @@ def lock_wallet(*, partner_id: int, currency: str) -> Wallet:
     if wallet is None:
         raise WalletNotFound(f"No {currency} wallet for this partner.", currency=currency)
     return wallet
+
+
+def lock_held_hold(order: Order) -> WalletHold | None:
+    """The order's hold if it is still HELD, locked (the caller has locked its wallet)."""
+    return WalletHold.objects.select_for_update().filter(order=order, status=HoldStatus.HELD).first()
 
 
 def lock_payment(payment_id) -> Payment:

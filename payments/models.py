@@ -1,11 +1,14 @@
-"""The money: wallets and their immutable ledger, payments, refunds, invoices and credit notes.
+"""The money: wallets and their immutable ledger, holds, payments, refunds, invoices and credit notes.
 
 A wallet's balance is the sum of its ledger entries; the balance column caches it, is changed in
 the same transaction as the entry, and a database constraint keeps it from going below zero.
+A hold sets part of the balance aside for an instant order (``WalletHold``); ``held`` caches the
+sum of the HELD holds and a constraint keeps it within the balance, so the available balance
+(balance − held) is never negative either.
 """
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders.statuses import BillingMode
@@ -19,16 +22,24 @@ class Wallet(models.Model):
     partner = models.ForeignKey("orders.Partner", on_delete=models.PROTECT, related_name="wallets")
     currency = models.CharField(max_length=3)
     balance = amount_field(default=0)
+    held = amount_field(default=0, help_text="Set aside for instant orders not yet paid (HELD holds).")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["partner", "currency"], name="wallet_partner_currency"),
             models.CheckConstraint(condition=Q(balance__gte=0), name="wallet_balance_not_negative"),
+            models.CheckConstraint(condition=Q(held__gte=0), name="wallet_held_not_negative"),
+            models.CheckConstraint(condition=Q(held__lte=F("balance")), name="wallet_held_within_balance"),
         ]
 
     def __str__(self) -> str:
         return f"{self.partner} {self.currency}"
+
+    @property
+    def available(self):
+        """What a new order may spend: the balance less what holds set aside."""
+        return self.balance - self.held
 
 
 class LedgerKind(models.TextChoices):
@@ -93,6 +104,64 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRowError("Ledger entries are immutable; book a new entry instead.")
+
+
+class HoldStatus(models.TextChoices):
+    HELD = "HELD", "Held"
+    CAPTURED = "CAPTURED", "Captured"
+    RELEASED = "RELEASED", "Released"
+
+
+class WalletHold(ConcurrentTransitionMixin, models.Model):
+    """An instant order's total set aside on its partner's wallet until the order is paid or ends.
+
+    Not a ledger entry: no money has moved while it is HELD, and a hold that is released would
+    need a second, compensating entry to undo the first, so every canceled instant order would
+    leave two lines in the partner's statement. The ledger keeps recording movements only
+    (ledger sum = balance at all times); the hold lowers the *available* balance through
+    ``Wallet.held``. Capturing it books the order's one DEBIT (``ledger_entry``); releasing it
+    books nothing.
+    """
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="holds")
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="wallet_hold")
+    amount = amount_field()
+    status = FSMField(max_length=10, choices=HoldStatus.choices, default=HoldStatus.HELD, protected=True)
+    ledger_entry = models.OneToOneField(
+        LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="hold"
+    )
+    release_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="wallet_hold_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["wallet", "status"], name="wallet_hold_wallet_status")]
+
+    def __str__(self) -> str:
+        currency = self.wallet.currency
+        return f"Hold {format_amount(self.amount, currency)} {currency} ({self.status})"
+
+    @transition(
+        field=status,
+        source=HoldStatus.HELD,
+        target=HoldStatus.CAPTURED,
+        custom={"event": EventType.WALLET_HOLD_CAPTURED},
+    )
+    def capture(self, *, entry: LedgerEntry) -> None:
+        self.ledger_entry = entry
+
+    @transition(
+        field=status,
+        source=HoldStatus.HELD,
+        target=HoldStatus.RELEASED,
+        custom={"event": EventType.WALLET_HOLD_RELEASED},
+    )
+    def release(self, *, reason: str) -> None:
+        self.release_reason = reason[:255]
 
 
 class PaymentStatus(models.TextChoices):

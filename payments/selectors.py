@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from payments.models import LedgerEntry, Wallet
 
@@ -22,10 +22,12 @@ def ledger_of(wallet: Wallet) -> QuerySet[LedgerEntry]:
 
 
 def wallets_running_low() -> QuerySet[Wallet]:
-    """Wallets of active partners with less than WALLET_LOW_BALANCE left, emptiest first."""
+    """Wallets of active partners with less than WALLET_LOW_BALANCE available (the balance less
+    what instant orders hold), emptiest first."""
     threshold = Decimal(settings.WALLET_LOW_BALANCE)
     return (
-        Wallet.objects.filter(balance__lt=threshold, partner__is_active=True)
+        Wallet.objects.annotate(spendable=F("balance") - F("held"))
+        .filter(spendable__lt=threshold, partner__is_active=True)
         .select_related("partner")
-        .order_by("balance", "pk")
+        .order_by("spendable", "pk")
     )

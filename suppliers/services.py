@@ -19,6 +19,17 @@ def offer_quote(
     *, partner, product_id: int, quantity: int = 1, denomination: Decimal | str | None = None
 ) -> Offer:
     """A priced offer for ``partner`` that holds for OFFER_VALIDITY."""
+    offer = offer_price(partner=partner, product_id=product_id, quantity=quantity, denomination=denomination)
+    with transaction.atomic():
+        offer.save(force_insert=True)
+    return offer
+
+
+def offer_price(
+    *, partner, product_id: int, quantity: int = 1, denomination: Decimal | str | None = None
+) -> Offer:
+    """The offer ``offer_quote`` would make, not written: an order made straight from products
+    (orders.services.creation) writes its snapshots with its other rows."""
     product = sellable_products().filter(pk=product_id).first()
     if product is None:
         raise ProductNotFound("No such product.", product_id=product_id)
@@ -47,18 +58,17 @@ def offer_quote(
         "currency": product.currency,
         "quotedAt": iso_utc(now),
     }
-    with transaction.atomic():
-        return Offer.objects.create(
-            partner=partner,
-            product=product,
-            quantity=quantity,
-            unit_price=unit_price,
-            total_amount=quantize(unit_price * quantity, product.currency),
-            currency=product.currency,
-            denomination=face_value,
-            snapshot=snapshot,
-            expires_at=now + settings.OFFER_VALIDITY,
-        )
+    return Offer(
+        partner=partner,
+        product=product,
+        quantity=quantity,
+        unit_price=unit_price,
+        total_amount=quantize(unit_price * quantity, product.currency),
+        currency=product.currency,
+        denomination=face_value,
+        snapshot=snapshot,
+        expires_at=now + settings.OFFER_VALIDITY,
+    )
 
 
 def _unit_price(product: Product, denomination) -> tuple[Decimal, Decimal | None]:

@@ -1,8 +1,8 @@
 """The audit vocabulary: every type of event an order's trail can hold, as a partner reads it.
 
 A type is ``<subject>.<what happened>``: the subject is the kind of record it is about (order,
-line, payment, refund, voucher, checkout, invoice, credit_note, stock_code, wallet), the same word
-as the event's ``subject_type``; what happened is a past participle or the status reached, in
+line, payment, refund, voucher, checkout, invoice, credit_note, stock_code, wallet, wallet_hold),
+the same word as the event's ``subject_type``; what happened is a past participle or the status reached, in
 snake_case (``order.finalized``, ``line.issued``, ``refund.supplier_retry_scheduled``). Partners'
 webhooks carry these names (webhooks.catalog maps the few that differ), so a type is never
 renamed without a data migration.
@@ -94,6 +94,9 @@ class EventType(models.TextChoices):
     STOCK_CODE_REVOKED = "stock_code.revoked", "Stock code revoked"
 
     WALLET_TOPPED_UP = "wallet.topped_up", "Wallet topped up"
+    WALLET_HOLD_PLACED = "wallet_hold.placed", "Order total held on the wallet"
+    WALLET_HOLD_CAPTURED = "wallet_hold.captured", "Held amount debited from the wallet"
+    WALLET_HOLD_RELEASED = "wallet_hold.released", "Held amount released to the wallet"
 
     @property
     def subject(self) -> str:

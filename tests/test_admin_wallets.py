@@ -116,3 +116,17 @@ def test_the_low_balance_filter_lists_wallets_under_the_threshold(client, settin
     page = support.get(reverse("admin:payments_wallet_changelist"), {"low": "yes"}).content.decode()
 
     assert "Low Ltd" in page and "Rich Ltd" not in page
+
+
+def test_the_low_balance_filter_counts_what_instant_orders_hold(client, settings):
+    # Given a wallet of 500.00 of which 450.00 is held for instant orders not yet paid
+    settings.WALLET_LOW_BALANCE = "100.00"
+    partner = factories.partner(wallet="500.00", name="Held Ltd")
+    Wallet.objects.filter(partner=partner).update(held=Decimal("450.00"))
+    support = login(client, "desk", role="Support")
+
+    # When staff list the wallets running low
+    page = support.get(reverse("admin:payments_wallet_changelist"), {"low": "yes"}).content.decode()
+
+    # Then it is listed: 50.00 is all its partner can still spend
+    assert "Held Ltd" in page

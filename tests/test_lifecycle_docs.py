@@ -17,7 +17,14 @@ def edges(dot_source: str) -> set[tuple[str, str, str]]:
 
 @pytest.mark.parametrize(
     "model",
-    ["orders.Order", "orders.OrderLine", "payments.Payment", "payments.Refund", "suppliers.InventoryCode"],
+    [
+        "orders.Order",
+        "orders.OrderLine",
+        "payments.Payment",
+        "payments.Refund",
+        "payments.WalletHold",
+        "suppliers.InventoryCode",
+    ],
 )
 def test_committed_diagram_matches_the_state_machine(model):
     out = StringIO()

@@ -85,7 +85,7 @@ def attention_dashboard(context) -> dict:
             "shown": [
                 (
                     str(wallet),
-                    f"{format_amount(wallet.balance, wallet.currency)} {wallet.currency}",
+                    f"{format_amount(wallet.available, wallet.currency)} {wallet.currency} available",
                     reverse("admin:payments_wallet_change", args=[wallet.pk]),
                 )
                 for wallet in low[:WALLETS_SHOWN]

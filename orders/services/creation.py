@@ -1,4 +1,11 @@
-"""Creating an order from offers: lines start RESERVING and their reservation is queued."""
+"""Creating an order from offers, or straight from products: lines start RESERVING and their
+reservation is queued.
+
+An instant order names its payment method with it (``PaymentInput``): the order keeps the method
+from the start, ``instant_order_created`` lets payments hold its total on the wallet in this
+transaction (so a 402 creates nothing), and the worker finalizes it once every line is RESERVED
+(``orders.signals.order_reserved``).
+"""
 
 from collections.abc import Sequence
 from uuid import UUID
@@ -8,28 +15,34 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders import events, queue, selectors
-from orders.errors import CurrencyMismatch, InvalidTravellers
+from orders.errors import BillingModeNotAllowed, CurrencyMismatch, InvalidTravellers, PriceChanged
 from orders.events import batched
 from orders.locks import lock_offers
 from orders.models import Order, OrderLine, Partner, Traveller
 from orders.services import expiry
-from orders.services.inputs import ContactInput, TravellerInput
+from orders.services.inputs import ContactInput, LineInput, PaymentInput, TravellerInput
+from orders.signals import instant_order_created
+from orders.statuses import BillingMode
 from orders.stock import stock_allocate
 from suppliers.errors import OfferAlreadyUsed, OfferExpired, OfferNotFound
 from suppliers.models import Offer
+from suppliers.services import offer_price
 from tessera.actors import Actor
 from tessera.errors import InvalidInput
-from tessera.money import ZERO, format_amount, quantize
+from tessera.money import ZERO, format_amount, parse_exact, quantize
 
 MAX_OFFERS = 20
 MAX_TRAVELLERS = 20
 NO_CONTACT = ContactInput()
+INSTANT_METHODS = (BillingMode.WALLET, BillingMode.INVOICE)
 
 
 def order_create(
     *,
     partner: Partner,
-    offer_ids: Sequence[UUID],
+    offer_ids: Sequence[UUID] = (),
+    lines: Sequence[LineInput] = (),
+    payment: PaymentInput | None = None,
     travellers: Sequence[TravellerInput] = (),
     contact: ContactInput = NO_CONTACT,
     external_reference: str = "",
@@ -38,7 +51,9 @@ def order_create(
     idempotency_key: str = "",
     actor: Actor,
 ) -> Order:
-    """Create a PENDING order; with ``idempotency_key``, a repeat returns the order made first.
+    """Create a PENDING order from ``offer_ids`` or from products (``lines``, quoted now); with
+    ``idempotency_key``, a repeat returns the order made first. With ``payment`` it is an instant
+    order (see the module's docstring).
 
     The new order comes back holding its lines and travellers (orders.selectors.order_details),
     as a fresh read with prefetches would; read it again to see later changes.
@@ -53,20 +68,24 @@ def order_create(
         )
         if existing is not None:
             return existing
-    if not offer_ids:
-        raise InvalidInput("An order needs at least one offer.")
-    if len(offer_ids) > MAX_OFFERS:
-        raise InvalidInput(f"An order takes at most {MAX_OFFERS} offers.")
-    if len(set(offer_ids)) != len(offer_ids):
-        raise InvalidInput("The same offer is listed twice.")
+    _check_sources(offer_ids, lines)
+    if payment is not None:
+        _check_method(partner, payment.method)
     validate_travellers(travellers)
     now = timezone.now()
+    quoted = _quote(partner, lines, now)
     with transaction.atomic(), batched():
-        offers = _lock_offers(partner, offer_ids)
-        _check_offers(offers, now)
+        if quoted:
+            offers = Offer.objects.bulk_create(quoted)
+        else:
+            offers = _lock_offers(partner, offer_ids)
+            _check_offers(offers, now)
+        _check_one_currency(offers)
         _check_traveller_count(offers, travellers)
         currency = offers[0].currency
         total = quantize(sum((offer.total_amount for offer in offers), ZERO), currency)
+        if payment is not None:
+            _check_expected_total(payment, total, currency)
         order = Order.objects.create(
             partner=partner,
             currency=currency,
@@ -79,27 +98,30 @@ def order_create(
             metadata=metadata or {},
             client_name=client_name,
             idempotency_key=idempotency_key,
+            payment_method=payment.method if payment is not None else "",
             expires_at=expiry.default_expiry(now),
         )
         people = create_travellers(order, travellers)
-        lines = _create_lines(order, offers, people)
+        order_lines = _create_lines(order, offers, people)
         # Codes from Tessera's own stock are claimed now, so running out is an error of this
         # request (OUT_OF_STOCK, nothing created) rather than a line failing in the background.
-        stock_allocate(lines=lines, actor=actor, at=now)
-        Offer.objects.filter(pk__in=[offer.pk for offer in offers]).update(used_at=now)
-        events.order_created(
-            order,
-            actor=actor,
-            payload={
-                "lines": len(lines),
-                "travellers": len(people),
-                "totalAmount": format_amount(total, currency),
-                "currency": currency,
-                "offers": [str(offer.pk) for offer in offers],
-            },
-        )
-        queue.reservation(line.pk for line in lines)
-    selectors.hold_new_order_details(order, lines=lines, travellers=people)
+        stock_allocate(lines=order_lines, actor=actor, at=now)
+        if not quoted:
+            Offer.objects.filter(pk__in=[offer.pk for offer in offers]).update(used_at=now)
+        payload = {
+            "lines": len(order_lines),
+            "travellers": len(people),
+            "totalAmount": format_amount(total, currency),
+            "currency": currency,
+            "offers": [str(offer.pk) for offer in offers],
+        }
+        if payment is not None:
+            payload["paymentMethod"] = payment.method
+        events.order_created(order, actor=actor, payload=payload)
+        if payment is not None:
+            instant_order_created.send(sender=Order, order=order, actor=actor)
+        queue.reservation(line.pk for line in order_lines)
+    selectors.hold_new_order_details(order, lines=order_lines, travellers=people)
     return order
 
 
@@ -113,6 +135,55 @@ def validate_travellers(travellers: Sequence[TravellerInput]) -> None:
             errors[str(index)] = [f"{name} is required" for name in missing]
     if errors:
         raise InvalidTravellers("Some travellers are incomplete.", errors=errors)
+
+
+def _check_sources(offer_ids: Sequence[UUID], lines: Sequence[LineInput]) -> None:
+    if bool(offer_ids) == bool(lines):
+        raise InvalidInput("Give either offers (ids of quoted offers) or lines (products), not both.")
+    count = len(offer_ids) or len(lines)
+    if count > MAX_OFFERS:
+        raise InvalidInput(f"An order takes at most {MAX_OFFERS} offers or lines.")
+    if len(set(offer_ids)) != len(offer_ids):
+        raise InvalidInput("The same offer is listed twice.")
+
+
+def _check_method(partner: Partner, method: str) -> None:
+    if method not in INSTANT_METHODS:
+        raise InvalidInput(f"Unknown payment method {method!r}.", allowed=list(INSTANT_METHODS))
+    if method not in partner.billing_modes:
+        raise BillingModeNotAllowed(
+            f"Billing mode {method!r} is not enabled for this partner.", allowed=partner.billing_modes
+        )
+
+
+def _quote(partner: Partner, lines: Sequence[LineInput], now) -> list[Offer]:
+    """Price each line as POST /offers would; the offers are written, used, with the order."""
+    offers = [
+        offer_price(
+            partner=partner,
+            product_id=line.product_id,
+            quantity=line.quantity,
+            denomination=line.denomination,
+        )
+        for line in lines
+    ]
+    for offer in offers:
+        offer.used_at = now
+    return offers
+
+
+def _check_expected_total(payment: PaymentInput, total, currency: str) -> None:
+    try:
+        expected = parse_exact(payment.expected_amount, payment.expected_currency)
+    except ValueError as exc:
+        raise InvalidInput(f"expectedTotal is not an amount in {payment.expected_currency}: {exc}") from exc
+    if payment.expected_currency != currency or expected != total:
+        raise PriceChanged(
+            f"The order's total is {format_amount(total, currency)} {currency}, not "
+            f"{format_amount(expected, payment.expected_currency)} {payment.expected_currency}.",
+            total=format_amount(total, currency),
+            currency=currency,
+        )
 
 
 def _lock_offers(partner: Partner, offer_ids: Sequence[UUID]) -> list[Offer]:
@@ -131,6 +202,9 @@ def _check_offers(offers: list[Offer], now) -> None:
             raise OfferExpired("This offer has expired.", offer=str(offer.pk))
         if not (offer.product.is_active and offer.product.supplier.is_active):
             raise OfferExpired("This product is no longer sold.", offer=str(offer.pk))
+
+
+def _check_one_currency(offers: list[Offer]) -> None:
     currencies = {offer.currency for offer in offers}
     if len(currencies) > 1:
         raise CurrencyMismatch(

@@ -31,7 +31,7 @@ from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.services.cancellation import release_lines
-from orders.signals import lines_undelivered
+from orders.signals import lines_undelivered, order_ended_unpaid, order_reserved
 from orders.statuses import DELAYED_SUB_STATUSES, LinePhase, LineStatus, LineSubStatus, OrderStatus
 from orders.stock_adapter import adapter_for_line
 from orders.vouchers import voucher_store
@@ -495,10 +495,11 @@ def settle_order(order: Order, lines: list[OrderLine]) -> None:
                 payload={"lines": [line.position for line in failed], "reason": failed[0].failure_reason},
             )
             release_lines(lines, actor=WORKER)
-        elif all(line.status == LineStatus.RESERVED for line in lines) and events.recorded_in_batch(
-            order.pk, LINE_BECAME_RESERVED
-        ):
-            events.order_reserved(order)
+            order_ended_unpaid.send(sender=Order, order=order, actor=WORKER, reason="reservation failed")
+        elif all(line.status == LineStatus.RESERVED for line in lines):
+            if events.recorded_in_batch(order.pk, LINE_BECAME_RESERVED):
+                events.order_reserved(order)
+            order_reserved.send(sender=Order, order=order, lines=lines, actor=WORKER)
         return
     if order.status != OrderStatus.PROCESSING:
         return

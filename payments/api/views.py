@@ -16,12 +16,14 @@ from tessera.api.rendering import render_many
 
 
 class WalletOut(serializers.ModelSerializer):
-    balance = MoneyField(amount="balance")
+    balance = MoneyField(amount="balance", help_text="What the ledger sums to.")
+    held = MoneyField(amount="held", help_text="Set aside for instant orders not paid yet.")
+    available = MoneyField(amount="available", help_text="What a new order may spend: balance less held.")
     updatedAt = serializers.DateTimeField(source="updated_at")
 
     class Meta:
         model = Wallet
-        fields = ["currency", "balance", "updatedAt"]
+        fields = ["currency", "balance", "held", "available", "updatedAt"]
 
 
 class LedgerEntryOut(serializers.ModelSerializer):

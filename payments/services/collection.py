@@ -7,6 +7,7 @@ from orders.models import Order
 from orders.statuses import BillingMode
 from payments.models import LedgerKind, Payment
 from payments.services.creation import payment_prepare
+from payments.services.holds import hold_capture
 from payments.services.invoicing import invoice_accrue
 from payments.services.wallets import wallet_book
 from tessera.actors import Actor
@@ -31,7 +32,11 @@ def payment_collect(*, order: Order, method: str, actor: Actor) -> Payment:
         actor=actor,
     )
     apply_transition_before_insert(payment, "start", actor=actor)
-    if method == BillingMode.WALLET and payment.amount > 0:
+    if method == BillingMode.WALLET and payment.amount > 0 and order.payment_method == BillingMode.WALLET:
+        # An instant order chose the wallet at creation and holds its total: the hold pays.
+        entry = hold_capture(order=order, actor=actor)
+        payment.provider_reference = f"ledger:{entry.pk}"
+    elif method == BillingMode.WALLET and payment.amount > 0:
         entry = wallet_book(
             kind=LedgerKind.DEBIT,
             partner_id=order.partner_id,

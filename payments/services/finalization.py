@@ -47,12 +47,32 @@ def order_finalize(
                 f"Billing mode {method!r} is not enabled for this partner.",
                 allowed=order.partner.billing_modes,
             )
+        if order.payment_method and method != order.payment_method:
+            raise InvalidInput(
+                f"Order {order.reference} is paid by {order.payment_method}, chosen when it was created.",
+                allowed=[order.payment_method],
+            )
         if expected_total is not None:
             _check_expected_total(order, expected_total)
         lines = lock_lines(order)
         check_reserved(lines)
         payments_collection.payment_collect(order=order, method=method, actor=actor)
         _start_issuing(order, lines, method=method, actor=actor, now=now)
+    return order
+
+
+def order_finalize_instant(*, order: Order, lines: list[OrderLine], actor: Actor) -> Order | None:
+    """Finalize an instant order the moment its last line is RESERVED, in the worker's transaction
+    on the locked order and lines: the method chosen at creation pays (a wallet hold becomes the
+    debit; an invoice accrues) and issuing starts. An order already past ``expires_at`` is left
+    for the expiry sweep, which releases its hold; None then.
+    """
+    now = timezone.now()
+    if order.status != OrderStatus.PENDING or order.expires_at <= now:
+        return None
+    check_reserved(lines)
+    payments_collection.payment_collect(order=order, method=order.payment_method, actor=actor)
+    _start_issuing(order, lines, method=order.payment_method, actor=actor, now=now)
     return order
 
 

@@ -65,6 +65,16 @@ class PartnerAPIView(APIView):
         check_client_name(request)
         super().initial(request, *args, **kwargs)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Every answer the rate limit counted carries its state (RateLimit-* headers), not
+        only a 429's Retry-After."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        state = getattr(request, "rate_limit_state", None)
+        if state is not None:
+            for name, value in state.headers().items():
+                response[name] = value
+        return response
+
     @staticmethod
     def validated(serializer_class: type[serializers.Serializer], request) -> dict:
         """The body, validated: an object whose members are all known and of their documented

@@ -2,7 +2,9 @@
 
 import hashlib
 import logging
+import math
 import re
+from dataclasses import dataclass
 
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -49,10 +51,30 @@ def parse_partner_rate(rate: str) -> tuple[int, int]:
     return int(count), PERIOD_SECONDS[period[0]]
 
 
+@dataclass(frozen=True)
+class RateLimitState:
+    """What the throttle knew after counting this request, sent back as RateLimit-* headers."""
+
+    limit: int
+    remaining: int
+    reset: int  # seconds until the oldest request counted leaves the window (a slot frees)
+    window: int
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
+            "RateLimit-Policy": f"{self.limit};w={self.window}",
+        }
+
+
 class PartnerClientThrottle(SimpleRateThrottle):
     """Requests per partner and client name; a partner's integrations do not starve each other.
 
     The rate is the partner's own (``Partner.rate_limit``) when staff set one, else API_RATE_LIMIT.
+    The count it has just read and written is left on the request (``rate_limit_state``) for the
+    view to send as headers, so they cost no second cache read.
     """
 
     scope = "partner"
@@ -67,7 +89,21 @@ class PartnerClientThrottle(SimpleRateThrottle):
                 logger.warning(
                     "partner %s has an unreadable rate limit; the default applies", request.user.pk
                 )
-        return super().allow_request(request, view)
+        allowed = super().allow_request(request, view)
+        if getattr(self, "key", None) is not None:
+            request.rate_limit_state = self.state()
+        return allowed
+
+    def state(self) -> RateLimitState:
+        """The window as ``allow_request`` left it (``history``: newest first, this one included
+        when it was let through)."""
+        reset = math.ceil(self.history[-1] + self.duration - self.now) if self.history else 0
+        return RateLimitState(
+            limit=self.num_requests,
+            remaining=max(0, self.num_requests - len(self.history)),
+            reset=max(0, reset),
+            window=self.duration,
+        )
 
     def get_cache_key(self, request, view) -> str | None:
         if not isinstance(request.user, PartnerPrincipal):

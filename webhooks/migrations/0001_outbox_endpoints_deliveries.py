@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('orders', '0018_webhook_event_types'),
+        ('orders', '0019_webhook_event_types'),
     ]
 
     operations = [
