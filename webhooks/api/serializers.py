@@ -69,7 +69,9 @@ class EndpointOut(serializers.ModelSerializer):
 
 
 class EndpointWithSecretOut(EndpointOut):
-    secret = serializers.SerializerMethodField(help_text="whsec_...: shown this once. Store it.")
+    secret = serializers.SerializerMethodField(
+        help_text="whsec_...: shown this once (a replay of the same Idempotency-Key leaves it out). Store it."
+    )
 
     class Meta(EndpointOut.Meta):
         fields = [*EndpointOut.Meta.fields, "secret"]
