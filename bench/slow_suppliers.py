@@ -342,7 +342,7 @@ def instant_waits(
         waits.append(seconds_until_reserved([instant_order], started))
     print(
         f"(a) limit {limit}: an instant order after {count} slow ones RESERVED in p95 {p95(waits):.2f} s, "
-        f"max {max(waits):.2f} s over {tries} tries"
+        f"max {max(waits):.2f} s over {tries} tries ({', '.join(f'{wait:.2f}' for wait in waits)})"
     )
 
 
