@@ -2,8 +2,9 @@
 
 * Support: sees everything; cancels PENDING orders, sends confirmations and tickets again and
   shows a customer's status link (``orders.change_order``); retries and reconciles lines
-  (``orders.change_orderline``); writes internal notes (``orders.add_ordernote``). Reveals
-  nothing, refunds nothing, moves no money.
+  (``orders.change_orderline``); writes internal notes (``orders.add_ordernote``); enables and
+  disables partners' webhook endpoints and redelivers their events (``webhooks.change_*``).
+  Reveals nothing, refunds nothing, moves no money.
 * Finance: sees everything; refunds (``payments.add_refund``), tops up wallets
   (``payments.add_ledgerentry``: a top-up is a ledger entry), closes invoices
   (``payments.change_invoice``); writes internal notes (``orders.add_ordernote``).
@@ -18,10 +19,16 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
 
-SEEN_APPS = ("orders", "suppliers", "payments", "tessera")
+SEEN_APPS = ("orders", "suppliers", "payments", "tessera", "webhooks")
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "Support": ("orders.change_order", "orders.change_orderline", "orders.add_ordernote"),
+    "Support": (
+        "orders.change_order",
+        "orders.change_orderline",
+        "orders.add_ordernote",
+        "webhooks.change_webhookendpoint",
+        "webhooks.change_webhookdelivery",
+    ),
     "Finance": (
         "payments.add_refund",
         "payments.add_ledgerentry",

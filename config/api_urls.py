@@ -12,6 +12,7 @@ from payments.api import invoice_views as invoices
 from payments.api import refund_views as refunds
 from payments.api import views as payments
 from suppliers.api import views as suppliers
+from webhooks.api import views as webhooks
 
 app_name = "api"
 
@@ -58,6 +59,49 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/csv", invoices.InvoiceCsv.as_view(), name="invoice-csv"),
     path("credit-notes", invoices.CreditNoteCollection.as_view(), name="credit-notes"),
     path("credit-notes/<int:credit_note_id>/pdf", invoices.CreditNotePdf.as_view(), name="credit-note-pdf"),
+    path("events", webhooks.EventFeed.as_view(), name="events"),
+    path("webhook-endpoints", webhooks.EndpointCollection.as_view(), name="webhook-endpoints"),
+    path(
+        "webhook-endpoints/<uuid:webhook_endpoint_id>/deliveries",
+        webhooks.EndpointDeliveries.as_view(),
+        name="webhook-deliveries",
+    ),
+    path(
+        "webhook-endpoints/<uuid:webhook_endpoint_id>/deliveries/<int:webhook_delivery_id>/redeliver",
+        webhooks.DeliveryRedeliver.as_view(),
+        name="webhook-delivery-redeliver",
+    ),
+    path(
+        "webhook-endpoints/<uuid:webhook_endpoint_id>/redeliver",
+        webhooks.EndpointRedeliver.as_view(),
+        name="webhook-endpoint-redeliver",
+    ),
+    path(
+        "webhook-endpoints/<uuid:webhook_endpoint_id>/rotate-secret",
+        webhooks.EndpointRotateSecret.as_view(),
+        name="webhook-endpoint-rotate-secret",
+    ),
+    path(
+        "webhook-endpoints/<uuid:webhook_endpoint_id>/test",
+        webhooks.EndpointTest.as_view(),
+        name="webhook-endpoint-test",
+    ),
+    path(
+        "webhook-endpoints/<uuid:webhook_endpoint_id>/disable",
+        webhooks.EndpointDisable.as_view(),
+        name="webhook-endpoint-disable",
+    ),
+    path(
+        "webhook-endpoints/<uuid:webhook_endpoint_id>/enable",
+        webhooks.EndpointEnable.as_view(),
+        name="webhook-endpoint-enable",
+    ),
+    # Last of the endpoint's routes: the cross-partner sweep deletes the owner's endpoint here.
+    path(
+        "webhook-endpoints/<uuid:webhook_endpoint_id>",
+        webhooks.EndpointItem.as_view(),
+        name="webhook-endpoint",
+    ),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

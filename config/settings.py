@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "partner_api",
     "sandbox",
     "notifications",
+    "webhooks",
     "ops",
 ]
 
@@ -238,6 +239,7 @@ SPECTACULAR_SETTINGS = {
         "partner_api.schema.describe_catalogs",
         "partner_api.schema.close_request_bodies",
         "partner_api.schema.add_links",
+        "webhooks.schema.describe_webhooks",
     ],
 }
 
@@ -290,7 +292,26 @@ PERIODIC_TASKS = {
     "tessera.tasks.prune_task_results": 3600.0,
     "orders.tasks.prune_idempotency_records": 3600.0,
     "tessera.tasks.vacuum_queue_tables": float(os.environ.get("QUEUE_VACUUM_SECONDS", "30")),
+    "webhooks.tasks.purge_events": 3600.0,
 }
+
+# Webhooks (docs/api.md "Webhooks", docs/operations.md). The retry schedule is seconds after each
+# failed attempt (±10 % jitter); after the last one the delivery has failed.
+WEBHOOK_API_VERSION = "v1"
+WEBHOOK_RETRY_SCHEDULE = [
+    float(seconds)
+    for seconds in env_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,50400,72000,86400")
+]
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "15"))
+WEBHOOK_MAX_IN_FLIGHT = int(os.environ.get("WEBHOOK_MAX_IN_FLIGHT", "2"))
+WEBHOOK_SECRET_GRACE = timedelta(hours=float(os.environ.get("WEBHOOK_SECRET_GRACE_HOURS", "24")))
+WEBHOOK_DISABLE_AFTER = timedelta(hours=float(os.environ.get("WEBHOOK_DISABLE_AFTER_HOURS", "72")))
+WEBHOOK_EVENT_RETENTION = timedelta(days=int(os.environ.get("WEBHOOK_EVENT_RETENTION_DAYS", "30")))
+WEBHOOK_DISPATCH_DELAY = timedelta(milliseconds=int(os.environ.get("WEBHOOK_DISPATCH_DELAY_MS", "100")))
+# The event feed shows events this long after their id was taken (webhooks.selectors.events_of).
+WEBHOOK_FEED_SETTLE = timedelta(seconds=2)
+# http and loopback/private addresses for endpoints: only where Tessera is not in production.
+WEBHOOK_ALLOW_LOCAL_URLS = not PRODUCTION
 TASK_RESULT_RETENTION = timedelta(days=int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "7")))
 
 # The supplier simulator (manage.py supplier_simulator) that seed_demo points the demo's rail and

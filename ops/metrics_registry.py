@@ -8,6 +8,14 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from ops.database_figures import DatabaseFigures
 
+# Collectors of apps above ops that read the database at scrape time (webhooks' backlog), added
+# from their AppConfig.ready with register_collector.
+_scrape_time_collectors: list = []
+
+
+def register_collector(collector) -> None:
+    _scrape_time_collectors.append(collector)
+
 
 def registry() -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -17,6 +25,8 @@ def registry() -> CollectorRegistry:
         scraped = CollectorRegistry()
         scraped.register(_ProcessOwn())
     scraped.register(DatabaseFigures())
+    for collector in _scrape_time_collectors:
+        scraped.register(collector)
     return scraped
 
 

@@ -20,7 +20,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from orders.models import Order, OrderEvent, OrderLine, OrderVersion, Voucher
-from orders.signals import event_recorded
+from orders.signals import event_recorded, events_written
 from tessera import correlation
 from tessera.actors import WORKER, Actor
 from tessera.event_types import EventType, transition_events
@@ -66,11 +66,20 @@ def batched() -> Iterator[None]:
         yield
         if batch.events:
             OrderEvent.objects.bulk_create(batch.events)
+            events_written.send(sender=OrderEvent, events=batch.events)
         untouched = batch.touched - batch.saved
         if untouched:
             _touch(untouched)
     finally:
         _batch.reset(token)
+
+
+def recorded_in_batch(order_id, types: frozenset[EventType]) -> bool:
+    """Whether the batched() block under way recorded an event of ``types`` for the order."""
+    batch = _batch.get()
+    return batch is not None and any(
+        event.order_id == order_id and event.transition in types for event in batch.events
+    )
 
 
 def _touch(order_ids) -> None:
@@ -102,6 +111,7 @@ def record(
     batch = _batch.get()
     if batch is None:
         audit_event.save(force_insert=True)
+        events_written.send(sender=OrderEvent, events=[audit_event])
     else:
         batch.events.append(audit_event)
     event_recorded.send(sender=OrderEvent, event=audit_event)
@@ -209,6 +219,17 @@ def order_created(order: Order, *, actor: Actor, payload: dict) -> OrderEvent:
     )
 
 
+def order_reserved(order: Order) -> OrderEvent:
+    """Every line of a PENDING order is reserved: the order can be finalized."""
+    return record(
+        order_id=order.pk,
+        subject_id=order.pk,
+        event=EventType.ORDER_RESERVED,
+        actor=WORKER,
+        to_status=order.status,
+    )
+
+
 def order_details_updated(order: Order, *, actor: Actor, fields: list[str]) -> OrderEvent:
     payload = {"fields": fields, "version": order.version}
     return _of_order(order, EventType.ORDER_DETAILS_UPDATED, actor=actor, payload=payload)
@@ -305,6 +326,12 @@ def line_retry_requested(line: OrderLine, *, actor: Actor) -> OrderEvent:
 
 def line_reconcile_requested(line: OrderLine, *, actor: Actor) -> OrderEvent:
     return _of_line(line, EventType.LINE_RECONCILE_REQUESTED, actor=actor)
+
+
+def voucher_delivered(voucher: Voucher) -> OrderEvent:
+    """The supplier delivered the line's voucher; the event never holds its code."""
+    payload = {"line": voucher.line.position, "kind": voucher.kind, "deliveryMode": voucher.delivery_mode}
+    return _of_voucher(voucher, EventType.VOUCHER_DELIVERED, actor=WORKER, payload=payload)
 
 
 def voucher_revealed(voucher: Voucher, *, actor: Actor, channel: str, fields) -> OrderEvent:

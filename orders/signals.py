@@ -34,3 +34,8 @@ event_recorded = Signal()
 # A draft version of a FULFILLED order is being opened (kwargs: order, lines, actor). Payments
 # refuses it (raises) while a refund of the order is still on its way.
 amendment_opening = Signal()
+
+# Audit events once they are written, in the transaction that wrote them (sender: OrderEvent;
+# events: the OrderEvents, one alone or a whole batched() block's at once). Webhooks writes its
+# outbox rows from it, in one INSERT per batch.
+events_written = Signal()

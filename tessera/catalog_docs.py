@@ -1,6 +1,7 @@
 """The tables of docs/api.md that are made from the code: the error codes and the event types.
 
-``make catalogs`` (``manage.py document_catalogs``) writes each between its two markers in the page;
+``make catalogs`` (``manage.py document_catalogs``) writes each between its two markers in the page
+(apps above the kernel add theirs with ``register_table``);
 tests/test_api_docs.py fails while the page and the code differ.
 """
 
@@ -35,6 +36,11 @@ def event_type_table() -> str:
 
 
 TABLES: dict[str, Callable[[], str]] = {"error-codes": error_table, "event-types": event_type_table}
+
+
+def register_table(name: str, table: Callable[[], str]) -> None:
+    """Add a generated table of a higher app (from its AppConfig.ready): webhooks' event catalog."""
+    TABLES[name] = table
 
 
 def rewritten(page: str) -> str:

@@ -4,7 +4,8 @@ A type is ``<subject>.<what happened>``: the subject is the kind of record it is
 line, payment, refund, voucher, checkout, invoice, credit_note, stock_code, wallet, wallet_hold),
 the same word as the event's ``subject_type``; what happened is a past participle or the status reached, in
 snake_case (``order.finalized``, ``line.issued``, ``refund.supplier_retry_scheduled``). Partners'
-webhooks will carry these names, so a type is never renamed without a data migration.
+webhooks carry these names (webhooks.catalog maps the few that differ), so a type is never
+renamed without a data migration.
 
 Each FSM transition names its type in ``custom={"event": ...}`` of its ``@transition``
 (``transition_events``); the other events have one small function each in their app's
@@ -26,6 +27,7 @@ class EventType(models.TextChoices):
     ORDER_CONFIRMATION_RESENT = "order.confirmation_resent", "Confirmation e-mail sent again"
     ORDER_TICKETS_RESENT = "order.tickets_resent", "Tickets e-mailed again"
     ORDER_STATUS_LINK_SHOWN = "order.status_link_shown", "Customer's status link shown to staff"
+    ORDER_RESERVED = "order.reserved", "Every line reserved"
     ORDER_FINALIZED = "order.finalized", "Order finalized"
     ORDER_CANCELED = "order.canceled", "Order canceled"
     ORDER_EXPIRED = "order.expired", "Order expired"
@@ -63,6 +65,7 @@ class EventType(models.TextChoices):
     AMENDMENT_EXPIRED = "amendment.expired", "Amendment expired"
     AMENDMENT_LINE_FAILED = "amendment.line_failed", "Line failed out of the amendment"
 
+    VOUCHER_DELIVERED = "voucher.delivered", "Voucher delivered"
     VOUCHER_REVEALED = "voucher.revealed", "Voucher codes shown"
     VOUCHER_REVEAL_REFUSED = "voucher.reveal_refused", "Showing voucher codes refused"
     VOUCHER_CHECKED = "voucher.checked", "Ticket checked"
@@ -112,7 +115,8 @@ class EventType(models.TextChoices):
 
 
 # Types of the vocabulary that belong to no order, so no order's trail holds them: the wallet's
-# ledger and the invoice record them today, partners' webhooks will carry them.
+# ledger and the invoice record them, and payments announces them (payments.signals) for the
+# partners' webhooks.
 NOT_IN_ORDER_TRAILS = frozenset({EventType.INVOICE_CLOSED, EventType.WALLET_TOPPED_UP})
 
 

@@ -51,6 +51,12 @@ SUPPLIER_LATENCY = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
+WEBHOOK_DELIVERIES = Counter(
+    "tessera_webhook_deliveries_total",
+    "Webhook delivery attempts, by outcome (succeeded, retrying, failed, endpoint_gone)",
+    ["outcome"],
+)
+
 
 def route_of(request) -> str:
     """The URL pattern that answered (``api:order``), never the path itself, so ids do not

@@ -1,5 +1,7 @@
 """Shared fixtures. Tests run on SQLite by default and on PostgreSQL when DATABASE_URL says so."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -19,6 +21,8 @@ def fast_sandbox(settings):
     settings.SUPPLIER_SIMULATOR_URL = ""
     settings.TASK_RETRY_BASE_SECONDS = 0.0
     settings.TASK_RETRY_MAX_DELAY_SECONDS = 0.0
+    settings.WEBHOOK_DISPATCH_DELAY = timedelta(0)
+    settings.WEBHOOK_FEED_SETTLE = timedelta(0)
 
 
 def is_postgres() -> bool:
@@ -59,4 +63,9 @@ def invoice_partner(db):
     return factories.partner(invoice=True)
 
 
-pytest_plugins = ["tests.api_support", "tests.gateway_support", "tests.voucher_support"]
+pytest_plugins = [
+    "tests.api_support",
+    "tests.gateway_support",
+    "tests.voucher_support",
+    "tests.webhook_support",
+]

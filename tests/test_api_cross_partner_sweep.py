@@ -76,9 +76,13 @@ def minimal_body(schema: dict, components: dict, name: str = ""):
         return schema["example"]
     if name.lower().endswith("url"):
         return "https://shop.example/return"
-    return {"uuid": str(uuid.uuid4()), "uri": "https://shop.example/return", "email": "a@example.com"}.get(
-        schema.get("format"), "x"
-    )
+    plausible = {
+        "uuid": str(uuid.uuid4()),
+        "uri": "https://shop.example/return",
+        "email": "a@example.com",
+        "date-time": "2026-01-01T00:00:00Z",
+    }
+    return plausible.get(schema.get("format"), "x")
 
 
 @pytest.fixture
@@ -100,6 +104,11 @@ def world(worker):
         worker()
     a.quote(gifts, 1)  # an offer of A's
     a.create_order(factories.product(), 1)  # a PENDING order of A's
+    # A webhook endpoint of A's (nothing listens there: its deliveries fail) with a delivery
+    endpoint = a.post("/webhook-endpoints", {"url": "http://127.0.0.1:9/hooks"})
+    assert endpoint.status_code == 201, endpoint.json()
+    a.create_order(factories.product(), 1)
+    worker()
     return a, b
 
 

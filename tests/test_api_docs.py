@@ -48,7 +48,7 @@ def concrete(path: str) -> str:
 
     def fill(match: re.Match) -> str:
         name = match.group(1)
-        numeric = {"productId": "1", "invoiceId": "1", "creditNoteId": "1", "number": "2"}
+        numeric = {"productId": "1", "invoiceId": "1", "creditNoteId": "1", "number": "2", "deliveryId": "1"}
         return {**numeric, "currency": "EUR"}.get(name, str(uuid.uuid4()))
 
     return PLACEHOLDER.sub(fill, path)

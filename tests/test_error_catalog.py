@@ -9,6 +9,10 @@ from tessera.errors import FAULTS, InvalidState, NotFound, TesseraError, error_c
 
 # The codes and statuses partners know (docs/api.md): they never change.
 PUBLISHED_STATUSES = {
+    "WEBHOOK_URL_REFUSED": 400,
+    "EVENT_NOT_FOUND": 404,
+    "WEBHOOK_DELIVERY_NOT_FOUND": 404,
+    "WEBHOOK_ENDPOINT_NOT_FOUND": 404,
     "VALIDATION_FAILED": 400,
     "MALFORMED_REQUEST": 400,
     "CALLBACK_INVALID": 400,

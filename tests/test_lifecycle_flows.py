@@ -116,12 +116,14 @@ def test_order_of_each_kind_is_fulfilled_with_one_voucher_per_line(request, flow
 EXPECTED_TRAIL = [
     ("order", "order.created"),
     ("line", "line.reserved"),
+    ("order", "order.reserved"),
     ("payment", "payment.created"),
     ("payment", "payment.started"),
     ("payment", "payment.paid"),
     ("order", "order.finalized"),
     ("line", "line.issuing"),
     ("line", "line.issued"),
+    ("voucher", "voucher.delivered"),
     ("order", "order.fulfilled"),
 ]
 
@@ -135,7 +137,13 @@ def test_one_line_order_leaves_the_expected_trail_of_events(wallet_partner, work
     assert [(event.subject_type, event.transition) for event in events] == EXPECTED_TRAIL
     line = order.lines.get()
     payment = Payment.objects.get(order=order)
-    subjects = {"order": str(order.pk), "line": str(line.pk), "payment": str(payment.pk)}
+    voucher = Voucher.objects.get(line=line)
+    subjects = {
+        "order": str(order.pk),
+        "line": str(line.pk),
+        "payment": str(payment.pk),
+        "voucher": str(voucher.pk),
+    }
     assert all(event.subject_id == subjects[event.subject_type] for event in events)
     # the line's status path, read from the events, is the lifecycle's
     assert [(e.from_status, e.to_status) for e in events if e.subject_type == "line"] == [
@@ -144,6 +152,7 @@ def test_one_line_order_leaves_the_expected_trail_of_events(wallet_partner, work
         ("ISSUING", "ISSUED"),
     ]
     assert [(e.from_status, e.to_status) for e in events if e.subject_type == "order"] == [
+        ("", "PENDING"),
         ("", "PENDING"),
         ("PENDING", "PROCESSING"),
         ("PROCESSING", "FULFILLED"),
@@ -166,12 +175,14 @@ def test_every_event_names_its_actor_and_a_correlation_id(wallet_partner, worker
     assert actors == {
         ("order.created", "order"): partner_actor,
         ("line.reserved", "line"): worker_actor,
+        ("order.reserved", "order"): worker_actor,
         ("payment.created", "payment"): partner_actor,
         ("payment.started", "payment"): partner_actor,
         ("payment.paid", "payment"): partner_actor,
         ("order.finalized", "order"): partner_actor,
         ("line.issuing", "line"): partner_actor,
         ("line.issued", "line"): worker_actor,
+        ("voucher.delivered", "voucher"): worker_actor,
         ("order.fulfilled", "order"): worker_actor,
     }
     partner_events = [event for event in events if event.actor_kind == "partner"]
@@ -198,12 +209,14 @@ def test_worker_events_carry_the_correlation_id_of_the_request_that_queued_them(
     assert trail == [
         ("order.created", "order", "corr-test-1"),
         ("line.reserved", "line", "corr-test-1"),
+        ("order.reserved", "order", "corr-test-1"),
         ("payment.created", "payment", "corr-test-2"),
         ("payment.started", "payment", "corr-test-2"),
         ("payment.paid", "payment", "corr-test-2"),
         ("order.finalized", "order", "corr-test-2"),
         ("line.issuing", "line", "corr-test-2"),
         ("line.issued", "line", "corr-test-2"),
+        ("voucher.delivered", "voucher", "corr-test-2"),
         ("order.fulfilled", "order", "corr-test-2"),
     ]
     debit = LedgerEntry.objects.get(order=order)

@@ -47,6 +47,7 @@ from suppliers.adapters.base import (
 from suppliers.breaker import CallDeferred
 from tessera.actors import WORKER
 from tessera.background.retries import attempts_left, retry_at
+from tessera.event_types import EventType
 
 logger = logging.getLogger(__name__)
 
@@ -148,8 +149,7 @@ def _deliver(
             return "stale"
         if attempted:
             line.supplier_attempts += 1
-        if items:
-            voucher_store(line=line, item=items[0])
+        voucher = voucher_store(line=line, item=items[0]) if items else None
         apply_transition(
             line,
             "mark_issued",
@@ -157,6 +157,8 @@ def _deliver(
             booking_ref=booking_ref,
             payload={"bookingReference": booking_ref, "items": len(items)},
         )
+        if voucher is not None:
+            events.voucher_delivered(voucher)
         return "issued"
 
     return apply
@@ -477,6 +479,10 @@ def _retry_later(line: OrderLine, exc: SupplierError, attempt: int, when: dateti
 # --- the order follows its lines -------------------------------------------------------------
 
 
+# The events of a line reaching RESERVED; the one that completes the order's lines makes it reserved.
+LINE_BECAME_RESERVED = frozenset({EventType.LINE_RESERVED, EventType.LINE_RESERVATION_CONFIRMED})
+
+
 def settle_order(order: Order, lines: list[OrderLine]) -> None:
     """Move a locked order to the status its locked lines call for (DESIGN.md §3)."""
     if order.status == OrderStatus.PENDING:
@@ -491,6 +497,8 @@ def settle_order(order: Order, lines: list[OrderLine]) -> None:
             release_lines(lines, actor=WORKER)
             order_ended_unpaid.send(sender=Order, order=order, actor=WORKER, reason="reservation failed")
         elif all(line.status == LineStatus.RESERVED for line in lines):
+            if events.recorded_in_batch(order.pk, LINE_BECAME_RESERVED):
+                events.order_reserved(order)
             order_reserved.send(sender=Order, order=order, lines=lines, actor=WORKER)
         return
     if order.status != OrderStatus.PROCESSING:

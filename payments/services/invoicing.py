@@ -32,6 +32,7 @@ from payments.models import (
     InvoiceStatus,
     Refund,
 )
+from payments.signals import invoice_closed
 from payments.vat import VatLine, allocate, combine, total_tax, vat_lines
 from tessera.actors import Actor
 from tessera.errors import InvalidState
@@ -228,6 +229,7 @@ def _invoice_close(invoice_id: int, *, actor: Actor) -> Invoice | None:
         invoice.pdf = invoice_pdf(invoice, items, combine(_items_vat(items), invoice.currency))
         invoice.csv = invoice_csv(invoice, items)
         invoice.save()
+        invoice_closed.send(sender=Invoice, invoice=invoice)
     logger.info(
         "invoice %s closed by %s: %s, %s, %s %s",
         number,

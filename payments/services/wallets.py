@@ -9,6 +9,7 @@ from orders.models import Order
 from payments import ledger
 from payments.locks import lock_wallet
 from payments.models import LedgerEntry, LedgerKind, Wallet
+from payments.signals import wallet_topped_up
 from tessera.actors import Actor
 from tessera.money import ZERO
 
@@ -43,15 +44,23 @@ def wallet_book(
 def wallet_top_up(
     *, partner_id: int, currency: str, amount: Decimal, reference: str, actor: Actor, memo: str = ""
 ) -> LedgerEntry:
-    return wallet_book(
-        kind=LedgerKind.TOP_UP,
-        partner_id=partner_id,
-        currency=currency,
-        amount=amount,
-        reference=reference,
-        actor=actor,
-        memo=memo,
-    )
+    """Add money to the wallet and announce it (payments.signals.wallet_topped_up), once per
+    ``reference``: a repeated top-up returns the first entry and announces nothing."""
+    with transaction.atomic():
+        wallet = lock_wallet(partner_id=partner_id, currency=currency)
+        booked_before = LedgerEntry.objects.filter(wallet=wallet, reference=reference).exists()
+        entry = wallet_book(
+            kind=LedgerKind.TOP_UP,
+            partner_id=partner_id,
+            currency=currency,
+            amount=amount,
+            reference=reference,
+            actor=actor,
+            memo=memo,
+        )
+        if not booked_before:
+            wallet_topped_up.send(sender=LedgerEntry, entry=entry, wallet=wallet)
+        return entry
 
 
 def wallet_ledger_total(wallet: Wallet) -> Decimal:

@@ -84,9 +84,12 @@ def idempotent(handler):
 
 
 def _complete(record, response: Response) -> None:
+    """Store the answer to replay: ``response.data``, or ``response.stored_data`` where the view
+    set one (an answer holding a secret that is shown once is stored without it)."""
     headers = {name: response[name] for name in STORED_HEADERS if response.has_header(name)}
+    body = getattr(response, "stored_data", response.data)
     _store().idempotency_complete(
-        record_id=record.pk, status=response.status_code, body=response.data, headers=headers
+        record_id=record.pk, status=response.status_code, body=body, headers=headers
     )
 
 
