@@ -310,8 +310,9 @@ WEBHOOK_EVENT_RETENTION = timedelta(days=int(os.environ.get("WEBHOOK_EVENT_RETEN
 WEBHOOK_DISPATCH_DELAY = timedelta(milliseconds=int(os.environ.get("WEBHOOK_DISPATCH_DELAY_MS", "100")))
 # The event feed shows events this long after their id was taken (webhooks.selectors.events_of).
 WEBHOOK_FEED_SETTLE = timedelta(seconds=2)
-# http and loopback/private addresses for endpoints: only where Tessera is not in production.
-WEBHOOK_ALLOW_LOCAL_URLS = not PRODUCTION
+# http and loopback/private addresses for endpoints: only where Tessera is not in production, unless
+# an operator whose receivers live on a private network (or a benchmark on loopback) says so.
+WEBHOOK_ALLOW_LOCAL_URLS = env_bool("WEBHOOK_ALLOW_LOCAL_URLS", not PRODUCTION)
 TASK_RESULT_RETENTION = timedelta(days=int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "7")))
 
 # The supplier simulator (manage.py supplier_simulator) that seed_demo points the demo's rail and
