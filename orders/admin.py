@@ -64,12 +64,17 @@ class OrderVersionInline(ReadOnlyInline):
     model = OrderVersion
     verbose_name = "version (amendment)"
     verbose_name_plural = "versions (amendments; version 1 is the order as finalized)"
-    fields = ["number", "version_status", "changes", "new_total", "moved", "expires_at", "confirmed_at"]
+    fields = ["number", "version_status", "changes", "new_total", "moved", "draft_expires", "confirmed_at"]
     readonly_fields = fields
     version_status = staticmethod(badge())
     new_total = staticmethod(money("total_amount", label="total"))
     moved = staticmethod(money("balance", label="balance"))
     ordering = ["number", "created_at"]
+
+    @admin.display(description="draft expires")
+    def draft_expires(self, version: OrderVersion) -> str:
+        """Only an open draft expires; the order's own expiry is not this (a finalized order has none)."""
+        return staff_time(version.expires_at) if version.status == AmendmentStatus.DRAFT else "—"
 
     @admin.display(description="difference from the version before")
     def changes(self, version: OrderVersion) -> str:
