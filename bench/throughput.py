@@ -189,8 +189,7 @@ def prepare(orders: int) -> tuple[Partner, str, Product]:
 
 
 def receiver_for(partner: Partner) -> Receiver:
-    """This run's endpoint (order.fulfilled only), the partner's earlier ones switched off."""
-    WebhookEndpoint.objects.filter(partner=partner).update(enabled=False)
+    """This run's endpoint (order.fulfilled only)."""
     _, secret = endpoint_create(
         partner_id=partner.pk,
         url=f"http://127.0.0.1:{RECEIVER_PORT}/tessera",
@@ -236,6 +235,7 @@ def statements_executed() -> int | None:
 
 
 def run_flow(flow: str, args, partner: Partner, key: str, product: Product) -> None:
+    WebhookEndpoint.objects.filter(partner=partner).update(enabled=False)  # earlier runs' receivers
     receiver = receiver_for(partner) if flow == "instant" else None
     baseline = Order.objects.filter(status="FULFILLED").count()
     python = sys.executable

@@ -6,9 +6,10 @@ holds the whole process for 30 seconds. Here the process's main thread claims a 
 and hands it over; a task waiting on a supplier occupies one thread, not the process. Each
 thread has its own database connection (Django's are per thread); supplier adapters that talk
 over the network give it back while they wait (``tessera.background.connections``), so a
-hundred calls in flight do not hold a hundred PostgreSQL connections. Between tasks only the
-first ``WORKER_DB_CONNECTIONS`` threads of the pool keep their connection open; the others close
-it when their task ends, so a busy pool never holds more than that many idle connections.
+hundred calls in flight do not hold a hundred PostgreSQL connections. Only the first
+``WORKER_DB_CONNECTIONS`` threads of the pool keep their connection, between tasks and during
+network waits; the others close it, so a busy pool never holds more than that many idle
+connections.
 
 A claimed task is RUNNING under this worker's id until its thread records the outcome, as
 before: a worker killed with tasks in flight leaves them RUNNING, and the heartbeat's recovery
@@ -29,6 +30,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from tessera.background.connections import keep_between_tasks, keeps_connection
 from tessera.background.wakeup import Wakeup
 
 logger = logging.getLogger("django_tasks_db")
@@ -41,7 +43,6 @@ class ConcurrentWorker(Worker):
         self._free = threading.BoundedSemaphore(threads)
         self._claimed = 0
         self._numbers = itertools.count(1)
-        self._local = threading.local()
         self._wakeup = Wakeup()
 
     # --- signals: the first asks to stop after the tasks in flight, the second stops now ----
@@ -115,7 +116,7 @@ class ConcurrentWorker(Worker):
                 raise
 
     def _number_thread(self) -> None:
-        self._local.keeps_connection = next(self._numbers) <= settings.WORKER_DB_CONNECTIONS
+        keep_between_tasks(next(self._numbers) <= settings.WORKER_DB_CONNECTIONS)
 
     def _run_in_thread(self, task_result: DBTaskResult) -> None:
         try:
@@ -124,7 +125,7 @@ class ConcurrentWorker(Worker):
         except Exception:
             logger.exception("could not record the outcome of task %s", task_result.pk)
         finally:
-            if self._local.keeps_connection:
+            if keeps_connection():
                 close_old_connections()
             else:
                 connections.close_all()

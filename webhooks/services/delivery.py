@@ -19,6 +19,7 @@ same ``webhook-id``.
 import json
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -84,6 +85,23 @@ class Answer:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
+
+
+def _http() -> httpx.Client:
+    """One client per process, shared by the worker's threads (httpx's Client is thread-safe):
+    a client per attempt built a new TLS context each time (reading the CA bundle), most of a
+    delivery's CPU, and kept no connection alive to endpoints that receive many events."""
+    global _client  # noqa: PLW0603 - the process's one pooled client, made on first use
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client(
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            )
+        return _client
+
+
 def post(endpoint: WebhookEndpoint, *, message_id: str, body: bytes, timeout: float) -> Answer:
     """POST one signed body; never raises for the endpoint's failures."""
     started = time.monotonic()
@@ -91,7 +109,7 @@ def post(endpoint: WebhookEndpoint, *, message_id: str, body: bytes, timeout: fl
         check_delivery_url(endpoint.url)
         headers = signed_request(endpoint, message_id=message_id, body=body)
         with released_while_waiting():
-            response = httpx.post(endpoint.url, content=body, headers=headers, timeout=timeout)
+            response = _http().post(endpoint.url, content=body, headers=headers, timeout=timeout)
     except UnsafeAddress as exc:
         return Answer(None, _ms_since(started), error=str(exc)[:500])
     except httpx.HTTPError as exc:
