@@ -56,6 +56,9 @@ class WebhookEndpointForm(forms.ModelForm):
     class Meta:
         model = WebhookEndpoint
         fields = ["partner", *EDITABLE]
+        labels = {"url": "URL"}
+        # a plain input: the admin's URL widget would link a refused URL as "Currently"
+        widgets = {"url": forms.URLInput(attrs={"class": "vURLField"})}
 
     def clean(self):
         """The service's own checks, so a refused URL is shown on its field and nothing is saved."""
@@ -79,6 +82,7 @@ class RecentDeliveryInline(ReadOnlyInline):
     ordering = ["-event_id"]
     max_num = 0
     show_change_link = True
+    verbose_name_plural = "Deliveries of the last 24 hours"
 
     def get_queryset(self, request):
         recent = timezone.now() - timedelta(days=1)
@@ -180,7 +184,7 @@ class WebhookEndpointAdmin(ReadOnlyModelAdmin):
                 request,
                 f"New signing secret of {rotated.url}: {secret} — {SECRET_WARNING} The old secret "
                 f"keeps signing too for {grace_hours:g} hours (WEBHOOK_SECRET_GRACE), until "
-                f"{iso_utc(rotated.previous_secret_expires_at)}.",
+                f"{iso_utc(rotated.previous_secret_expires_at.replace(microsecond=0))}.",
             )
 
 
