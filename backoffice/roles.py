@@ -9,7 +9,8 @@
   (``payments.add_ledgerentry``: a top-up is a ledger entry), closes invoices
   (``payments.change_invoice``); writes internal notes (``orders.add_ordernote``).
 * Admin: every permission, including revealing voucher codes and configuring partners,
-  suppliers and staff.
+  suppliers and staff; adds webhook endpoints, changes their URL and event types and rotates
+  their secrets (``webhooks.add_webhookendpoint``: a URL decides where a partner's events go).
 
 Each transition button and admin action checks one of these permissions, so a role can do
 exactly what its group holds.

@@ -45,6 +45,13 @@ def _checked_types(event_types: list[str]) -> list[str]:
     return sorted(set(event_types))
 
 
+def endpoint_check(*, url: str, event_types: list[str]) -> None:
+    """Raise what create and update would refuse ``url`` or ``event_types`` with, writing nothing:
+    the admin's form shows the refusal on its field before anything is saved."""
+    _checked_url(url)
+    _checked_types(event_types)
+
+
 def endpoint_create(
     *, partner_id: int, url: str, event_types: list[str], description: str = "", enabled: bool = True
 ) -> tuple[WebhookEndpoint, str]:
