@@ -31,6 +31,14 @@ def emails_customers(order: Order) -> bool:
     return order.payments.filter(method=BillingMode.GATEWAY).exists()
 
 
+def owes_emails(order_id) -> bool:
+    """Whether the order's customer is e-mailed at all: has a contact address and is a customer the
+    partner e-mails (or of hosted checkout). Asked when the event is recorded, so that an order
+    nobody e-mails queues no task: one read instead of a task per e-mail."""
+    order = Order.objects.select_related("partner").filter(pk=order_id).exclude(contact_email="").first()
+    return order is not None and emails_customers(order)
+
+
 def customer_email_send(*, order_id, kind: str, event_key: str, forced: bool = False) -> str:
     """Send the e-mail of ``kind`` for ``event_key`` to the order's contact unless it went
     already; ``forced`` (a staff member asked) sends whatever the partner's setting. Raises

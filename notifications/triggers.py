@@ -1,11 +1,13 @@
 """Which audit events owe the customer an e-mail, and starting its task after they commit.
 
 Transitions (by the status they reach) and a staff member's "send the confirmation again"
-(``order.confirmation_resent``, which sends whatever the partner's setting says). Whether the order's
-customer gets e-mails at all is decided by the task, which reads the order.
+(``order.confirmation_resent``, which sends whatever the partner's setting says). An order whose
+customer gets no e-mails (no contact address, or a partner that does not e-mail its customers)
+queues no task; the task checks again when it runs.
 """
 
 from notifications.models import EmailKind
+from notifications.services import owes_emails
 from orders.models import OrderEvent
 from tessera.background.enqueue import enqueue_after_commit
 from tessera.event_types import EventType
@@ -26,6 +28,8 @@ def on_event_recorded(sender, event: OrderEvent, **kwargs) -> None:
     elif (kind := BY_STATUS.get((event.subject_type, event.to_status))) is not None:
         event_key, forced = f"{event.subject_type}:{event.subject_id}:{event.to_status}", False
     else:
+        return
+    if not forced and not owes_emails(event.order_id):
         return
     call = {
         "order_id": str(event.order_id),

@@ -13,9 +13,10 @@ from django_tasks_db.models import DBTaskResult
 
 from notifications import tasks
 from notifications.models import SentEmail
+from orders.models import Order
 from orders.vouchers import voucher_secret
 from payments.providers.base import PaymentState
-from payments.services import gateway
+from payments.services import finalization, gateway
 from payments.services.refunds import refund_request
 from suppliers.models import SupplierKind
 from tessera.actors import Actor
@@ -68,6 +69,27 @@ def test_a_partner_that_did_not_turn_emails_on_has_no_email_sent(wallet_partner,
     delivered(wallet_partner, factories.product(), worker=worker)
 
     assert mail.outbox == []
+
+
+def test_an_order_whose_customer_gets_no_email_queues_no_email_task(emailing_partner, wallet_partner, worker):
+    # Given orders of a partner that does not e-mail its customers, and of one that does but
+    # without a contact address
+    quiet = delivered(wallet_partner, factories.product(), worker=worker)
+    unreachable = factories.order(owner=emailing_partner, product_obj=factories.product(), quantity=1)
+    Order.objects.filter(pk=unreachable.pk).update(contact_email="")
+    worker()
+    finalization.order_finalize(
+        order_id=unreachable.pk, method="wallet", actor=Actor.partner(emailing_partner)
+    )
+    worker()
+
+    # Then neither order's events queued an e-mail task (and none was sent)
+    for order in (quiet, unreachable):
+        queued = DBTaskResult.objects.filter(
+            task_path="notifications.tasks.send_customer_email", args_kwargs__kwargs__order_id=str(order.pk)
+        )
+        assert not queued.exists()
+    assert not SentEmail.objects.exists()
 
 
 def test_hosted_checkout_customers_are_emailed_whatever_the_partner_setting(worker):
