@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from orders import tasks
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderEvent, Voucher
-from orders.services import creation
+from orders.services import creation, editing
 from orders.services.fulfilment import settle_order
 from payments.models import (
     LedgerEntry,
@@ -115,6 +115,27 @@ def test_partial_delivery_refunds_exactly_the_undelivered_lines_to_the_wallet(wa
     payment = Payment.objects.get(order=order)
     assert (payment.status, payment.amount) == (PaymentStatus.PARTIALLY_REFUNDED, order.total_amount)
     assert payments_refunds.refundable_amount(payment) == order.total_amount - failed_amount
+
+
+def test_an_order_edited_before_finalizing_is_still_partially_fulfilled_and_refunded(wallet_partner, worker):
+    # Given an order whose details the partner changed while PENDING (its version moved to 2)
+    order = factories.order(
+        owner=wallet_partner, product_obj=partial_voucher_product(), quantity=2, denomination="25.00"
+    )
+    editing.order_update_details(
+        order_id=order.pk, actor=Actor.partner(wallet_partner), metadata={"seat": "12A"}
+    )
+    assert Order.objects.get(pk=order.pk).version == 2
+    worker()
+
+    # When it is finalized and the supplier delivers only its first line
+    finalization.order_finalize(order_id=order.pk, method="wallet", actor=Actor.partner(wallet_partner))
+    worker()
+
+    # Then it is PARTIALLY_FULFILLED and the undelivered line's money is back on the wallet
+    order = Order.objects.get(pk=order.pk)
+    assert order.status == "PARTIALLY_FULFILLED"
+    assert wallet_of(wallet_partner).balance == STARTING_BALANCE - Decimal("25.00")
 
 
 def test_partial_delivery_is_recorded_on_the_order_timeline(wallet_partner, worker):
