@@ -120,6 +120,7 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["event_id"]
+        verbose_name_plural = "webhook deliveries"
         constraints = [
             models.UniqueConstraint(fields=["event", "endpoint"], name="webhook_delivery_once"),
         ]
