@@ -3,9 +3,8 @@
 from django.contrib import admin
 
 from orders.admin_actions import call_each, chosen_orders, report_outcome, resend_each
-from orders.models import OrderVersion
+from orders.selectors import open_drafts_of_orders
 from orders.services.amendments import amendment_reset
-from orders.statuses import AmendmentStatus
 from payments.services.amendment_confirmation import amendment_confirm
 from payments.services.tickets_resend import order_tickets_resend
 from tessera.actors import Actor
@@ -19,14 +18,6 @@ def resend_tickets(modeladmin, request, queryset) -> None:
     resend_each(request, queryset, order_tickets_resend, what="Tickets")
 
 
-def _open_drafts(orders) -> list[OrderVersion]:
-    return list(
-        OrderVersion.objects.filter(order__in=orders, status=AmendmentStatus.DRAFT)
-        .select_related("order")
-        .order_by("order__reference")
-    )
-
-
 @admin.action(
     description="Confirm the open amendment (pays or gives back its balance)", permissions=["amend"]
 )
@@ -37,7 +28,7 @@ def confirm_amendments(modeladmin, request, queryset) -> None:
         return
     actor = Actor.staff(request.user)
     done, refused = call_each(
-        _open_drafts(orders),
+        open_drafts_of_orders(orders),
         lambda draft: amendment_confirm(
             order_id=draft.order_id, number=draft.number, expected_balance=draft.balance, actor=actor
         ),
@@ -53,7 +44,7 @@ def reset_amendments(modeladmin, request, queryset) -> None:
         return
     actor = Actor.staff(request.user)
     done, refused = call_each(
-        _open_drafts(orders),
+        open_drafts_of_orders(orders),
         lambda draft: amendment_reset(order_id=draft.order_id, number=draft.number, actor=actor),
     )
     reset = [f"{draft.order.reference} version {draft.number} reset" for draft, _ in done]

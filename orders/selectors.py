@@ -41,6 +41,16 @@ def open_draft_of(order: Order) -> OrderVersion | None:
     return next((v for v in order.versions.all() if v.status == AmendmentStatus.DRAFT), None)
 
 
+def open_drafts_of_orders(orders) -> list[OrderVersion]:
+    """The open drafts of ``orders``, with their order, by order reference (the back office's
+    bulk confirm and reset)."""
+    return list(
+        OrderVersion.objects.filter(order__in=orders, status=AmendmentStatus.DRAFT)
+        .select_related("order")
+        .order_by("order__reference")
+    )
+
+
 def order_as_of(order: Order, number: int) -> Order | None:
     """The order as confirmed version ``number`` left it (its lines and travellers then, its total
     then), from an order read with its details; None if it has no such confirmed version. Lines

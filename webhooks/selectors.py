@@ -29,11 +29,13 @@ def deliveries_of(*, partner_id: int, endpoint_id):
 
 
 def delivery_for_partner(*, partner_id: int, endpoint_id, delivery_id: int) -> WebhookDelivery | None:
+    """One delivery of the partner's endpoint, with its attempts."""
     return (
         WebhookDelivery.objects.filter(
             pk=delivery_id, endpoint_id=endpoint_id, endpoint__partner_id=partner_id
         )
         .select_related("event")
+        .prefetch_related("attempt_rows")
         .first()
     )
 

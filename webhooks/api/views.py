@@ -31,7 +31,7 @@ from webhooks.api.serializers import (
     WebhookEventOut,
     WebhookTestOut,
 )
-from webhooks.errors import EventNotFound, WebhookDeliveryNotFound, WebhookEndpointNotFound
+from webhooks.errors import EventNotFound, WebhookEndpointNotFound
 from webhooks.models import EVENT_ID_PATTERN, parse_event_id
 from webhooks.services import endpoints, redelivery
 
@@ -270,9 +270,9 @@ class DeliveryRedeliver(PartnerAPIView):
         delivery = redelivery.delivery_redeliver(
             partner_id=partner_id, endpoint_id=webhook_endpoint_id, delivery_id=webhook_delivery_id
         )
-        found = selectors.deliveries_of(partner_id=partner_id, endpoint_id=webhook_endpoint_id)
-        if found is None or (delivery := found.filter(pk=delivery.pk).first()) is None:
-            raise WebhookDeliveryNotFound("No such delivery of this endpoint.")
+        delivery = selectors.delivery_for_partner(
+            partner_id=partner_id, endpoint_id=webhook_endpoint_id, delivery_id=delivery.pk
+        )
         return Response(render(DeliveryOut, delivery), status=status.HTTP_202_ACCEPTED)
 
 
