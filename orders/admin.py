@@ -88,6 +88,15 @@ class OrderVersionInline(ReadOnlyInline):
             removed = [line for line in lines if line.removed_in_version == n and line.added_in_version < n]
         parts = [f"+ line {line.position} {line.description} ({line.amount})" for line in added]
         parts += [f"− line {line.position} {line.description} ({line.amount})" for line in removed]
+        corrected = version.order.travellers.filter(added_in_version=n, replaces__isnull=False)
+        if version.status == AmendmentStatus.DISCARDED:
+            corrected = corrected.filter(removed_in_version=n)
+        else:
+            corrected = corrected.exclude(removed_in_version=n)
+        parts += [
+            f"~ traveller {t.replaces.position} {t.replaces} → {t.position} {t}"
+            for t in corrected.select_related("replaces").order_by("position")
+        ]
         return "; ".join(parts) or "—"
 
 

@@ -115,8 +115,9 @@ class OrderNotAmendable(InvalidState):
     title = "The order cannot be changed this way"
     suggested_action = (
         "Only FULFILLED and PARTIALLY_FULFILLED orders paid from the wallet or by invoice take "
-        "amendments, and only their ISSUED lines whose product allows it can be removed or "
-        "exchanged (context says what was refused). Read the order."
+        "amendments, only their ISSUED lines whose product allows it can be removed or exchanged, "
+        "and only travellers whose issued tickets' products allow it can be changed (context says "
+        "what was refused). Read the order."
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
-from orders.models import Order, OrderEvent, OrderLine, OrderVersion, Voucher
+from orders.models import Order, OrderEvent, OrderLine, OrderVersion, Traveller, Voucher
 from orders.signals import event_recorded, events_written
 from tessera import correlation
 from tessera.actors import WORKER, Actor
@@ -280,6 +280,17 @@ def amendment_line_failed(
         event=EventType.AMENDMENT_LINE_FAILED,
         actor=actor,
         payload={"line": line.position, **payload},
+    )
+
+
+def traveller_changed(traveller: Traveller, *, actor: Actor, payload: dict) -> OrderEvent:
+    """A confirmed amendment corrected a traveller's details: ``traveller`` is the new row."""
+    return record(
+        order_id=traveller.order_id,
+        subject_id=traveller.pk,
+        event=EventType.TRAVELLER_CHANGED,
+        actor=actor,
+        payload=payload,
     )
 
 

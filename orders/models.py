@@ -382,6 +382,14 @@ class Traveller(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     added_in_version = models.PositiveIntegerField(default=1)
     removed_in_version = models.PositiveIntegerField(null=True, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+        help_text="The traveller whose details this one corrects (an amendment's traveller change).",
+    )
 
     class Meta:
         ordering = ["order", "position"]

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
-from orders.models import Order, OrderEvent, OrderLine, OrderVersion, Traveller, Voucher
+from orders.models import Order, OrderEvent, OrderLine, OrderVersion, Traveller, Voucher, in_version
 from orders.statuses import AmendmentStatus
-from tessera.prefetched import hold_prefetched
+from tessera.prefetched import CACHE, hold_prefetched
 
 
 def orders_of(partner_id: int) -> QuerySet[Order]:
@@ -54,7 +54,8 @@ def open_drafts_of_orders(orders) -> list[OrderVersion]:
 def order_as_of(order: Order, number: int) -> Order | None:
     """The order as confirmed version ``number`` left it (its lines and travellers then, its total
     then), from an order read with its details; None if it has no such confirmed version. Lines
-    show their status today: one a later version removed reads REMOVED."""
+    show their status today: one a later version removed reads REMOVED. A line whose traveller a
+    later version changed names the traveller it had then."""
     if not 1 <= number <= order.version:
         return None
     if number == order.version:
@@ -65,6 +66,24 @@ def order_as_of(order: Order, number: int) -> Order | None:
     then = copy.copy(order)
     then.version = number
     then.total_amount = later.previous_total
+    travellers = {traveller.pk: traveller for traveller in order.travellers.all()}
+    lines = [_line_as_of(line, travellers, number) for line in order.lines.all()]
+    # Its own prefetch cache: the copy shares the order's, whose lines stay as they are.
+    setattr(then, CACHE, {name: rows for name, rows in getattr(order, CACHE).items() if name != "lines"})
+    hold_prefetched(then, "lines", lines)
+    return then
+
+
+def _line_as_of(line: OrderLine, travellers: dict[int, Traveller], number: int) -> OrderLine:
+    """``line`` as version ``number`` read it: with the traveller it had then, found by following
+    back the travellers later versions changed (Traveller.replaces)."""
+    traveller = travellers.get(line.traveller_id)
+    if traveller is None or in_version(traveller, number):
+        return line
+    while traveller is not None and not in_version(traveller, number):
+        traveller = travellers.get(traveller.replaces_id)
+    then = copy.copy(line)
+    then.traveller = traveller
     return then
 
 

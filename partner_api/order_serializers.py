@@ -17,7 +17,7 @@ from orders.api.voucher_serializers import (
 )
 from orders.models import Order, OrderEvent, OrderLine, Traveller
 from orders.selectors import open_draft_of
-from orders.services.amendments import Exchange, LineToAdd, draft_lines
+from orders.services.amendments import TRAVELLER_DETAILS, Exchange, LineToAdd, TravellerChange, draft_lines
 from orders.services.inputs import ContactInput, LineInput, PaymentInput, TravellerInput
 from orders.statuses import AmendmentStatus, BillingMode
 from partner_api.actions import ACTIONS, available_actions
@@ -91,6 +91,13 @@ def amendment_input(data: dict) -> dict:
         "remove": data.get("remove", []),
         "exchange": [
             Exchange(line_id=item["lineId"], offer_id=item["offerId"]) for item in data.get("exchange", [])
+        ],
+        "travellers": [
+            TravellerChange(
+                traveller_id=item["travellerId"],
+                details={name: item[api] for name, api in TRAVELLER_DETAILS.items() if api in item},
+            )
+            for item in data.get("travellers", [])
         ],
     }
 
@@ -271,6 +278,22 @@ class ExchangeIn(serializers.Serializer):
     offerId = serializers.UUIDField(help_text="An offer for one ticket; the line's traveller keeps it.")
 
 
+class TravellerChangeIn(serializers.Serializer):
+    """New details for a traveller of the order; what is not given stays as it is (at least one)."""
+
+    travellerId = serializers.IntegerField(help_text="A traveller of the current version.")
+    givenName = NameField(required=False)
+    familyName = NameField(required=False)
+    bornOn = serializers.DateField(required=False, allow_null=True, help_text="null removes it.")
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+    def validate(self, attrs):
+        if len(attrs) < 2:
+            raise InvalidBody("A traveller change needs at least one detail besides travellerId.")
+        return attrs
+
+
 class AmendmentIn(serializers.Serializer):
     add = AddIn(many=True, required=False, min_length=1, max_length=20)
     remove = serializers.ListField(
@@ -281,10 +304,20 @@ class AmendmentIn(serializers.Serializer):
         help_text="Ids of ISSUED lines of the current version to give up.",
     )
     exchange = ExchangeIn(many=True, required=False, min_length=1, max_length=20)
+    travellers = TravellerChangeIn(
+        many=True,
+        required=False,
+        min_length=1,
+        max_length=20,
+        help_text="Travellers whose details to correct, where their tickets' products allow it "
+        "(see products' changes.travellerChange).",
+    )
 
     def validate(self, attrs):
-        if not any(attrs.get(name) for name in ("add", "remove", "exchange")):
-            raise InvalidBody("The body changes nothing: give at least one of add, remove, exchange.")
+        if not any(attrs.get(name) for name in ("add", "remove", "exchange", "travellers")):
+            raise InvalidBody(
+                "The body changes nothing: give at least one of add, remove, exchange, travellers."
+            )
         return attrs
 
 
@@ -322,10 +355,25 @@ class TravellerOut(serializers.ModelSerializer):
     givenName = serializers.CharField(source="given_name")
     familyName = serializers.CharField(source="family_name")
     bornOn = serializers.DateField(source="born_on", allow_null=True)
+    replaces = serializers.IntegerField(
+        source="replaces_id",
+        allow_null=True,
+        help_text="The id of the traveller whose details this one corrected (an amendment), if any.",
+    )
 
     class Meta:
         model = Traveller
-        fields = ["id", "externalId", "position", "givenName", "familyName", "bornOn", "email", "phone"]
+        fields = [
+            "id",
+            "externalId",
+            "position",
+            "givenName",
+            "familyName",
+            "bornOn",
+            "email",
+            "phone",
+            "replaces",
+        ]
 
 
 class LineOut(serializers.ModelSerializer):
@@ -429,6 +477,10 @@ class AmendmentOut(serializers.Serializer):
     removedLines = serializers.SerializerMethodField(
         help_text="Ids of the lines it removes or exchanges away."
     )
+    travellers = serializers.SerializerMethodField(
+        help_text="The travellers it adds, and those whose details it changes (each a new traveller "
+        "whose replaces names the one it corrects; the lines move to it on confirmation)."
+    )
 
     @extend_schema_field(LineOut(many=True))
     def get_lines(self, version) -> list:
@@ -439,6 +491,15 @@ class AmendmentOut(serializers.Serializer):
     def get_removedLines(self, version) -> list[int]:  # noqa: N802 - API name
         _new, removed = draft_lines(list(version.order.lines.all()), version.number)
         return [line.pk for line in removed]
+
+    @extend_schema_field(TravellerOut(many=True))
+    def get_travellers(self, version) -> list:
+        added = [
+            traveller
+            for traveller in version.order.travellers.all()
+            if traveller.added_in_version == version.number and traveller.removed_in_version is None
+        ]
+        return render_many(TravellerOut, added)
 
 
 class OrderOut(serializers.ModelSerializer):

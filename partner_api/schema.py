@@ -63,6 +63,7 @@ def close_request_bodies(result, generator, request, public):
 BODY_RULES = {
     "RefundCreateInRequest": {"not": {"required": ["lines", "amount"]}},  # RefundCreateIn.validate
     "AmendmentInRequest": {"minProperties": 1},  # AmendmentIn.validate: at least one change
+    "TravellerChangeInRequest": {"minProperties": 2},  # TravellerChangeIn.validate: a detail
 }
 
 

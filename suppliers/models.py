@@ -175,6 +175,15 @@ class Product(models.Model):
     cancellation_fee = amount_field(
         default=0, help_text="Kept from the price of each ticket an amendment removes."
     )
+    allows_traveller_change = models.BooleanField(
+        "traveller may be changed",
+        default=False,
+        help_text="An amendment may change the details (name, birth date, contact) of the traveller "
+        "of an issued ticket.",
+    )
+    traveller_change_fee = amount_field(
+        default=0, help_text="Charged for each issued ticket of a traveller an amendment changes."
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -190,7 +199,7 @@ class Product(models.Model):
                 condition=Q(tax_rate__gte=0, tax_rate__lt=100), name="product_tax_rate_range"
             ),
             models.CheckConstraint(
-                condition=Q(change_fee__gte=0, cancellation_fee__gte=0),
+                condition=Q(change_fee__gte=0, cancellation_fee__gte=0, traveller_change_fee__gte=0),
                 name="product_change_fees_not_negative",
             ),
         ]

@@ -32,6 +32,13 @@ def change_rules(product: Product) -> dict:
                 "currency": product.currency,
             },
         },
+        "travellerChange": {
+            "allowed": product.allows_traveller_change,
+            "fee": {
+                "amount": format_amount(product.traveller_change_fee, product.currency),
+                "currency": product.currency,
+            },
+        },
     }
 
 

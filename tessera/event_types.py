@@ -64,6 +64,7 @@ class EventType(models.TextChoices):
     AMENDMENT_RESET = "amendment.reset", "Amendment reset"
     AMENDMENT_EXPIRED = "amendment.expired", "Amendment expired"
     AMENDMENT_LINE_FAILED = "amendment.line_failed", "Line failed out of the amendment"
+    TRAVELLER_CHANGED = "traveller.changed", "Traveller's details changed by an amendment"
 
     VOUCHER_DELIVERED = "voucher.delivered", "Voucher delivered"
     VOUCHER_REVEALED = "voucher.revealed", "Voucher codes shown"

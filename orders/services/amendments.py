@@ -1,8 +1,9 @@
 """Changing a confirmed order (seed 002): a draft version is opened, then reset or left to expire.
 
 Opening a draft (``amendment_open``) adds lines (from offers, reserved in the background through
-the same booking path as a new order's), marks issued lines to be removed or exchanged, and fixes
-the draft's balance; nothing issued is touched. Confirming it moves money, so it lives in payments
+the same booking path as a new order's), marks issued lines to be removed or exchanged, writes
+the corrected details of travellers as new traveller rows of the draft, and fixes the draft's
+balance; nothing issued is touched. Confirming it moves money, so it lives in payments
 (payments.services.amendment_confirmation). Resetting or expiring it (``amendment_reset``,
 ``amendments_expire_due``) gives back what it reserved and leaves the order as it was.
 
@@ -10,8 +11,9 @@ While a draft is open the order takes no other amendment (AMENDMENT_OPEN) and no
 (payments refuses it with the same error).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
@@ -47,6 +49,14 @@ from tessera.times import iso_utc
 AMENDABLE = frozenset({OrderStatus.FULFILLED, OrderStatus.PARTIALLY_FULFILLED})
 AMENDABLE_METHODS = frozenset({BillingMode.WALLET, BillingMode.INVOICE})
 EXPIRY_BATCH = 500
+# A traveller's details an amendment may correct: Traveller fields, the API's names.
+TRAVELLER_DETAILS = {
+    "given_name": "givenName",
+    "family_name": "familyName",
+    "born_on": "bornOn",
+    "email": "email",
+    "phone": "phone",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +76,15 @@ class Exchange:
     offer_id: UUID
 
 
+@dataclass(frozen=True, kw_only=True)
+class TravellerChange:
+    """New details for a traveller of the order: ``details`` maps TRAVELLER_DETAILS fields to their
+    new values; a field not named keeps its value."""
+
+    traveller_id: int
+    details: Mapping[str, str | date | None]
+
+
 @dataclass(kw_only=True)
 class _Draft:
     order: Order
@@ -75,6 +94,13 @@ class _Draft:
     new_lines: list[OrderLine] = field(default_factory=list)
     removed: list[OrderLine] = field(default_factory=list)
     new_travellers: list[Traveller] = field(default_factory=list)
+    # A changed traveller's new row, by the old row's id: the draft's new lines go to it.
+    replacing: dict[int, Traveller] = field(default_factory=dict)
+    traveller_fees: Decimal = ZERO
+
+    def successor(self, traveller: Traveller | None) -> Traveller | None:
+        """Who holds ``traveller``'s tickets once the draft is confirmed."""
+        return None if traveller is None else self.replacing.get(traveller.pk, traveller)
 
 
 def open_draft(order: Order) -> OrderVersion | None:
@@ -98,6 +124,7 @@ def amendment_open(
     add: Sequence[LineToAdd] = (),
     remove: Sequence[int] = (),
     exchange: Sequence[Exchange] = (),
+    travellers: Sequence[TravellerChange] = (),
     actor: Actor,
     partner_id: int | None = None,
     idempotency_key: str = "",
@@ -106,11 +133,12 @@ def amendment_open(
 
     In one transaction on the locked order: new lines are created RESERVING (their reservation
     queued after commit, one booking per supplier), the lines to remove or exchange are marked
-    with the draft's number, and the draft's balance is fixed: what the new lines cost minus what
-    the removed ones did (the new total minus what was paid for the version it changes), plus
-    the fees their products charge for the change.
+    with the draft's number, a changed traveller gets a new row of the draft (the old one stays
+    current until confirmation), and the draft's balance is fixed: what the new lines cost minus
+    what the removed ones did (the new total minus what was paid for the version it changes),
+    plus the fees their products charge for the change.
     """
-    _check_request(add=add, remove=remove, exchange=exchange)
+    _check_request(add=add, remove=remove, exchange=exchange, travellers=travellers)
     now = timezone.now()
     with transaction.atomic(), batched():
         order = lock_order(order_id, partner_id=partner_id)
@@ -136,12 +164,13 @@ def amendment_open(
         offers = _offers(order, offer_ids, now)
         exchanged = {item.line_id for item in exchange}
         _mark_removed(draft, [*dict.fromkeys(remove), *exchanged], exchanged=exchanged)
+        _change_travellers(draft, travellers)
         for item in exchange:
             old = next(line for line in draft.removed if line.pk == item.line_id)
             offer = offers[item.offer_id]
             if offer.quantity != 1:
                 raise InvalidInput("An exchange takes an offer for one ticket.", offer=str(offer.pk))
-            _new_lines(draft, offer, [old.traveller], replaces=old)
+            _new_lines(draft, offer, [draft.successor(old.traveller)], replaces=old)
         for item in add:
             _new_lines(draft, offers[item.offer_id], _travellers_for(draft, item, offers[item.offer_id]))
         draft.new_lines = OrderLine.objects.bulk_create(draft.new_lines)
@@ -149,7 +178,9 @@ def amendment_open(
         Offer.objects.filter(pk__in=list(offers)).update(used_at=now)
         added = sum((line.amount for line in draft.new_lines), ZERO)
         removed = sum((line.amount for line in draft.removed), ZERO)
-        fees = quantize(sum((_fee(line, exchanged) for line in draft.removed), ZERO), order.currency)
+        fees = quantize(
+            sum((_fee(line, exchanged) for line in draft.removed), draft.traveller_fees), order.currency
+        )
         version = OrderVersion.objects.create(
             order=order,
             number=draft.number,
@@ -171,6 +202,9 @@ def amendment_open(
                 "exchanged": {
                     str(line.replaces.position): line.position for line in draft.new_lines if line.replaces
                 },
+                "travellersChanged": {
+                    str(new.replaces.position): new.position for new in draft.replacing.values()
+                },
                 "balance": format_amount(version.balance, version.currency),
                 "fees": format_amount(version.fee_amount, version.currency),
                 "currency": version.currency,
@@ -182,13 +216,26 @@ def amendment_open(
     return version
 
 
-def _check_request(*, add, remove, exchange) -> None:
-    """What the body alone can refuse (400); a line or an offer named twice is a conflict with
-    itself (409), refused once the order is found."""
-    if not (add or remove or exchange):
-        raise InvalidInput("An amendment needs at least one of add, remove, exchange.")
+def _check_request(*, add, remove, exchange, travellers) -> None:
+    """What the body alone can refuse (400); a line, an offer or a traveller named twice is a
+    conflict with itself (409), refused once the order is found."""
+    if not (add or remove or exchange or travellers):
+        raise InvalidInput("An amendment needs at least one of add, remove, exchange, travellers.")
     for item in add:
         validate_travellers(item.travellers)
+    errors = {}
+    for index, change in enumerate(travellers):
+        if not change.details:
+            errors[str(index)] = ["give at least one detail to change"]
+        blank = [
+            TRAVELLER_DETAILS[name]
+            for name in ("given_name", "family_name")
+            if name in change.details and not str(change.details[name] or "").strip()
+        ]
+        if blank:
+            errors[str(index)] = [f"{name} may not be blank" for name in blank]
+    if errors:
+        raise InvalidTravellers("Some traveller changes are incomplete.", errors=errors)
 
 
 def _check_twice(*, remove, exchange, offer_ids) -> None:
@@ -257,12 +304,82 @@ def _mark_removed(draft: _Draft, line_ids: list[int], *, exchanged: set[int]) ->
         line.save(update_fields=["removed_in_version", "updated_at"])
 
 
+def _change_travellers(draft: _Draft, changes: Sequence[TravellerChange]) -> None:
+    """Write each changed traveller's new row, added by the draft and replacing the old one, and
+    add the fee: each ISSUED line of the traveller the draft keeps costs its product's traveller
+    change fee, and every such product must allow the change. A traveller with no issued line
+    (a ticket refunded, or none needing one) changes for free."""
+    if not changes:
+        return
+    ids = [change.traveller_id for change in changes]
+    twice = sorted({pk for pk in ids if ids.count(pk) > 1})
+    if twice:
+        raise OrderNotAmendable(
+            "A traveller can be changed once.", travellers={str(pk): "changed twice" for pk in twice}
+        )
+    version = draft.order.version
+    current = {t.pk: t for t in draft.order.travellers.all() if in_version(t, version)}
+    given_up = {line.pk for line in draft.removed}
+    issued = [
+        line
+        for line in draft.lines
+        if in_version(line, version) and line.status == LineStatus.ISSUED and line.pk not in given_up
+    ]
+    refused = {}
+    replacements = []
+    for change in changes:
+        old = current.get(change.traveller_id)
+        if old is None:
+            refused[str(change.traveller_id)] = "not a traveller of the order's current version"
+            continue
+        theirs = [line for line in issued if line.traveller_id == old.pk]
+        forbidding = [line.position for line in theirs if not line.product.allows_traveller_change]
+        new = _replacement(draft, old, change.details)
+        if forbidding:
+            refused[str(old.pk)] = (
+                f"the product of line(s) {', '.join(map(str, forbidding))} allows no traveller change"
+            )
+        elif not changed_details(old, new):
+            refused[str(old.pk)] = "the details given are the traveller's already"
+        else:
+            draft.traveller_fees += sum((line.product.traveller_change_fee for line in theirs), ZERO)
+            replacements.append(new)
+    if refused:
+        raise OrderNotAmendable("Some travellers cannot be changed.", travellers=refused)
+    last = Traveller.objects.filter(order=draft.order).aggregate(last=Max("position"))["last"] or 0
+    for n, new in enumerate(replacements, start=1):
+        new.position = last + n
+    created = Traveller.objects.bulk_create(replacements)
+    draft.new_travellers.extend(created)
+    draft.replacing = {new.replaces_id: new for new in created}
+
+
+def _replacement(draft: _Draft, old: Traveller, details: Mapping) -> Traveller:
+    """``old`` with ``details`` over its own, as an unsaved row of the draft."""
+    values = {name: getattr(old, name) for name in TRAVELLER_DETAILS}
+    for name, value in details.items():
+        values[name] = value.strip() if isinstance(value, str) else value
+    return Traveller(
+        order=draft.order,
+        external_id=old.external_id,
+        added_in_version=draft.number,
+        replaces=old,
+        **values,
+    )
+
+
+def changed_details(old: Traveller, new: Traveller) -> list[str]:
+    """The API names of the details ``new`` changes in ``old``."""
+    return [api for name, api in TRAVELLER_DETAILS.items() if getattr(old, name) != getattr(new, name)]
+
+
 def _travellers_for(draft: _Draft, item: LineToAdd, offer: Offer) -> list[Traveller | None]:
     current = {t.pk: t for t in draft.order.travellers.all() if in_version(t, draft.order.version)}
     unknown = [pk for pk in item.traveller_ids if pk not in current]
     if unknown:
         raise InvalidTravellers("Some travellers are not the order's.", travellers=unknown)
-    people = [current[pk] for pk in item.traveller_ids] + _create_travellers(draft, item.travellers)
+    people = [draft.successor(current[pk]) for pk in item.traveller_ids]
+    people += _create_travellers(draft, item.travellers)
     if offer.product.requires_traveller and len(people) < offer.quantity:
         raise InvalidTravellers(
             f"These tickets need {offer.quantity} traveller(s); {len(people)} given.",
@@ -475,6 +592,39 @@ def discard(
             **({"reason": reason[:255]} if reason else {}),
         },
     )
+
+
+def travellers_change_confirm(*, order: Order, lines: list[OrderLine], number: int, actor: Actor) -> None:
+    """Confirming draft ``number`` of a locked order with its locked ``lines``: each traveller it
+    changes leaves the order in that version, and the traveller's lines of that version (its
+    issued tickets, and any the draft adds for it) now hold the new row, so the tickets, the
+    customer's pages and the door's check read the new details; the version before still reads
+    the old row (orders.selectors.order_as_of). The event names the fields changed, never their
+    values (no personal data in the audit trail partners receive)."""
+    replacing = list(
+        Traveller.objects.filter(
+            order=order, added_in_version=number, removed_in_version=None, replaces__isnull=False
+        ).select_related("replaces")
+    )
+    for new in replacing:
+        old = new.replaces
+        old.removed_in_version = number
+        moved = [line for line in lines if line.traveller_id == old.pk and in_version(line, number)]
+        for line in moved:
+            line.traveller = new
+        OrderLine.objects.bulk_update(moved, ["traveller"])
+        events.traveller_changed(
+            new,
+            actor=actor,
+            payload={
+                "version": number,
+                "traveller": new.position,
+                "replaces": old.position,
+                "fields": changed_details(old, new),
+                "lines": [line.position for line in moved],
+            },
+        )
+    Traveller.objects.bulk_update([new.replaces for new in replacing], ["removed_in_version"])
 
 
 def draft_of(order: Order, number: int) -> OrderVersion:

@@ -14,7 +14,7 @@ from orders.errors import AmendmentExpired, PriceChanged
 from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderVersion
-from orders.services.amendments import draft_lines, draft_of
+from orders.services.amendments import draft_lines, draft_of, travellers_change_confirm
 from orders.services.revocation import vouchers_revoke_for_lines
 from orders.statuses import BillingMode
 from payments.models import LedgerKind
@@ -40,7 +40,8 @@ def amendment_confirm(
     Refused unless the draft is open and unexpired, ``expected_balance`` is its balance
     (PRICE_CHANGED) and every new line is RESERVED (ORDER_NOT_READY). Then the balance moves (a
     wallet order: debit when positive, credit when negative), the removed lines leave with their
-    vouchers revoked and are given back at their suppliers after commit, and the new lines start
+    vouchers revoked and are given back at their suppliers after commit, changed travellers' lines
+    move to their new rows, and the new lines start
     issuing (the order is PROCESSING until they settle). Two confirmations at once: the second
     waits for the order's lock and finds no open draft.
     """
@@ -62,6 +63,7 @@ def amendment_confirm(
             apply_transition(line, "remove", actor=actor, payload={"version": number})
         vouchers_revoke_for_lines(lines=removed, reason=f"Superseded by version {number}", actor=actor)
         queue.returns(line.pk for line in removed)
+        travellers_change_confirm(order=order, lines=lines, number=number, actor=actor)
         reference = _settle(order, version, actor=actor)
         apply_transition(
             version,

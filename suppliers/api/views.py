@@ -28,8 +28,8 @@ _RULE_SCHEMA = {
 }
 CHANGE_RULES_SCHEMA = {
     "type": "object",
-    "properties": {"exchange": _RULE_SCHEMA, "removal": _RULE_SCHEMA},
-    "required": ["exchange", "removal"],
+    "properties": {"exchange": _RULE_SCHEMA, "removal": _RULE_SCHEMA, "travellerChange": _RULE_SCHEMA},
+    "required": ["exchange", "removal", "travellerChange"],
 }
 
 
@@ -50,8 +50,9 @@ class ProductOut(serializers.ModelSerializer):
         "matched to its lines in order.",
     )
     changes = serializers.SerializerMethodField(
-        help_text="Which changes of an issued ticket an amendment may make (exchange, removal), each "
-        "with its fee: a change fee per exchanged ticket, a cancellation fee kept per removed one."
+        help_text="Which changes of an issued ticket an amendment may make (exchange, removal, "
+        "travellerChange), each with its fee: a change fee per exchanged ticket, a cancellation fee "
+        "kept per removed one, a traveller change fee per ticket of a traveller whose details change."
     )
 
     class Meta:

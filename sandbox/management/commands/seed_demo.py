@@ -70,6 +70,8 @@ def _products(now):
                 "name": "Oslo S → Bergen, 07:25 (instant)",
                 "price": "899.00",
                 "currency": "EUR",
+                "allows_traveller_change": True,
+                "traveller_change_fee": "2.00",
                 "starts_at": tomorrow,
                 "time_zone": OSLO,
                 "from_place": "NSR:StopPlace:337",
