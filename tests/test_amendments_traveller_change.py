@@ -18,6 +18,7 @@ from partner_api.selectors import order_for_partner
 from payments.models import Wallet
 from payments.services.amendment_confirmation import amendment_confirm
 from suppliers.models import Product
+from suppliers.services import offer_quote
 from tessera.actors import Actor
 from tests import factories
 from tests.amendment_support import ledger_out, lines, offer_for, paid_minus_refunded
@@ -280,3 +281,34 @@ def test_a_traveller_without_issued_tickets_changes_for_free(wallet_partner, wor
     assert "Seated" in names and "Seat" not in names
     changed = OrderEvent.objects.get(order=order, transition="traveller.changed")
     assert changed.payload["lines"] == []
+
+
+def test_a_failed_exchange_keeps_the_old_ticket_for_the_changed_traveller_at_its_fee(wallet_partner, worker):
+    # Given a draft that renames the traveller of the one ticket (3.00 a ticket) and exchanges the
+    # ticket for a train whose supplier refuses the seat
+    order = delivered(wallet_partner, changeable_train(fee="3.00"), worker=worker, quantity=1)
+    (first,) = lines(order)
+    refused = offer_quote(
+        partner=wallet_partner, product_id=factories.product(price="100.00", behaviour={"fail": "reserve"}).pk
+    )
+    actor = Actor.partner(wallet_partner)
+    draft = amendments.amendment_open(
+        order_id=order.pk,
+        exchange=[Exchange(line_id=first.pk, offer_id=refused.pk)],
+        travellers=[TravellerChange(traveller_id=first.traveller_id, details={"given_name": "Grace"})],
+        actor=actor,
+    )
+    assert draft.fee_amount == Decimal("0.00")  # the renamed traveller keeps no issued ticket
+    worker()
+    failed = lines(order)[1]
+    assert failed.status == "FAILED"
+
+    # When the refused line is failed out of the draft
+    draft = amendments.amendment_fail_lines(order_id=order.pk, number=2, line_ids=[failed.pk], actor=actor)
+
+    # Then the old ticket stays, and the renamed traveller's fee for it is in the balance
+    assert (draft.fee_amount, draft.balance) == (Decimal("3.00"), Decimal("3.00"))
+    amendment_confirm(order_id=order.pk, number=2, expected_balance="3.00", actor=actor)
+    new = Traveller.objects.get(order=order, replaces_id=first.traveller_id)
+    assert [line.traveller_id for line in Order.objects.get(pk=order.pk).current_lines] == [new.pk]
+    assert ledger_out(order) == paid_minus_refunded(order) == Decimal("103.00")

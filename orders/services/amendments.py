@@ -484,7 +484,17 @@ def amendment_fail_lines(
         change = sum((line.amount for line in failing), ZERO) - sum(
             (line.amount for line in kept_again), ZERO
         )
-        fees = sum((line.product.change_fee for line in kept_again), ZERO)  # no exchange, no fee
+        # No exchange, no change fee; but a kept line of a traveller the draft changes now costs
+        # its traveller change fee, like the traveller's other tickets (_change_travellers).
+        renamed = set(_replacing(order, number).values_list("replaces_id", flat=True))
+        fees = sum(
+            (
+                line.product.change_fee
+                - (line.product.traveller_change_fee if line.traveller_id in renamed else ZERO)
+                for line in kept_again
+            ),
+            ZERO,
+        )
         version.balance = quantize(version.balance - change - fees, version.currency)
         version.total_amount = quantize(version.total_amount - change, version.currency)
         version.fee_amount = quantize(version.fee_amount - fees, version.currency)
@@ -601,11 +611,7 @@ def travellers_change_confirm(*, order: Order, lines: list[OrderLine], number: i
     customer's pages and the door's check read the new details; the version before still reads
     the old row (orders.selectors.order_as_of). The event names the fields changed, never their
     values (no personal data in the audit trail partners receive)."""
-    replacing = list(
-        Traveller.objects.filter(
-            order=order, added_in_version=number, removed_in_version=None, replaces__isnull=False
-        ).select_related("replaces")
-    )
+    replacing = list(_replacing(order, number).select_related("replaces"))
     for new in replacing:
         old = new.replaces
         old.removed_in_version = number
@@ -625,6 +631,13 @@ def travellers_change_confirm(*, order: Order, lines: list[OrderLine], number: i
             },
         )
     Traveller.objects.bulk_update([new.replaces for new in replacing], ["removed_in_version"])
+
+
+def _replacing(order: Order, number: int):
+    """The travellers draft ``number`` writes to replace others (not those a discard left)."""
+    return Traveller.objects.filter(
+        order=order, added_in_version=number, removed_in_version=None, replaces__isnull=False
+    )
 
 
 def draft_of(order: Order, number: int) -> OrderVersion:
