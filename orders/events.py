@@ -283,6 +283,13 @@ def amendment_line_failed(
     )
 
 
+def line_added(line: OrderLine, *, actor: Actor, version: int) -> OrderEvent:
+    """A confirmed amendment added the line to the order (it is issuing); an exchange's new line
+    names the line it replaces."""
+    payload = {"version": version, **({"replaces": line.replaces_id} if line.replaces_id else {})}
+    return _of_line(line, EventType.LINE_ADDED, actor=actor, payload=payload)
+
+
 def line_return_confirmed(line: OrderLine, *, reference: str) -> OrderEvent:
     """The supplier took back a line an amendment removed."""
     return _of_line(line, EventType.LINE_RETURN_CONFIRMED, actor=WORKER, payload={"reference": reference})
