@@ -270,6 +270,16 @@ def amendment_opened(version: OrderVersion, *, actor: Actor, payload: dict) -> O
     )
 
 
+def amendment_expiry_changed(version: OrderVersion, *, actor: Actor, previous) -> OrderEvent:
+    return record(
+        order_id=version.order_id,
+        subject_id=version.pk,
+        event=EventType.AMENDMENT_EXPIRY_CHANGED,
+        actor=actor,
+        payload={"version": version.number, "from": iso_utc(previous), "to": iso_utc(version.expires_at)},
+    )
+
+
 def amendment_line_failed(
     version: OrderVersion, line: OrderLine, *, actor: Actor, payload: dict
 ) -> OrderEvent:

@@ -66,6 +66,7 @@ class EventType(models.TextChoices):
     AMENDMENT_RESET = "amendment.reset", "Amendment reset"
     AMENDMENT_EXPIRED = "amendment.expired", "Amendment expired"
     AMENDMENT_LINE_FAILED = "amendment.line_failed", "Line failed out of the amendment"
+    AMENDMENT_EXPIRY_CHANGED = "amendment.expiry_changed", "Amendment's expiry changed"
 
     VOUCHER_DELIVERED = "voucher.delivered", "Voucher delivered"
     VOUCHER_REVEALED = "voucher.revealed", "Voucher codes shown"
