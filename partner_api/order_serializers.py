@@ -99,6 +99,7 @@ def amendment_input(data: dict) -> dict:
             )
             for item in data.get("travellers", [])
         ],
+        "expires_at": data.get("expiresAt"),
     }
 
 
@@ -312,6 +313,13 @@ class AmendmentIn(serializers.Serializer):
         help_text="Travellers whose details to correct, where their tickets' products allow it "
         "(see products' changes.travellerChange).",
     )
+    expiresAt = ZonedDateTimeField(
+        required=False,
+        help_text=(
+            "Confirm by then or the draft is discarded; with a time zone, in the future, at most six "
+            "months ahead. Default: 20 minutes from now."
+        ),
+    )
 
     def validate(self, attrs):
         if not any(attrs.get(name) for name in ("add", "remove", "exchange", "travellers")):
@@ -319,6 +327,12 @@ class AmendmentIn(serializers.Serializer):
                 "The body changes nothing: give at least one of add, remove, exchange, travellers."
             )
         return attrs
+
+
+class AmendmentUpdateIn(serializers.Serializer):
+    expiresAt = ZonedDateTimeField(
+        help_text="The draft's new expiresAt: with a time zone, in the future, at most six months ahead."
+    )
 
 
 class ConfirmAmendmentIn(serializers.Serializer):

@@ -62,7 +62,11 @@ def close_request_bodies(result, generator, request, public):
 # Rules that tie members of one body together, as the serializers' validate() enforces them.
 BODY_RULES = {
     "RefundCreateInRequest": {"not": {"required": ["lines", "amount"]}},  # RefundCreateIn.validate
-    "AmendmentInRequest": {"minProperties": 1},  # AmendmentIn.validate: at least one change
+    # AmendmentIn.validate: at least one change (expiresAt alone changes nothing)
+    "AmendmentInRequest": {
+        "minProperties": 1,
+        "anyOf": [{"required": [name]} for name in ("add", "remove", "exchange", "travellers")],
+    },
     "TravellerChangeInRequest": {"minProperties": 2},  # TravellerChangeIn.validate: a detail
 }
 
