@@ -1,8 +1,10 @@
-"""Monthly invoices for invoice-billing partners, and credit notes for refunds on invoiced orders.
+"""Monthly invoices for invoice-billing partners, and credit notes for refunds on invoiced orders
+and for their amendments that give money back.
 
 A partner billed by invoice has one OPEN invoice per currency and calendar month (UTC). Finalizing
-an order by invoice adds a charge to the month's invoice; a credit note adds a negative credit to
-the invoice open when it is issued, so the next bill deducts it. Closing an ended month fixes the
+an order by invoice adds a charge to the month's invoice, and so does an amendment that costs
+more; a credit note adds a negative credit to the invoice open when it is issued, so the next
+bill deducts it. Closing an ended month fixes the
 totals, gives the invoice the next number of its year's series and stores its PDF and CSV; after
 that the model and, on PostgreSQL, the database refuse any change (payments/migrations/0004).
 
@@ -13,6 +15,8 @@ number back and the series has no gaps.
 
 import logging
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from operator import attrgetter
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
@@ -113,11 +117,8 @@ def _amended(version: OrderVersion, order_lines: list[OrderLine]) -> tuple[list[
     n = version.number
     added = [line for line in order_lines if line.added_in_version == n and line.removed_in_version != n]
     removed = [line for line in order_lines if line.removed_in_version == n and line.added_in_version < n]
-    return sorted(added, key=_position), sorted(removed, key=_position)
-
-
-def _position(line: OrderLine) -> int:
-    return line.position
+    by_position = attrgetter("position")
+    return sorted(added, key=by_position), sorted(removed, key=by_position)
 
 
 def amendment_vat(version: OrderVersion, order_lines: list[OrderLine]) -> list[VatLine]:
@@ -332,7 +333,7 @@ def credit_note_issue(*, refund: Refund, actor: Actor) -> CreditNote:
             amount=refund.amount,
             vat=refund_vat(refund, order_lines, order.version),
             table=refunded_table(_refunded_lines(refund)),
-            item_description="for order {reference}",
+            subject=f"order {order.reference}",
             payload={"refund": str(refund.pk)},
             actor=actor,
         )
@@ -349,7 +350,7 @@ def _amendment_credit_note_issue(
         amount=-version.balance,
         vat=[row.negated() for row in amendment_vat(version, order_lines)],
         table=amended_table(version.number, _amended_lines(version, order_lines)),
-        item_description=f"for order {{reference}}, version {version.number}",
+        subject=f"order {order.reference}, version {version.number}",
         payload={"version": version.number},
         actor=actor,
     )
@@ -358,17 +359,18 @@ def _amendment_credit_note_issue(
 def _credit_note_create(
     order: Order,
     *,
-    amount,
+    amount: Decimal,
     vat: list[VatLine],
     table: Table,
-    item_description: str,
+    subject: str,
     payload: dict,
     actor: Actor,
     refund: Refund | None = None,
     amendment: OrderVersion | None = None,
 ) -> CreditNote:
-    """Number, render and store a credit note of ``amount`` on the locked ``order``, put its
-    negative credit on the partner's open invoice and record it on the order's trail."""
+    """Number, render and store a credit note of ``amount`` on the locked ``order`` for a refund or
+    an amendment, put its negative credit on the partner's open invoice (described as for
+    ``subject``) and record it on the order's trail."""
     tax = total_tax(vat)
     charge = (
         InvoiceItem.objects.select_related("invoice")
@@ -399,7 +401,7 @@ def _credit_note_create(
         order=order,
         credit_note=note,
         amendment=amendment,
-        description=f"Credit note {note.number} {item_description.format(reference=order.reference)}",
+        description=f"Credit note {note.number} for {subject}",
         net_amount=-note.net_amount,
         tax_amount=-note.tax_amount,
         total_amount=-note.total_amount,
