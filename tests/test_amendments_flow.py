@@ -91,7 +91,14 @@ def test_an_exchange_reserves_the_new_line_then_confirm_debits_the_difference_an
     assert ledger_out(order) == paid_minus_refunded(order) == Decimal("220.00")
     assert_wallet_agrees_with_ledger(wallet_partner)
     types = set(OrderEvent.objects.filter(order=order).values_list("transition", flat=True))
-    assert {"amendment.opened", "amendment.confirmed", "line.removed", "order.amended"} <= types
+    assert {
+        "amendment.opened",
+        "amendment.confirmed",
+        "line.exchanged",
+        "line.added",
+        "order.amended",
+    } <= types
+    assert "line.removed" not in types  # an exchange is told apart from a removal
 
 
 def test_adding_a_ticket_for_a_new_traveller_debits_its_price(wallet_partner, worker):
