@@ -67,8 +67,11 @@ def order_as_of(order: Order, number: int) -> Order | None:
     if number == order.version:
         return order
     later = next(
-        v for v in order.versions.all() if v.number == number + 1 and v.status == AmendmentStatus.CONFIRMED
+        (v for v in order.versions.all() if v.number == number + 1 and v.status == AmendmentStatus.CONFIRMED),
+        None,
     )
+    if later is None:
+        return None
     ended = later.confirmed_at
     statuses = _statuses_at(order, ended)
     then = _read_only(copy.copy(order))
