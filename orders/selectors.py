@@ -79,14 +79,12 @@ def order_as_of(order: Order, number: int) -> Order | None:
     then.total_amount = later.previous_total
     then._prefetched_objects_cache = {}  # the copy's rows are its own, not the order's
     travellers = {traveller.pk: traveller for traveller in order.travellers.all()}
+    lines = [
+        _line_then(line, statuses, ended, _traveller_then(line, travellers, number))
+        for line in order.lines.all()
+    ]
     for name, rows in (
-        (
-            "lines",
-            [
-                _line_then(line, statuses, ended, _traveller_then(line, travellers, number))
-                for line in order.lines.all()
-            ],
-        ),
+        ("lines", lines),
         ("travellers", list(order.travellers.all())),
         ("payments", [_then(p, "payment", statuses) for p in order.payments.all() if p.created_at < ended]),
         ("refunds", [_then(r, "refund", statuses) for r in order.refunds.all() if r.created_at < ended]),
