@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from checkout.api.serializers import CustomerLinksOut
-from checkout.links import customer_links
+from checkout.links import customer_links, customer_url
 from orders.api.voucher_serializers import (
     VoucherOut,
     delivery_mode_field,
@@ -384,6 +384,20 @@ class PaymentOut(serializers.ModelSerializer):
         fields = ["id", "method", "status", "amount", "paidAt"]
 
 
+class AmendmentPaymentOut(PaymentOut):
+    """A payment of a gateway order's amendment: the order's payment's shape, and where to pay it."""
+
+    checkoutUrl = serializers.SerializerMethodField(
+        help_text="The order's checkout page: send the customer there to pay the balance."
+    )
+
+    class Meta(PaymentOut.Meta):
+        fields = [*PaymentOut.Meta.fields, "checkoutUrl"]
+
+    def get_checkoutUrl(self, payment: Payment) -> str:  # noqa: N802 - API name
+        return customer_url("page", payment.order.order_key)
+
+
 class ContactOut(serializers.Serializer):
     name = serializers.CharField(source="contact_name")
     email = serializers.CharField(source="contact_email")
@@ -429,6 +443,10 @@ class AmendmentOut(serializers.Serializer):
     removedLines = serializers.SerializerMethodField(
         help_text="Ids of the lines it removes or exchanges away."
     )
+    payment = serializers.SerializerMethodField(
+        help_text="A gateway order's positive balance: the hosted-checkout payment confirm asked for "
+        "(the latest), null until then. The draft is confirmed when it is PAID."
+    )
 
     @extend_schema_field(LineOut(many=True))
     def get_lines(self, version) -> list:
@@ -439,6 +457,12 @@ class AmendmentOut(serializers.Serializer):
     def get_removedLines(self, version) -> list[int]:  # noqa: N802 - API name
         _new, removed = draft_lines(list(version.order.lines.all()), version.number)
         return [line.pk for line in removed]
+
+    @extend_schema_field(AmendmentPaymentOut(allow_null=True))
+    def get_payment(self, version) -> dict | None:
+        paying = [payment for payment in version.order.payments.all() if payment.amendment_id == version.pk]
+        latest = max(paying, key=lambda payment: payment.created_at, default=None)
+        return None if latest is None else render(AmendmentPaymentOut, latest)
 
 
 class OrderOut(serializers.ModelSerializer):

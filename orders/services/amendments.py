@@ -34,8 +34,8 @@ from orders.models import Order, OrderLine, OrderVersion, Traveller, in_version
 from orders.services.cancellation import release_lines
 from orders.services.creation import validate_travellers
 from orders.services.inputs import TravellerInput
-from orders.signals import amendment_opening
-from orders.statuses import AmendmentStatus, BillingMode, LineStatus, OrderStatus
+from orders.signals import amendment_discarded, amendment_opening
+from orders.statuses import AmendmentStatus, LineStatus, OrderStatus
 from orders.stock import stock_allocate
 from suppliers.errors import OfferAlreadyUsed, OfferExpired, OfferNotFound
 from suppliers.models import Offer
@@ -45,7 +45,6 @@ from tessera.money import ZERO, format_amount, quantize
 from tessera.times import iso_utc
 
 AMENDABLE = frozenset({OrderStatus.FULFILLED, OrderStatus.PARTIALLY_FULFILLED})
-AMENDABLE_METHODS = frozenset({BillingMode.WALLET, BillingMode.INVOICE})
 EXPIRY_BATCH = 500
 
 
@@ -119,14 +118,6 @@ def amendment_open(
                 f"Order {order.reference} is {order.status}; only FULFILLED and PARTIALLY_FULFILLED "
                 "orders can be amended.",
                 status=order.status,
-            )
-        if order.payment_method not in AMENDABLE_METHODS:
-            # A gateway payment is one capture at the provider: a balance would need a payment of
-            # its own (hosted checkout), which amendments do not make yet.
-            raise OrderNotAmendable(
-                f"Order {order.reference} was paid by {order.payment_method}; only orders paid from "
-                "the wallet or by invoice can be amended yet.",
-                payment_method=order.payment_method,
             )
         refuse_if_draft_open(order)
         draft = _Draft(order=order, number=order.version + 1, lines=lock_lines(order), now=now)
@@ -451,7 +442,8 @@ def discard(
     reason: str = "",
 ) -> None:
     """Scrap a locked order's draft: its lines are released and belong to no version, the lines it
-    meant to remove are kept, and its number is free again."""
+    meant to remove are kept, and its number is free again. Payments ends a payment of the draft's
+    balance that is still open (amendment_discarded)."""
     number = version.number
     added, kept = draft_lines(lines, number)
     release_lines(added, actor=actor)
@@ -475,6 +467,7 @@ def discard(
             **({"reason": reason[:255]} if reason else {}),
         },
     )
+    amendment_discarded.send(sender=Order, order=order, version=version, actor=actor)
 
 
 def draft_of(order: Order, number: int) -> OrderVersion:
