@@ -114,9 +114,9 @@ class OrderNotAmendable(InvalidState):
     code = "ORDER_NOT_AMENDABLE"
     title = "The order cannot be changed this way"
     suggested_action = (
-        "Only FULFILLED and PARTIALLY_FULFILLED orders paid from the wallet or by invoice take "
-        "amendments, and only their ISSUED lines whose product allows it can be removed or "
-        "exchanged (context says what was refused). Read the order."
+        "Only FULFILLED and PARTIALLY_FULFILLED orders take amendments, and only their ISSUED "
+        "lines whose product allows it can be removed or exchanged (context says what was "
+        "refused). Read the order."
     )
 
 
