@@ -6,10 +6,12 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.urls import reverse
 
 from orders.models import Order, OrderVersion
 from payments.models import Payment, Refund, SandboxBankRefund
 from tests import factories
+from tests.admin_support import login
 from tests.amendment_support import lines
 from tests.api_support import client_for
 from tests.gateway_support import Customer, reserved_order
@@ -78,6 +80,26 @@ def test_removing_a_ticket_makes_the_version_current_and_refunds_the_difference_
     # and the money is exact: paid minus given back is the new total
     back = Refund.objects.filter(order=order, status="SUCCEEDED").aggregate(total=Sum("amount"))["total"]
     assert payment.amount - back == order.total_amount
+
+
+def test_the_back_office_shows_the_refund_as_the_amendments(delivered, client):
+    # Given version 2 removed the second ticket and its difference is on its way back
+    api = client_for(delivered.partner)
+    api.post(f"/orders/{delivered.pk}/amendments", {"remove": [lines(delivered)[1].pk]})
+    api.post(f"/orders/{delivered.pk}/amendments/2/confirm", {"expectedBalance": "-100.00"})
+    refund = Refund.objects.get(order=delivered)
+
+    # When staff read the refunds list filtered to amendments, and the refund's page
+    staff = login(client, "ops", superuser=True)
+    listed = staff.get(reverse("admin:payments_refund_changelist"), {"reason__exact": "amendment"})
+    page = staff.get(reverse("admin:payments_refund_change", args=[refund.pk]))
+
+    # Then the list holds it, and its page names the reason, the version and the amendment's key
+    assert listed.status_code == 200 and str(refund.pk) in listed.content.decode()
+    text = page.content.decode()
+    assert "Given back by an amendment" in text
+    assert "Version 2 (CONFIRMED)" in text
+    assert f"amendment:{refund.amendment_id}" in text
 
 
 def test_a_later_amendment_opens_while_the_provider_has_not_settled_the_refund(delivered, callbacks, worker):
