@@ -173,8 +173,8 @@ class CustomerOrder:
 
     @property
     def paid_payment(self) -> Payment | None:
-        """The payment that paid the order (whatever was refunded of it since), if any."""
-        return next((payment for payment in self.payments if payment.status in PAID_STATUSES), None)
+        """The order's own payment that paid it (whatever was refunded of it since), if any."""
+        return next((p for p in self.payments if p.amendment_id is None and p.status in PAID_STATUSES), None)
 
     @property
     def is_paid(self) -> bool:
@@ -258,5 +258,8 @@ class CustomerOrder:
 
     @property
     def paid_total(self) -> Decimal:
-        payment = self.paid_payment
-        return ZERO if payment is None else payment.amount - self.refunded_total
+        """What was paid, the payments of amendments paid at checkout included, less refunds."""
+        if self.paid_payment is None:
+            return ZERO
+        paid = (payment.amount for payment in self.payments if payment.status in PAID_STATUSES)
+        return sum(paid, ZERO) - self.refunded_total

@@ -49,9 +49,9 @@ def amendment_confirm(
     PROCESSING until they settle). Two confirmations at once: the second waits for the order's
     lock and finds no open draft.
 
-    A gateway order's positive balance is not moved here: the draft stays DRAFT, and
-    ``version.payment`` is the hosted-checkout payment asked for it (the same one while it is
-    open), whose success confirms the draft.
+    A gateway order's positive balance is not moved here: the draft is returned still DRAFT,
+    with a hosted-checkout payment asked for it (the same one while it is open), whose success
+    confirms it (``amendment_confirm_paid``).
     """
     now = timezone.now()
     with transaction.atomic(), batched():
@@ -67,7 +67,7 @@ def amendment_confirm(
         new, removed = draft_lines(lines, number)
         check_reserved(new)
         if order.payment_method == BillingMode.GATEWAY and version.balance > 0:
-            version.payment = amendment_payment_request(order=order, version=version, actor=actor, now=now)
+            amendment_payment_request(order=order, version=version, actor=actor, now=now)
             return version
         _make_current(order, version, lines, actor=actor, now=now, paid_by=None)
     return version
