@@ -7,7 +7,8 @@ booking's call through the supplier's breaker and bulkhead (``booking_call``).
 
 from collections.abc import Callable, Iterable
 
-from orders.models import OrderLine
+from orders.models import OrderLine, OrderVersion
+from orders.statuses import AmendmentStatus
 from suppliers.adapters.base import (
     Booking,
     BookingLine,
@@ -19,6 +20,8 @@ from suppliers.adapters.base import (
 )
 from suppliers.calls import supplier_call
 from suppliers.models import StockSource
+
+AMENDMENT_RETURN = "amendment-return"
 
 
 def booking_line(line: OrderLine) -> BookingLine:
@@ -50,7 +53,7 @@ def booking_of(
     first = lines[0]
     ordered = sorted(lines, key=lambda line: line.position)
     return Booking(
-        key=f"tessera:{first.order_id}:{first.supplier_id}:{operation}" if key is None else key,
+        key=_booking_key(first, operation) if key is None else key,
         order_reference=first.order.reference,
         supplier=first.supplier,
         lines=tuple(booking_line(line) for line in ordered),
@@ -58,6 +61,27 @@ def booking_of(
             line.pk: (line_keys or {}).get(line.pk) or line.supplier_key(operation) for line in ordered
         },
     )
+
+
+def _booking_key(first: OrderLine, operation: str) -> str:
+    """The booking's key for ``operation``: per order and supplier, and per amendment for the
+    lines an amendment adds or gives back. Without the amendment in it a supplier would take an
+    amendment's reservation for a retry of the order's first one and answer with that one's lines
+    (leaving the new lines out). A discarded draft gives its number back, so lines a draft adds
+    are told apart by the draft's own id; lines given back by a confirmed version by its number,
+    which no other confirmed version has."""
+    key = f"tessera:{first.order_id}:{first.supplier_id}:{operation}"
+    if operation == AMENDMENT_RETURN:
+        return f"{key}:version-{first.removed_in_version}"
+    if first.added_in_version == 1:
+        return key
+    draft = (
+        OrderVersion.objects.filter(order_id=first.order_id, number=first.added_in_version)
+        .exclude(status=AmendmentStatus.DISCARDED)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return f"{key}:amendment-{draft}"
 
 
 def release_booking_of(lines: list[OrderLine]) -> Booking:

@@ -10,7 +10,7 @@ is recorded on the line for staff to follow up.
 import logging
 
 from orders import events, queue
-from orders.bookings import booking_call, booking_of, group_into_bookings
+from orders.bookings import AMENDMENT_RETURN, booking_call, booking_of, group_into_bookings
 from orders.models import OrderLine
 from orders.statuses import LineStatus
 from orders.stock_adapter import adapter_for_line
@@ -37,7 +37,7 @@ def lines_return_at_supplier(*, line_ids: list[int], attempt: int = 1) -> str:
 
 def _return_booking(lines: list[OrderLine], attempt: int) -> str:
     adapter = adapter_for_line(lines[0])
-    booking = booking_of(lines, "amendment-return")
+    booking = booking_of(lines, AMENDMENT_RETURN)
     try:
         answers = booking_call(lines, adapter, lambda: adapter.refund_booking(booking))
     except CallDeferred as deferred:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from orders import queue
+from orders import events, queue
 from orders.errors import AmendmentExpired, AmendmentNotOpen, PriceChanged
 from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
@@ -116,8 +116,13 @@ def _make_current(
     number = version.number
     new, removed = draft_lines(lines, number)
     # Lock order: the removed lines' vouchers before the wallet (orders/locks.py).
+    exchanged = {line.replaces_id: line.pk for line in new if line.replaces_id}
     for line in removed:
-        apply_transition(line, "remove", actor=actor, payload={"version": number})
+        if line.pk in exchanged:
+            payload = {"version": number, "replacedBy": exchanged[line.pk]}
+            apply_transition(line, "exchange", actor=actor, payload=payload)
+        else:
+            apply_transition(line, "remove", actor=actor, payload={"version": number})
     vouchers_revoke_for_lines(lines=removed, reason=f"Superseded by version {number}", actor=actor)
     queue.returns(line.pk for line in removed)
     reference = f"payment:{paid_by.pk}" if paid_by is not None else _settle(order, version, actor=actor)
@@ -140,6 +145,7 @@ def _make_current(
     if new:
         apply_transition(order, "amend", actor=actor, payload={"version": number})
         for line in new:
+            events.line_added(line, actor=actor, version=number)
             apply_transition(line, "start_issuing", actor=actor, at=now)
         queue.issuance(line.pk for line in new)
     else:

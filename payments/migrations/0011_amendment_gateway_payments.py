@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orders', '0020_webhook_event_types'),
-        ('payments', '0009_amendment_invoice_items'),
+        ('payments', '0010_amendment_credit_notes'),
     ]
 
     operations = [
