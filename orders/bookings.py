@@ -13,12 +13,13 @@ from suppliers.adapters.base import (
     BookingLine,
     LineResults,
     PermanentSupplierError,
+    ReplacedLine,
     SupplierAdapter,
     SupplierError,
     SupplierTimeout,
 )
 from suppliers.calls import supplier_call
-from suppliers.models import StockSource
+from suppliers.models import Product, StockSource
 
 
 def booking_line(line: OrderLine) -> BookingLine:
@@ -35,6 +36,25 @@ def booking_line(line: OrderLine) -> BookingLine:
         denomination=line.denomination,
         starts_at=line.starts_at,
         amount=line.amount,
+        replaces=(
+            ReplacedLine(pk=line.replaces_id, reference=line.replaces.supplier_booking_ref)
+            if line.supplier_exchange
+            else None
+        ),
+    )
+
+
+def exchanges_at_supplier(old: OrderLine, product: Product) -> bool:
+    """Whether a new line of ``product`` that replaces the issued line ``old`` goes through the
+    supplier's own exchange call: both at one supplier that supports it, neither from Tessera's
+    own stock, and the old ticket known to the supplier by its booking reference."""
+    supplier = product.supplier
+    return (
+        supplier.supports_exchange
+        and old.supplier_id == supplier.pk
+        and product.stock_source != StockSource.INVENTORY
+        and old.product.stock_source != StockSource.INVENTORY
+        and bool(old.supplier_booking_ref)
     )
 
 
@@ -45,12 +65,15 @@ def booking_of(
 
     Its key is the same for every retry of ``operation``, whichever of its lines still wait
     (a retry asks about fewer lines, never others); ``key`` replaces it where that does not
-    hold. Each line's key is ``line.supplier_key(operation)`` unless ``line_keys`` names it.
+    hold. The lines an amendment adds are a booking of their own: their key names the version,
+    or a supplier would answer their reserve with the order's first one. Each line's key is
+    ``line.supplier_key(operation)`` unless ``line_keys`` names it.
     """
     first = lines[0]
     ordered = sorted(lines, key=lambda line: line.position)
+    version = f"v{first.added_in_version}:" if first.added_in_version > 1 else ""
     return Booking(
-        key=f"tessera:{first.order_id}:{first.supplier_id}:{operation}" if key is None else key,
+        key=f"tessera:{first.order_id}:{first.supplier_id}:{version}{operation}" if key is None else key,
         order_reference=first.order.reference,
         supplier=first.supplier,
         lines=tuple(booking_line(line) for line in ordered),
@@ -79,11 +102,13 @@ def status_booking_of(lines: list[OrderLine]) -> Booking:
 
 
 def group_into_bookings(lines: Iterable[OrderLine]) -> list[list[OrderLine]]:
-    """Lines of one order at one supplier go together; stock lines (Tessera's own codes) apart."""
+    """Lines of one order at one supplier go together; stock lines (Tessera's own codes) apart,
+    and the lines of each version apart (an amendment's are a booking of their own)."""
     groups: dict[tuple, list[OrderLine]] = {}
     for line in lines:
         from_stock = line.product.stock_source == StockSource.INVENTORY
-        groups.setdefault((line.order_id, line.supplier_id, from_stock), []).append(line)
+        key = (line.order_id, line.supplier_id, from_stock, line.added_in_version)
+        groups.setdefault(key, []).append(line)
     return list(groups.values())
 
 

@@ -4,7 +4,8 @@ The partner's money for them moved with the amendment's balance; this only tells
 after commit: one refund call per booking (an order's lines at one supplier) through its breaker
 and bulkhead (orders.bookings.booking_call), each line with its own key, the same for every
 retry, so a retry or a re-run asks once. A supplier that refuses a line (a non-refundable fare)
-is recorded on the line for staff to follow up.
+is recorded on the line for staff to follow up. A line exchanged through its supplier's change
+call is not returned: the supplier cancels it when it issues the new line (``lines_to_return``).
 """
 
 import logging
@@ -19,6 +20,14 @@ from suppliers.breaker import CallDeferred
 from tessera.background.retries import attempts_left, retry_at
 
 logger = logging.getLogger(__name__)
+
+
+def lines_to_return(removed: list[OrderLine], new: list[OrderLine]) -> list[OrderLine]:
+    """The lines a confirmed amendment removes that must be given back at their suppliers: all
+    but those a new line exchanges through its supplier's change call, which cancels them itself
+    when it issues the new one (orders.bookings.exchanges_at_supplier)."""
+    exchanged = {line.replaces_id for line in new if line.supplier_exchange}
+    return [line for line in removed if line.pk not in exchanged]
 
 
 def lines_return_at_supplier(*, line_ids: list[int], attempt: int = 1) -> str:
@@ -37,7 +46,15 @@ def lines_return_at_supplier(*, line_ids: list[int], attempt: int = 1) -> str:
 
 def _return_booking(lines: list[OrderLine], attempt: int) -> str:
     adapter = adapter_for_line(lines[0])
-    booking = booking_of(lines, "amendment-return")
+    # The key names the lines, as a release's does: lines of one order at one supplier are
+    # returned by each amendment that removes some, and a supplier must never get one key twice.
+    first = lines[0]
+    names = "-".join(str(line.pk) for line in lines)
+    booking = booking_of(
+        lines,
+        "amendment-return",
+        key=f"tessera:{first.order_id}:{first.supplier_id}:amendment-return:{names}",
+    )
     try:
         answers = booking_call(lines, adapter, lambda: adapter.refund_booking(booking))
     except CallDeferred as deferred:

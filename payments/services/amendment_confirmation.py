@@ -14,6 +14,7 @@ from orders.errors import AmendmentExpired, PriceChanged
 from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderVersion
+from orders.services.amendment_returns import lines_to_return
 from orders.services.amendments import draft_lines, draft_of
 from orders.services.revocation import vouchers_revoke_for_lines
 from orders.statuses import BillingMode
@@ -61,7 +62,7 @@ def amendment_confirm(
         for line in removed:
             apply_transition(line, "remove", actor=actor, payload={"version": number})
         vouchers_revoke_for_lines(lines=removed, reason=f"Superseded by version {number}", actor=actor)
-        queue.returns(line.pk for line in removed)
+        queue.returns(line.pk for line in lines_to_return(removed, new))
         reference = _settle(order, version, actor=actor)
         apply_transition(
             version,
