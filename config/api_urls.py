@@ -32,6 +32,11 @@ urlpatterns = [
     path("orders/<uuid:order_id>/unlock", orders.OrderUnlock.as_view(), name="order-unlock"),
     path("orders/<uuid:order_id>/amendments", orders.OrderAmendments.as_view(), name="order-amendments"),
     path(
+        "orders/<uuid:order_id>/amendments/<int:number>",
+        orders.OrderAmendment.as_view(),
+        name="order-amendment",
+    ),
+    path(
         "orders/<uuid:order_id>/amendments/<int:number>/confirm",
         orders.OrderAmendmentConfirm.as_view(),
         name="order-amendment-confirm",

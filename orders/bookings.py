@@ -7,7 +7,8 @@ booking's call through the supplier's breaker and bulkhead (``booking_call``).
 
 from collections.abc import Callable, Iterable
 
-from orders.models import OrderLine
+from orders.models import OrderLine, OrderVersion
+from orders.statuses import AmendmentStatus
 from suppliers.adapters.base import (
     Booking,
     BookingLine,
@@ -20,6 +21,8 @@ from suppliers.adapters.base import (
 )
 from suppliers.calls import supplier_call
 from suppliers.models import Product, StockSource
+
+AMENDMENT_RETURN = "amendment-return"
 
 
 def booking_line(line: OrderLine) -> BookingLine:
@@ -65,15 +68,12 @@ def booking_of(
 
     Its key is the same for every retry of ``operation``, whichever of its lines still wait
     (a retry asks about fewer lines, never others); ``key`` replaces it where that does not
-    hold. The lines an amendment adds are a booking of their own: their key names the version,
-    or a supplier would answer their reserve with the order's first one. Each line's key is
-    ``line.supplier_key(operation)`` unless ``line_keys`` names it.
+    hold. Each line's key is ``line.supplier_key(operation)`` unless ``line_keys`` names it.
     """
     first = lines[0]
     ordered = sorted(lines, key=lambda line: line.position)
-    version = f"v{first.added_in_version}:" if first.added_in_version > 1 else ""
     return Booking(
-        key=f"tessera:{first.order_id}:{first.supplier_id}:{version}{operation}" if key is None else key,
+        key=_booking_key(ordered, operation) if key is None else key,
         order_reference=first.order.reference,
         supplier=first.supplier,
         lines=tuple(booking_line(line) for line in ordered),
@@ -81,6 +81,31 @@ def booking_of(
             line.pk: (line_keys or {}).get(line.pk) or line.supplier_key(operation) for line in ordered
         },
     )
+
+
+def _booking_key(lines: list[OrderLine], operation: str) -> str:
+    """The booking's key for ``operation``: per order and supplier, and per amendment for the
+    lines an amendment adds or gives back. Without the amendment in it a supplier would take an
+    amendment's reservation for a retry of the order's first one and answer with that one's lines
+    (leaving the new lines out). A discarded draft gives its number back, so lines a draft adds
+    are told apart by the draft's own id; lines given back by a confirmed version by its number,
+    which no other confirmed version has, and by their names, since a version's lines may be
+    given back at different times (an exchange its supplier refused to issue returns its old
+    line after the others)."""
+    first = lines[0]
+    key = f"tessera:{first.order_id}:{first.supplier_id}:{operation}"
+    if operation == AMENDMENT_RETURN:
+        names = "-".join(str(line.pk) for line in sorted(lines, key=lambda line: line.pk))
+        return f"{key}:version-{first.removed_in_version}:{names}"
+    if first.added_in_version == 1:
+        return key
+    draft = (
+        OrderVersion.objects.filter(order_id=first.order_id, number=first.added_in_version)
+        .exclude(status=AmendmentStatus.DISCARDED)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return f"{key}:amendment-{draft}"
 
 
 def release_booking_of(lines: list[OrderLine]) -> Booking:
@@ -102,13 +127,11 @@ def status_booking_of(lines: list[OrderLine]) -> Booking:
 
 
 def group_into_bookings(lines: Iterable[OrderLine]) -> list[list[OrderLine]]:
-    """Lines of one order at one supplier go together; stock lines (Tessera's own codes) apart,
-    and the lines of each version apart (an amendment's are a booking of their own)."""
+    """Lines of one order at one supplier go together; stock lines (Tessera's own codes) apart."""
     groups: dict[tuple, list[OrderLine]] = {}
     for line in lines:
         from_stock = line.product.stock_source == StockSource.INVENTORY
-        key = (line.order_id, line.supplier_id, from_stock, line.added_in_version)
-        groups.setdefault(key, []).append(line)
+        groups.setdefault((line.order_id, line.supplier_id, from_stock), []).append(line)
     return list(groups.values())
 
 

@@ -270,6 +270,16 @@ def amendment_opened(version: OrderVersion, *, actor: Actor, payload: dict) -> O
     )
 
 
+def amendment_expiry_changed(version: OrderVersion, *, actor: Actor, previous) -> OrderEvent:
+    return record(
+        order_id=version.order_id,
+        subject_id=version.pk,
+        event=EventType.AMENDMENT_EXPIRY_CHANGED,
+        actor=actor,
+        payload={"version": version.number, "from": iso_utc(previous), "to": iso_utc(version.expires_at)},
+    )
+
+
 def amendment_line_failed(
     version: OrderVersion, line: OrderLine, *, actor: Actor, payload: dict
 ) -> OrderEvent:
@@ -281,6 +291,13 @@ def amendment_line_failed(
         actor=actor,
         payload={"line": line.position, **payload},
     )
+
+
+def line_added(line: OrderLine, *, actor: Actor, version: int) -> OrderEvent:
+    """A confirmed amendment added the line to the order (it is issuing); an exchange's new line
+    names the line it replaces."""
+    payload = {"version": version, **({"replaces": line.replaces_id} if line.replaces_id else {})}
+    return _of_line(line, EventType.LINE_ADDED, actor=actor, payload=payload)
 
 
 def line_return_confirmed(line: OrderLine, *, reference: str) -> OrderEvent:

@@ -597,7 +597,17 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         custom={"event": EventType.LINE_REMOVED},
     )
     def remove(self) -> None:
-        """A confirmed amendment removed or exchanged the line; the supplier is told after commit."""
+        """A confirmed amendment removed the line; the supplier is told after commit."""
+
+    @transition(
+        field=status,
+        source=LineStatus.ISSUED,
+        target=LineStatus.REMOVED,
+        custom={"event": EventType.LINE_EXCHANGED},
+    )
+    def exchange(self) -> None:
+        """A confirmed amendment gave the line up for a new one (its ``replaced_by``); as ``remove``,
+        under its own event so that partners tell an exchange from a removal."""
 
 
 def may_fail_by_hand(line: OrderLine, user) -> bool:

@@ -52,20 +52,89 @@ def open_drafts_of_orders(orders) -> list[OrderVersion]:
 
 
 def order_as_of(order: Order, number: int) -> Order | None:
-    """The order as confirmed version ``number`` left it (its lines and travellers then, its total
-    then), from an order read with its details; None if it has no such confirmed version. Lines
-    show their status today: one a later version removed reads REMOVED."""
+    """The order as confirmed version ``number`` left it, from an order read with its details;
+    None if it has no such confirmed version.
+
+    Version ``number`` ended when version ``number + 1`` was confirmed. The copy holds what the
+    order held then: that version's lines and travellers, its total, the payments and refunds made
+    by then, and every line, voucher, payment and refund in the status it had then (read from the
+    audit trail, which records each status change). The copy is for reading only and refuses
+    to be saved.
+    """
     if not 1 <= number <= order.version:
         return None
     if number == order.version:
         return order
     later = next(
-        v for v in order.versions.all() if v.number == number + 1 and v.status == AmendmentStatus.CONFIRMED
+        (v for v in order.versions.all() if v.number == number + 1 and v.status == AmendmentStatus.CONFIRMED),
+        None,
     )
-    then = copy.copy(order)
+    if later is None:
+        return None
+    ended = later.confirmed_at
+    statuses = _statuses_at(order, ended)
+    then = _read_only(copy.copy(order))
     then.version = number
     then.total_amount = later.previous_total
+    then._prefetched_objects_cache = {}  # the copy's rows are its own, not the order's
+    for name, rows in (
+        ("lines", [_line_then(line, statuses, ended) for line in order.lines.all()]),
+        ("travellers", list(order.travellers.all())),
+        ("payments", [_then(p, "payment", statuses) for p in order.payments.all() if p.created_at < ended]),
+        ("refunds", [_then(r, "refund", statuses) for r in order.refunds.all() if r.created_at < ended]),
+        ("versions", list(order.versions.all())),
+    ):
+        hold_prefetched(then, name, rows)
     return then
+
+
+def _statuses_at(order: Order, moment: datetime) -> dict[tuple[str, str], str]:
+    """The status each row of the order had at ``moment``, by (subject type, id): what its last
+    change before then reached or, for a row that changed only afterwards, what it left."""
+    statuses: dict[tuple[str, str], str] = {}
+    changes = (
+        OrderEvent.objects.filter(order=order)
+        .exclude(to_status="")
+        .order_by("created_at", "id")
+        .values_list("subject_type", "subject_id", "from_status", "to_status", "created_at")
+    )
+    for subject_type, subject_id, from_status, to_status, created_at in changes:
+        key = (subject_type, subject_id)
+        if created_at < moment:
+            statuses[key] = to_status
+        elif key not in statuses and from_status:
+            statuses[key] = from_status
+    return statuses
+
+
+def _then(row, subject: str, statuses: dict[tuple[str, str], str]):
+    """A read-only copy of ``row`` (its events' ``subject``) in the status it had then (FSM
+    statuses refuse assignment, so the copy's value is set where the field keeps it)."""
+    copied = _read_only(copy.copy(row))
+    status = statuses.get((subject, str(row.pk)))
+    if status:
+        copied.__dict__["status"] = status
+    return copied
+
+
+def _line_then(line: OrderLine, statuses: dict[tuple[str, str], str], ended: datetime) -> OrderLine:
+    copied = _then(line, "line", statuses)
+    voucher = getattr(line, "voucher", None)
+    if voucher is not None:
+        voucher = _then(voucher, "voucher", statuses)
+        if voucher.revoked_at is not None and voucher.revoked_at >= ended:
+            voucher.revoked_at, voucher.revoked_reason = None, ""
+    copied._state = copy.copy(line._state)
+    copied._state.fields_cache = {**line._state.fields_cache, "voucher": voucher}
+    return copied
+
+
+def _read_only(row):
+    def refuse(*args, **kwargs):
+        raise TypeError(f"{type(row).__name__} {row.pk} as an earlier version showed it is read-only.")
+
+    row.save = refuse
+    return row
 
 
 @dataclass(frozen=True)

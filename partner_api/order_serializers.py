@@ -92,6 +92,7 @@ def amendment_input(data: dict) -> dict:
         "exchange": [
             Exchange(line_id=item["lineId"], offer_id=item["offerId"]) for item in data.get("exchange", [])
         ],
+        "expires_at": data.get("expiresAt"),
     }
 
 
@@ -281,11 +282,24 @@ class AmendmentIn(serializers.Serializer):
         help_text="Ids of ISSUED lines of the current version to give up.",
     )
     exchange = ExchangeIn(many=True, required=False, min_length=1, max_length=20)
+    expiresAt = ZonedDateTimeField(
+        required=False,
+        help_text=(
+            "Confirm by then or the draft is discarded; with a time zone, in the future, at most six "
+            "months ahead. Default: 20 minutes from now."
+        ),
+    )
 
     def validate(self, attrs):
         if not any(attrs.get(name) for name in ("add", "remove", "exchange")):
             raise InvalidBody("The body changes nothing: give at least one of add, remove, exchange.")
         return attrs
+
+
+class AmendmentUpdateIn(serializers.Serializer):
+    expiresAt = ZonedDateTimeField(
+        help_text="The draft's new expiresAt: with a time zone, in the future, at most six months ahead."
+    )
 
 
 class ConfirmAmendmentIn(serializers.Serializer):

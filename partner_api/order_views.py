@@ -13,6 +13,7 @@ from orders.services import amendments, cancellation, creation, editing
 from partner_api import selectors as order_selectors
 from partner_api.order_serializers import (
     AmendmentIn,
+    AmendmentUpdateIn,
     CancelIn,
     ConfirmAmendmentIn,
     ContactIn,
@@ -350,6 +351,31 @@ class OrderAmendments(PartnerAPIView):
         response = _order_response(request, order_id)
         response.status_code = status.HTTP_202_ACCEPTED
         return response
+
+
+class OrderAmendment(PartnerAPIView):
+    @extend_schema(
+        operation_id="updateAmendment",
+        summary="Move the open draft's expiresAt (seed 002's expireAt)",
+        description=(
+            "Later to keep the draft while the traveller decides, or sooner; never in the past, at "
+            "most six months ahead (INVALID_EXPIRY). Answers the order with the draft."
+        ),
+        parameters=[ORDER_ID, NUMBER],
+        request=AmendmentUpdateIn,
+        responses={200: OrderOut, **write_errors()},
+    )
+    @idempotent
+    def patch(self, request, order_id, number):
+        data = self.validated(AmendmentUpdateIn, request)
+        amendments.amendment_set_expiry(
+            order_id=order_id,
+            number=number,
+            expires_at=data["expiresAt"],
+            partner_id=request.user.partner.pk,
+            actor=request.user.actor,
+        )
+        return _order_response(request, order_id)
 
 
 class OrderAmendmentConfirm(PartnerAPIView):

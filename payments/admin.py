@@ -323,7 +323,7 @@ class InvoiceAdmin(ReadOnlyModelAdmin):
 
 @admin.register(CreditNote)
 class CreditNoteAdmin(ReadOnlyModelAdmin):
-    list_display = ["number", "partner", "order", "total", "invoice", "issued_at", "document"]
+    list_display = ["number", "partner", "order", "gives_back", "total", "invoice", "issued_at", "document"]
     list_filter = ["currency", "partner"]
     search_fields = ["=number", "=order__reference"]
     date_hierarchy = "issued_at"
@@ -332,6 +332,7 @@ class CreditNoteAdmin(ReadOnlyModelAdmin):
         "partner",
         "order",
         "refund",
+        "amendment",
         "invoice",
         "currency",
         "net",
@@ -349,9 +350,16 @@ class CreditNoteAdmin(ReadOnlyModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("partner", "order", "invoice")
+            .select_related("partner", "order", "invoice", "amendment")
             .defer("pdf", "invoice__pdf", "invoice__csv")
         )
+
+    @admin.display(description="gives back")
+    def gives_back(self, note: CreditNote) -> str:
+        """A refund, or the amendment (order version) whose negative balance it credits."""
+        if note.amendment_id is not None:
+            return f"Amendment: version {note.amendment.number}"
+        return f"Refund {note.refund_id}"
 
     @admin.display(description="document")
     def document(self, note: CreditNote) -> str:

@@ -110,7 +110,7 @@ def invoice_content(invoice: Invoice, items: list[InvoiceItem], vat: list[VatLin
     if not items:
         notes.append("No orders were billed in this period.")
     if any(item.credit_note_id for item in items):
-        notes.append("Credits deduct the credit notes issued in the period for refunded orders.")
+        notes.append("Credits deduct the credit notes issued in the period for refunded or amended orders.")
     return DocumentContent(
         title=f"Invoice {invoice.number}",
         facts=[
@@ -176,30 +176,48 @@ def invoice_label(invoice: Invoice | None) -> str:
     return invoice.number or f"the invoice for {invoice.period_start:%Y-%m} (open)"
 
 
+def refunded_table(lines: list[tuple[str, str]]) -> Table:
+    """A refund's credit note: (description, amount) of each refunded line."""
+    return Table("Refunded", ["Description", "Amount"], [[d, a] for d, a in lines], numeric_from=1)
+
+
+def amended_table(version: int, lines: list[tuple[str, str, str]]) -> Table:
+    """An amendment's credit note: (description, VAT rate, amount credited) of each line it gave
+    up, each line it added and its fees (those two negative)."""
+    return Table(
+        f"Changed by version {version}",
+        ["Description", "VAT rate", "Credited"],
+        [list(line) for line in lines],
+        numeric_from=2,
+    )
+
+
 def credit_note_content(
-    note: CreditNote, *, lines: list[tuple[str, str]], vat: list[VatLine], deducted_on: Invoice
+    note: CreditNote, *, table: Table, vat: list[VatLine], deducted_on: Invoice
 ) -> DocumentContent:
     """A credit note: what is given back on which order, and which invoice deducts it.
 
-    ``lines`` are (description, amount) of the refunded lines; ``deducted_on`` is the open invoice
-    that gets the credit, ``note.invoice`` the one the order was billed on.
+    ``table`` lists what is credited (``refunded_table`` or ``amended_table``); ``deducted_on`` is
+    the open invoice that gets the credit, ``note.invoice`` the one the order was billed on.
     """
     currency = note.currency
+    facts = [
+        ("Credit note number", note.number),
+        ("Issued to", note.partner.name),
+        ("Issued", f"{note.issued_at:%Y-%m-%d}"),
+        ("Order", note.order.reference),
+    ]
+    if note.amendment is not None:
+        facts.append(("Amendment", f"Version {note.amendment.number}"))
+    facts += [
+        ("Billed on", invoice_label(note.invoice)),
+        ("Deducted on", invoice_label(deducted_on)),
+        ("Currency", currency),
+    ]
     return DocumentContent(
         title=f"Credit note {note.number}",
-        facts=[
-            ("Credit note number", note.number),
-            ("Issued to", note.partner.name),
-            ("Issued", f"{note.issued_at:%Y-%m-%d}"),
-            ("Order", note.order.reference),
-            ("Billed on", invoice_label(note.invoice)),
-            ("Deducted on", invoice_label(deducted_on)),
-            ("Currency", currency),
-        ],
-        tables=[
-            Table("Refunded", ["Description", "Amount"], [[d, a] for d, a in lines], numeric_from=1),
-            _vat_table(vat, currency),
-        ],
+        facts=facts,
+        tables=[table, _vat_table(vat, currency)],
         totals=[
             ("Net", _money(note.net_amount, currency)),
             ("VAT", _money(note.tax_amount, currency)),
@@ -209,10 +227,8 @@ def credit_note_content(
     )
 
 
-def credit_note_pdf(
-    note: CreditNote, *, lines: list[tuple[str, str]], vat: list[VatLine], deducted_on: Invoice
-) -> bytes:
-    return render_pdf(credit_note_content(note, lines=lines, vat=vat, deducted_on=deducted_on))
+def credit_note_pdf(note: CreditNote, *, table: Table, vat: list[VatLine], deducted_on: Invoice) -> bytes:
+    return render_pdf(credit_note_content(note, table=table, vat=vat, deducted_on=deducted_on))
 
 
 def document_response(content: bytes | str, *, media_type: str, filename: str) -> HttpResponse:

@@ -46,7 +46,7 @@ def invoice_document_of(*, partner_id: int, invoice_id: int) -> Invoice | None:
 def credit_notes_of(partner_id: int) -> QuerySet[CreditNote]:
     return (
         CreditNote.objects.filter(partner_id=partner_id)
-        .select_related("order", "invoice", "invoice_item")
+        .select_related("order", "invoice", "invoice_item", "amendment")
         .defer("pdf", "invoice__pdf", "invoice__csv")
         .order_by("-issued_at", "-id")
     )

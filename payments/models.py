@@ -570,12 +570,25 @@ class InvoiceItem(models.Model):
 
 
 class CreditNote(models.Model):
-    """The document that gives money back on an invoiced order; numbered without gaps, never changed."""
+    """The document that gives money back on an invoiced order; numbered without gaps, never changed.
+
+    It gives back either a refund or the negative balance of a confirmed amendment, never both.
+    """
 
     number = models.CharField(max_length=32, unique=True)
     partner = models.ForeignKey("orders.Partner", on_delete=models.PROTECT, related_name="credit_notes")
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="credit_notes")
-    refund = models.OneToOneField(Refund, on_delete=models.PROTECT, related_name="credit_note")
+    refund = models.OneToOneField(
+        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_note"
+    )
+    amendment = models.OneToOneField(
+        "orders.OrderVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_note",
+        help_text="The amendment whose negative balance this note gives back.",
+    )
     invoice = models.ForeignKey(
         Invoice,
         null=True,
@@ -593,6 +606,13 @@ class CreditNote(models.Model):
 
     class Meta:
         ordering = ["-issued_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refund__isnull=False, amendment__isnull=True)
+                | Q(refund__isnull=True, amendment__isnull=False),
+                name="credit_note_of_refund_or_amendment",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

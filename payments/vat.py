@@ -25,7 +25,7 @@ class VatLine:
 
     @property
     def rate_label(self) -> str:
-        return f"{self.rate:f} %"
+        return rate_label(self.rate)
 
     def negated(self) -> "VatLine":
         return VatLine(rate=self.rate, gross=-self.gross, tax=-self.tax)
@@ -35,6 +35,11 @@ def _rate(value) -> Decimal:
     """12.00 as 12, 5.50 as 5.5: one key per rate however it was stored."""
     rate = Decimal(value)
     return rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate.normalize()
+
+
+def rate_label(value) -> str:
+    """12.00 as "12 %", 5.50 as "5.5 %": how documents print a rate."""
+    return f"{_rate(value):f} %"
 
 
 def vat_lines(parts: Iterable[tuple[Decimal, Decimal]], currency: str) -> list[VatLine]:

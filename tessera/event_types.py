@@ -55,7 +55,9 @@ class EventType(models.TextChoices):
     LINE_RETRY_REQUESTED = "line.retry_requested", "Retry asked for by staff"
     LINE_RECONCILE_REQUESTED = "line.reconcile_requested", "Check with the supplier asked for by staff"
     LINE_REFUNDED = "line.refunded", "Line refunded"
+    LINE_ADDED = "line.added", "Line added by an amendment"
     LINE_REMOVED = "line.removed", "Line removed by an amendment"
+    LINE_EXCHANGED = "line.exchanged", "Line exchanged by an amendment"
     LINE_RETURN_CONFIRMED = "line.return_confirmed", "Removed line taken back by the supplier"
     LINE_RETURN_REFUSED = "line.return_refused", "Removed line refused by the supplier"
     LINE_EXCHANGE_CONFIRMED = (
@@ -68,6 +70,7 @@ class EventType(models.TextChoices):
     AMENDMENT_RESET = "amendment.reset", "Amendment reset"
     AMENDMENT_EXPIRED = "amendment.expired", "Amendment expired"
     AMENDMENT_LINE_FAILED = "amendment.line_failed", "Line failed out of the amendment"
+    AMENDMENT_EXPIRY_CHANGED = "amendment.expiry_changed", "Amendment's expiry changed"
 
     VOUCHER_DELIVERED = "voucher.delivered", "Voucher delivered"
     VOUCHER_REVEALED = "voucher.revealed", "Voucher codes shown"

@@ -91,7 +91,14 @@ def test_an_exchange_reserves_the_new_line_then_confirm_debits_the_difference_an
     assert ledger_out(order) == paid_minus_refunded(order) == Decimal("220.00")
     assert_wallet_agrees_with_ledger(wallet_partner)
     types = set(OrderEvent.objects.filter(order=order).values_list("transition", flat=True))
-    assert {"amendment.opened", "amendment.confirmed", "line.removed", "order.amended"} <= types
+    assert {
+        "amendment.opened",
+        "amendment.confirmed",
+        "line.exchanged",
+        "line.added",
+        "order.amended",
+    } <= types
+    assert "line.removed" not in types  # an exchange is told apart from a removal
 
 
 def test_adding_a_ticket_for_a_new_traveller_debits_its_price(wallet_partner, worker):
@@ -344,12 +351,24 @@ def test_an_invoice_order_bills_each_amendment_on_its_invoice_with_its_vat(invoi
     amendments.amendment_open(order_id=order.pk, remove=[second.pk], actor=actor)
     amendment_confirm(order_id=order.pk, number=3, expected_balance="-112.00", actor=actor)
 
-    # Then the invoice holds the order's charge, then one item per amendment, with their VAT
+    # Then the invoice holds the order's charge, then one item per amendment, with their VAT: the
+    # credit deducts the credit note that gave version 3's balance back
     items = list(InvoiceItem.objects.filter(order=order).order_by("created_at", "id"))
+    note = items[2].credit_note
     assert [(i.kind, i.total_amount, i.tax_amount, i.description) for i in items] == [
         ("charge", Decimal("224.00"), Decimal("24.00"), f"Order {order.reference}"),
-        ("charge", Decimal("112.00"), Decimal("12.00"), f"Order {order.reference}, version 2"),
-        ("credit", Decimal("-112.00"), Decimal("-12.00"), f"Order {order.reference}, version 3"),
+        (
+            "charge",
+            Decimal("112.00"),
+            Decimal("12.00"),
+            f"Order {order.reference}, version 2: added 3 (12 %); removed 1 (12 %)",
+        ),
+        (
+            "credit",
+            Decimal("-112.00"),
+            Decimal("-12.00"),
+            f"Credit note {note.number} for order {order.reference}, version 3",
+        ),
     ]
     # and closing it adds them up, its VAT table recomputed the same way
     [invoice] = invoices_close(actor=Actor.system("tests"), today=items[0].invoice.period_end)

@@ -207,6 +207,7 @@ def test_credit_notes_list_with_their_invoices_and_amounts(books):
             "orderId": str(first.pk),
             "orderReference": first.reference,
             "refundId": str(note.refund_id),
+            "amendmentVersion": None,
             "invoiceId": books["march"].pk,
             "invoiceNumber": "INV-2026-00001",
             "deductedOnInvoiceId": books["april"].pk,

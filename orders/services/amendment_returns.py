@@ -11,7 +11,7 @@ call is not returned: the supplier cancels it when it issues the new line (``lin
 import logging
 
 from orders import events, queue
-from orders.bookings import booking_call, booking_of, group_into_bookings
+from orders.bookings import AMENDMENT_RETURN, booking_call, booking_of, group_into_bookings
 from orders.models import OrderLine
 from orders.statuses import LineStatus
 from orders.stock_adapter import adapter_for_line
@@ -46,15 +46,7 @@ def lines_return_at_supplier(*, line_ids: list[int], attempt: int = 1) -> str:
 
 def _return_booking(lines: list[OrderLine], attempt: int) -> str:
     adapter = adapter_for_line(lines[0])
-    # The key names the lines, as a release's does: lines of one order at one supplier are
-    # returned by each amendment that removes some, and a supplier must never get one key twice.
-    first = lines[0]
-    names = "-".join(str(line.pk) for line in lines)
-    booking = booking_of(
-        lines,
-        "amendment-return",
-        key=f"tessera:{first.order_id}:{first.supplier_id}:amendment-return:{names}",
-    )
+    booking = booking_of(lines, AMENDMENT_RETURN)
     try:
         answers = booking_call(lines, adapter, lambda: adapter.refund_booking(booking))
     except CallDeferred as deferred:

@@ -12,6 +12,7 @@ While a draft is open the order takes no other amendment (AMENDMENT_OPEN) and no
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -32,6 +33,7 @@ from orders.errors import (
 from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_offers, lock_order
 from orders.models import Order, OrderLine, OrderVersion, Traveller, in_version
+from orders.services import expiry
 from orders.services.cancellation import release_lines
 from orders.services.creation import validate_travellers
 from orders.services.inputs import TravellerInput
@@ -102,8 +104,11 @@ def amendment_open(
     actor: Actor,
     partner_id: int | None = None,
     idempotency_key: str = "",
+    expires_at: datetime | None = None,
 ) -> OrderVersion:
-    """Open draft version N+1 of a FULFILLED or PARTIALLY_FULFILLED order.
+    """Open draft version N+1 of a FULFILLED or PARTIALLY_FULFILLED order, to be confirmed by
+    ``expires_at`` (by default ``AMENDMENT_EXPIRY_MINUTES`` from now; never in the past, at most
+    six months ahead, as an order's expiresAt).
 
     In one transaction on the locked order: new lines are created RESERVING (their reservation
     queued after commit, one booking per supplier), the lines to remove or exchange are marked
@@ -130,6 +135,8 @@ def amendment_open(
                 payment_method=order.payment_method,
             )
         refuse_if_draft_open(order)
+        if expires_at is not None:
+            expiry.validate(expires_at, now)
         draft = _Draft(order=order, number=order.version + 1, lines=lock_lines(order), now=now)
         amendment_opening.send(sender=Order, order=order, lines=draft.lines, actor=actor)
         offer_ids = [item.offer_id for item in add] + [item.offer_id for item in exchange]
@@ -159,7 +166,7 @@ def amendment_open(
             total_amount=quantize(order.total_amount + added - removed, order.currency),
             fee_amount=fees,
             balance=quantize(added - removed + fees, order.currency),
-            expires_at=now + settings.AMENDMENT_EXPIRY_DEFAULT,
+            expires_at=expires_at or now + settings.AMENDMENT_EXPIRY_DEFAULT,
             idempotency_key=idempotency_key,
         )
         events.amendment_opened(
@@ -340,7 +347,8 @@ def amendment_fail_lines(
     """Take lines the draft added out of it (seed 002's ``fail``): a line still held at its
     supplier is released, an exchanged-away line is kept again, and the balance and total
     follow. Nothing was taken for a draft's line before confirmation, so nothing is credited.
-    The draft's expiry moves to ``AMENDMENT_EXPIRY_MINUTES`` from now (a change)."""
+    A change keeps the draft open at least ``AMENDMENT_EXPIRY_MINUTES`` from now; it never
+    shortens an expiry the partner set."""
     line_ids = list(dict.fromkeys(line_ids))  # a line named twice is failed once
     if not line_ids:
         raise InvalidInput("Name at least one line to fail.")
@@ -373,7 +381,7 @@ def amendment_fail_lines(
         version.balance = quantize(version.balance - change - fees, version.currency)
         version.total_amount = quantize(version.total_amount - change, version.currency)
         version.fee_amount = quantize(version.fee_amount - fees, version.currency)
-        version.expires_at = now + settings.AMENDMENT_EXPIRY_DEFAULT
+        version.expires_at = max(version.expires_at, now + settings.AMENDMENT_EXPIRY_DEFAULT)
         version.save(update_fields=["balance", "total_amount", "fee_amount", "expires_at", "updated_at"])
         order.save(update_fields=["updated_at"])
         for line in failing:
@@ -387,6 +395,24 @@ def amendment_fail_lines(
                     "balance": format_amount(version.balance, version.currency),
                 },
             )
+    return version
+
+
+def amendment_set_expiry(
+    *, order_id, number: int, expires_at: datetime, actor: Actor, partner_id: int | None = None
+) -> OrderVersion:
+    """Move the open draft's ``expires_at`` (seed 002's expireAt): later to keep it, or sooner;
+    never into the past, at most six months ahead."""
+    now = timezone.now()
+    with transaction.atomic():
+        order = lock_order(order_id, partner_id=partner_id)
+        version = draft_of(order, number)
+        expiry.validate(expires_at, now)
+        previous = version.expires_at
+        version.expires_at = expires_at
+        version.save(update_fields=["expires_at", "updated_at"])
+        events.amendment_expiry_changed(version, actor=actor, previous=previous)
+        order.save(update_fields=["updated_at"])
     return version
 
 

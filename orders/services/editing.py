@@ -35,7 +35,8 @@ def _lock_editable(order_id, partner_id: int | None) -> Order:
 
 
 def _changed(order: Order, now: datetime) -> None:
-    order.version += 1
+    """A PENDING order is seed 002's first DRAFT: a change keeps it alive but is no new version
+    (``version`` counts confirmed versions; only a confirmed amendment adds one)."""
     expiry.touch(order, now)
     order.save()
 
@@ -103,7 +104,6 @@ def order_set_expiry(*, order_id, expires_at: datetime, actor: Actor, partner_id
         order = _lock_editable(order_id, partner_id)
         previous = order.expires_at
         order.expires_at = expires_at
-        order.version += 1
         order.save()
         events.order_expiry_changed(order, actor=actor, previous=previous)
         return order

@@ -29,12 +29,11 @@ from orders.bookings import (
 )
 from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
-from orders.models import Order, OrderLine, OrderVersion, in_version
+from orders.models import Order, OrderLine, in_version
 from orders.services.cancellation import release_lines
 from orders.signals import lines_undelivered, order_ended_unpaid, order_reserved
 from orders.statuses import (
     DELAYED_SUB_STATUSES,
-    AmendmentStatus,
     LinePhase,
     LineStatus,
     LineSubStatus,
@@ -508,12 +507,6 @@ def _retry_later(line: OrderLine, exc: SupplierError, attempt: int, when: dateti
 LINE_BECAME_RESERVED = frozenset({EventType.LINE_RESERVED, EventType.LINE_RESERVATION_CONFIRMED})
 
 
-def _amended(order: Order) -> bool:
-    """Whether a confirmed amendment made the order's current version. ``Order.version`` alone
-    cannot tell: editing a PENDING order's details raises it too (its lines stay in version 1)."""
-    return OrderVersion.objects.filter(order_id=order.pk, status=AmendmentStatus.CONFIRMED).exists()
-
-
 def settle_order(order: Order, lines: list[OrderLine]) -> None:
     """Move a locked order to the status its locked lines call for (DESIGN.md §3)."""
     if order.status == OrderStatus.PENDING:
@@ -539,9 +532,8 @@ def settle_order(order: Order, lines: list[OrderLine]) -> None:
         return
     issued = [line for line in lines if line.status == LineStatus.ISSUED]
     failed = [line for line in lines if line.status == LineStatus.FAILED]
-    if failed and _amended(order):
-        # After an amendment only the lines it added were issuing: earlier failures were settled.
-        failed = [line for line in failed if line.added_in_version == order.version]
+    # After an amendment only the lines it added were issuing: earlier failures were settled.
+    failed = [line for line in failed if line.added_in_version == order.version]
     if not failed:
         apply_transition(order, "fulfill", actor=WORKER)
         return

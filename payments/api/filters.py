@@ -53,7 +53,7 @@ class InvoiceFilters(OperatorFilterSet):
 
 
 class CreditNoteFilters(OperatorFilterSet):
-    orderId = OperatorFilter("order_id", ORDER_ID, EQUALITY, help_text="The refunded order's id.")
+    orderId = OperatorFilter("order_id", ORDER_ID, EQUALITY, help_text="The refunded or amended order's id.")
 
     class Meta:
         model = CreditNote

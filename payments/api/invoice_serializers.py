@@ -132,7 +132,15 @@ class InvoiceDetailOut(InvoiceOut):
 class CreditNoteOut(serializers.ModelSerializer):
     orderId = serializers.UUIDField(source="order_id")
     orderReference = serializers.CharField(source="order.reference")
-    refundId = serializers.UUIDField(source="refund_id")
+    refundId = serializers.UUIDField(
+        source="refund_id", allow_null=True, help_text="The refund it gives back; null for an amendment's."
+    )
+    amendmentVersion = serializers.IntegerField(
+        source="amendment.number",
+        allow_null=True,
+        default=None,
+        help_text="The order version whose negative balance it gives back; null for a refund's.",
+    )
     invoiceId = serializers.IntegerField(
         source="invoice_id", allow_null=True, help_text="The invoice the order was billed on."
     )
@@ -154,6 +162,7 @@ class CreditNoteOut(serializers.ModelSerializer):
             "orderId",
             "orderReference",
             "refundId",
+            "amendmentVersion",
             "invoiceId",
             "invoiceNumber",
             "deductedOnInvoiceId",

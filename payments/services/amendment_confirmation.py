@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from orders import queue
+from orders import events, queue
 from orders.errors import AmendmentExpired, PriceChanged
 from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
@@ -59,8 +59,13 @@ def amendment_confirm(
         new, removed = draft_lines(lines, number)
         check_reserved(new)
         # Lock order: the removed lines' vouchers before the wallet (orders/locks.py).
+        exchanged = {line.replaces_id: line.pk for line in new if line.replaces_id}
         for line in removed:
-            apply_transition(line, "remove", actor=actor, payload={"version": number})
+            if line.pk in exchanged:
+                payload = {"version": number, "replacedBy": exchanged[line.pk]}
+                apply_transition(line, "exchange", actor=actor, payload=payload)
+            else:
+                apply_transition(line, "remove", actor=actor, payload={"version": number})
         vouchers_revoke_for_lines(lines=removed, reason=f"Superseded by version {number}", actor=actor)
         queue.returns(line.pk for line in lines_to_return(removed, new))
         reference = _settle(order, version, actor=actor)
@@ -83,6 +88,7 @@ def amendment_confirm(
         if new:
             apply_transition(order, "amend", actor=actor, payload={"version": number})
             for line in new:
+                events.line_added(line, actor=actor, version=number)
                 apply_transition(line, "start_issuing", actor=actor, at=now)
             queue.issuance(line.pk for line in new)
         else:

@@ -1,8 +1,10 @@
-"""Monthly invoices for invoice-billing partners, and credit notes for refunds on invoiced orders.
+"""Monthly invoices for invoice-billing partners, and credit notes for refunds on invoiced orders
+and for their amendments that give money back.
 
 A partner billed by invoice has one OPEN invoice per currency and calendar month (UTC). Finalizing
-an order by invoice adds a charge to the month's invoice; a credit note adds a negative credit to
-the invoice open when it is issued, so the next bill deducts it. Closing an ended month fixes the
+an order by invoice adds a charge to the month's invoice, and so does an amendment that costs
+more; a credit note adds a negative credit to the invoice open when it is issued, so the next
+bill deducts it. Closing an ended month fixes the
 totals, gives the invoice the next number of its year's series and stores its PDF and CSV; after
 that the model and, on PostgreSQL, the database refuse any change (payments/migrations/0004).
 
@@ -13,15 +15,25 @@ number back and the series has no gaps.
 
 import logging
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from operator import attrgetter
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from orders.models import Order, OrderLine, OrderVersion
+from orders.models import Order, OrderLine, OrderVersion, in_version
 from orders.statuses import BillingMode
 from payments import events
-from payments.invoice_documents import credit_note_pdf, invoice_csv, invoice_label, invoice_pdf
+from payments.invoice_documents import (
+    Table,
+    amended_table,
+    credit_note_pdf,
+    invoice_csv,
+    invoice_label,
+    invoice_pdf,
+    refunded_table,
+)
 from payments.locks import lock_invoice, lock_open_invoice, lock_sequence
 from payments.models import (
     CreditNote,
@@ -33,12 +45,14 @@ from payments.models import (
     Refund,
 )
 from payments.signals import invoice_closed
-from payments.vat import VatLine, allocate, combine, total_tax, vat_lines
+from payments.vat import VatLine, allocate, combine, rate_label, total_tax, vat_lines
 from tessera.actors import Actor
 from tessera.errors import InvalidState
 from tessera.money import ZERO, format_amount
 
 logger = logging.getLogger(__name__)
+
+MAX_DESCRIPTION = 255  # InvoiceItem.description
 
 
 def month_of(moment: datetime) -> tuple[date, date]:
@@ -83,23 +97,36 @@ def order_vat(lines: list[OrderLine], currency: str) -> list[VatLine]:
     return vat_lines(((line.amount, line.tax_rate) for line in lines), currency)
 
 
-def refund_vat(refund: Refund, order_lines: list[OrderLine]) -> list[VatLine]:
-    """The refund's amount split over the VAT rates of its lines (all the order's lines if it
-    names none), in proportion to what each line gives back."""
+def refund_vat(refund: Refund, order_lines: list[OrderLine], version: int) -> list[VatLine]:
+    """The refund's amount split over the VAT rates of its lines, in proportion to what each line
+    gives back; a refund that names no line (by amount) over the lines of the order's ``version``.
+
+    A refunded order takes no amendment (only FULFILLED and PARTIALLY_FULFILLED orders do), so
+    the order's version when its invoice closes is the one the refund was made in.
+    """
     refund_lines = list(refund.refund_lines.all())
     if refund_lines:
         parts = [(item.amount, item.line.tax_rate) for item in refund_lines]
     else:
-        parts = [(line.amount, line.tax_rate) for line in order_lines]
+        parts = [(line.amount, line.tax_rate) for line in order_lines if in_version(line, version)]
     return allocate(refund.amount, parts, refund.currency)
 
 
-def amendment_vat(version: OrderVersion, order_lines: list[OrderLine]) -> list[VatLine]:
-    """An amendment's balance over the VAT rates of what it changed: the lines it added, less the
-    lines it gave up, plus its fees spread over the rates of the lines they were charged for."""
+def _amended(version: OrderVersion, order_lines: list[OrderLine]) -> tuple[list[OrderLine], list[OrderLine]]:
+    """The lines amendment ``version`` added and those it gave up, by position."""
     n = version.number
     added = [line for line in order_lines if line.added_in_version == n and line.removed_in_version != n]
     removed = [line for line in order_lines if line.removed_in_version == n and line.added_in_version < n]
+    by_position = attrgetter("position")
+    return sorted(added, key=by_position), sorted(removed, key=by_position)
+
+
+def amendment_vat(version: OrderVersion, order_lines: list[OrderLine]) -> list[VatLine]:
+    """An amendment's balance over the VAT rates of what it changed: each added line at its rate,
+    less each line given up at its rate, plus the change fees, which are charged for the lines
+    given up, spread over those lines' rates in proportion to their amounts (payments.vat.allocate:
+    exact per line when they share a rate)."""
+    added, removed = _amended(version, order_lines)
     parts = [(line.amount, line.tax_rate) for line in added] + [
         (-line.amount, line.tax_rate) for line in removed
     ]
@@ -109,6 +136,20 @@ def amendment_vat(version: OrderVersion, order_lines: list[OrderLine]) -> list[V
             version.fee_amount, [(line.amount, line.tax_rate) for line in removed], version.currency
         )
     return combine(rows, version.currency)
+
+
+def _amendment_description(order: Order, version: OrderVersion, order_lines: list[OrderLine]) -> str:
+    """``Order R, version 2: added 3 (12 %); removed 1 (12 %); fees 5.00``: what the item bills."""
+    added, removed = _amended(version, order_lines)
+    parts = [
+        f"{what} {', '.join(f'{line.position} ({rate_label(line.tax_rate)})' for line in lines)}"
+        for what, lines in (("added", added), ("removed", removed))
+        if lines
+    ]
+    if version.fee_amount:
+        parts.append(f"fees {format_amount(version.fee_amount, version.currency)}")
+    text = f"Order {order.reference}, version {version.number}: {'; '.join(parts)}"
+    return text if len(text) <= MAX_DESCRIPTION else f"{text[: MAX_DESCRIPTION - 3]}..."
 
 
 # --- accrual ------------------------------------------------------------------------------------
@@ -151,20 +192,24 @@ def invoice_accrue(*, order: Order, actor: Actor) -> InvoiceItem:
 
 def invoice_accrue_amendment(*, order: Order, version: OrderVersion, actor: Actor) -> InvoiceItem:
     """Bill a confirmed amendment's balance of a locked invoiced order on the month's open invoice:
-    a charge when positive, a credit (negative) when it gives money back. Inside the
-    confirmation's transaction; one item per amendment (a database constraint)."""
+    a charge when positive; when it gives money back, a credit note whose negative credit item the
+    open invoice deducts. Inside the confirmation's transaction; one item per amendment (a
+    database constraint)."""
     with transaction.atomic():
         existing = InvoiceItem.objects.filter(amendment=version).first()
         if existing is not None:
             return existing
-        tax = total_tax(amendment_vat(version, list(order.lines.all())))
+        order_lines = list(order.lines.all())
+        if version.balance < 0:
+            return _amendment_credit_note_issue(order, version, order_lines, actor=actor).invoice_item
+        tax = total_tax(amendment_vat(version, order_lines))
         invoice = _open_invoice(partner_id=order.partner_id, currency=order.currency, at=timezone.now())
         item = InvoiceItem.objects.create(
             invoice=invoice,
-            kind=InvoiceItemKind.CHARGE if version.balance > 0 else InvoiceItemKind.CREDIT,
+            kind=InvoiceItemKind.CHARGE,
             order=order,
             amendment=version,
-            description=f"Order {order.reference}, version {version.number}",
+            description=_amendment_description(order, version, order_lines),
             net_amount=version.balance - tax,
             tax_amount=tax,
             total_amount=version.balance,
@@ -256,7 +301,8 @@ def _items_vat(items: list[InvoiceItem]) -> list[VatLine]:
                 order_vat([line for line in lines if line.added_in_version == 1], item.order.currency)
             )
         else:
-            rows.extend(line.negated() for line in refund_vat(item.credit_note.refund, lines))
+            refund = item.credit_note.refund
+            rows.extend(line.negated() for line in refund_vat(refund, lines, item.order.version))
     return rows
 
 
@@ -281,56 +327,99 @@ def credit_note_issue(*, refund: Refund, actor: Actor) -> CreditNote:
             )
         order_lines = list(order.lines.all())
         prefetch_related_objects([refund], "refund_lines__line")
-        vat = refund_vat(refund, order_lines)
-        tax = total_tax(vat)
-        charge = (
-            InvoiceItem.objects.select_related("invoice")
-            .defer("invoice__pdf", "invoice__csv")
-            .filter(order=order, kind=InvoiceItemKind.CHARGE)
-            .first()
-        )
-        now = timezone.now()
-        deducted_on = _open_invoice(partner_id=order.partner_id, currency=refund.currency, at=now)
-        note = CreditNote(
-            number=f"CN-{now.year}-{_next_number(f'CN-{now.year}'):05d}",
-            partner=order.partner,
-            order=order,
+        return _credit_note_create(
+            order,
             refund=refund,
-            invoice=charge.invoice if charge else None,
-            currency=refund.currency,
-            net_amount=refund.amount - tax,
-            tax_amount=tax,
-            total_amount=refund.amount,
-            issued_at=now,
-        )
-        note.pdf = credit_note_pdf(
-            note, lines=_refunded_lines(refund, order_lines), vat=vat, deducted_on=deducted_on
-        )
-        note.save()
-        InvoiceItem.objects.create(
-            invoice=deducted_on,
-            kind=InvoiceItemKind.CREDIT,
-            order=order,
-            credit_note=note,
-            description=f"Credit note {note.number} for order {order.reference}",
-            net_amount=-note.net_amount,
-            tax_amount=-note.tax_amount,
-            total_amount=-note.total_amount,
-        )
-        events.credit_note_issued(
-            note,
+            amount=refund.amount,
+            vat=refund_vat(refund, order_lines, order.version),
+            table=refunded_table(_refunded_lines(refund)),
+            subject=f"order {order.reference}",
+            payload={"refund": str(refund.pk)},
             actor=actor,
-            payload={
-                "number": note.number,
-                "refund": str(refund.pk),
-                "total": format_amount(note.total_amount, note.currency),
-                "deductedOn": invoice_label(deducted_on),
-            },
         )
-        return note
 
 
-def _refunded_lines(refund: Refund, order_lines: list[OrderLine]) -> list[tuple[str, str]]:
+def _amendment_credit_note_issue(
+    order: Order, version: OrderVersion, order_lines: list[OrderLine], *, actor: Actor
+) -> CreditNote:
+    """The credit note giving back an amendment's negative balance: what the lines given up cost,
+    less the lines added and the fees kept, each at its VAT rate."""
+    return _credit_note_create(
+        order,
+        amendment=version,
+        amount=-version.balance,
+        vat=[row.negated() for row in amendment_vat(version, order_lines)],
+        table=amended_table(version.number, _amended_lines(version, order_lines)),
+        subject=f"order {order.reference}, version {version.number}",
+        payload={"version": version.number},
+        actor=actor,
+    )
+
+
+def _credit_note_create(
+    order: Order,
+    *,
+    amount: Decimal,
+    vat: list[VatLine],
+    table: Table,
+    subject: str,
+    payload: dict,
+    actor: Actor,
+    refund: Refund | None = None,
+    amendment: OrderVersion | None = None,
+) -> CreditNote:
+    """Number, render and store a credit note of ``amount`` on the locked ``order`` for a refund or
+    an amendment, put its negative credit on the partner's open invoice (described as for
+    ``subject``) and record it on the order's trail."""
+    tax = total_tax(vat)
+    charge = (
+        InvoiceItem.objects.select_related("invoice")
+        .defer("invoice__pdf", "invoice__csv")
+        .filter(order=order, kind=InvoiceItemKind.CHARGE, amendment__isnull=True)
+        .first()
+    )
+    now = timezone.now()
+    deducted_on = _open_invoice(partner_id=order.partner_id, currency=order.currency, at=now)
+    note = CreditNote(
+        number=f"CN-{now.year}-{_next_number(f'CN-{now.year}'):05d}",
+        partner=order.partner,
+        order=order,
+        refund=refund,
+        amendment=amendment,
+        invoice=charge.invoice if charge else None,
+        currency=order.currency,
+        net_amount=amount - tax,
+        tax_amount=tax,
+        total_amount=amount,
+        issued_at=now,
+    )
+    note.pdf = credit_note_pdf(note, table=table, vat=vat, deducted_on=deducted_on)
+    note.save()
+    note.invoice_item = InvoiceItem.objects.create(
+        invoice=deducted_on,
+        kind=InvoiceItemKind.CREDIT,
+        order=order,
+        credit_note=note,
+        amendment=amendment,
+        description=f"Credit note {note.number} for {subject}",
+        net_amount=-note.net_amount,
+        tax_amount=-note.tax_amount,
+        total_amount=-note.total_amount,
+    )
+    events.credit_note_issued(
+        note,
+        actor=actor,
+        payload={
+            "number": note.number,
+            **payload,
+            "total": format_amount(note.total_amount, note.currency),
+            "deductedOn": invoice_label(deducted_on),
+        },
+    )
+    return note
+
+
+def _refunded_lines(refund: Refund) -> list[tuple[str, str]]:
     refund_lines = list(refund.refund_lines.all())
     if not refund_lines:
         return [("Refund of the order", format_amount(refund.amount, refund.currency))]
@@ -338,3 +427,36 @@ def _refunded_lines(refund: Refund, order_lines: list[OrderLine]) -> list[tuple[
         (f"{item.line.position}. {item.line.description}", format_amount(item.amount, refund.currency))
         for item in refund_lines
     ]
+
+
+def _amended_lines(version: OrderVersion, order_lines: list[OrderLine]) -> list[tuple[str, str, str]]:
+    """(description, VAT rate, amount credited) of each line an amendment gave up (credited) and
+    added (deducted), then the fees it kept (deducted), at the rates they are taxed at."""
+    added, removed = _amended(version, order_lines)
+    replaced = {line.replaces_id for line in added}
+    currency = version.currency
+    rows = [
+        (
+            f"{line.position}. {line.description} ({'exchanged away' if line.pk in replaced else 'removed'})",
+            rate_label(line.tax_rate),
+            format_amount(line.amount, currency),
+        )
+        for line in removed
+    ]
+    rows += [
+        (
+            f"{line.position}. {line.description} (added)",
+            rate_label(line.tax_rate),
+            format_amount(-line.amount, currency),
+        )
+        for line in added
+    ]
+    if version.fee_amount:
+        rates = ", ".join(
+            row.rate_label
+            for row in allocate(
+                version.fee_amount, [(line.amount, line.tax_rate) for line in removed], currency
+            )
+        )
+        rows.append(("Change fees kept", rates, format_amount(-version.fee_amount, currency)))
+    return rows

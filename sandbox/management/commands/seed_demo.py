@@ -52,6 +52,10 @@ SUPPLIERS = [
 ]
 
 
+# What an amendment may do with a Bergen ticket: exchange it for a fee, or give it up keeping one.
+BERGEN_CHANGES = {"change_fee": Decimal("25.00"), "cancellation_fee": Decimal("50.00")}
+
+
 def _local(now, zone: str, *, days: int, hour: int, minute: int):
     """``days`` from now at ``hour``:``minute`` on the clocks of ``zone``."""
     day = (now + timedelta(days=days)).astimezone(ZoneInfo(zone))
@@ -60,6 +64,7 @@ def _local(now, zone: str, *, days: int, hour: int, minute: int):
 
 def _products(now):
     tomorrow = _local(now, OSLO, days=1, hour=7, minute=25)
+    tomorrow_afternoon = _local(now, OSLO, days=1, hour=15, minute=25)
     next_week = _local(now, OSLO, days=7, hour=19, minute=30)
     tomorrow_amsterdam = _local(now, AMSTERDAM, days=1, hour=9, minute=40)
     return [
@@ -76,6 +81,7 @@ def _products(now):
                 "from_place_name": "Oslo S",
                 "to_place": "NSR:StopPlace:548",
                 "to_place_name": "Bergen",
+                **BERGEN_CHANGES,
             },
         ),
         (
@@ -191,6 +197,24 @@ def _products(now):
                 "currency": "EUR",
                 "stock_source": StockSource.INVENTORY,
                 "low_stock_threshold": 5,
+            },
+        ),
+        (
+            # The later train an amendment exchanges the 07:25 for (docs/api.md); last, so that the
+            # other products keep the ids the guide shows.
+            "sandbox-rail",
+            "OSL-BGO-1525",
+            {
+                "name": "Oslo S → Bergen, 15:25 (instant)",
+                "price": "949.00",
+                "currency": "EUR",
+                "starts_at": tomorrow_afternoon,
+                "time_zone": OSLO,
+                "from_place": "NSR:StopPlace:337",
+                "from_place_name": "Oslo S",
+                "to_place": "NSR:StopPlace:548",
+                "to_place_name": "Bergen",
+                **BERGEN_CHANGES,
             },
         ),
     ]
