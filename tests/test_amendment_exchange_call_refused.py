@@ -120,3 +120,40 @@ def test_a_lost_answer_to_an_exchange_makes_the_line_unknown_until_status_finds_
         assert OrderEvent.objects.filter(order=order, transition="line.unknown").exists()
         assert lines(order)[2].status == "RESERVED"
         assert server.state.lines[str(lines(order)[2].pk)].replaces == str(first.pk)
+
+
+def test_an_exchange_refused_at_confirmation_is_returned_apart_from_the_lines_the_version_removed(
+    wallet_partner, worker
+):
+    with running_simulator({"TRAIN": {}, "LATER": {}}) as server:
+        # Given a draft that exchanges the first ticket (held) and removes the second
+        supplier = rail_supplier(server, supports_exchange=True)
+        order = delivered_at(supplier, wallet_partner, worker=worker)
+        first, second = lines(order)
+        offer = later_train(supplier, wallet_partner)
+        actor = Actor.partner(wallet_partner)
+        amendments.amendment_open(
+            order_id=order.pk,
+            exchange=[Exchange(line_id=first.pk, offer_id=offer.pk)],
+            remove=[second.pk],
+            actor=actor,
+        )
+        worker()
+        server.state.catalogue["LATER"] = {"refuse": "issue"}
+        server.state.calls.clear()
+
+        # When the partner confirms and the supplier refuses to issue the exchange
+        draft = OrderVersion.objects.get(order=order, number=2)
+        amendment_confirm(order_id=order.pk, number=2, expected_balance=draft.balance, actor=actor)
+        worker()
+
+        # Then the removed line and, later, the exchanged-away one were each refunded there
+        assert sorted(server.state.calls) == ["issue", "refund", "refund"]
+        assert [server.state.lines[str(line.pk)].state for line in (first, second)] == [
+            "REFUNDED",
+            "REFUNDED",
+        ]
+
+    returned = OrderEvent.objects.filter(order=order, transition="line.return_confirmed")
+    assert sorted(returned.values_list("subject_id", flat=True)) == sorted([str(first.pk), str(second.pk)])
+    assert ledger_out(order) == paid_minus_refunded(order)
