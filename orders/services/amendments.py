@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from orders import events, queue
+from orders.bookings import exchanges_at_supplier
 from orders.errors import (
     AmendmentNotOpen,
     AmendmentOpen,
@@ -321,6 +322,7 @@ def _new_lines(
                 waiting_since=draft.now,
                 added_in_version=draft.number,
                 replaces=replaces,
+                supplier_exchange=replaces is not None and exchanges_at_supplier(replaces, product),
             )
         )
 

@@ -16,6 +16,7 @@ from orders.errors import AmendmentExpired, AmendmentNotOpen, PriceChanged
 from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine, OrderVersion
+from orders.services.amendment_returns import lines_to_return
 from orders.services.amendments import draft_lines, draft_of
 from orders.services.revocation import vouchers_revoke_for_lines
 from orders.statuses import AmendmentStatus, BillingMode
@@ -124,7 +125,7 @@ def _make_current(
         else:
             apply_transition(line, "remove", actor=actor, payload={"version": number})
     vouchers_revoke_for_lines(lines=removed, reason=f"Superseded by version {number}", actor=actor)
-    queue.returns(line.pk for line in removed)
+    queue.returns(line.pk for line in lines_to_return(removed, new))
     reference = f"payment:{paid_by.pk}" if paid_by is not None else _settle(order, version, actor=actor)
     apply_transition(
         version,
