@@ -5,6 +5,7 @@ from django.contrib import admin
 from orders.admin_actions import call_each, chosen_orders, report_outcome, resend_each
 from orders.selectors import open_drafts_of_orders
 from orders.services.amendments import amendment_reset
+from orders.statuses import AmendmentStatus
 from payments.services.amendment_confirmation import amendment_confirm
 from payments.services.tickets_resend import order_tickets_resend
 from tessera.actors import Actor
@@ -33,7 +34,11 @@ def confirm_amendments(modeladmin, request, queryset) -> None:
             order_id=draft.order_id, number=draft.number, expected_balance=draft.balance, actor=actor
         ),
     )
-    confirmed = [f"{draft.order.reference} version {draft.number} confirmed" for draft, _ in done]
+    confirmed = [
+        f"{draft.order.reference} version {draft.number} "
+        + ("confirmed" if version.status == AmendmentStatus.CONFIRMED else "waits for the customer's payment")
+        for draft, version in done
+    ]
     report_outcome(request, confirmed, refused, nothing="No chosen order has an open amendment.")
 
 

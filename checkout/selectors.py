@@ -20,8 +20,9 @@ from checkout.statuses import (
     payment_sentence,
     payment_status_word,
 )
-from orders.models import Order, OrderLine, Traveller
-from orders.statuses import BillingMode, LineStatus, OrderStatus
+from orders.models import Order, OrderLine, OrderVersion, Traveller
+from orders.services.amendments import draft_lines
+from orders.statuses import AmendmentStatus, BillingMode, LineStatus, OrderStatus
 from payments.models import (
     PAID_STATUSES,
     TICKETS_STATUSES,
@@ -65,6 +66,7 @@ def customer_order(order_key: str) -> "CustomerOrder | None":
                 "refunds",
                 queryset=Refund.objects.prefetch_related("refund_lines__line").order_by("created_at"),
             ),
+            Prefetch("versions", queryset=OrderVersion.objects.filter(status=AmendmentStatus.DRAFT)),
         )
         .filter(order_key=order_key)
         .first()
@@ -113,6 +115,28 @@ class CustomerOrder:
     def currency(self) -> str:
         return self.order.currency
 
+    @cached_property
+    def amendment(self) -> OrderVersion | None:
+        """The open draft whose balance the partner asked the customer to pay here, while it
+        can still be paid (payments.services.amendment_payment)."""
+        draft = next(iter(self.order.versions.all()), None)
+        if draft is None or draft.expires_at <= self.now or self.amendment_payment_of(draft) is None:
+            return None
+        return draft
+
+    def amendment_payment_of(self, draft: OrderVersion) -> Payment | None:
+        return next((p for p in reversed(self.payments) if p.amendment_id == draft.pk), None)
+
+    @property
+    def amendment_payment(self) -> Payment | None:
+        """The latest payment of the draft to pay (a declined one is followed by a new one on Pay)."""
+        return None if self.amendment is None else self.amendment_payment_of(self.amendment)
+
+    @property
+    def amendment_lines(self) -> tuple[list[OrderLine], list[OrderLine]]:
+        """The lines the draft to pay adds and those it gives up."""
+        return draft_lines(list(self.order.lines.all()), self.amendment.number)
+
     @property
     def payment(self) -> Payment | None:
         return current_payment(self.payments)
@@ -149,8 +173,8 @@ class CustomerOrder:
 
     @property
     def paid_payment(self) -> Payment | None:
-        """The payment that paid the order (whatever was refunded of it since), if any."""
-        return next((payment for payment in self.payments if payment.status in PAID_STATUSES), None)
+        """The order's own payment that paid it (whatever was refunded of it since), if any."""
+        return next((p for p in self.payments if p.amendment_id is None and p.status in PAID_STATUSES), None)
 
     @property
     def is_paid(self) -> bool:
@@ -234,5 +258,8 @@ class CustomerOrder:
 
     @property
     def paid_total(self) -> Decimal:
-        payment = self.paid_payment
-        return ZERO if payment is None else payment.amount - self.refunded_total
+        """What was paid, the payments of amendments paid at checkout included, less refunds."""
+        if self.paid_payment is None:
+            return ZERO
+        paid = (payment.amount for payment in self.payments if payment.status in PAID_STATUSES)
+        return sum(paid, ZERO) - self.refunded_total

@@ -233,6 +233,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": ["wallet", "invoice"],
         "EventTypeEnum": "tessera.event_types.EventType",
         "AmendmentStatusEnum": "orders.statuses.AmendmentStatus",
+        "PaymentStatusEnum": "payments.models.PaymentStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

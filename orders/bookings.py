@@ -14,12 +14,13 @@ from suppliers.adapters.base import (
     BookingLine,
     LineResults,
     PermanentSupplierError,
+    ReplacedLine,
     SupplierAdapter,
     SupplierError,
     SupplierTimeout,
 )
 from suppliers.calls import supplier_call
-from suppliers.models import StockSource
+from suppliers.models import Product, StockSource
 
 AMENDMENT_RETURN = "amendment-return"
 
@@ -38,6 +39,25 @@ def booking_line(line: OrderLine) -> BookingLine:
         denomination=line.denomination,
         starts_at=line.starts_at,
         amount=line.amount,
+        replaces=(
+            ReplacedLine(pk=line.replaces_id, reference=line.replaces.supplier_booking_ref)
+            if line.supplier_exchange
+            else None
+        ),
+    )
+
+
+def exchanges_at_supplier(old: OrderLine, product: Product) -> bool:
+    """Whether a new line of ``product`` that replaces the issued line ``old`` goes through the
+    supplier's own exchange call: both at one supplier that supports it, neither from Tessera's
+    own stock, and the old ticket known to the supplier by its booking reference."""
+    supplier = product.supplier
+    return (
+        supplier.supports_exchange
+        and old.supplier_id == supplier.pk
+        and product.stock_source != StockSource.INVENTORY
+        and old.product.stock_source != StockSource.INVENTORY
+        and bool(old.supplier_booking_ref)
     )
 
 
@@ -53,7 +73,7 @@ def booking_of(
     first = lines[0]
     ordered = sorted(lines, key=lambda line: line.position)
     return Booking(
-        key=_booking_key(first, operation) if key is None else key,
+        key=_booking_key(ordered, operation) if key is None else key,
         order_reference=first.order.reference,
         supplier=first.supplier,
         lines=tuple(booking_line(line) for line in ordered),
@@ -63,16 +83,20 @@ def booking_of(
     )
 
 
-def _booking_key(first: OrderLine, operation: str) -> str:
+def _booking_key(lines: list[OrderLine], operation: str) -> str:
     """The booking's key for ``operation``: per order and supplier, and per amendment for the
     lines an amendment adds or gives back. Without the amendment in it a supplier would take an
     amendment's reservation for a retry of the order's first one and answer with that one's lines
     (leaving the new lines out). A discarded draft gives its number back, so lines a draft adds
     are told apart by the draft's own id; lines given back by a confirmed version by its number,
-    which no other confirmed version has."""
+    which no other confirmed version has, and by their names, since a version's lines may be
+    given back at different times (an exchange its supplier refused to issue returns its old
+    line after the others)."""
+    first = lines[0]
     key = f"tessera:{first.order_id}:{first.supplier_id}:{operation}"
     if operation == AMENDMENT_RETURN:
-        return f"{key}:version-{first.removed_in_version}"
+        names = "-".join(str(line.pk) for line in sorted(lines, key=lambda line: line.pk))
+        return f"{key}:version-{first.removed_in_version}:{names}"
     if first.added_in_version == 1:
         return key
     draft = (

@@ -114,10 +114,9 @@ class OrderNotAmendable(InvalidState):
     code = "ORDER_NOT_AMENDABLE"
     title = "The order cannot be changed this way"
     suggested_action = (
-        "Only FULFILLED and PARTIALLY_FULFILLED orders paid from the wallet or by invoice take "
-        "amendments, only their ISSUED lines whose product allows it can be removed or exchanged, "
-        "and only travellers whose issued tickets' products allow it can be changed (context says "
-        "what was refused). Read the order."
+        "Only FULFILLED and PARTIALLY_FULFILLED orders take amendments, only their ISSUED lines "
+        "whose product allows it can be removed or exchanged, and only travellers whose issued "
+        "tickets' products allow it can be changed (context says what was refused). Read the order."
     )
 
 

@@ -321,6 +321,13 @@ def line_return_refused(line: OrderLine, *, code: str, reason: str) -> OrderEven
     return _of_line(line, EventType.LINE_RETURN_REFUSED, actor=WORKER, payload=payload)
 
 
+def line_exchange_confirmed(line: OrderLine, *, replaced_by: OrderLine, booking_ref: str) -> OrderEvent:
+    """The supplier issued ``replaced_by`` through its change call and cancelled ``line`` itself:
+    the exchanged-away line is not returned separately (orders.services.amendment_returns)."""
+    payload = {"replacedBy": replaced_by.position, "bookingReference": booking_ref}
+    return _of_line(line, EventType.LINE_EXCHANGE_CONFIRMED, actor=WORKER, payload=payload)
+
+
 def line_issuance_accepted(line: OrderLine, *, booking_ref: str) -> OrderEvent:
     """The supplier took the issue call and will deliver later (the line stays ISSUING)."""
     payload = {"bookingReference": booking_ref, "delivery": "delayed"}

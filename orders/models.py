@@ -441,6 +441,11 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         related_name="replaced_by",
         help_text="The line this one takes the place of (an amendment's exchange).",
     )
+    supplier_exchange = models.BooleanField(
+        default=False,
+        help_text="Reserved and issued through its supplier's exchange call, which cancels the line "
+        "it replaces itself (no separate return of that line).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -449,6 +454,10 @@ class OrderLine(ConcurrentTransitionMixin, models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "position"], name="line_position_unique"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="line_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(supplier_exchange=False) | Q(replaces__isnull=False),
+                name="line_supplier_exchange_replaces",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "updated_at"], name="line_status_updated"),

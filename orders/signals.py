@@ -35,6 +35,10 @@ event_recorded = Signal()
 # refuses it (raises) while a refund of the order is still on its way.
 amendment_opening = Signal()
 
+# A draft version was reset or expired (kwargs: order, version, actor), its lines already locked.
+# Payments cancels a hosted-checkout payment of its balance that is still open.
+amendment_discarded = Signal()
+
 # Audit events once they are written, in the transaction that wrote them (sender: OrderEvent;
 # events: the OrderEvents, one alone or a whole batched() block's at once). Webhooks writes its
 # outbox rows from it, in one INSERT per batch.

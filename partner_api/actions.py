@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from orders.selectors import open_draft_of
-from orders.services.amendments import AMENDABLE, AMENDABLE_METHODS, draft_lines
+from orders.services.amendments import AMENDABLE, draft_lines
 from orders.statuses import BillingMode, LineStatus, OrderStatus
 from payments.refund_rules import LIVE_REFUND_STATUSES, refund_possible
 
@@ -36,9 +36,12 @@ def available_actions(order: Order, lines) -> list[str]:
                 else ["confirmAmendment", "resetAmendment"]
             )
         actions = ["refund"] if refund_possible(order, lines) else []
-        refunding = any(refund.status in LIVE_REFUND_STATUSES for refund in order.refunds.all())
-        amendable = order.status in AMENDABLE and order.payment_method in AMENDABLE_METHODS
-        return [*actions, "amend"] if amendable and not refunding else actions
+        # An amendment's own refunds take no lines and hold no amendment up (refunds.py).
+        refunding = any(
+            refund.status in LIVE_REFUND_STATUSES and refund.amendment_id is None
+            for refund in order.refunds.all()
+        )
+        return [*actions, "amend"] if order.status in AMENDABLE and not refunding else actions
     actions = ["update", "replaceTravellers", "cancel"]
     modes = set(order.partner.billing_modes) & {BillingMode.WALLET, BillingMode.INVOICE}
     # Past expiresAt, finalize and checkout are refused (ORDER_EXPIRED) even before the expiry

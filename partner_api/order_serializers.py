@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from checkout.api.serializers import CustomerLinksOut
-from checkout.links import customer_links
+from checkout.links import customer_links, customer_url
 from orders.api.voucher_serializers import (
     VoucherOut,
     delivery_mode_field,
@@ -446,6 +446,20 @@ class PaymentOut(serializers.ModelSerializer):
         fields = ["id", "method", "status", "amount", "paidAt"]
 
 
+class AmendmentPaymentOut(PaymentOut):
+    """A payment of a gateway order's amendment: the order's payment's shape, and where to pay it."""
+
+    checkoutUrl = serializers.SerializerMethodField(
+        help_text="The order's checkout page: send the customer there to pay the balance."
+    )
+
+    class Meta(PaymentOut.Meta):
+        fields = [*PaymentOut.Meta.fields, "checkoutUrl"]
+
+    def get_checkoutUrl(self, payment: Payment) -> str:  # noqa: N802 - API name
+        return customer_url("page", payment.order.order_key)
+
+
 class ContactOut(serializers.Serializer):
     name = serializers.CharField(source="contact_name")
     email = serializers.CharField(source="contact_email")
@@ -495,6 +509,10 @@ class AmendmentOut(serializers.Serializer):
         help_text="The travellers it adds, and those whose details it changes (each a new traveller "
         "whose replaces names the one it corrects; the lines move to it on confirmation)."
     )
+    payment = serializers.SerializerMethodField(
+        help_text="A gateway order's positive balance: the hosted-checkout payment confirm asked for "
+        "(the latest), null until then. The draft is confirmed when it is PAID."
+    )
 
     @extend_schema_field(LineOut(many=True))
     def get_lines(self, version) -> list:
@@ -514,6 +532,12 @@ class AmendmentOut(serializers.Serializer):
             if traveller.added_in_version == version.number and traveller.removed_in_version is None
         ]
         return render_many(TravellerOut, added)
+
+    @extend_schema_field(AmendmentPaymentOut(allow_null=True))
+    def get_payment(self, version) -> dict | None:
+        paying = [payment for payment in version.order.payments.all() if payment.amendment_id == version.pk]
+        latest = max(paying, key=lambda payment: payment.created_at, default=None)
+        return None if latest is None else render(AmendmentPaymentOut, latest)
 
 
 class OrderOut(serializers.ModelSerializer):

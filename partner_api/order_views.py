@@ -10,6 +10,7 @@ from orders import selectors
 from orders.api.filters import ORDERING_PARAMS, ORDERINGS, OrderFilters, ordering
 from orders.errors import OrderNotFound, VersionNotFound
 from orders.services import amendments, cancellation, creation, editing
+from orders.statuses import AmendmentStatus
 from partner_api import selectors as order_selectors
 from partner_api.order_serializers import (
     AmendmentIn,
@@ -385,23 +386,29 @@ class OrderAmendmentConfirm(PartnerAPIView):
         description=(
             "Allowed when availableActions has confirmAmendment and every line the draft adds is "
             "RESERVED (else ORDER_NOT_READY). expectedBalance must be the draft's balance "
-            "(PRICE_CHANGED). Removed lines' tickets stop being valid; new lines issue."
+            "(PRICE_CHANGED). Removed lines' tickets stop being valid; new lines issue. "
+            "A gateway order's positive balance is paid by the customer first: 202, the draft stays "
+            "DRAFT and amendment.payment gives the checkout page (confirming again answers the same "
+            "payment); the draft is confirmed when that payment succeeds."
         ),
         parameters=[ORDER_ID, NUMBER],
         request=ConfirmAmendmentIn,
-        responses={200: OrderOut, **write_errors()},
+        responses={200: OrderOut, 202: OrderOut, **write_errors()},
     )
     @idempotent
     def post(self, request, order_id, number):
         data = self.validated(ConfirmAmendmentIn, request)
-        amendment_confirmation.amendment_confirm(
+        version = amendment_confirmation.amendment_confirm(
             order_id=order_id,
             number=number,
             partner_id=request.user.partner.pk,
             expected_balance=data["expectedBalance"],
             actor=request.user.actor,
         )
-        return _order_response(request, order_id)
+        response = _order_response(request, order_id)
+        if version.status == AmendmentStatus.DRAFT:  # waiting for its payment at checkout
+            response.status_code = status.HTTP_202_ACCEPTED
+        return response
 
 
 class OrderAmendmentReset(PartnerAPIView):

@@ -170,6 +170,7 @@ class RefundAdmin(RefundPermissionMixin, ReadOnlyModelAdmin):
         "id",
         "order",
         "payment",
+        "amendment",
         "status",
         "reason",
         "note",

@@ -19,3 +19,6 @@ class PaymentsConfig(AppConfig):
         signals.amendment_opening.connect(
             receivers.refuse_amendment_while_refunding, dispatch_uid="payments.amendment_opening"
         )
+        signals.amendment_discarded.connect(
+            receivers.abandon_amendment_payment, dispatch_uid="payments.amendment_discarded"
+        )

@@ -6,7 +6,7 @@ they need none of their own. A query that may lock several rows is ordered by ``
 ``select_for_update()``.
 """
 
-from orders.models import Order
+from orders.models import Order, OrderVersion
 from payments.errors import WalletNotFound
 from payments.models import (
     LIVE_PAYMENT_STATUSES,
@@ -15,6 +15,7 @@ from payments.models import (
     Invoice,
     InvoiceStatus,
     Payment,
+    PaymentStatus,
     Wallet,
     WalletHold,
 )
@@ -37,8 +38,23 @@ def lock_payment(payment_id) -> Payment:
 
 
 def lock_live_payment(order: Order) -> Payment | None:
-    """The order's one live payment (a database constraint), locked; the order is locked already."""
-    return Payment.objects.select_for_update().filter(order=order, status__in=LIVE_PAYMENT_STATUSES).first()
+    """The order's one live payment (a database constraint), locked; the order is locked already.
+    Payments of its amendments are not the order's own (``lock_amendment_payment``)."""
+    return (
+        Payment.objects.select_for_update()
+        .filter(order=order, amendment__isnull=True, status__in=LIVE_PAYMENT_STATUSES)
+        .first()
+    )
+
+
+def lock_amendment_payment(version: OrderVersion) -> Payment | None:
+    """The amendment's one open (CREATED or PENDING) payment (a database constraint), locked; its
+    order is locked already."""
+    return (
+        Payment.objects.select_for_update()
+        .filter(amendment=version, status__in=[PaymentStatus.CREATED, PaymentStatus.PENDING])
+        .first()
+    )
 
 
 def lock_invoice(invoices, invoice_id: int) -> Invoice:

@@ -189,6 +189,15 @@ TICKETS_STATUSES = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUND
 class Payment(ConcurrentTransitionMixin, models.Model):
     id = models.UUIDField(primary_key=True, default=time_ordered_uuid, editable=False)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
+    amendment = models.ForeignKey(
+        "orders.OrderVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        help_text="The amendment whose balance this payment pays (a gateway order's hosted checkout); "
+        "empty for the order's own payment.",
+    )
     method = models.CharField(max_length=16, choices=BillingMode.choices)
     status = FSMField(
         max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.CREATED, protected=True
@@ -211,8 +220,17 @@ class Payment(ConcurrentTransitionMixin, models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["order"],
-                condition=Q(status__in=LIVE_PAYMENT_STATUSES),
+                condition=Q(status__in=LIVE_PAYMENT_STATUSES, amendment__isnull=True),
                 name="payment_one_live_per_order",
+            ),
+            # Not one live: a payment given up when the balance changed may still be paid late
+            # (and is then given back) while its successor is open.
+            models.UniqueConstraint(
+                fields=["amendment"],
+                condition=Q(
+                    status__in=[PaymentStatus.CREATED, PaymentStatus.PENDING], amendment__isnull=False
+                ),
+                name="payment_one_open_per_amendment",
             ),
             models.UniqueConstraint(
                 fields=["provider", "provider_reference"],
@@ -306,6 +324,7 @@ class RefundReason(models.TextChoices):
     GOODWILL = "goodwill", "Goodwill"
     DUPLICATE = "duplicate", "Duplicate order"
     LATE_PAYMENT = "late_payment", "Paid after the order could no longer be finalized"
+    AMENDMENT = "amendment", "Given back by an amendment"
 
 
 class RefundFailureStage(models.TextChoices):
@@ -345,6 +364,15 @@ class Refund(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="retries",
         help_text="The refund that failed at the provider and whose money this one sends again.",
+    )
+    amendment = models.ForeignKey(
+        "orders.OrderVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        help_text="The amendment whose money this gives back: a lower version's balance, or a "
+        "payment for a draft that was discarded before it was paid. Such refunds take no lines.",
     )
     requested_by = models.CharField(max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True)

@@ -30,3 +30,9 @@ def refund_submission(refund_ids: Iterable, *, attempt: int = 1, run_after: date
 def refund_check(refund_ids: Iterable) -> None:
     """Ask the payment provider how a refund it holds ended."""
     _enqueue_after_commit("check_refund", refund_ids)
+
+
+def payment_session_cancellation(payment_id, *, attempt: int = 1, run_after: datetime | None = None) -> None:
+    """Cancel a given-up gateway payment's session at its provider."""
+    call = {"payment_id": str(payment_id), "attempt": attempt}
+    enqueue_after_commit("payments.tasks.cancel_payment_session", [call], run_after=run_after)

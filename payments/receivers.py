@@ -1,6 +1,7 @@
 """Payments' answers to what orders announce (orders.signals), connected in PaymentsConfig.ready."""
 
 from orders.statuses import BillingMode
+from payments.services.amendment_payment import amendment_payment_abandon
 from payments.services.finalization import order_finalize_instant
 from payments.services.gateway import gateway_payment_abandon
 from payments.services.holds import hold_place, hold_release
@@ -38,3 +39,9 @@ def finalize_instant_order(sender, *, order, lines, actor, **kwargs) -> None:
 def refuse_amendment_while_refunding(sender, *, order, **kwargs) -> None:
     """An order being amended: not while a refund of it is still under way (raises)."""
     refuse_amendment_during_refund(order=order)
+
+
+def abandon_amendment_payment(sender, *, order, version, actor, **kwargs) -> None:
+    """A draft was reset or expired: a hosted-checkout payment of its balance still open ends too."""
+    if order.payment_method == BillingMode.GATEWAY:
+        amendment_payment_abandon(order=order, version=version, actor=actor, reason="amendment discarded")

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from orders.models import Order, OrderLine, OrderVersion
-from orders.statuses import AmendmentStatus, LineStatus, OrderStatus
+from orders.statuses import AmendmentStatus, BillingMode, LineStatus, OrderStatus
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
 from tessera.money import ZERO
 
@@ -36,15 +36,27 @@ def amendments_balance(versions: Iterable[OrderVersion]) -> Decimal:
     return sum((v.balance for v in versions if v.status == AmendmentStatus.CONFIRMED), ZERO)
 
 
+def paid_with_amendments(payment: Payment, versions: Iterable[OrderVersion]) -> Decimal:
+    """What an order's own ``payment`` stands for: its amount with what confirmed amendments moved
+    beside it (wallet and invoice orders). A gateway order's amendments move their money as
+    payments and refunds of their own, so its payment stands for its amount alone."""
+    if payment.method == BillingMode.GATEWAY:
+        return payment.amount
+    return payment.amount + amendments_balance(versions)
+
+
 def captured_payment(payments: Iterable[Payment]) -> Payment | None:
-    """The order's payment money can go back to (at most one is live: a database constraint)."""
-    return next((payment for payment in payments if payment.status in CAPTURED_PAYMENT_STATUSES), None)
+    """The order's own payment money can go back to (at most one is live: a database constraint);
+    an amendment's payment is not it."""
+    return next(
+        (p for p in payments if p.amendment_id is None and p.status in CAPTURED_PAYMENT_STATUSES), None
+    )
 
 
 def paid_payment(payments: Iterable[Payment]) -> Payment | None:
-    """The order's payment that was paid, whether or not it has all gone back since."""
+    """The order's own payment that was paid, whether or not it has all gone back since."""
     paid = CAPTURED_PAYMENT_STATUSES | {PaymentStatus.REFUNDED}
-    return next((payment for payment in payments if payment.status in paid), None)
+    return next((p for p in payments if p.amendment_id is None and p.status in paid), None)
 
 
 def lines_in_live_refunds(refunds: Iterable[Refund]) -> set[int]:
@@ -75,5 +87,5 @@ def refund_possible(order: Order, lines: Iterable[OrderLine]) -> bool:
     reserved = sum(
         (r.amount for r in refunds if r.payment_id == payment.pk and r.status != RefundStatus.FAILED), ZERO
     )
-    paid = payment.amount + amendments_balance(order.versions.all())
+    paid = paid_with_amendments(payment, order.versions.all())
     return paid > reserved and bool(refundable_lines(lines, refunds))

@@ -90,10 +90,19 @@ class ProductInline(admin.TabularInline):
 class SupplierAdmin(admin.ModelAdmin):
     form = SupplierForm
     actions = [test_connection]
-    list_display = ["name", "slug", "kind", "adapter", "max_concurrent_calls", "breaker", "is_active"]
+    list_display = [
+        "name",
+        "slug",
+        "kind",
+        "adapter",
+        "supports_exchange",
+        "max_concurrent_calls",
+        "breaker",
+        "is_active",
+    ]
     readonly_fields = ["breaker", "calls_now", "recent_events"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "kind", "adapter", "settings", "is_active"]}),
+        (None, {"fields": ["name", "slug", "kind", "adapter", "settings", "supports_exchange", "is_active"]}),
         (
             "Bulkhead and timeouts",
             {

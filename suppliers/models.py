@@ -43,6 +43,13 @@ class Supplier(models.Model):
     adapter = models.CharField(max_length=64, help_text="Name of a registered supplier adapter.")
     settings = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
+    supports_exchange = models.BooleanField(
+        "exchanges through its change call",
+        default=False,
+        help_text="An amendment's exchange at this supplier is reserved and issued through the "
+        "supplier's own exchange call, which cancels the old ticket itself (docs/supplier-protocol.md). "
+        "Off: Tessera reserves the new ticket, then issues it and returns the old one.",
+    )
     # Bulkhead and timeouts (suppliers.bulkhead, the http_json adapter).
     max_concurrent_calls = models.PositiveSmallIntegerField(
         default=10,
@@ -77,11 +84,15 @@ class Supplier(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from suppliers.adapters import registered_names
+        from suppliers.adapters import adapter_exchanges, registered_names
 
         if self.adapter not in registered_names():
             raise ValidationError(
                 {"adapter": f"No adapter named {self.adapter!r}; known: {registered_names()}"}
+            )
+        if self.supports_exchange and not adapter_exchanges(self.adapter):
+            raise ValidationError(
+                {"supports_exchange": f"The {self.adapter!r} adapter cannot send exchanges."}
             )
 
 

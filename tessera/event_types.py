@@ -60,6 +60,10 @@ class EventType(models.TextChoices):
     LINE_EXCHANGED = "line.exchanged", "Line exchanged by an amendment"
     LINE_RETURN_CONFIRMED = "line.return_confirmed", "Removed line taken back by the supplier"
     LINE_RETURN_REFUSED = "line.return_refused", "Removed line refused by the supplier"
+    LINE_EXCHANGE_CONFIRMED = (
+        "line.exchange_confirmed",
+        "Exchanged line cancelled by the supplier's change call",
+    )
 
     AMENDMENT_OPENED = "amendment.opened", "Amendment opened"
     AMENDMENT_CONFIRMED = "amendment.confirmed", "Amendment confirmed"

@@ -4,7 +4,8 @@ The partner's money for them moved with the amendment's balance; this only tells
 after commit: one refund call per booking (an order's lines at one supplier) through its breaker
 and bulkhead (orders.bookings.booking_call), each line with its own key, the same for every
 retry, so a retry or a re-run asks once. A supplier that refuses a line (a non-refundable fare)
-is recorded on the line for staff to follow up.
+is recorded on the line for staff to follow up. A line exchanged through its supplier's change
+call is not returned: the supplier cancels it when it issues the new line (``lines_to_return``).
 """
 
 import logging
@@ -19,6 +20,14 @@ from suppliers.breaker import CallDeferred
 from tessera.background.retries import attempts_left, retry_at
 
 logger = logging.getLogger(__name__)
+
+
+def lines_to_return(removed: list[OrderLine], new: list[OrderLine]) -> list[OrderLine]:
+    """The lines a confirmed amendment removes that must be given back at their suppliers: all
+    but those a new line exchanges through its supplier's change call, which cancels them itself
+    when it issues the new one (orders.bookings.exchanges_at_supplier)."""
+    exchanged = {line.replaces_id for line in new if line.supplier_exchange}
+    return [line for line in removed if line.pk not in exchanged]
 
 
 def lines_return_at_supplier(*, line_ids: list[int], attempt: int = 1) -> str:

@@ -23,6 +23,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from orders import events, queue
+from orders.bookings import exchanges_at_supplier
 from orders.errors import (
     AmendmentNotOpen,
     AmendmentOpen,
@@ -37,8 +38,8 @@ from orders.services import expiry
 from orders.services.cancellation import release_lines
 from orders.services.creation import validate_travellers
 from orders.services.inputs import TravellerInput
-from orders.signals import amendment_opening
-from orders.statuses import AmendmentStatus, BillingMode, LineStatus, OrderStatus
+from orders.signals import amendment_discarded, amendment_opening
+from orders.statuses import AmendmentStatus, LineStatus, OrderStatus
 from orders.stock import stock_allocate
 from suppliers.errors import OfferAlreadyUsed, OfferExpired, OfferNotFound
 from suppliers.models import Offer
@@ -48,7 +49,6 @@ from tessera.money import ZERO, format_amount, quantize
 from tessera.times import iso_utc
 
 AMENDABLE = frozenset({OrderStatus.FULFILLED, OrderStatus.PARTIALLY_FULFILLED})
-AMENDABLE_METHODS = frozenset({BillingMode.WALLET, BillingMode.INVOICE})
 EXPIRY_BATCH = 500
 # A traveller's details an amendment may correct: Traveller fields, the API's names.
 TRAVELLER_DETAILS = {
@@ -151,14 +151,6 @@ def amendment_open(
                 f"Order {order.reference} is {order.status}; only FULFILLED and PARTIALLY_FULFILLED "
                 "orders can be amended.",
                 status=order.status,
-            )
-        if order.payment_method not in AMENDABLE_METHODS:
-            # A gateway payment is one capture at the provider: a balance would need a payment of
-            # its own (hosted checkout), which amendments do not make yet.
-            raise OrderNotAmendable(
-                f"Order {order.reference} was paid by {order.payment_method}; only orders paid from "
-                "the wallet or by invoice can be amended yet.",
-                payment_method=order.payment_method,
             )
         refuse_if_draft_open(order)
         if expires_at is not None:
@@ -446,6 +438,7 @@ def _new_lines(
                 waiting_since=draft.now,
                 added_in_version=draft.number,
                 replaces=replaces,
+                supplier_exchange=replaces is not None and exchanges_at_supplier(replaces, product),
             )
         )
 
@@ -603,7 +596,8 @@ def discard(
     reason: str = "",
 ) -> None:
     """Scrap a locked order's draft: its lines are released and belong to no version, the lines it
-    meant to remove are kept, and its number is free again."""
+    meant to remove are kept, and its number is free again. Payments ends a payment of the draft's
+    balance that is still open (amendment_discarded)."""
     number = version.number
     added, kept = draft_lines(lines, number)
     release_lines(added, actor=actor)
@@ -627,6 +621,7 @@ def discard(
             **({"reason": reason[:255]} if reason else {}),
         },
     )
+    amendment_discarded.send(sender=Order, order=order, version=version, actor=actor)
 
 
 def travellers_change_confirm(*, order: Order, lines: list[OrderLine], number: int, actor: Actor) -> None:

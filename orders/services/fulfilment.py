@@ -84,7 +84,13 @@ def booking_reserve(*, line_ids: list[int], attempt: int = 1) -> Outcome:
     def apply(order: Order, line: OrderLine, reservation) -> Outcome:
         if line.status == LineStatus.RESERVING:
             line.supplier_attempts += 1
-            apply_transition(line, "mark_reserved", actor=WORKER, reservation_ref=reservation.reference)
+            apply_transition(
+                line,
+                "mark_reserved",
+                actor=WORKER,
+                reservation_ref=reservation.reference,
+                payload=_exchange_held(line, reservation) if line.supplier_exchange else None,
+            )
             return "reserved"
         if line.status == LineStatus.RELEASED:
             # The order ended while the supplier was reserving: give the reservation back
@@ -93,6 +99,15 @@ def booking_reserve(*, line_ids: list[int], attempt: int = 1) -> Outcome:
         return "stale"
 
     return _settle_booking(lines, results, LineStatus.RESERVING, apply, attempt, queue.reservation)
+
+
+def _exchange_held(line: OrderLine, reservation) -> dict:
+    """What a reserved exchange's event tells: the line it replaces, and the supplier's price for
+    the exchange if it named one (told, not charged: the partner pays the draft's balance)."""
+    held = {"replaces": line.replaces.position}
+    if reservation.price is not None:
+        held["supplierPrice"] = str(reservation.price)
+    return {"exchange": held}
 
 
 # --- issue ---------------------------------------------------------------------------------
@@ -165,6 +180,9 @@ def _deliver(
         )
         if voucher is not None:
             events.voucher_delivered(voucher)
+        if line.supplier_exchange:
+            # The supplier's exchange call cancelled the old ticket in the same step.
+            events.line_exchange_confirmed(line.replaces, replaced_by=line, booking_ref=booking_ref)
         return "issued"
 
     return apply
@@ -519,6 +537,9 @@ def settle_order(order: Order, lines: list[OrderLine]) -> None:
     if not failed:
         apply_transition(order, "fulfill", actor=WORKER)
         return
+    # An exchange its supplier refused to confirm left the old ticket live there: give it back
+    # as a removed line is (orders.services.amendment_returns).
+    queue.returns(line.replaces_id for line in failed if line.supplier_exchange)
     name = "fulfill_partially" if issued else "fail_issuance"
     apply_transition(
         order,

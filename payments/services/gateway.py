@@ -20,6 +20,7 @@ from orders.events import apply_transition
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine
 from orders.statuses import BillingMode, OrderStatus
+from payments import queue
 from payments.errors import UnknownProviderReference
 from payments.locks import lock_live_payment, lock_payment
 from payments.models import (
@@ -31,7 +32,8 @@ from payments.models import (
 )
 from payments.providers import get_provider
 from payments.providers.base import CallbackEvent, EventKind, PaymentState, ProviderError
-from payments.services import refunds
+from payments.services import amendment_confirmation, refunds
+from payments.services.amendment_payment import amendment_payment_for_customer
 from payments.services.creation import payment_create
 from payments.services.finalization import check_payable, order_finalize_paid
 from tessera.actors import WORKER, Actor
@@ -54,6 +56,9 @@ DEFAULT_REASONS = {PaymentState.FAILED: "declined at the provider", PaymentState
 def payment_start(*, order_id, actor: Actor = CUSTOMER) -> Payment:
     """Give the customer a provider session for the order: the live one, or a new payment's.
 
+    While the order's open draft waits for the payment of its balance (the partner confirmed it),
+    that payment is the one paid (payments.services.amendment_payment).
+
     Two tabs (or two clicks) get the same payment and the same provider session. The provider is
     called outside any transaction with the payment's idempotency key; if it cannot be reached,
     ProviderError is raised, the payment stays CREATED, and the next click tries again with the
@@ -63,17 +68,23 @@ def payment_start(*, order_id, actor: Actor = CUSTOMER) -> Payment:
         order = lock_order(order_id)
         lines = lock_lines(order)
         check_gateway_allowed(order)
-        check_payable(order, lines, timezone.now())
-        payment = lock_live_payment(order)
-        if payment is None:
-            payment = _payment_create(order, actor=actor)
-        elif payment.status not in OPEN_STATUSES:
-            raise InvalidState(f"Order {order.reference} is already paid.", status=payment.status)
+        payment = amendment_payment_for_customer(order=order, lines=lines, actor=actor)
+        description = f"Order {order.reference} at {order.partner.name}"
+        if payment is not None:
+            number = payment.amendment.number
+            description = f"Order {order.reference}, change to version {number}, at {order.partner.name}"
+        else:
+            check_payable(order, lines, timezone.now())
+            payment = lock_live_payment(order)
+            if payment is None:
+                payment = _payment_create(order, actor=actor)
+            elif payment.status not in OPEN_STATUSES:
+                raise InvalidState(f"Order {order.reference} is already paid.", status=payment.status)
     if payment.status == PaymentStatus.PENDING:
         return payment
     session = get_provider(payment.provider).start_session(
         payment,
-        description=f"Order {order.reference} at {order.partner.name}",
+        description=description,
         return_url=settings.PUBLIC_BASE_URL + reverse("checkout:return", args=[order.order_key]),
         callback_url=settings.PUBLIC_BASE_URL + reverse("providers:callback", args=[payment.provider]),
         idempotency_key=payment.idempotency_key,
@@ -181,8 +192,10 @@ def _apply_state(
     """The one place a gateway payment follows its provider; the caller holds every lock.
 
     PAID captures the payment and finalizes the order if it still can be (PENDING, unexpired,
-    every line RESERVED); otherwise the money goes back in full. FAILED and CANCELED end the
-    payment and leave the order PENDING, so the customer may try again until it expires.
+    every line RESERVED), or, for an amendment's payment, confirms its draft if it still can be
+    (open, unexpired, every new line RESERVED); otherwise the money goes back in full. FAILED and
+    CANCELED end the payment and leave the order PENDING (or the draft open), so the customer may
+    try again until it expires.
     """
     payload = {"source": source}
     if state == PaymentState.PENDING:
@@ -199,7 +212,12 @@ def _apply_state(
                 logger.error("provider reports payment %s PAID, which Tessera saw FAIL", payment.pk)
             return "unchanged"
         try:
-            order_finalize_paid(order=order, lines=lines, payment=payment, actor=actor)
+            if payment.amendment_id is not None:
+                amendment_confirmation.amendment_confirm_paid(
+                    order=order, lines=lines, payment=payment, actor=actor
+                )
+            else:
+                order_finalize_paid(order=order, lines=lines, payment=payment, actor=actor)
         except InvalidState as exc:
             refunds.refund_payment_in_full(
                 order=order, payment=payment, reason=RefundReason.LATE_PAYMENT, actor=actor
@@ -233,7 +251,7 @@ def gateway_payment_abandon(*, order: Order, actor: Actor, reason: str) -> Payme
     if payment is None or payment.method != BillingMode.GATEWAY or payment.status not in OPEN_STATUSES:
         return None
     apply_transition(payment, "cancel", actor=actor, reason=reason, payload={"reason": reason})
-    _after_commit_cancel_session(payment.pk)
+    queue.payment_session_cancellation(payment.pk)
     return payment
 
 
@@ -246,18 +264,13 @@ def payment_session_cancel(*, payment_id, attempt: int = 1) -> str:
         )
     except ProviderError as exc:
         if exc.retryable and attempts_left(attempt):
-            _after_commit_cancel_session(payment.pk, attempt=attempt + 1, run_after=retry_at(attempt))
+            queue.payment_session_cancellation(payment.pk, attempt=attempt + 1, run_after=retry_at(attempt))
             return "retry"
         logger.error("could not cancel the provider session of payment %s: %s", payment.pk, exc)
         return "gave_up"
     if state == PaymentState.PAID:
         return payment_apply_state(payment_id=payment.pk, state=state, actor=WORKER, source="session cancel")
     return state.lower()
-
-
-def _after_commit_cancel_session(payment_id, *, attempt: int = 1, run_after=None) -> None:
-    call = {"payment_id": str(payment_id), "attempt": attempt}
-    enqueue_after_commit("payments.tasks.cancel_payment_session", [call], run_after=run_after)
 
 
 # --- the reconcile sweep --------------------------------------------------------------------------

@@ -51,10 +51,10 @@ from payments.refund_rules import (
     LIVE_REFUND_STATUSES,
     REFUNDABLE_ORDER_STATUSES,
     REQUESTABLE_REASONS,
-    amendments_balance,
     captured_payment,
     lines_in_live_refunds,
     paid_payment,
+    paid_with_amendments,
     refundable_lines,
 )
 from payments.services.invoicing import credit_note_issue
@@ -74,11 +74,11 @@ def refundable_amount(payment: Payment) -> Decimal:
     refunded = (
         payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount"))["total"] or ZERO
     )
-    return paid_with_amendments(payment) - refunded
+    return _paid(payment) - refunded
 
 
-def paid_with_amendments(payment: Payment) -> Decimal:
-    return payment.amount + amendments_balance(OrderVersion.objects.filter(order_id=payment.order_id))
+def _paid(payment: Payment) -> Decimal:
+    return paid_with_amendments(payment, OrderVersion.objects.filter(order_id=payment.order_id))
 
 
 # --- asked for by a partner or staff ----------------------------------------------------------
@@ -279,6 +279,7 @@ def _refund_create(
     lines: list[tuple[OrderLine, Decimal]],
     amount: Decimal | None = None,
     retry_of: Refund | None = None,
+    amendment_id=None,
 ) -> Refund:
     """A REQUESTED refund and its lines (the caller holds the order's lock)."""
     total = amount if amount is not None else sum((share for _, share in lines), ZERO)
@@ -292,6 +293,7 @@ def _refund_create(
         idempotency_key=idempotency_key,
         requested_by=actor.label[:200],
         retry_of=retry_of,
+        amendment_id=amendment_id,
     )
     RefundLine.objects.bulk_create(
         RefundLine(refund=refund, line=line, amount=share) for line, share in lines
@@ -362,7 +364,7 @@ def _payment_follows_refunds(payment_id, *, actor: Actor) -> None:
     )
     if returned <= 0:
         return
-    name = "refund_fully" if returned >= paid_with_amendments(payment) else "refund_partially"
+    name = "refund_fully" if returned >= _paid(payment) else "refund_partially"
     apply_transition(
         payment, name, actor=actor, payload={"refunded": format_amount(returned, payment.currency)}
     )
@@ -446,6 +448,7 @@ def refund_retry(*, refund_id, actor: Actor) -> Refund:
             note=f"Sent again: refund {failed.pk} failed at the payment provider.",
             idempotency_key=retry_key(failed),
             retry_of=failed,
+            amendment_id=failed.amendment_id,
             actor=actor,
             lines=_capped(copied, available),
             amount=min(failed.amount, available),
@@ -459,9 +462,14 @@ def refund_retry(*, refund_id, actor: Actor) -> Refund:
 
 def refuse_amendment_during_refund(*, order: Order) -> None:
     """Raise REFUND_IN_PROGRESS if a refund of the locked ``order`` is still under way: the lines
-    it takes back are still ISSUED, and an amendment must not give their money back twice."""
+    it takes back are still ISSUED, and an amendment must not give their money back twice.
+
+    An amendment's own refunds (a lower version's balance on its way back through the provider,
+    or a discarded draft's payment going back) take no lines and are counted in the versions'
+    totals already, so they do not hold the next amendment up: a provider that settles late
+    must not lock the order out of changes."""
     live = list(
-        Refund.objects.filter(order=order, status__in=LIVE_REFUND_STATUSES)
+        Refund.objects.filter(order=order, status__in=LIVE_REFUND_STATUSES, amendment__isnull=True)
         .order_by("created_at")
         .values_list("pk", flat=True)
     )
@@ -532,6 +540,50 @@ def refund_payment_in_full(*, order: Order, payment: Payment, reason: str, actor
         actor=actor,
         lines=[],
         amount=available,
+        amendment_id=payment.amendment_id,
     )
     refund_return_money(order=order, refund=refund, actor=actor)
     return refund
+
+
+def refund_amendment(*, order: Order, version: OrderVersion, actor: Actor) -> list[Refund]:
+    """Give a gateway order's confirmed lower version's balance back through the provider; the
+    caller holds the order's lock and confirms ``version`` in the same transaction.
+
+    The money goes back against the order's captured gateway payments, its own first and then its
+    amendments', each refund at most what is left of its payment (a provider refunds no more than
+    it captured). The refunds take no lines and are sent after commit (PROCESSING). Their keys are
+    ``amendment:<version id>`` (then ``:2``, ``:3`` when split), so confirming once refunds once.
+    """
+    back = -version.balance
+    payments = Payment.objects.filter(
+        order=order, method=BillingMode.GATEWAY, status__in=CAPTURED_PAYMENT_STATUSES
+    ).order_by("created_at")
+    made: list[Refund] = []
+    for payment in payments:
+        share = min(back, refundable_amount(payment))
+        if share <= 0:
+            continue
+        key = f"amendment:{version.pk}" + (f":{len(made) + 1}" if made else "")
+        refund = _refund_create(
+            order=order,
+            payment=payment,
+            reason=RefundReason.AMENDMENT,
+            note=f"Version {version.number} costs less; the difference goes back.",
+            idempotency_key=key,
+            actor=actor,
+            lines=[],
+            amount=share,
+            amendment_id=version.pk,
+        )
+        refund_return_money(order=order, refund=refund, actor=actor)
+        made.append(refund)
+        back -= share
+        if back == 0:
+            return made
+    short = f"{format_amount(back, version.currency)} {version.currency}"
+    raise RefundExceedsPayment(
+        f"Version {version.number} gives back {short} more than is left to refund of order "
+        f"{order.reference}.",
+        currency=version.currency,
+    )

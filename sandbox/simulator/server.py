@@ -4,6 +4,11 @@ its own thread), its memory in one process, guarded by a lock.
 Like a real supplier it is idempotent: a reserve or issue call repeated with the same
 ``Idempotency-Key`` gets the first answer again, and a line is issued once whatever the number
 of issue calls (``issue_count`` tells tests how many times it really issued).
+
+It takes exchanges as a supplier that supports them does: a line with ``replaces`` (an issued
+line of its own) is held tied to that line, its issue cancels the old ticket in the same step
+(the old line then reads REFUNDED, ``replaced_by`` names the new one), and its cancel releases
+the hold and leaves the old ticket valid.
 """
 
 import hashlib
@@ -29,6 +34,8 @@ class LineRecord:
     kind: str = "ticket"
     issued_at: datetime | None = None
     issue_count: int = 0
+    replaces: str = ""  # an exchange: the issued line it gives up when it is issued
+    replaced_by: str = ""  # an exchanged-away line: the line that took its place
 
 
 @dataclass
@@ -104,17 +111,39 @@ class Protocol:
         if behaviour.get("refuse") == "reserve":
             raise Refused(409, "SOLD_OUT", "Sold out on the requested departure.")
         reference = reference_of(body["booking"].rsplit(":", 1)[0])
+        answers = []
         with self.state.lock:
             for line in lines:
+                refusal = self._exchange_refusal(line)
+                if refusal is not None:
+                    answers.append(refusal)
+                    continue
                 record = self.state.line(line["line"])
                 record.kind = line.get("kind", "ticket")
                 if record.state == "NOT_FOUND":
                     record.state, record.reference = "RESERVED", reference
+                    record.replaces = str(line["replaces"]["line"]) if line.get("replaces") else ""
+                answers.append(self._reserved(line, reference))
         self._sleep(behaviour)
-        return 200, {
-            "reference": reference,
-            "lines": [{"line": line["line"], "status": "RESERVED", "reference": reference} for line in lines],
-        }
+        return 200, {"reference": reference, "lines": answers}
+
+    def _exchange_refusal(self, line: dict) -> dict | None:
+        """An exchange the simulator will not hold (under the state's lock): the product refuses
+        exchanges, or the line it replaces is not an issued ticket of this supplier."""
+        if not line.get("replaces"):
+            return None
+        if self.state.behaviour(line["product"]).get("refuse") == "exchange":
+            return _refused(line, "NOT_EXCHANGEABLE", "This ticket cannot be exchanged for that one.")
+        old = self.state.lines.get(str(line["replaces"]["line"]))
+        if old is None or old.state != "ISSUED":
+            return _refused(line, "NOT_EXCHANGEABLE", "The ticket to exchange is not issued here.")
+        return None
+
+    def _reserved(self, line: dict, reference: str) -> dict:
+        answer = {"line": line["line"], "status": "RESERVED", "reference": reference}
+        if line.get("replaces"):
+            answer["price"] = str(self.state.behaviour(line["product"]).get("exchange_price", "0.00"))
+        return answer
 
     def issue(self, body: dict) -> tuple[int, dict]:
         lines = body["lines"]
@@ -136,6 +165,9 @@ class Protocol:
                     record.reference = record.reference or reference
                     record.issued_at = datetime.now(UTC)
                     record.issue_count += 1
+                    if record.replaces:
+                        old = self.state.line(record.replaces)
+                        old.state, old.replaced_by = "REFUNDED", str(line["line"])
                 answers.append(self._issued(line["line"], record, behaviour))
         self._sleep(behaviour)
         return 200, {"reference": reference, "lines": answers}

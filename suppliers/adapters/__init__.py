@@ -30,6 +30,12 @@ def registered_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def adapter_exchanges(name: str) -> bool:
+    """Whether the adapter named ``name`` can send exchanges (``BookingLine.replaces``) through
+    its supplier's change call: its class says ``exchanges = True``."""
+    return getattr(_REGISTRY.get(name), "exchanges", False)
+
+
 def adapter_for(supplier: "Supplier") -> SupplierAdapter:
     try:
         cls = _REGISTRY[supplier.adapter]

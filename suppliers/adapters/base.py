@@ -17,6 +17,13 @@ with one supplier reference), answered line by line (``LineResults``) so partial
 possible. An adapter whose supplier works line by line inherits them from ``BooksLineByLine``
 (``books_per_order = False``), which calls the one-line method once per line with the line's
 key; one that books whole orders sets ``books_per_order`` and answers each booking in one call.
+
+Exchanges (an amendment's new line for an issued one) at a Supplier with ``supports_exchange``
+travel in the same bookings: the new line carries ``replaces`` (the old line and its booking
+reference). Reserving it holds the new ticket tied to the old one, issuing it is the exchange's
+confirmation (the supplier issues the new ticket and cancels the old one itself), and cancelling
+it releases the held exchange. Only an adapter whose class says ``exchanges = True`` is sent
+such lines (``Supplier.clean``); the others never see ``replaces``.
 """
 
 from collections.abc import Callable, Mapping
@@ -56,6 +63,7 @@ class SupplierTimeout(SupplierError):
 class Reservation:
     reference: str
     expires_at: datetime | None = None
+    price: Decimal | None = None  # an exchange's: what the supplier charges for it, if it says
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,14 @@ class RefundResult:
 
 
 @dataclass(frozen=True)
+class ReplacedLine:
+    """The issued line an exchange gives up, as its supplier knows it."""
+
+    pk: int
+    reference: str  # the supplier's booking reference of its ticket
+
+
+@dataclass(frozen=True)
 class BookingLine:
     """One order line as a supplier sees it: built by orders (orders.bookings), so that adapters
     depend on no model of the orders app."""
@@ -131,6 +147,7 @@ class BookingLine:
     denomination: Decimal | None = None
     starts_at: datetime | None = None
     amount: Decimal | None = None  # what the line was sold for (a refund gives it back)
+    replaces: ReplacedLine | None = None  # an exchange through the supplier's change call
 
     def supplier_key(self, operation: str) -> str:
         """The idempotency key of ``operation`` on this line: the same for every retry."""

@@ -4,7 +4,9 @@ The Supplier row's ``settings`` give ``base_url`` (e.g. ``http://127.0.0.1:8001`
 optionally ``token`` (sent as a bearer token); its ``connect_timeout_seconds`` and
 ``read_timeout_seconds`` bound each call. One booking is one call (reserve, issue, cancel,
 status, refund); the booking's idempotency key travels in the ``Idempotency-Key`` header and
-each line's own key in the body. A call about one line is a booking of that line.
+each line's own key in the body. A call about one line is a booking of that line. An exchange
+is a line with ``replaces`` in the same calls (reserve holds it, issue confirms it, cancel
+releases it), sent only to a Supplier with ``supports_exchange``.
 
 Every way a call can go wrong maps to one typed error, by what the supplier may have done:
 
@@ -71,6 +73,7 @@ class Throttled(RetryableSupplierError):  # noqa: N818 - named for what the supp
 @register("http_json")
 class HttpJsonAdapter:
     books_per_order = True
+    exchanges = True  # lines with ``replaces`` go as the protocol's exchanges
     remote = True  # waits on the network: the worker's thread gives its DB connection back
 
     def __init__(self, supplier) -> None:
@@ -90,7 +93,8 @@ class HttpJsonAdapter:
         for line in _answered_lines(answer):
             if line.get("status") == "RESERVED":
                 results[line["line"]] = Reservation(
-                    reference=str(line.get("reference") or answer["reference"])
+                    reference=str(line.get("reference") or answer["reference"]),
+                    price=_amount(line.get("price")),
                 )
             else:
                 results[line["line"]] = _refusal(line)
@@ -227,7 +231,7 @@ def _booking_body(booking: Booking) -> dict:
 
 
 def _line_body(line: BookingLine, key: str) -> dict:
-    return {
+    body = {
         "line": line.pk,
         "key": key,
         "position": line.position,
@@ -237,6 +241,9 @@ def _line_body(line: BookingLine, key: str) -> dict:
         "denomination": str(line.denomination) if line.denomination is not None else None,
         "startsAt": line.starts_at.isoformat() if line.starts_at else None,
     }
+    if line.replaces is not None:
+        body["replaces"] = {"line": line.replaces.pk, "reference": line.replaces.reference}
+    return body
 
 
 def _alone(line: BookingLine, key: str) -> Booking:
@@ -285,6 +292,14 @@ def _items(raw) -> list[DeliveredItem]:
             )
         )
     return items
+
+
+def _amount(value) -> Decimal | None:
+    """An optional amount of an answer; one that is not a number is left out (it is told, not used)."""
+    try:
+        return Decimal(str(value)) if value is not None else None
+    except ArithmeticError:
+        return None
 
 
 def _when(value) -> datetime | None:

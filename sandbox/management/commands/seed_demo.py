@@ -239,11 +239,16 @@ def _demo_stock_csv(now) -> bytes:
 def _adapter_of(kind: str) -> dict:
     """Rail and vouchers reach the supplier simulator over HTTP when SUPPLIER_SIMULATOR_URL is
     set (``make run`` starts it and sets it); otherwise every demo supplier is the in-process
-    sandbox (tests, benchmarks)."""
+    sandbox (tests, benchmarks), which has no exchange call. Over HTTP the rail supplier
+    exchanges tickets through its change call; the voucher supplier does not."""
     url = settings.SUPPLIER_SIMULATOR_URL
     if url and kind in {SupplierKind.RAIL, SupplierKind.VOUCHER}:
-        return {"adapter": "http_json", "settings": {"base_url": url}}
-    return {"adapter": "sandbox", "settings": {}}
+        return {
+            "adapter": "http_json",
+            "settings": {"base_url": url},
+            "supports_exchange": kind == SupplierKind.RAIL,
+        }
+    return {"adapter": "sandbox", "settings": {}, "supports_exchange": False}
 
 
 class Command(BaseCommand):
