@@ -653,6 +653,24 @@ def travellers_change_confirm(*, order: Order, lines: list[OrderLine], number: i
     Traveller.objects.bulk_update([new.replaces for new in replacing], ["removed_in_version"])
 
 
+def travellers_leaving_confirm(*, order: Order, lines: list[OrderLine], number: int) -> list[Traveller]:
+    """Confirming draft ``number`` of a locked order: a traveller who held tickets in the version
+    it replaces and holds none in it leaves the order in it (a removed traveller, seed 002's
+    passenger who no longer goes); the version before still lists them. The travellers who left."""
+    before = number - 1
+    held = {line.traveller_id for line in lines if in_version(line, before)}
+    keep = {line.traveller_id for line in lines if in_version(line, number)}
+    leaving = [
+        traveller
+        for traveller in Traveller.objects.filter(order=order, removed_in_version=None)
+        if in_version(traveller, before) and traveller.pk in held and traveller.pk not in keep
+    ]
+    for traveller in leaving:
+        traveller.removed_in_version = number
+    Traveller.objects.bulk_update(leaving, ["removed_in_version"])
+    return leaving
+
+
 def _replacing(order: Order, number: int):
     """The travellers draft ``number`` writes to replace others (not those a discard left)."""
     return Traveller.objects.filter(

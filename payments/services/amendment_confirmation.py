@@ -17,7 +17,12 @@ from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine, OrderVersion
 from orders.services.amendment_returns import lines_to_return
-from orders.services.amendments import draft_lines, draft_of, travellers_change_confirm
+from orders.services.amendments import (
+    draft_lines,
+    draft_of,
+    travellers_change_confirm,
+    travellers_leaving_confirm,
+)
 from orders.services.revocation import vouchers_revoke_for_lines
 from orders.statuses import AmendmentStatus, BillingMode
 from payments.models import LedgerKind, Payment
@@ -128,6 +133,7 @@ def _make_current(
     vouchers_revoke_for_lines(lines=removed, reason=f"Superseded by version {number}", actor=actor)
     queue.returns(line.pk for line in lines_to_return(removed, new))
     travellers_change_confirm(order=order, lines=lines, number=number, actor=actor)
+    travellers_leaving_confirm(order=order, lines=lines, number=number)
     reference = f"payment:{paid_by.pk}" if paid_by is not None else _settle(order, version, actor=actor)
     apply_transition(
         version,
