@@ -54,8 +54,18 @@ def search_or_by_order(queryset, term: str, field: str, *, upper: bool = False):
 
 class TravellerInline(ReadOnlyInline):
     model = Traveller
-    fields = ["position", "given_name", "family_name", "born_on", "email", "external_id"]
+    fields = ["position", "given_name", "family_name", "born_on", "email", "external_id", "versions"]
     readonly_fields = fields
+
+    @admin.display(description="in versions")
+    def versions(self, traveller: Traveller) -> str:
+        """Which versions list the traveller: an amendment adds, corrects or removes travellers."""
+        first, until = traveller.added_in_version, traveller.removed_in_version
+        if until is None:
+            return f"from {first}"
+        if until <= first:
+            return "none (a discarded draft's)"
+        return f"{first} only" if until == first + 1 else f"{first} to {until - 1}"
 
 
 class OrderVersionInline(ReadOnlyInline):

@@ -1,0 +1,34 @@
+"""The order's page in the back office says which versions list each traveller: one an amendment
+took out is shown with the versions that had them, not as if still travelling."""
+
+import re
+
+import pytest
+
+from orders.services import amendments
+from payments.services.amendment_confirmation import amendment_confirm
+from tessera.actors import Actor
+from tests.admin_support import login, order_url
+from tests.amendment_support import delivered_train_order, lines
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def traveller_versions(page: str) -> list[str]:
+    """The "in versions" cells of the travellers' table, in order."""
+    return [cell.strip() for cell in re.findall(r'class="field-versions">\s*<p>([^<]*)</p>', page)]
+
+
+def test_a_removed_traveller_is_shown_with_the_versions_that_had_them(client, wallet_partner, worker):
+    # Given a delivered two-ticket order whose version 2 removes the second traveller's ticket
+    order = delivered_train_order(wallet_partner, worker=worker)
+    actor = Actor.partner(wallet_partner)
+    amendments.amendment_open(order_id=order.pk, remove=[lines(order)[1].pk], actor=actor)
+    amendment_confirm(order_id=order.pk, number=2, expected_balance="-100.00", actor=actor)
+    worker()
+
+    # When support opens the order's page
+    page = login(client, "helper", role="Support").get(order_url(order)).content.decode()
+
+    # Then the first traveller is listed from version 1 on, the second in version 1 only
+    assert traveller_versions(page) == ["from 1", "1 only"]
