@@ -7,7 +7,9 @@ from django.core.management import call_command
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
+from payments import invoice_documents
 from tests import factories
+from tests.invoicing_support import RecordingDocument
 
 
 @pytest.fixture(autouse=True)
@@ -69,3 +71,11 @@ pytest_plugins = [
     "tests.voucher_support",
     "tests.webhook_support",
 ]
+
+
+@pytest.fixture
+def recorded(monkeypatch) -> list:
+    """What the invoice PDFs written in the test were given: ("facts", rows) and ("table", rows)."""
+    RecordingDocument.written = []
+    monkeypatch.setattr(invoice_documents, "Document", RecordingDocument)
+    return RecordingDocument.written

@@ -22,6 +22,7 @@ from payments.services.invoicing import credit_note_issue
 from suppliers.models import Product, SupplierKind
 from suppliers.services import offer_quote
 from tessera.actors import Actor
+from tessera.pdf import Document
 from tests import factories
 
 STAFF = Actor.system("tests")
@@ -95,3 +96,19 @@ def credit(refund: Refund, *, at: datetime | None = None):
     with clock(at), transaction.atomic():
         lock_order(refund.order_id)
         return credit_note_issue(refund=refund, actor=STAFF)
+
+
+class RecordingDocument(Document):
+    """The real PDF writer, remembering the facts and tables it was given."""
+
+    written: list = []
+
+    def facts(self, rows):
+        rows = list(rows)
+        RecordingDocument.written.append(("facts", rows))
+        super().facts(rows)
+
+    def table(self, header, rows, *, numeric_from):
+        rows = [list(row) for row in rows]
+        RecordingDocument.written.append(("table", [list(header), *rows]))
+        super().table(header, rows, numeric_from=numeric_from)

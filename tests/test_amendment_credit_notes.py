@@ -9,39 +9,14 @@ import pytest
 from django.urls import reverse
 
 from orders.models import OrderEvent
-from payments import invoice_documents
 from payments.models import CreditNote, InvoiceItem, InvoiceStatus
 from payments.services.invoicing import invoice_accrue_amendment, invoices_close
 from tessera.actors import Actor
-from tessera.pdf import Document
 from tests.amendment_invoicing_support import amend, current_lines, delivered_invoice_order, fee_product
 from tests.api_support import client_for
 from tests.invoicing_support import STAFF, clock, credit, product, refund_of
 
 pytestmark = pytest.mark.django_db
-
-
-class RecordingDocument(Document):
-    """The real PDF writer, remembering the facts and tables it was given."""
-
-    written: list = []
-
-    def facts(self, rows):
-        rows = list(rows)
-        RecordingDocument.written.append(("facts", rows))
-        super().facts(rows)
-
-    def table(self, header, rows, *, numeric_from):
-        rows = [list(row) for row in rows]
-        RecordingDocument.written.append(("table", [list(header), *rows]))
-        super().table(header, rows, numeric_from=numeric_from)
-
-
-@pytest.fixture
-def recorded(monkeypatch) -> list:
-    RecordingDocument.written = []
-    monkeypatch.setattr(invoice_documents, "Document", RecordingDocument)
-    return RecordingDocument.written
 
 
 def test_removing_a_ticket_issues_a_numbered_credit_note_that_the_open_invoice_deducts(invoice_partner):

@@ -9,39 +9,14 @@ from decimal import Decimal
 
 import pytest
 
-from payments import invoice_documents
 from payments.invoice_documents import INVOICE_CSV_COLUMNS
 from payments.services.invoicing import invoices_close
-from tessera.pdf import Document
 from tests import factories
 from tests.invoicing_support import STAFF, billed_order, credit, product, refund_of
 
 pytestmark = pytest.mark.django_db
 
 MARCH = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-
-
-class RecordingDocument(Document):
-    """The real PDF writer, remembering every text it was given."""
-
-    written: list = []
-
-    def facts(self, rows):
-        rows = list(rows)
-        RecordingDocument.written.append(("facts", rows))
-        super().facts(rows)
-
-    def table(self, header, rows, *, numeric_from):
-        rows = [list(row) for row in rows]
-        RecordingDocument.written.append(("table", [list(header), *rows]))
-        super().table(header, rows, numeric_from=numeric_from)
-
-
-@pytest.fixture
-def recorded(monkeypatch) -> list:
-    RecordingDocument.written = []
-    monkeypatch.setattr(invoice_documents, "Document", RecordingDocument)
-    return RecordingDocument.written
 
 
 @pytest.fixture
