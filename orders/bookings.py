@@ -85,18 +85,12 @@ def booking_of(
 
 def _booking_key(lines: list[OrderLine], operation: str) -> str:
     """The booking's key for ``operation``: per order and supplier, and per amendment for the
-    lines an amendment adds or gives back. Without the amendment in it a supplier would take an
-    amendment's reservation for a retry of the order's first one and answer with that one's lines
-    (leaving the new lines out). A discarded draft gives its number back, so lines a draft adds
-    are told apart by the draft's own id; lines given back by a confirmed version by its number,
-    which no other confirmed version has, and by their names, since a version's lines may be
-    given back at different times (an exchange its supplier refused to issue returns its old
-    line after the others)."""
+    lines an amendment adds. Without the amendment in it a supplier would take an amendment's
+    reservation for a retry of the order's first one and answer with that one's lines (leaving
+    the new lines out). A discarded draft gives its number back, so lines a draft adds are told
+    apart by the draft's own id."""
     first = lines[0]
     key = f"tessera:{first.order_id}:{first.supplier_id}:{operation}"
-    if operation == AMENDMENT_RETURN:
-        names = "-".join(str(line.pk) for line in sorted(lines, key=lambda line: line.pk))
-        return f"{key}:version-{first.removed_in_version}:{names}"
     if first.added_in_version == 1:
         return key
     draft = (
@@ -113,8 +107,25 @@ def release_booking_of(lines: list[OrderLine]) -> Booking:
     times (one still reserving when its order ended goes later), so the key names the lines:
     a supplier never gets one key with two different sets of lines."""
     first = lines[0]
-    names = "-".join(str(line.pk) for line in sorted(lines, key=lambda line: line.pk))
-    return booking_of(lines, "cancel", key=f"tessera:{first.order_id}:{first.supplier_id}:cancel:{names}")
+    return booking_of(
+        lines, "cancel", key=f"tessera:{first.order_id}:{first.supplier_id}:cancel:{_names(lines)}"
+    )
+
+
+def return_booking_of(lines: list[OrderLine]) -> Booking:
+    """The return (a refund at the supplier) of issued lines a confirmed version gave up. Its key
+    names the version, which no other confirmed version has, and the lines, since a version's
+    lines may be given back at different times (an exchange its supplier refused to issue returns
+    its old line after the others)."""
+    first = lines[0]
+    key = (
+        f"tessera:{first.order_id}:{first.supplier_id}:{AMENDMENT_RETURN}:version-{first.removed_in_version}"
+    )
+    return booking_of(lines, AMENDMENT_RETURN, key=f"{key}:{_names(lines)}")
+
+
+def _names(lines: list[OrderLine]) -> str:
+    return "-".join(str(line.pk) for line in sorted(lines, key=lambda line: line.pk))
 
 
 def status_booking_of(lines: list[OrderLine]) -> Booking:

@@ -11,7 +11,7 @@ call is not returned: the supplier cancels it when it issues the new line (``lin
 import logging
 
 from orders import events, queue
-from orders.bookings import AMENDMENT_RETURN, booking_call, booking_of, group_into_bookings
+from orders.bookings import booking_call, group_into_bookings, return_booking_of
 from orders.models import OrderLine
 from orders.statuses import LineStatus
 from orders.stock_adapter import adapter_for_line
@@ -46,7 +46,7 @@ def lines_return_at_supplier(*, line_ids: list[int], attempt: int = 1) -> str:
 
 def _return_booking(lines: list[OrderLine], attempt: int) -> str:
     adapter = adapter_for_line(lines[0])
-    booking = booking_of(lines, AMENDMENT_RETURN)
+    booking = return_booking_of(lines)
     try:
         answers = booking_call(lines, adapter, lambda: adapter.refund_booking(booking))
     except CallDeferred as deferred:
