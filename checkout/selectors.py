@@ -32,6 +32,7 @@ from payments.models import (
     Refund,
     RefundStatus,
 )
+from payments.refund_rules import paid_payment
 from payments.services.finalization import check_payable
 from payments.services.gateway import check_gateway_allowed
 from payments.vat import VatLine, total_tax, vat_lines
@@ -174,7 +175,7 @@ class CustomerOrder:
     @property
     def paid_payment(self) -> Payment | None:
         """The order's own payment that paid it (whatever was refunded of it since), if any."""
-        return next((p for p in self.payments if p.amendment_id is None and p.status in PAID_STATUSES), None)
+        return paid_payment(self.payments)
 
     @property
     def is_paid(self) -> bool:

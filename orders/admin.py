@@ -19,8 +19,8 @@ from orders.admin_actions import reconcile_lines, resend_confirmation, retry_lin
 from orders.admin_editing import PendingOrderEditMixin
 from orders.admin_export import OrderExportMixin
 from orders.admin_filters import SupplierFilter, search_orders
-from orders.models import Order, OrderEvent, OrderLine, OrderVersion, Traveller
-from orders.selectors import vouchers_of_order
+from orders.models import Order, OrderEvent, OrderLine, OrderVersion, Traveller, version_changes
+from orders.selectors import travellers_corrected_by, vouchers_of_order
 from orders.services.cancellation import order_cancel
 from orders.services.line_recovery import line_fail_by_hand, line_retry
 from orders.statuses import AmendmentStatus, OrderStatus
@@ -94,18 +94,12 @@ class OrderVersionInline(ReadOnlyInline):
             added = [line for line in lines if line.added_in_version == n and line.removed_in_version == n]
             removed = []
         else:
-            added = [line for line in lines if line.added_in_version == n and line.removed_in_version != n]
-            removed = [line for line in lines if line.removed_in_version == n and line.added_in_version < n]
+            added, removed = version_changes(lines, n)
         parts = [f"+ line {line.position} {line.description} ({line.amount})" for line in added]
         parts += [f"− line {line.position} {line.description} ({line.amount})" for line in removed]
-        corrected = version.order.travellers.filter(added_in_version=n, replaces__isnull=False)
-        if version.status == AmendmentStatus.DISCARDED:
-            corrected = corrected.filter(removed_in_version=n)
-        else:
-            corrected = corrected.exclude(removed_in_version=n)
         parts += [
             f"~ traveller {t.replaces.position} {t.replaces} → {t.position} {t}"
-            for t in corrected.select_related("replaces").order_by("position")
+            for t in travellers_corrected_by(version)
         ]
         return "; ".join(parts) or "—"
 

@@ -5,6 +5,7 @@ inside ``transaction.atomic()`` on a locked row, save, and record the OrderEvent
 """
 
 import secrets
+from operator import attrgetter
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -289,6 +290,14 @@ def in_version(row, number: int) -> bool:
     return row.added_in_version <= number and (
         row.removed_in_version is None or row.removed_in_version > number
     )
+
+
+def version_changes(lines, number: int) -> tuple[list, list]:
+    """The lines version ``number`` (a draft or a confirmed amendment) added and those it gave
+    up, among an order's ``lines``, each by position. A line failed out of a draft is neither."""
+    added = [line for line in lines if line.added_in_version == number and line.removed_in_version != number]
+    removed = [line for line in lines if line.removed_in_version == number and line.added_in_version < number]
+    return sorted(added, key=attrgetter("position")), sorted(removed, key=attrgetter("position"))
 
 
 class OrderVersion(ConcurrentTransitionMixin, models.Model):

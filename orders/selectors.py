@@ -41,6 +41,16 @@ def open_draft_of(order: Order) -> OrderVersion | None:
     return next((v for v in order.versions.all() if v.status == AmendmentStatus.DRAFT), None)
 
 
+def travellers_corrected_by(version: OrderVersion) -> list[Traveller]:
+    """The travellers whose details ``version`` corrects (new rows, each with the one it
+    ``replaces``), by position: a discarded draft's own rows are those it left behind."""
+    corrected = Traveller.objects.filter(order_id=version.order_id, added_in_version=version.number)
+    corrected = corrected.filter(replaces__isnull=False).select_related("replaces").order_by("position")
+    if version.status == AmendmentStatus.DISCARDED:
+        return list(corrected.filter(removed_in_version=version.number))
+    return list(corrected.exclude(removed_in_version=version.number))
+
+
 def open_drafts_of_orders(orders) -> list[OrderVersion]:
     """The open drafts of ``orders``, with their order, by order reference (the back office's
     bulk confirm and reset)."""

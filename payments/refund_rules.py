@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from orders.models import Order, OrderLine, OrderVersion
 from orders.statuses import AmendmentStatus, BillingMode, LineStatus, OrderStatus
-from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
+from payments.models import PAID_STATUSES, Payment, PaymentStatus, Refund, RefundReason, RefundStatus
 from tessera.money import ZERO
 
 REFUNDABLE_ORDER_STATUSES = frozenset(
@@ -55,8 +55,7 @@ def captured_payment(payments: Iterable[Payment]) -> Payment | None:
 
 def paid_payment(payments: Iterable[Payment]) -> Payment | None:
     """The order's own payment that was paid, whether or not it has all gone back since."""
-    paid = CAPTURED_PAYMENT_STATUSES | {PaymentStatus.REFUNDED}
-    return next((p for p in payments if p.amendment_id is None and p.status in paid), None)
+    return next((p for p in payments if p.amendment_id is None and p.status in PAID_STATUSES), None)
 
 
 def lines_in_live_refunds(refunds: Iterable[Refund]) -> set[int]:

@@ -17,28 +17,17 @@ MAX_QUANTITY = 20
 
 def change_rules(product: Product) -> dict:
     """Which changes a product's issued tickets allow by amendment, and at what fee each."""
+
+    def rule(allowed: bool, fee) -> dict:
+        return {
+            "allowed": allowed,
+            "fee": {"amount": format_amount(fee, product.currency), "currency": product.currency},
+        }
+
     return {
-        "exchange": {
-            "allowed": product.allows_exchange,
-            "fee": {
-                "amount": format_amount(product.change_fee, product.currency),
-                "currency": product.currency,
-            },
-        },
-        "removal": {
-            "allowed": product.allows_removal,
-            "fee": {
-                "amount": format_amount(product.cancellation_fee, product.currency),
-                "currency": product.currency,
-            },
-        },
-        "travellerChange": {
-            "allowed": product.allows_traveller_change,
-            "fee": {
-                "amount": format_amount(product.traveller_change_fee, product.currency),
-                "currency": product.currency,
-            },
-        },
+        "exchange": rule(product.allows_exchange, product.change_fee),
+        "removal": rule(product.allows_removal, product.cancellation_fee),
+        "travellerChange": rule(product.allows_traveller_change, product.traveller_change_fee),
     }
 
 

@@ -65,10 +65,13 @@ def test_a_refused_exchange_leaves_a_draft_that_resets(wallet_partner, worker):
         amendments.amendment_reset(order_id=order.pk, number=2, actor=Actor.partner(wallet_partner))
         worker()
 
-        # Then the order is as before and the old ticket is still issued at the supplier
+        # Then the draft is discarded, the order is as before and the old ticket is still issued
+        # at the supplier
         assert server.state.lines[str(first.pk)].state == "ISSUED"
     assert Order.objects.get(pk=order.pk).version == 1
+    assert OrderVersion.objects.get(order=order, number=2).status == "DISCARDED"
     assert [line.status for line in lines(order)[:2]] == ["ISSUED", "ISSUED"]
+    assert lines(order)[0].removed_in_version is None
 
 
 def test_an_exchange_refused_at_confirmation_is_refunded_and_the_old_ticket_returned(wallet_partner, worker):

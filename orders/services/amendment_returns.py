@@ -30,6 +30,13 @@ def lines_to_return(removed: list[OrderLine], new: list[OrderLine]) -> list[Orde
     return [line for line in removed if line.pk not in exchanged]
 
 
+def lines_to_return_after_failed_exchanges(failed: list[OrderLine]) -> list[int]:
+    """The old lines of exchanges whose supplier refused to confirm them (the new line FAILED
+    issuing): the old ticket is still live there, so it is given back as a removed line is. The
+    other half of ``lines_to_return``, which left them out at confirmation."""
+    return [line.replaces_id for line in failed if line.supplier_exchange]
+
+
 def lines_return_at_supplier(*, line_ids: list[int], attempt: int = 1) -> str:
     lines = list(
         OrderLine.objects.select_related("product", "supplier", "order", "traveller")

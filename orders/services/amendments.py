@@ -525,12 +525,17 @@ def amendment_set_expiry(
         order = lock_order(order_id, partner_id=partner_id)
         version = draft_of(order, number)
         expiry.validate(expires_at, now)
-        previous = version.expires_at
-        version.expires_at = expires_at
-        version.save(update_fields=["expires_at", "updated_at"])
-        events.amendment_expiry_changed(version, actor=actor, previous=previous)
+        amendment_expiry_move(version, expires_at, actor=actor)
         order.save(update_fields=["updated_at"])
     return version
+
+
+def amendment_expiry_move(version: OrderVersion, expires_at: datetime, *, actor: Actor) -> None:
+    """Give a draft of a locked order its new ``expires_at``, audited with the old one."""
+    previous = version.expires_at
+    version.expires_at = expires_at
+    version.save(update_fields=["expires_at", "updated_at"])
+    events.amendment_expiry_changed(version, actor=actor, previous=previous)
 
 
 # --- reset and expiry -------------------------------------------------------------------------

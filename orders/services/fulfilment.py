@@ -30,6 +30,7 @@ from orders.bookings import (
 from orders.events import apply_transition, batched
 from orders.locks import lock_lines, lock_order
 from orders.models import Order, OrderLine, in_version
+from orders.services.amendment_returns import lines_to_return_after_failed_exchanges
 from orders.services.cancellation import release_lines
 from orders.signals import lines_undelivered, order_ended_unpaid, order_reserved
 from orders.statuses import (
@@ -537,9 +538,7 @@ def settle_order(order: Order, lines: list[OrderLine]) -> None:
     if not failed:
         apply_transition(order, "fulfill", actor=WORKER)
         return
-    # An exchange its supplier refused to confirm left the old ticket live there: give it back
-    # as a removed line is (orders.services.amendment_returns).
-    queue.returns(line.replaces_id for line in failed if line.supplier_exchange)
+    queue.returns(lines_to_return_after_failed_exchanges(failed))
     name = "fulfill_partially" if issued else "fail_issuance"
     apply_transition(
         order,

@@ -14,11 +14,10 @@ Every function here runs in its caller's transaction, on the order and its lines
 from django.conf import settings
 from django.utils import timezone
 
-from orders import events
 from orders.errors import AmendmentExpired, BillingModeNotAllowed
 from orders.events import apply_transition
 from orders.models import Order, OrderLine, OrderVersion
-from orders.services.amendments import draft_lines, open_draft
+from orders.services.amendments import amendment_expiry_move, draft_lines, open_draft
 from orders.statuses import BillingMode
 from payments import queue
 from payments.locks import lock_amendment_payment
@@ -49,10 +48,7 @@ def amendment_payment_request(*, order: Order, version: OrderVersion, actor: Act
         _abandon(payment, actor=actor, reason="the amendment's balance changed")
     deadline = now + settings.ORDER_EXPIRY_DEFAULT
     if version.expires_at < deadline:
-        previous = version.expires_at
-        version.expires_at = deadline
-        version.save(update_fields=["expires_at", "updated_at"])
-        events.amendment_expiry_changed(version, actor=actor, previous=previous)
+        amendment_expiry_move(version, deadline, actor=actor)
     payment = _payment_create(order, version, actor=actor)
     order.save(update_fields=["updated_at"])  # partners syncing by updatedAt see the payment
     return payment

@@ -16,13 +16,12 @@ number back and the series has no gaps.
 import logging
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from operator import attrgetter
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from orders.models import Order, OrderLine, OrderVersion, in_version
+from orders.models import Order, OrderLine, OrderVersion, in_version, version_changes
 from orders.statuses import BillingMode
 from payments import events
 from payments.invoice_documents import (
@@ -112,21 +111,12 @@ def refund_vat(refund: Refund, order_lines: list[OrderLine], version: int) -> li
     return allocate(refund.amount, parts, refund.currency)
 
 
-def _amended(version: OrderVersion, order_lines: list[OrderLine]) -> tuple[list[OrderLine], list[OrderLine]]:
-    """The lines amendment ``version`` added and those it gave up, by position."""
-    n = version.number
-    added = [line for line in order_lines if line.added_in_version == n and line.removed_in_version != n]
-    removed = [line for line in order_lines if line.removed_in_version == n and line.added_in_version < n]
-    by_position = attrgetter("position")
-    return sorted(added, key=by_position), sorted(removed, key=by_position)
-
-
 def amendment_vat(version: OrderVersion, order_lines: list[OrderLine]) -> list[VatLine]:
     """An amendment's balance over the VAT rates of what it changed: each added line at its rate,
     less each line given up at its rate, plus the change fees, which are charged for the lines
     given up, spread over those lines' rates in proportion to their amounts (payments.vat.allocate:
     exact per line when they share a rate)."""
-    added, removed = _amended(version, order_lines)
+    added, removed = version_changes(order_lines, version.number)
     parts = [(line.amount, line.tax_rate) for line in added] + [
         (-line.amount, line.tax_rate) for line in removed
     ]
@@ -140,7 +130,7 @@ def amendment_vat(version: OrderVersion, order_lines: list[OrderLine]) -> list[V
 
 def _amendment_description(order: Order, version: OrderVersion, order_lines: list[OrderLine]) -> str:
     """``Order R, version 2: added 3 (12 %); removed 1 (12 %); fees 5.00``: what the item bills."""
-    added, removed = _amended(version, order_lines)
+    added, removed = version_changes(order_lines, version.number)
     parts = [
         f"{what} {', '.join(f'{line.position} ({rate_label(line.tax_rate)})' for line in lines)}"
         for what, lines in (("added", added), ("removed", removed))
@@ -432,7 +422,7 @@ def _refunded_lines(refund: Refund) -> list[tuple[str, str]]:
 def _amended_lines(version: OrderVersion, order_lines: list[OrderLine]) -> list[tuple[str, str, str]]:
     """(description, VAT rate, amount credited) of each line an amendment gave up (credited) and
     added (deducted), then the fees it kept (deducted), at the rates they are taxed at."""
-    added, removed = _amended(version, order_lines)
+    added, removed = version_changes(order_lines, version.number)
     replaced = {line.replaces_id for line in added}
     currency = version.currency
     rows = [
